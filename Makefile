@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: GPL-2.0
+# hugepin: build, check and install the suite.
+#
+#   make                 userspace programs into build/bin (libdrm, liburing via pkg-config)
+#   make STATIC=1        static programs into build/bin-static (for QEMU guests)
+#   make check           unit tests under ASan+UBSan, then the VM run on Debian's kernel
+#   make run_tests       the kselftests on the running kernel
+#   make install DESTDIR=... [PREFIX=/usr/libexec/hugepin]
+#   make module [KDIR=/lib/modules/$(uname -r)/build]   the reference module
+#   make kernel-tree-install KDIR=/path/to/linux         place the suite in a kernel tree
+#   make fuzz [FUZZ_SECONDS=20]   libFuzzer on every host-side parser
+
+OUT := $(abspath build)
+BIN := $(OUT)/bin$(if $(STATIC),-static)
+PREFIX ?= /usr/libexec/hugepin
+FUZZ_SECONDS ?= 20
+KDIR ?= /lib/modules/$(shell uname -r)/build
+LINUX_SOURCE_TAR ?= /usr/src/linux-source-6.1.tar.xz
+PKG_CONFIG ?= pkg-config
+HOSTCC ?= $(CC)
+
+# kselftest files: from KSFT_DIR when given, else the few we need unpacked
+# from Debian's linux-source-6.1 into the build directory.
+ifneq ($(KSFT_DIR),)
+KSFT := $(abspath $(KSFT_DIR))
+KSFT_STAMP :=
+else
+KSFT := $(OUT)/ksft/linux-source-6.1/tools/testing/selftests
+KSFT_STAMP := $(KSFT)/.unpacked
+endif
+KSFT_FILES := lib.mk kselftest_harness.h kselftest.h kselftest/runner.sh kselftest/prefix.pl kselftest/module.sh
+
+SUBMAKE := $(MAKE) -C selftests OUTPUT=$(BIN) KSFT_DIR=$(KSFT) STATIC=$(STATIC)
+WARN := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
+SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+PURE_SRCS := $(filter-out harness/hp_report.c,$(shell grep -l 'hugepin: pure' harness/*.c 2>/dev/null))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/test_*.c))
+FUZZERS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: all check unit vmcheck run_tests install clean module fuzz kernel-tree-install deps ksft
+
+all: ksft
+	$(SUBMAKE) all
+	$(MAKE) --no-print-directory $(BIN)/hp_report
+
+ksft: $(KSFT_STAMP)
+	@for f in $(KSFT_FILES); do test -f $(KSFT)/$$f || { echo "error: $(KSFT)/$$f missing: KSFT_DIR must be a kernel tree's tools/testing/selftests" >&2; exit 2; }; done
+
+$(OUT)/ksft/linux-source-6.1/tools/testing/selftests/.unpacked:
+	@test -r $(LINUX_SOURCE_TAR) || { echo "error: $(LINUX_SOURCE_TAR) not found: apt-get install linux-source-6.1, or set KSFT_DIR=/path/to/linux/tools/testing/selftests" >&2; exit 2; }
+	@mkdir -p $(OUT)/ksft
+	tar -xJf $(LINUX_SOURCE_TAR) -C $(OUT)/ksft $(addprefix linux-source-6.1/tools/testing/selftests/,$(KSFT_FILES))
+	@touch $@
+
+$(BIN)/hp_report: harness/hp_report.c $(PURE_SRCS) $(wildcard harness/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(WARN) -O2 -g -Iharness $(filter %.c,$^) -o $@
+
+check: unit vmcheck
+	@tests/summary.sh $(OUT)/check
+
+unit: $(UNIT_TESTS)
+	@rm -rf $(OUT)/check && mkdir -p $(OUT)/check
+	@for t in $(UNIT_TESTS); do $$t > $(OUT)/check/$$(basename $$t).tap 2>&1; echo $$? > $(OUT)/check/$$(basename $$t).rc; cat $(OUT)/check/$$(basename $$t).tap; done
+
+$(OUT)/unit/%: tests/unit/%.c $(PURE_SRCS) $(wildcard harness/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(WARN) $(SAN) -Iharness -Itests/unit $(filter %.c,$^) -o $@
+
+vmcheck: all
+	$(MAKE) STATIC=1 all
+	tests/vm/check_default.sh $(OUT)/check
+
+run_tests: all
+	$(SUBMAKE) run_tests
+
+install: all
+	$(SUBMAKE) install INSTALL_PATH=$(DESTDIR)$(PREFIX)
+	install -m 0755 $(BIN)/hp_report $(DESTDIR)$(PREFIX)/
+	install -m 0755 harness/run_kselftest.sh $(DESTDIR)$(PREFIX)/run_kselftest.sh
+
+module:
+	$(MAKE) -C drm_repro/module KDIR=$(KDIR) OUT=$(OUT)/module
+
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do echo "fuzz: $$f ($(FUZZ_SECONDS) s)"; $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(OUT)/fuzz/corpus-$$(basename $$f) 2>&1 | tail -3 || exit 1; done
+
+$(OUT)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) $(wildcard harness/*.h)
+	@mkdir -p $(dir $@) $(OUT)/fuzz/corpus-$*
+	clang $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Iharness $(filter %.c,$^) -o $@
+
+kernel-tree-install:
+	@test -f $(KDIR)/tools/testing/selftests/lib.mk || { echo "error: KDIR=$(KDIR) is not a kernel source tree (no tools/testing/selftests/lib.mk)" >&2; exit 2; }
+	@d=$(KDIR)/tools/testing/selftests/drivers/gpu/hugepin; rm -rf $$d; mkdir -p $$d; \
+	cp selftests/Makefile selftests/settings selftests/*.c $$d/ 2>/dev/null; cp -L selftests/config $$d/config; \
+	cp -r harness drm_repro gup_stress $$d/; echo "installed in $$d"; \
+	echo "run: make -C $(KDIR)/tools/testing/selftests TARGETS=drivers/gpu/hugepin run_tests"
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hugepin core: the vocabulary every hugepin program shares.
+ *
+ * A test case pins a user mapping through one pin method (O_DIRECT, io_uring,
+ * vmsplice, ...), runs the detectors around it and ends in one verdict. The
+ * types here are pure data and pure rules, so the host-side report tools and
+ * the unit tests use them without touching a device.
+ */
+#ifndef HP_CORE_H
+#define HP_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum hp_verdict {
+	HP_SAFE,
+	HP_VULNERABLE,
+	HP_UNTESTABLE,
+};
+
+/* Page-table level that backs a mapping, as far as the kernel lets us see. */
+enum hp_level {
+	HP_LEVEL_UNKNOWN,
+	HP_LEVEL_PTE,
+	HP_LEVEL_PMD,
+	HP_LEVEL_PUD,
+};
+
+enum hp_method {
+	HP_M_ODIRECT_READ,	/* pread() from an O_DIRECT fd into the mapping */
+	HP_M_ODIRECT_WRITE,	/* pwrite() from the mapping to an O_DIRECT fd */
+	HP_M_IOURING_REG,	/* io_uring_register_buffers() of the mapping */
+	HP_M_IOURING_FIXED_READ,  /* READ_FIXED into a registered mapping */
+	HP_M_IOURING_FIXED_WRITE, /* WRITE_FIXED from a registered mapping */
+	HP_M_IOURING_READ,	/* plain io_uring O_DIRECT read, no registration */
+	HP_M_VMSPLICE,		/* vmsplice() of the mapping into a pipe */
+	HP_M_PROCVM_READ,	/* process_vm_readv() from a second process */
+	HP_M_PROCVM_WRITE,	/* process_vm_writev() from a second process */
+	HP_M_GUP_TEST,		/* CONFIG_GUP_TEST PIN_FAST_BENCHMARK ioctl */
+	HP_M_NR,
+};
+
+/* Who owns the pages behind a mapping: decides whether a successful pin is damage. */
+enum hp_owner {
+	HP_OWNER_PAGES,		/* anon, shmem, page-backed GEM: pins are refcounted */
+	HP_OWNER_DRIVER,	/* TTM or the reference module: kernel must not reference */
+};
+
+const char *hp_verdict_name(enum hp_verdict v);	/* "SAFE", ... */
+int hp_verdict_parse(const char *s, enum hp_verdict *v);	/* 0 or -EINVAL */
+const char *hp_level_name(enum hp_level l);		/* "unknown","pte","pmd","pud" */
+int hp_level_parse(const char *s, enum hp_level *l);
+const char *hp_method_name(enum hp_method m);		/* "odirect_read", ... */
+int hp_method_parse(const char *s, enum hp_method *m);
+/* Parse "odirect_read,vmsplice" or "all" into a bitmask of (1u << method). */
+int hp_methods_parse(const char *list, unsigned int *mask);
+
+/* ---- kernel log scanning (kmsg.c) ---- */
+
+enum hp_splat {
+	HP_SPLAT_BUG		= 1u << 0,	/* "BUG:", "kernel BUG at" */
+	HP_SPLAT_OOPS		= 1u << 1,	/* "Oops:" */
+	HP_SPLAT_WARNING	= 1u << 2,	/* "WARNING:" */
+	HP_SPLAT_BAD_PAGE	= 1u << 3,	/* "Bad page state", "Bad page map" */
+	HP_SPLAT_VM_BUG		= 1u << 4,	/* VM_BUG_ON*, "page dumped because" */
+	HP_SPLAT_REFCOUNT	= 1u << 5,	/* "refcount_t: underflow", saturation */
+	HP_SPLAT_KASAN		= 1u << 6,	/* "BUG: KASAN:" */
+	HP_SPLAT_GPF		= 1u << 7,	/* "general protection fault" */
+	HP_SPLAT_PANIC		= 1u << 8,	/* "Kernel panic - not syncing" */
+	HP_SPLAT_HUNG		= 1u << 9,	/* "blocked for more than", soft lockup */
+};
+
+/*
+ * Classify one kernel log line (with or without the "[  1.23]" or
+ * "<4>...;" kmsg prefix). Returns a mask of enum hp_splat, 0 for a quiet line.
+ */
+unsigned int hp_kmsg_classify(const char *line);
+/* True when the splat mask points at page refcounting / GUP damage. */
+bool hp_splat_is_page_damage(unsigned int mask, const char *text);
+const char *hp_splat_name(unsigned int mask);	/* name of the lowest bit set */
+
+/* Taint bits that mean damage (die, warn, bad page, ...), as a mask of 1u << bit. */
+#define HP_TAINT_DAMAGE_MASK ((1ul << 4) | (1ul << 5) | (1ul << 7) | (1ul << 9) | (1ul << 14))
+/* Taint bits set by loading an out-of-tree/unsigned module: ignored. */
+#define HP_TAINT_MODULE_MASK ((1ul << 12) | (1ul << 13) | (1ul << 0) | (1ul << 1))
+/* Render taint bits the way /proc/sys/kernel/tainted's letters do ("B W D"). */
+void hp_taint_describe(unsigned long bits, char *buf, size_t len);
+
+/* ---- evidence and verdict rules (verdict.c) ---- */
+
+struct hp_evidence {
+	enum hp_owner owner;
+	bool huge_required;	/* the case means nothing without a huge mapping */
+	enum hp_level level;	/* level seen backing the mapping */
+	bool attempted;		/* the pin was tried at all */
+	const char *untestable_why; /* set when the case could not run */
+	int pin_err;		/* 0: pin succeeded, else a positive errno */
+	long bytes;		/* bytes moved when it succeeded */
+	/* detectors */
+	unsigned int splats;	/* mask of enum hp_splat seen since the marker */
+	char splat_line[160];	/* first splat line */
+	unsigned long taint_new; /* damage taint bits that appeared */
+	long pin_leak;		/* nr_foll_pin_acquired - released delta; 0 balanced */
+	long canary_bad;	/* canary bytes changed through a dangling pin */
+	long extra_refs;	/* pages with extra references (reference module) */
+	bool vuln_expected;	/* a VULNERABLE is a known limitation of this kernel */
+	const char *expected_why; /* e.g. "no PMD special bit" */
+};
+
+/*
+ * The verdict rules of DESIGN.md. Fills @why with one line of evidence
+ * (method-independent part: errno or bytes, detector findings, mapping level).
+ */
+enum hp_verdict hp_decide(const struct hp_evidence *ev, char *why, size_t len);
+
+/* ---- per-case result records (record.c) ---- */
+
+#define HP_NAME_LEN 64
+#define HP_TEXT_LEN 384
+
+struct hp_result {
+	char test[HP_NAME_LEN];		/* program: pin_odirect */
+	char name[2 * HP_NAME_LEN];	/* case: fixture.variant.test */
+	char device[HP_NAME_LEN];	/* bochs, qxl, virtio_gpu, vgem, hugepin_ref, anon */
+	char driver[HP_NAME_LEN];	/* kernel driver name */
+	char method[HP_NAME_LEN];	/* hp_method_name() or "-" */
+	char level[16];			/* hp_level_name() */
+	enum hp_verdict verdict;
+	bool expected;			/* VULNERABLE that is expected for this kernel */
+	int err;			/* errno of the pin, 0 if it succeeded */
+	long bytes;
+	char evidence[HP_TEXT_LEN];	/* one line */
+};
+
+/*
+ * One record is one line of JSON:
+ *   {"type":"result","test":...,"name":...,"device":...,"driver":...,
+ *    "method":...,"level":...,"verdict":"SAFE","expected":false,
+ *    "err":14,"bytes":0,"evidence":"..."}
+ * and a case start is announced by
+ *   {"type":"start","test":...,"name":...}
+ */
+int hp_record_format(const struct hp_result *r, char *buf, size_t len);
+int hp_record_format_start(const char *test, const char *name, char *buf, size_t len);
+/* Parse one line. Returns 1 for a result, 2 for a start (only test and name set), -EINVAL. */
+int hp_record_parse(const char *line, struct hp_result *r);
+
+/*
+ * Emit records where the runner wants them: the path in $HUGEPIN_RECORDS
+ * (the guest's virtio-serial port), opened once, one write() per line.
+ * No-op when unset. Start records also go to /dev/kmsg as
+ * "hugepin: start <test> <name>" so a crash can be attributed from the console.
+ */
+void hp_record_start(const char *test, const char *name);
+void hp_record_emit(const struct hp_result *r);
+
+/* ---- small helpers (util.c) ---- */
+
+/* JSON string escaping into buf; always NUL-terminates; returns bytes needed. */
+size_t hp_json_escape(const char *in, char *buf, size_t len);
+/* Monotonic clock in seconds. */
+double hp_now(void);
+
+#endif

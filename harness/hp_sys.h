@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hugepin system helpers: DRM devices and buffers, huge-aligned mappings,
+ * the pin methods that reach (fast) GUP, and the detectors run around each
+ * case. Operations that tests need both ways come in three tiers:
+ *   _hp_op()       returns 0 or -errno, never asserts;
+ *   hp_op()        the same, printing a '#' diagnostic line on failure;
+ * and the kselftest programs assert on the returned errno themselves.
+ */
+#ifndef HP_SYS_H
+#define HP_SYS_H
+
+#include <sys/types.h>
+#include "hp_core.h"
+
+#define HP_SZ_2M (2ul << 20)
+#define HP_SZ_1G (1ul << 30)
+
+/* ---- DRM (drm.c) ---- */
+
+struct hp_drm_dev {
+	char path[64];		/* /dev/dri/cardN */
+	char driver[32];	/* drmGetVersion()->name: bochs-drm, qxl, virtio_gpu, vgem, vmwgfx */
+	char device[32];	/* short name used in reports: bochs, qxl, virtio_gpu, vgem, vmwgfx */
+	bool ttm;		/* driver's buffers are TTM objects */
+};
+
+/* Fill @devs with up to @max primary nodes; returns the count or -errno. */
+int hp_drm_list(struct hp_drm_dev *devs, int max);
+/* Find a device by short name, driver name or path. 0 or -ENODEV. */
+int hp_drm_find(const char *name, struct hp_drm_dev *dev);
+/* True when a driver name (as drmGetVersion reports it) is TTM-based. */
+bool hp_drm_driver_is_ttm(const char *driver);
+
+struct hp_bo {
+	int fd;			/* DRM fd, owned by the caller */
+	uint32_t handle;
+	uint64_t size;
+	uint64_t mmap_offset;
+};
+
+/* Dumb buffer of at least @size bytes. 0 or -errno. */
+int _hp_bo_create(int drm_fd, uint64_t size, struct hp_bo *bo);
+int _hp_bo_destroy(struct hp_bo *bo);
+
+/* ---- mappings (map.c) ---- */
+
+struct hp_map {
+	void *addr;		/* aligned start */
+	size_t len;
+	void *raw;		/* what mmap returned (for munmap) */
+	size_t raw_len;
+	size_t align;
+};
+
+/*
+ * mmap @len bytes of (@fd, @off) at an address aligned to @align (2 MiB or
+ * 1 GiB), fd = -1 for anonymous. @flags are MAP_SHARED/MAP_PRIVATE etc.
+ * Applies MADV_HUGEPAGE when @huge. 0 or -errno.
+ */
+int _hp_map(struct hp_map *m, int fd, off_t off, size_t len, size_t align,
+	    int prot, int flags, bool huge);
+void hp_unmap(struct hp_map *m);
+/* Touch every page (write when @write), so the mapping is faulted in. */
+void hp_map_touch(struct hp_map *m, bool write);
+/* Best knowledge of the level backing @addr (ptdump debugfs when present). */
+enum hp_level hp_map_level(const void *addr);
+/* THP mode from sysfs: "always", "madvise", "never"; sets it when @set != NULL. */
+int hp_thp_mode(char *cur, size_t len, const char *set);
+
+/* ---- scratch storage for O_DIRECT (pin.c) ---- */
+
+struct hp_scratch {
+	int fd;			/* opened O_DIRECT|O_RDWR */
+	char path[256];
+	off_t size;
+	bool is_blockdev;
+};
+
+/*
+ * Open scratch storage that supports O_DIRECT: $HUGEPIN_DISK when set (a
+ * block device or file), else a file under $TMPDIR/..., checked with a real
+ * O_DIRECT read. 0 or -errno (-EOPNOTSUPP: nothing supports O_DIRECT).
+ */
+int hp_scratch_open(struct hp_scratch *s, off_t min_size);
+void hp_scratch_close(struct hp_scratch *s);
+
+/* ---- pin methods (pin.c) ---- */
+
+struct hp_pin_res {
+	int err;		/* 0 or positive errno */
+	long bytes;		/* bytes moved/pinned */
+};
+
+/*
+ * One complete pin through @m of [addr, addr+len): take, do the I/O, release.
+ * Returns 0 when the kernel took the pin, -errno when it refused (res.err set
+ * either way). Methods the build or kernel lacks return -EOPNOTSUPP/-ENOSYS.
+ */
+int _hp_pin(enum hp_method m, struct hp_scratch *s, void *addr, size_t len,
+	    struct hp_pin_res *res);
+
+/*
+ * Held pins, for eviction races: the kernel keeps the page references until
+ * hp_pin_release(). Supported for HP_M_IOURING_REG (registered buffer) and
+ * HP_M_VMSPLICE (pages sit in a pipe).
+ */
+struct hp_held_pin {
+	enum hp_method method;
+	void *addr;
+	size_t len;
+	int pipe[2];
+	void *ring;		/* struct io_uring *, opaque here */
+	bool held;
+};
+int _hp_pin_hold(struct hp_held_pin *p, enum hp_method m, void *addr, size_t len);
+/* Move the pinned bytes out through the pin into @out (pipe read / WRITE_FIXED). */
+long _hp_pin_drain(struct hp_held_pin *p, struct hp_scratch *s, void *out, size_t len);
+void hp_pin_release(struct hp_held_pin *p);
+
+/* ---- detectors (detect.c) ---- */
+
+struct hp_detect {
+	char marker[160];
+	long pins_acquired;
+	long pins_released;
+	unsigned long taint;
+	int kmsg_fd;		/* opened at the marker, read after */
+};
+
+/* Write the marker to /dev/kmsg and snapshot vmstat pins and taint. */
+int hp_detect_begin(struct hp_detect *d, const char *test, const char *name);
+/* Scan the log from the marker, diff pins and taint; fill the detector part of @ev. */
+int hp_detect_end(struct hp_detect *d, struct hp_evidence *ev);
+/* nr_foll_pin_acquired/released from /proc/vmstat; -ENOENT when absent. */
+int hp_vmstat_pins(long *acquired, long *released);
+long hp_vmstat(const char *key);	/* -1 when absent */
+
+/* Canary helpers: fill with a pattern derived from @seed, and count differing bytes. */
+void hp_canary_fill(void *buf, size_t len, uint64_t seed);
+size_t hp_canary_check(const void *buf, size_t len, uint64_t seed, size_t *first_bad);
+
+#endif

@@ -163,5 +163,15 @@ void hp_record_emit(const struct hp_result *r);
 size_t hp_json_escape(const char *in, char *buf, size_t len);
 /* Monotonic clock in seconds. */
 double hp_now(void);
+/*
+ * Typed option values for the CLIs. Each returns 0, or -EINVAL / -ERANGE and
+ * leaves *out alone. Sizes accept K/M/G suffixes (binary); durations accept
+ * s/m/h suffixes (plain number = seconds).
+ */
+int hp_parse_long(const char *s, long min, long max, long *out);
+int hp_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int hp_parse_duration(const char *s, double min, double max, double *out);
+/* Kernel release of the running kernel (uname -r), "unknown" on failure. */
+const char *hp_kernel_release(void);
 
 #endif

@@ -5,26 +5,32 @@
 # The tree is configured in layers, as virtme-ng does: a base (defconfig, or
 # --base-config FILE), then hugepin's fragment, then the fragment's required
 # group once more so nothing in the base can switch it off, then olddefconfig.
-# Output goes out of tree (O=) into a cache keyed by the tree's commit and the
-# configuration, so a second run on the same tree reuses the build.
+# Output goes out of tree (O=) into a cache directory per tree and
+# configuration: a second run on the same commit reuses the build, a bisect
+# step rebuilds only what changed.
 #
 # Sourced; the caller provides die() (message, exit code).
 
-# Key for the build cache: commit (or "nogit" plus the tree path), dirty state,
-# base config and fragment contents.
-kbuild_key() {
-	local tree=$1 base=$2 fragment=$3 head dirty
-	if head=$(git -C "$tree" rev-parse --verify -q HEAD 2>/dev/null); then
-		dirty=$(git -C "$tree" status --porcelain --untracked-files=no 2>/dev/null | sha256sum | cut -c1-8)
-	else
-		head=nogit-$(printf '%s' "$(cd "$tree" && pwd)" | sha256sum | cut -c1-12)
-		dirty=none
-	fi
+# The build directory is keyed by tree and configuration only, so a bisect
+# step rebuilds incrementally in the same directory; the stamp inside records
+# which commit (and dirty state) it holds, so an unchanged tree is reused as is.
+kbuild_dir_key() {
+	local tree=$1 base=$2 fragment=$3
 	{
-		printf '%s\n%s\n' "$head" "$dirty"
+		(cd "$tree" && pwd)
 		if [[ -n $base ]]; then cat "$base"; else echo defconfig; fi
 		cat "$fragment"
 	} | sha256sum | cut -c1-16
+}
+
+kbuild_commit_key() {
+	local tree=$1 head dirty
+	if head=$(git -C "$tree" rev-parse --verify -q HEAD 2>/dev/null); then
+		dirty=$(git -C "$tree" status --porcelain --untracked-files=no 2>/dev/null | sha256sum | cut -c1-8)
+		echo "$head-$dirty"
+	else
+		echo "nogit-$(find "$tree" -newer "$tree/Makefile" -name '*.[ch]' 2>/dev/null | wc -l)"
+	fi
 }
 
 # The required group of the fragment: the lines up to the first blank line
@@ -79,15 +85,16 @@ kbuild_tree() {
 	local tree=$1 cache=$2 base=$3 fragment=$4 jobs=$5 key out log start
 	[[ -f $tree/Makefile && -d $tree/arch/x86 ]] ||
 		die "not a kernel source tree: $tree (expected Makefile and arch/x86)" 2
-	key=$(kbuild_key "$tree" "$base" "$fragment")
-	out=$cache/kbuild-$key
+	key=$(kbuild_commit_key "$tree")
+	out=$cache/kbuild-$(kbuild_dir_key "$tree" "$base" "$fragment")
 	log=$out/build.log
-	if [[ -f $out/.hugepin-built ]]; then
-		echo "kbuild: reusing $out" >&2
+	if [[ -f $out/.hugepin-built && $(<"$out/.hugepin-built") == "$key" ]]; then
+		echo "kbuild: reusing $out ($key)" >&2
 		echo "$out"
 		return 0
 	fi
 	mkdir -p "$out"
+	rm -f "$out/.hugepin-built"
 	: >"$log"
 	start=$SECONDS
 	echo "kbuild: configuring $tree into $out (log: $log)" >&2
@@ -103,7 +110,7 @@ kbuild_tree() {
 		return 1
 	fi
 	echo "$((SECONDS - start))" >"$out/build_seconds"
-	touch "$out/.hugepin-built"
+	echo "$key" >"$out/.hugepin-built"
 	echo "kbuild: built in $((SECONDS - start)) s" >&2
 	echo "$out"
 }

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Names of verdicts, page-table levels and pin methods, both ways.
+ *
+ * These strings are the wire format between guest records, the host report
+ * and the --expect files, so one table per enum keeps them from drifting.
+ * hugepin: pure
+ */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hp_core.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const verdict_names[] = {
+	[HP_SAFE] = "SAFE",
+	[HP_VULNERABLE] = "VULNERABLE",
+	[HP_UNTESTABLE] = "UNTESTABLE",
+};
+
+static const char *const level_names[] = {
+	[HP_LEVEL_UNKNOWN] = "unknown",
+	[HP_LEVEL_PTE] = "pte",
+	[HP_LEVEL_PMD] = "pmd",
+	[HP_LEVEL_PUD] = "pud",
+};
+
+static const char *const method_names[HP_M_NR] = {
+	[HP_M_ODIRECT_READ] = "odirect_read",
+	[HP_M_ODIRECT_WRITE] = "odirect_write",
+	[HP_M_IOURING_REG] = "iouring_reg",
+	[HP_M_IOURING_FIXED_READ] = "iouring_fixed_read",
+	[HP_M_IOURING_FIXED_WRITE] = "iouring_fixed_write",
+	[HP_M_IOURING_READ] = "iouring_read",
+	[HP_M_VMSPLICE] = "vmsplice",
+	[HP_M_PROCVM_READ] = "procvm_read",
+	[HP_M_PROCVM_WRITE] = "procvm_write",
+	[HP_M_GUP_TEST] = "gup_test",
+};
+
+static const char *lookup(const char *const *tab, size_t n, unsigned int i)
+{
+	return i < n ? tab[i] : "?";
+}
+
+/* Case-insensitive, so "safe" in a hand-written expect file still matches. */
+static int find(const char *const *tab, size_t n, const char *s)
+{
+	size_t i;
+
+	if (!s)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (tab[i] && !strcasecmp(tab[i], s))
+			return (int)i;
+	return -EINVAL;
+}
+
+const char *hp_verdict_name(enum hp_verdict v)
+{
+	return lookup(verdict_names, ARRAY_LEN(verdict_names), v);
+}
+
+int hp_verdict_parse(const char *s, enum hp_verdict *v)
+{
+	int i = find(verdict_names, ARRAY_LEN(verdict_names), s);
+
+	if (i < 0)
+		return i;
+	*v = (enum hp_verdict)i;
+	return 0;
+}
+
+const char *hp_level_name(enum hp_level l)
+{
+	return lookup(level_names, ARRAY_LEN(level_names), l);
+}
+
+int hp_level_parse(const char *s, enum hp_level *l)
+{
+	int i = find(level_names, ARRAY_LEN(level_names), s);
+
+	if (i < 0)
+		return i;
+	*l = (enum hp_level)i;
+	return 0;
+}
+
+const char *hp_method_name(enum hp_method m)
+{
+	return lookup(method_names, ARRAY_LEN(method_names), m);
+}
+
+int hp_method_parse(const char *s, enum hp_method *m)
+{
+	int i = find(method_names, ARRAY_LEN(method_names), s);
+
+	if (i < 0)
+		return i;
+	*m = (enum hp_method)i;
+	return 0;
+}
+
+int hp_methods_parse(const char *list, unsigned int *mask)
+{
+	char word[HP_NAME_LEN];
+	unsigned int acc = 0;
+	const char *p = list;
+
+	if (!list || !*list)
+		return -EINVAL;
+	if (!strcasecmp(list, "all")) {
+		*mask = (1u << HP_M_NR) - 1;
+		return 0;
+	}
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		enum hp_method m;
+
+		/* Empty items ("a,,b", trailing comma) are typos, not "nothing". */
+		if (n == 0 || n >= sizeof(word))
+			return -EINVAL;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		if (hp_method_parse(word, &m))
+			return -EINVAL;
+		acc |= 1u << m;
+		p += n;
+		if (*p == ',' && !*++p)
+			return -EINVAL;
+	}
+	*mask = acc;
+	return 0;
+}

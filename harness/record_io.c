@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest side of the record protocol: JSON lines go to the port named by
+ * $HUGEPIN_RECORDS (a virtio-serial port, so they survive a guest panic that
+ * would lose buffered stdout), and each case start is also written to
+ * /dev/kmsg, so the serial console shows which case a splat belongs to.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hp_core.h"
+
+/* One record line: all fields escaped at worst, plus the JSON frame. */
+#define HP_RECORD_MAX 8192
+
+static pthread_mutex_t rec_lock = PTHREAD_MUTEX_INITIALIZER;
+static int rec_fd = -1;
+static pid_t rec_pid;
+
+/*
+ * kselftest runs each test in a forked child; the child inherits the fd, and
+ * reopening per process keeps O_APPEND semantics for plain files.
+ */
+static int records_fd(void)
+{
+	const char *path = getenv("HUGEPIN_RECORDS");
+
+	if (!path || !*path)
+		return -1;
+	if (rec_fd >= 0 && rec_pid == getpid())
+		return rec_fd;
+	rec_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	rec_pid = getpid();
+	return rec_fd;
+}
+
+/* A line goes out in one write(): concurrent writers never interleave. */
+static void write_line(int fd, const char *line)
+{
+	size_t len = strlen(line);
+	ssize_t n;
+
+	do {
+		n = write(fd, line, len);
+	} while (n < 0 && errno == EINTR);
+}
+
+static void records_write(char *buf, int n)
+{
+	int fd;
+
+	if (n < 0)
+		return;
+	buf[n] = '\n';
+	buf[n + 1] = '\0';
+	pthread_mutex_lock(&rec_lock);
+	fd = records_fd();
+	if (fd >= 0)
+		write_line(fd, buf);
+	pthread_mutex_unlock(&rec_lock);
+}
+
+void hp_record_start(const char *test, const char *name)
+{
+	char buf[HP_RECORD_MAX + 2];
+	int kfd;
+
+	kfd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (kfd >= 0) {
+		snprintf(buf, sizeof(buf), "hugepin: start %s %s\n", test, name);
+		write_line(kfd, buf);
+		close(kfd);
+	}
+	records_write(buf, hp_record_format_start(test, name, buf, HP_RECORD_MAX));
+}
+
+void hp_record_emit(const struct hp_result *r)
+{
+	char buf[HP_RECORD_MAX + 2];
+
+	records_write(buf, hp_record_format(r, buf, HP_RECORD_MAX));
+}
+
+double hp_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *hp_kernel_release(void)
+{
+	static char release[sizeof(((struct utsname *)0)->release)];
+	struct utsname u;
+
+	if (uname(&u))
+		return "unknown";
+	memcpy(release, u.release, sizeof(release));
+	release[sizeof(release) - 1] = '\0';
+	return release;
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hugepin host-side reporting: a small JSON reader for the records the
+ * guest writes and the report.json files of earlier runs, the KTAP reader
+ * for kselftest output, and the report model that turns records plus the
+ * serial console log into verdict tables and the run.sh exit code. All of
+ * it is pure (text in, text out), so it is unit tested and fuzzed; the file
+ * and terminal handling lives in hp_report.c.
+ */
+#ifndef HP_REPORT_H
+#define HP_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hp_core.h"
+
+/* ---- JSON reader (report_json.c) ---- */
+
+enum hp_json_type {
+	HP_JSON_NULL,
+	HP_JSON_BOOL,
+	HP_JSON_NUMBER,
+	HP_JSON_STRING,
+	HP_JSON_ARRAY,
+	HP_JSON_OBJECT,
+};
+
+struct hp_json {
+	enum hp_json_type type;
+	char *key;		/* member name inside an object, else NULL */
+	char *str;		/* HP_JSON_STRING, unescaped; "\u0000" becomes '?' */
+	double num;
+	bool b;
+	struct hp_json *child;	/* first element or member */
+	struct hp_json *next;	/* next sibling */
+};
+
+/* Nesting deeper than this is refused rather than recursed into. */
+#define HP_JSON_MAX_DEPTH 32
+
+/* Parse exactly one JSON value (surrounding blanks allowed); NULL on error. */
+struct hp_json *hp_json_parse(const char *text, size_t len);
+void hp_json_free(struct hp_json *j);
+/* Member of an object by name, NULL when absent or @obj is not an object. */
+const struct hp_json *hp_json_get(const struct hp_json *obj, const char *key);
+/* Typed member access with a fallback for absent or mistyped members. */
+const char *hp_json_str(const struct hp_json *obj, const char *key, const char *dflt);
+double hp_json_num(const struct hp_json *obj, const char *key, double dflt);
+/* Fill @r from a result object (the record format); -EINVAL when it is not one. */
+int hp_json_to_result(const struct hp_json *obj, struct hp_result *r);
+
+/* ---- growable text buffer (report.c) ---- */
+
+struct hp_buf {
+	char *s;
+	size_t len;
+	size_t cap;
+	bool oom;		/* an allocation failed: the text is incomplete */
+};
+
+void hp_buf_printf(struct hp_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void hp_buf_free(struct hp_buf *b);
+
+/* ---- KTAP reader (report_ktap.c) ---- */
+
+struct hp_ktap_prog {
+	char name[HP_NAME_LEN];
+	unsigned int pass, fail, skip, xfail;
+	int planned;		/* -1 without a plan line */
+	int exit_ok;		/* runner's verdict on the program: 1 ok, 0 not ok, -1 unknown */
+};
+
+struct hp_ktap {
+	struct hp_ktap_prog *progs;
+	size_t n;
+};
+
+/*
+ * Count results per test program in KTAP/TAP text: either one program's own
+ * output (named @default_name) or the kselftest runner's output, where each
+ * program's lines are nested under "# selftests: <dir>: <prog>". Returns 0,
+ * -EINVAL when the text holds no TAP at all, -ENOMEM.
+ */
+int hp_ktap_parse(struct hp_ktap *k, const char *text, size_t len,
+		  const char *default_name);
+void hp_ktap_free(struct hp_ktap *k);
+
+/* ---- report model (report.c) ---- */
+
+struct hp_row {
+	struct hp_result r;
+	bool from_console;	/* synthesized from the console after a guest death */
+};
+
+struct hp_open_case {
+	char test[HP_NAME_LEN];
+	char name[2 * HP_NAME_LEN];
+	unsigned int results;	/* results seen since the start record */
+};
+
+struct hp_timing {
+	char name[32];
+	double value;
+};
+
+#define HP_MAX_TIMINGS 8
+
+struct hp_report {
+	char kernel[128];
+	struct hp_row *rows;
+	size_t nrows, cap;
+	struct hp_open_case *cases;	/* start records in order of appearance */
+	size_t ncases, cases_cap;
+	size_t bad_lines;		/* record lines that did not parse */
+	struct hp_ktap ktap;
+	struct hp_timing timings[HP_MAX_TIMINGS];
+	size_t ntimings;
+};
+
+struct hp_summary {
+	size_t safe, vulnerable, vulnerable_expected, untestable;
+};
+
+void hp_report_init(struct hp_report *rep, const char *kernel);
+void hp_report_free(struct hp_report *rep);
+/* One records file (JSON lines). Returns 0 or -ENOMEM; bad lines are counted. */
+int hp_report_add_records(struct hp_report *rep, const char *text, size_t len);
+/*
+ * Attribute guest deaths: every start without a result, the case still
+ * running when the console shows a panic, and @crashed_test (the runner
+ * killed the guest at its timeout while it ran; NULL if not) become rows
+ * judged from the console text after their "hugepin: start" marker.
+ */
+int hp_report_attribute(struct hp_report *rep, const char *console, size_t len,
+			const char *crashed_test);
+int hp_report_add_timing(struct hp_report *rep, const char *name_eq_value);
+int hp_report_add_row(struct hp_report *rep, const struct hp_result *r, bool from_console);
+
+void hp_report_summary(const struct hp_report *rep, struct hp_summary *s);
+/* The run.sh exit code: 0, 1 or 125; @bisect_on (NULL: all rows) picks deciding rows. */
+int hp_report_exit_code(const struct hp_report *rep, const char *bisect_on);
+/* True when @r is selected by a --bisect-on CASE string. */
+bool hp_row_matches_case(const struct hp_result *r, const char *pattern);
+/* "VULNERABLE (expected: ...)" style verdict text for tables. */
+void hp_verdict_text(const struct hp_result *r, char *buf, size_t len);
+
+/* Renderers; @width 0 means no truncation. */
+void hp_report_table(const struct hp_report *rep, unsigned int width, struct hp_buf *out);
+void hp_report_markdown(const struct hp_report *rep, const char *bisect_on, struct hp_buf *out);
+void hp_report_json(const struct hp_report *rep, const char *bisect_on, struct hp_buf *out);
+void hp_report_junit(const struct hp_report *const *reps, size_t n, struct hp_buf *out);
+
+/*
+ * Check an --expect file ("device method verdict" lines, '*' and globs
+ * allowed, '#' comments; the first line matching a record decides for it)
+ * against the rows. Writes TAP to @out; returns the number of failed lines,
+ * or -EINVAL with a message in @out when the file is malformed.
+ */
+int hp_report_expect(const struct hp_report *rep, const char *text, size_t len,
+		     struct hp_buf *out);
+
+/* ---- matrix over kernels (report.c) ---- */
+
+/* Load a report.json written by hp_report_json(); -EINVAL on bad input. */
+int hp_report_load_json(struct hp_report *rep, const char *text, size_t len);
+/* Matrix renderings over @n reports (one per kernel); returns the exit code. */
+int hp_matrix_render(const struct hp_report *const *reps, size_t n,
+		     struct hp_buf *md, struct hp_buf *json, struct hp_buf *txt);
+
+#endif

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Small helpers shared by every CLI and record writer: JSON string escaping
+ * for the records the guest sends over virtio-serial, and typed option
+ * parsing with ranges, so a typo in --duration or --size is an error and
+ * never a silent zero.
+ * hugepin: pure
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hp_core.h"
+
+size_t hp_json_escape(const char *in, char *buf, size_t len)
+{
+	size_t need = 0;
+	size_t used = 0;
+	const unsigned char *p;
+
+	if (len)
+		buf[0] = '\0';
+	if (!in)
+		return 0;
+	for (p = (const unsigned char *)in; *p; p++) {
+		char esc[8];
+		size_t n;
+
+		switch (*p) {
+		case '"':  memcpy(esc, "\\\"", 3); break;
+		case '\\': memcpy(esc, "\\\\", 3); break;
+		case '\n': memcpy(esc, "\\n", 3); break;
+		case '\r': memcpy(esc, "\\r", 3); break;
+		case '\t': memcpy(esc, "\\t", 3); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			else {
+				esc[0] = (char)*p;
+				esc[1] = '\0';
+			}
+		}
+		n = strlen(esc);
+		need += n;
+		/* Never cut an escape sequence in half: the reader would reject it. */
+		if (used + n < len) {
+			memcpy(buf + used, esc, n + 1);
+			used += n;
+		}
+	}
+	return need;
+}
+
+int hp_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end)
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int hp_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
+	case 'T': shift = 40; end++; break;
+	default: break;
+	}
+	/* "4M", "4MiB" and "4MB" all mean 4 << 20; "4B" is four bytes. */
+	if (shift && !strcasecmp(end, "iB"))
+		end += 2;
+	else if (!strcasecmp(end, "B"))
+		end++;
+	if (*end)
+		return -EINVAL;
+	if (shift && v > (ULLONG_MAX >> shift))
+		return -ERANGE;
+	v <<= shift;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int hp_parse_duration(const char *s, double min, double max, double *out)
+{
+	double v, scale = 1.0;
+	char *end;
+
+	/* Digits first: strtod would also take "inf", "nan" and hex floats. */
+	if (!s || !(isdigit((unsigned char)*s) ||
+		    (*s == '.' && isdigit((unsigned char)s[1]))))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end[0] && end[1])
+		return -EINVAL;
+	switch (*end) {
+	case '\0':
+	case 's': break;
+	case 'm': scale = 60.0; break;
+	case 'h': scale = 3600.0; break;
+	default: return -EINVAL;
+	}
+	if (s[strspn(s, "0123456789.")] != *end)
+		return -EINVAL;
+	v *= scale;
+	if (errno == ERANGE || !isfinite(v) || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,751 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hugepin_ref: a reference driver that maps its own pages the way TTM did
+ * from Linux 5.7 to 5.15, so the fast-GUP huge pfn bug can be reproduced and
+ * measured without a GPU.
+ *
+ * /dev/hugepin_ref hands out buffers backed by higher-order page blocks the
+ * driver allocated itself (alloc_pages() without __GFP_COMP and without
+ * split_page(), as TTM's pool did), mapped into a VM_MIXEDMAP|VM_IO VMA with
+ * huge pfn PMD entries carrying no "special" bit. Fast GUP (O_DIRECT,
+ * vmsplice, ...) then takes such an entry for an ordinary THP and grabs
+ * references on pages the core must never reference; when the pin is
+ * released, every subpage is put as if it were its own head. The eviction
+ * ioctl zaps the mapping and reports each page whose refcount differs from
+ * what the driver holds: that report is the detector that works on kernels
+ * without CONFIG_DEBUG_VM.
+ *
+ * Which handler inserts the huge entry depends on the kernel: ->huge_fault
+ * on 5.x and 6.12+, while 6.0 .. 6.11 never call ->huge_fault for VM_SPECIAL
+ * VMAs (hugepage_vma_check() refuses VM_NO_KHUGEPAGED first), so there the
+ * ordinary ->fault inserts the PMD itself while the PMD is still empty (the
+ * core leaves the PTE table unallocated before ->fault). The path taken is
+ * recorded and reported. Module parameter pte_only forces PTE mappings.
+ *
+ * Allocation scheme and expected refcounts: each block is one alloc_pages()
+ * of the block's order. Without __GFP_COMP the first page holds the single
+ * reference of the allocation and the other pages stay at 0 (no
+ * split_page()): exactly TTM's state, and a stray put on one of them leaves
+ * it at -1 instead of freeing a page the driver still maps. With
+ * HUGEPIN_REF_CREATE_COMPOUND the block is a compound page, whose tails are
+ * at 0 as well. So the driver expects 1 on each block's first page and 0
+ * elsewhere.
+ *
+ * Blocks are 2 MiB (one PMD). 1 GiB blocks would need alloc_contig_pages(),
+ * which modules cannot call, so the caps report no PUD support.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/gfp.h>
+#include <linux/idr.h>
+#include <linux/kref.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/page_ref.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
+#include <linux/pfn_t.h>
+#endif
+
+#include "hugepin_ref_uapi.h"
+
+#define HPREF_PMD_ORDER		(PMD_SHIFT - PAGE_SHIFT)
+#define HPREF_PAGES_PER_BLOCK	(1ul << HPREF_PMD_ORDER)
+#define HPREF_MAX_ID		(1u << (63 - HUGEPIN_REF_SLOT_SHIFT))
+
+/*
+ * 6.0 moved the VM_NO_KHUGEPAGED refusal in hugepage_vma_check() ahead of
+ * the fault path ("mm: khugepaged: check THP flag in hugepage_vma_check"
+ * series), and 6.12 let ->huge_fault handlers of pfnmap VMAs back in ("mm:
+ * allow THP orders for PFNMAPs"). In between, only ->fault can insert a PMD.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 0, 0) && LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+#define HPREF_FAULT_INSERTS_PMD	1
+#else
+#define HPREF_FAULT_INSERTS_PMD	0
+#endif
+
+/* "mm/gup: detect huge pfnmap entries in gup-fast" and the special bits (6.12). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && defined(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP)
+#define HPREF_PMD_SPECIAL	1
+#else
+#define HPREF_PMD_SPECIAL	0
+#endif
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && defined(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP)
+#define HPREF_PUD_SPECIAL	1
+#else
+#define HPREF_PUD_SPECIAL	0
+#endif
+
+static bool pte_only;
+module_param(pte_only, bool, 0644);
+MODULE_PARM_DESC(pte_only, "Map every later fault with PTEs (proves the huge entry is what fast GUP trips on)");
+
+static DEFINE_IDR(hpref_ids);
+static DEFINE_MUTEX(hpref_ids_lock);
+static atomic64_t hpref_pages_kept = ATOMIC64_INIT(0);
+
+struct hpref_buf {
+	struct kref ref;
+	struct mutex lock;		/* blocks, counters, page-table inserts */
+	struct file *owner;		/* only this open file may map or control it */
+	struct address_space *mapping;
+	u32 id;
+	u32 flags;
+	u64 length;
+	u64 mmap_offset;
+	unsigned long nr_blocks;
+	struct page **blocks;		/* NULL while evicted */
+	atomic_t mappings;
+	u32 last_level;
+	u32 last_path;
+	u64 faults[HUGEPIN_REF_LEVEL_PUD + 1];
+	u64 paths[HUGEPIN_REF_PATH_PTE + 1];
+	u64 fallbacks;
+	u64 evictions;
+};
+
+static gfp_t hpref_gfp(const struct hpref_buf *buf)
+{
+	gfp_t gfp = GFP_HIGHUSER | __GFP_ZERO | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
+
+	if (buf->flags & HUGEPIN_REF_CREATE_COMPOUND)
+		gfp |= __GFP_COMP;
+	return gfp;
+}
+
+static int hpref_expected_ref(unsigned long page_in_block)
+{
+	return page_in_block == 0 ? 1 : 0;
+}
+
+/* Caller holds buf->lock. */
+static int hpref_block_alloc(struct hpref_buf *buf, unsigned long b)
+{
+	if (buf->blocks[b])
+		return 0;
+	buf->blocks[b] = alloc_pages(hpref_gfp(buf), HPREF_PMD_ORDER);
+	return buf->blocks[b] ? 0 : -ENOMEM;
+}
+
+struct hpref_check {
+	u64 checked;
+	u64 bad;
+	u64 extra;
+	u64 under;
+	u32 nr_samples;
+	struct hugepin_ref_page_sample samples[HUGEPIN_REF_EVICT_SAMPLES];
+};
+
+/* Compare a block's refcounts with the allocation's; true when all match. */
+static bool hpref_block_check(unsigned long b, struct page *head, struct hpref_check *c)
+{
+	unsigned long i;
+	bool clean = true;
+
+	for (i = 0; i < HPREF_PAGES_PER_BLOCK; i++) {
+		int ref = page_ref_count(head + i);
+		int want = hpref_expected_ref(i);
+
+		c->checked++;
+		if (ref == want)
+			continue;
+		clean = false;
+		c->bad++;
+		if (ref > want)
+			c->extra++;
+		else
+			c->under++;
+		if (c->nr_samples < HUGEPIN_REF_EVICT_SAMPLES) {
+			struct hugepin_ref_page_sample *s = &c->samples[c->nr_samples++];
+
+			s->index = b * HPREF_PAGES_PER_BLOCK + i;
+			s->refcount = ref;
+			s->expected = want;
+		}
+	}
+	return clean;
+}
+
+/*
+ * Check and let go of one block. Kept blocks stay allocated for good: pages
+ * someone else still references must not go back to the allocator.
+ * Caller holds buf->lock (or owns the last reference).
+ */
+static void hpref_block_release(struct hpref_buf *buf, unsigned long b, u32 flags,
+				struct hpref_check *c, u32 *kept, u32 *freed)
+{
+	struct page *head = buf->blocks[b];
+	bool clean;
+
+	if (!head)
+		return;
+	buf->blocks[b] = NULL;
+	clean = hpref_block_check(b, head, c);
+	if (flags & HUGEPIN_REF_EVICT_FREE || (clean && !(flags & HUGEPIN_REF_EVICT_KEEP))) {
+		/* With damaged refcounts this is TTM's free, splats included. */
+		__free_pages(head, HPREF_PMD_ORDER);
+		(*freed)++;
+	} else {
+		atomic64_add(HPREF_PAGES_PER_BLOCK, &hpref_pages_kept);
+		(*kept)++;
+	}
+}
+
+static void hpref_buf_free(struct kref *ref)
+{
+	struct hpref_buf *buf = container_of(ref, struct hpref_buf, ref);
+	struct hpref_check c = { 0 };
+	u32 kept = 0, freed = 0;
+	unsigned long b;
+
+	for (b = 0; b < buf->nr_blocks; b++)
+		hpref_block_release(buf, b, 0, &c, &kept, &freed);
+	if (kept)
+		pr_info("buffer %u: kept %u blocks with %llu pages off their expected refcount\n",
+			buf->id, kept, c.bad);
+	kvfree(buf->blocks);
+	kfree(buf);
+}
+
+static void hpref_buf_put(struct hpref_buf *buf)
+{
+	kref_put(&buf->ref, hpref_buf_free);
+}
+
+/* Look up a buffer of @file and take a reference. */
+static struct hpref_buf *hpref_buf_get(struct file *file, u32 id)
+{
+	struct hpref_buf *buf;
+
+	mutex_lock(&hpref_ids_lock);
+	buf = idr_find(&hpref_ids, id);
+	if (buf && buf->owner == file)
+		kref_get(&buf->ref);
+	else
+		buf = NULL;
+	mutex_unlock(&hpref_ids_lock);
+	return buf;
+}
+
+static void hpref_record(struct hpref_buf *buf, u32 level, u32 path)
+{
+	buf->last_level = level;
+	buf->last_path = path;
+	buf->faults[level]++;
+	buf->paths[path]++;
+}
+
+/* Byte offset within the buffer that @pgoff (a file page index) points at. */
+static u64 hpref_buf_offset(const struct hpref_buf *buf, pgoff_t pgoff)
+{
+	return ((u64)pgoff << PAGE_SHIFT) - buf->mmap_offset;
+}
+
+static unsigned long hpref_pfn(struct hpref_buf *buf, u64 off)
+{
+	unsigned long b = off >> PMD_SHIFT;
+
+	return page_to_pfn(buf->blocks[b]) + ((off & ~PMD_MASK) >> PAGE_SHIFT);
+}
+
+/*
+ * A PMD entry fits when the whole 2 MiB around the fault lies inside the VMA
+ * and starts on a block boundary of the buffer.
+ */
+static bool hpref_pmd_fits(struct vm_fault *vmf, struct hpref_buf *buf, u64 *block_off)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long haddr = vmf->address & PMD_MASK;
+	u64 off;
+
+	if (haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end)
+		return false;
+	off = hpref_buf_offset(buf, vma->vm_pgoff + ((haddr - vma->vm_start) >> PAGE_SHIFT));
+	if (off & ~PMD_MASK || off + PMD_SIZE > buf->length)
+		return false;
+	*block_off = off;
+	return true;
+}
+
+/* pfn_t went away in 6.17 ("mm: remove pfn_t"): the inserts take raw pfns. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+#define HPREF_PFN(pfn)	(pfn)
+#else
+/* PFN_DEV without PFN_MAP: no devmap bit, just like TTM's entries. */
+#define HPREF_PFN(pfn)	__pfn_to_pfn_t((pfn), PFN_DEV)
+#endif
+
+/* Caller holds buf->lock. */
+static vm_fault_t hpref_insert_pmd(struct vm_fault *vmf, struct hpref_buf *buf, u32 path)
+{
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	vm_fault_t ret;
+	u64 off;
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) || !hpref_pmd_fits(vmf, buf, &off))
+		return VM_FAULT_FALLBACK;
+	if (hpref_block_alloc(buf, off >> PMD_SHIFT))
+		return VM_FAULT_OOM;
+	ret = vmf_insert_pfn_pmd(vmf, HPREF_PFN(hpref_pfn(buf, off)), write);
+	if (ret == VM_FAULT_NOPAGE)
+		hpref_record(buf, HUGEPIN_REF_LEVEL_PMD, path);
+	return ret;
+}
+
+static vm_fault_t hpref_huge(struct vm_fault *vmf, bool pmd_level)
+{
+	struct hpref_buf *buf = vmf->vma->vm_private_data;
+	vm_fault_t ret = VM_FAULT_FALLBACK;
+
+	mutex_lock(&buf->lock);
+	if (pmd_level && !READ_ONCE(pte_only))
+		ret = hpref_insert_pmd(vmf, buf, HUGEPIN_REF_PATH_HUGE_FAULT);
+	if (ret & VM_FAULT_FALLBACK)
+		buf->fallbacks++;
+	mutex_unlock(&buf->lock);
+	return ret;
+}
+
+/* ->huge_fault took an enum page_entry_size until 6.6, an order since. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+static vm_fault_t hpref_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	return hpref_huge(vmf, order == HPREF_PMD_ORDER);
+}
+#else
+static vm_fault_t hpref_huge_fault(struct vm_fault *vmf, enum page_entry_size pe_size)
+{
+	return hpref_huge(vmf, pe_size == PE_SIZE_PMD);
+}
+#endif
+
+static vm_fault_t hpref_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct hpref_buf *buf = vma->vm_private_data;
+	u64 off = hpref_buf_offset(buf, vmf->pgoff);
+	vm_fault_t ret;
+
+	if (off >= buf->length)
+		return VM_FAULT_SIGBUS;
+	mutex_lock(&buf->lock);
+	if (HPREF_FAULT_INSERTS_PMD && !READ_ONCE(pte_only) && vmf->pmd &&
+	    pmd_none(READ_ONCE(*vmf->pmd))) {
+		ret = hpref_insert_pmd(vmf, buf, HUGEPIN_REF_PATH_FAULT_PMD);
+		if (!(ret & VM_FAULT_FALLBACK))
+			goto out;
+		buf->fallbacks++;
+	}
+	if (hpref_block_alloc(buf, off >> PMD_SHIFT)) {
+		ret = VM_FAULT_OOM;
+		goto out;
+	}
+	ret = vmf_insert_mixed(vma, vmf->address & PAGE_MASK, HPREF_PFN(hpref_pfn(buf, off)));
+	if (ret == VM_FAULT_NOPAGE)
+		hpref_record(buf, HUGEPIN_REF_LEVEL_PTE, HUGEPIN_REF_PATH_PTE);
+out:
+	mutex_unlock(&buf->lock);
+	return ret;
+}
+
+static void hpref_vm_open(struct vm_area_struct *vma)
+{
+	struct hpref_buf *buf = vma->vm_private_data;
+
+	kref_get(&buf->ref);
+	atomic_inc(&buf->mappings);
+}
+
+static void hpref_vm_close(struct vm_area_struct *vma)
+{
+	struct hpref_buf *buf = vma->vm_private_data;
+
+	atomic_dec(&buf->mappings);
+	hpref_buf_put(buf);
+}
+
+static const struct vm_operations_struct hpref_vm_ops = {
+	.open = hpref_vm_open,
+	.close = hpref_vm_close,
+	.fault = hpref_fault,
+	.huge_fault = hpref_huge_fault,
+};
+
+static int hpref_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	u64 start = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	u64 len = vma->vm_end - vma->vm_start;
+	u32 id = start >> HUGEPIN_REF_SLOT_SHIFT;
+	struct hpref_buf *buf;
+	u64 off;
+
+	/* Like TTM: a private writable mapping would need COW of pfn pages. */
+	if (is_cow_mapping(vma->vm_flags))
+		return -EINVAL;
+	buf = hpref_buf_get(file, id);
+	if (!buf)
+		return -EINVAL;
+	off = start - buf->mmap_offset;
+	if (off >= buf->length || len > buf->length - off) {
+		hpref_buf_put(buf);
+		return -EINVAL;
+	}
+	/* vm_flags became read-only behind vm_flags_set() in 6.3. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, VM_MIXEDMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
+#else
+	vma->vm_flags |= VM_MIXEDMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP;
+#endif
+	vma->vm_ops = &hpref_vm_ops;
+	vma->vm_private_data = buf;
+	atomic_inc(&buf->mappings);
+	return 0;
+}
+
+/* mm->get_unmapped_area became mm_get_unmapped_area() in 6.10. */
+static unsigned long hpref_mm_area(struct file *file, unsigned long addr, unsigned long len,
+				   unsigned long pgoff, unsigned long flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
+#else
+	return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
+#endif
+}
+
+/*
+ * Place mappings of 2 MiB or more so that the user address and the buffer
+ * offset agree modulo 2 MiB: ask for a PMD more than needed and slide up.
+ */
+static unsigned long hpref_get_unmapped_area(struct file *file, unsigned long addr,
+					     unsigned long len, unsigned long pgoff,
+					     unsigned long flags)
+{
+	unsigned long off = pgoff << PAGE_SHIFT;
+	unsigned long ret;
+
+	if (flags & MAP_FIXED)
+		return addr;
+	if (len < PMD_SIZE || len + PMD_SIZE < len)
+		return hpref_mm_area(file, addr, len, pgoff, flags);
+	if (addr && !((addr - off) & ~PMD_MASK)) {
+		ret = hpref_mm_area(file, addr, len, pgoff, flags);
+		if (ret == addr)
+			return ret;
+	}
+	ret = hpref_mm_area(file, 0, len + PMD_SIZE, pgoff, flags);
+	if (IS_ERR_VALUE(ret))
+		return hpref_mm_area(file, addr, len, pgoff, flags);
+	return ret + ((off - ret) & ~PMD_MASK);
+}
+
+static int hpref_release(struct inode *inode, struct file *file)
+{
+	struct hpref_buf *buf;
+	int id;
+
+	mutex_lock(&hpref_ids_lock);
+	idr_for_each_entry(&hpref_ids, buf, id) {
+		if (buf->owner != file)
+			continue;
+		idr_remove(&hpref_ids, id);
+		hpref_buf_put(buf);
+	}
+	mutex_unlock(&hpref_ids_lock);
+	return 0;
+}
+
+static u32 hpref_caps(void)
+{
+	u32 caps = 0;
+
+	if (HPREF_PMD_SPECIAL)
+		caps |= HUGEPIN_REF_CAP_PMD_SPECIAL;
+	if (HPREF_PUD_SPECIAL)
+		caps |= HUGEPIN_REF_CAP_PUD_SPECIAL;
+	if (IS_ENABLED(CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD))
+		caps |= HUGEPIN_REF_CAP_PUD_ARCH;
+	if (HPREF_FAULT_INSERTS_PMD)
+		caps |= HUGEPIN_REF_CAP_FAULT_PMD;
+	else
+		caps |= HUGEPIN_REF_CAP_HUGE_FAULT;
+	if (READ_ONCE(pte_only))
+		caps |= HUGEPIN_REF_CAP_PTE_ONLY;
+	return caps;
+}
+
+static long hpref_ioc_caps(struct hugepin_ref_caps *a)
+{
+	a->caps = hpref_caps();
+	a->kernel_version = LINUX_VERSION_CODE;
+	a->page_size = PAGE_SIZE;
+	a->pmd_size = PMD_SIZE;
+	a->pud_size = PUD_SIZE;
+	a->pages_kept = atomic64_read(&hpref_pages_kept);
+	return 0;
+}
+
+static long hpref_ioc_create(struct file *file, struct hugepin_ref_create *a)
+{
+	struct hpref_buf *buf;
+	unsigned long b;
+	int id, err;
+
+	if (a->flags & ~HUGEPIN_REF_CREATE_FLAGS || a->pad)
+		return -EINVAL;
+	if (!a->length || a->length > HUGEPIN_REF_MAX_LENGTH || !PAGE_ALIGNED(a->length))
+		return -EINVAL;
+	if (a->flags & HUGEPIN_REF_CREATE_PUD)
+		return -EOPNOTSUPP;
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	kref_init(&buf->ref);
+	mutex_init(&buf->lock);
+	buf->owner = file;
+	buf->mapping = file->f_mapping;
+	buf->flags = a->flags;
+	buf->length = a->length;
+	buf->nr_blocks = DIV_ROUND_UP(a->length, PMD_SIZE);
+	buf->blocks = kvcalloc(buf->nr_blocks, sizeof(*buf->blocks), GFP_KERNEL);
+	if (!buf->blocks) {
+		kfree(buf);
+		return -ENOMEM;
+	}
+	/* Allocate up front so a short machine answers ENOMEM here, not SIGBUS later. */
+	for (b = 0; b < buf->nr_blocks; b++) {
+		if (hpref_block_alloc(buf, b)) {
+			hpref_buf_put(buf);
+			return -ENOMEM;
+		}
+	}
+
+	mutex_lock(&hpref_ids_lock);
+	id = idr_alloc(&hpref_ids, buf, 1, HPREF_MAX_ID, GFP_KERNEL);
+	if (id > 0) {
+		buf->id = id;
+		buf->mmap_offset = (u64)id << HUGEPIN_REF_SLOT_SHIFT;
+	}
+	mutex_unlock(&hpref_ids_lock);
+	if (id < 0) {
+		err = id;
+		hpref_buf_put(buf);
+		return err;
+	}
+	a->id = buf->id;
+	a->block_size = PMD_SIZE;
+	a->mmap_offset = buf->mmap_offset;
+	return 0;
+}
+
+static long hpref_ioc_destroy(struct file *file, struct hugepin_ref_destroy *a)
+{
+	struct hpref_buf *buf;
+
+	mutex_lock(&hpref_ids_lock);
+	buf = idr_find(&hpref_ids, a->id);
+	if (buf && buf->owner == file)
+		idr_remove(&hpref_ids, a->id);
+	else
+		buf = NULL;
+	mutex_unlock(&hpref_ids_lock);
+	if (!buf)
+		return -ENOENT;
+	/* Mappings keep the buffer alive; the last one frees it. */
+	hpref_buf_put(buf);
+	return 0;
+}
+
+static long hpref_ioc_info(struct file *file, struct hugepin_ref_info *a)
+{
+	struct hpref_buf *buf = hpref_buf_get(file, a->id);
+	unsigned long b;
+
+	if (!buf)
+		return -ENOENT;
+	mutex_lock(&buf->lock);
+	a->flags = buf->flags;
+	a->last_level = buf->last_level;
+	a->last_path = buf->last_path;
+	a->mappings = atomic_read(&buf->mappings);
+	a->length = buf->length;
+	a->block_size = PMD_SIZE;
+	a->faults_pte = buf->faults[HUGEPIN_REF_LEVEL_PTE];
+	a->faults_pmd = buf->faults[HUGEPIN_REF_LEVEL_PMD];
+	a->faults_pud = buf->faults[HUGEPIN_REF_LEVEL_PUD];
+	a->path_huge_fault = buf->paths[HUGEPIN_REF_PATH_HUGE_FAULT];
+	a->path_fault_pmd = buf->paths[HUGEPIN_REF_PATH_FAULT_PMD];
+	a->path_pte = buf->paths[HUGEPIN_REF_PATH_PTE];
+	a->fallbacks = buf->fallbacks;
+	a->evictions = buf->evictions;
+	a->blocks_present = 0;
+	for (b = 0; b < buf->nr_blocks; b++)
+		a->blocks_present += !!buf->blocks[b];
+	mutex_unlock(&buf->lock);
+	hpref_buf_put(buf);
+	return 0;
+}
+
+static long hpref_ioc_evict(struct file *file, struct hugepin_ref_evict *a)
+{
+	struct hpref_check c = { 0 };
+	struct hpref_buf *buf;
+	u32 kept = 0, freed = 0;
+	unsigned long b;
+
+	if (a->flags & ~HUGEPIN_REF_EVICT_FLAGS ||
+	    (a->flags & HUGEPIN_REF_EVICT_FLAGS) == HUGEPIN_REF_EVICT_FLAGS)
+		return -EINVAL;
+	buf = hpref_buf_get(file, a->id);
+	if (!buf)
+		return -ENOENT;
+	mutex_lock(&buf->lock);
+	/*
+	 * Faults insert under buf->lock, so once the zap is done nothing maps
+	 * the blocks; a reference still there belongs to someone else.
+	 */
+	unmap_mapping_range(buf->mapping, buf->mmap_offset, buf->length, 1);
+	for (b = 0; b < buf->nr_blocks; b++)
+		hpref_block_release(buf, b, a->flags, &c, &kept, &freed);
+	buf->evictions++;
+	buf->last_level = HUGEPIN_REF_LEVEL_NONE;
+	buf->last_path = HUGEPIN_REF_PATH_NONE;
+	if (c.bad)
+		pr_info("buffer %u evicted: %llu of %llu pages off their expected refcount (first: page %llu at %d, expected %d)\n",
+			buf->id, c.bad, c.checked, c.samples[0].index,
+			c.samples[0].refcount, c.samples[0].expected);
+	mutex_unlock(&buf->lock);
+	hpref_buf_put(buf);
+
+	a->pages_checked = c.checked;
+	a->pages_bad = c.bad;
+	a->pages_extra = c.extra;
+	a->pages_under = c.under;
+	a->blocks_kept = kept;
+	a->blocks_freed = freed;
+	a->nr_samples = c.nr_samples;
+	memcpy(a->samples, c.samples, sizeof(a->samples));
+	return 0;
+}
+
+union hpref_args {
+	struct hugepin_ref_caps caps;
+	struct hugepin_ref_create create;
+	struct hugepin_ref_destroy destroy;
+	struct hugepin_ref_info info;
+	struct hugepin_ref_evict evict;
+};
+
+/*
+ * Commands are matched by number alone, so a caller with a different idea of
+ * a struct's size gets -EINVAL rather than -ENOTTY.
+ */
+static long hpref_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	static const struct {
+		unsigned int cmd;
+		u32 size;
+	} cmds[] = {
+		{ HUGEPIN_REF_IOC_CAPS, sizeof(struct hugepin_ref_caps) },
+		{ HUGEPIN_REF_IOC_CREATE, sizeof(struct hugepin_ref_create) },
+		{ HUGEPIN_REF_IOC_DESTROY, sizeof(struct hugepin_ref_destroy) },
+		{ HUGEPIN_REF_IOC_INFO, sizeof(struct hugepin_ref_info) },
+		{ HUGEPIN_REF_IOC_EVICT, sizeof(struct hugepin_ref_evict) },
+	};
+	void __user *uarg = (void __user *)arg;
+	union hpref_args a;
+	unsigned int nr = _IOC_NR(cmd);
+	u32 size;
+	long ret;
+
+	if (_IOC_TYPE(cmd) != HUGEPIN_REF_IOC_MAGIC || nr >= ARRAY_SIZE(cmds))
+		return -ENOTTY;
+	if (_IOC_DIR(cmd) != _IOC_DIR(cmds[nr].cmd) || _IOC_SIZE(cmd) != cmds[nr].size)
+		return -EINVAL;
+	if (get_user(size, (u32 __user *)uarg))
+		return -EFAULT;
+	if (size != cmds[nr].size)
+		return -EINVAL;
+	if (copy_from_user(&a, uarg, size))
+		return -EFAULT;
+
+	switch (cmds[nr].cmd) {
+	case HUGEPIN_REF_IOC_CAPS:
+		ret = hpref_ioc_caps(&a.caps);
+		break;
+	case HUGEPIN_REF_IOC_CREATE:
+		ret = hpref_ioc_create(file, &a.create);
+		break;
+	case HUGEPIN_REF_IOC_DESTROY:
+		ret = hpref_ioc_destroy(file, &a.destroy);
+		break;
+	case HUGEPIN_REF_IOC_INFO:
+		ret = hpref_ioc_info(file, &a.info);
+		break;
+	default:
+		ret = hpref_ioc_evict(file, &a.evict);
+		break;
+	}
+	if (!ret && (_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uarg, &a, size))
+		ret = -EFAULT;
+	return ret;
+}
+
+static const struct file_operations hpref_fops = {
+	.owner = THIS_MODULE,
+	.release = hpref_release,
+	.mmap = hpref_mmap,
+	.get_unmapped_area = hpref_get_unmapped_area,
+	.unlocked_ioctl = hpref_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice hpref_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = HUGEPIN_REF_NAME,
+	.fops = &hpref_fops,
+	.mode = 0600,
+};
+
+static int __init hpref_init(void)
+{
+	if (!IS_ENABLED(CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE)) {
+		pr_err("this architecture has no huge page-table entries (HAVE_ARCH_TRANSPARENT_HUGEPAGE unset)\n");
+		return -EOPNOTSUPP;
+	}
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE)) {
+		pr_err("CONFIG_TRANSPARENT_HUGEPAGE is unset: no huge pfn entries to test\n");
+		return -EOPNOTSUPP;
+	}
+	/* Without PTE special, vmf_insert_mixed() would refcount our tail pages. */
+	if (!IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL)) {
+		pr_err("this architecture lacks ARCH_HAS_PTE_SPECIAL: PTE fallback would refcount driver pages\n");
+		return -EOPNOTSUPP;
+	}
+	return misc_register(&hpref_misc);
+}
+
+static void __exit hpref_exit(void)
+{
+	misc_deregister(&hpref_misc);
+	idr_destroy(&hpref_ids);
+	if (atomic64_read(&hpref_pages_kept))
+		pr_info("unloading with %lld pages kept allocated on purpose (refcounts damaged or kept by request)\n",
+			(long long)atomic64_read(&hpref_pages_kept));
+}
+
+module_init(hpref_init);
+module_exit(hpref_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("hugepin reference driver: huge pfn mappings of driver-owned pages, as TTM made them");

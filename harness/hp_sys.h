@@ -140,4 +140,35 @@ long hp_vmstat(const char *key);	/* -1 when absent */
 void hp_canary_fill(void *buf, size_t len, uint64_t seed);
 size_t hp_canary_check(const void *buf, size_t len, uint64_t seed, size_t *first_bad);
 
+/* ---- display devices no driver took (drm.c) ---- */
+
+struct hp_pci_unbound {
+	char addr[16];		/* PCI address: 0000:00:05.0 */
+	char ids[16];		/* vendor:device, "15ad:0405" */
+	char device[32];	/* short name of the driver that should bind: vmwgfx, bochs, ... */
+	char reason[160];	/* why, from the kernel log when findable */
+};
+
+/*
+ * PCI display-class devices (class 0x03xxxx) with no driver bound, so a
+ * variant can report "vmwgfx: Hardware has no pitchlock" instead of just
+ * "no device". Returns the count or -errno.
+ */
+int hp_pci_unbound_list(struct hp_pci_unbound *out, int max);
+
+/* ---- printing tier: as the _hp_ calls, plus a '#' line saying what failed ---- */
+
+int hp_bo_create(int drm_fd, uint64_t size, struct hp_bo *bo);
+int hp_map(struct hp_map *m, int fd, off_t off, size_t len, size_t align,
+	   int prot, int flags, bool huge);
+int hp_pin(enum hp_method m, struct hp_scratch *s, void *addr, size_t len,
+	   struct hp_pin_res *res);
+
+/*
+ * Can @m be tried at all here (liburing built in and io_uring not disabled,
+ * CONFIG_GUP_TEST's debugfs file present, O_DIRECT storage open for the
+ * methods that do I/O)? 0, or -EOPNOTSUPP with a one-line reason in @why.
+ */
+int hp_method_available(enum hp_method m, const struct hp_scratch *s, char *why, size_t len);
+
 #endif

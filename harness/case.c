@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One pin case from start record to verdict, the sweep of offsets a test
+ * makes over a mapping, and the fixture state behind it (see hp_case.h).
+ *
+ * The offsets are the point: on 6.1, fast GUP's gup_huge_pmd() takes the
+ * folio of the first subpage it pins; over a non-compound driver block the
+ * tail pages have refcount 0, so a pin starting there fails and falls back
+ * to slow GUP (-EFAULT on VM_IO), while a pin starting at the block's first
+ * page goes through and damages every subpage it covers. Pins cover 64 KiB
+ * so several subpages are involved: a single-page pin balances out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "hp_case.h"
+
+#define HP_MAX_UNBOUND 16
+
+void hp_case_name(struct hp_case *c, const char *fixture, const char *variant,
+		  const char *test)
+{
+	snprintf(c->name, sizeof(c->name), "%s.%s.%s", fixture, variant, test);
+}
+
+static void note_log_missing(void)
+{
+	static bool noted;
+
+	if (!noted)
+		printf("# /dev/kmsg unreadable (%s): kernel log detector off, run as root\n",
+		       strerror(errno));
+	noted = true;
+}
+
+enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
+				enum hp_method m, struct hp_result *out)
+{
+	struct hp_evidence ev = {
+		.owner = c->owner,
+		.huge_required = c->huge_required,
+		.vuln_expected = c->vuln_expected,
+		.expected_why = c->expected_why,
+	};
+	struct hp_pin_res res = { 0 };
+	/* Room left in the evidence line after "off=0x... len=0x...: ". */
+	char why[HP_TEXT_LEN - 48], unavailable[HP_TEXT_LEN - 48];
+	size_t off = (size_t)((const char *)addr - (const char *)c->base);
+	struct hp_detect d;
+	enum hp_verdict v;
+
+	hp_record_start(c->test, c->name);
+	/* Before the pin: a pin that fails may leave the range unmapped. */
+	ev.level = hp_map_level(addr);
+	if (hp_method_available(m, c->scratch, unavailable, sizeof(unavailable))) {
+		ev.untestable_why = unavailable;
+	} else {
+		if (hp_detect_begin(&d, c->test, c->name))
+			note_log_missing();
+		_hp_pin(m, c->scratch, addr, len, &res);
+		ev.attempted = true;
+		ev.pin_err = res.err;
+		ev.bytes = res.bytes;
+		hp_detect_end(&d, &ev);
+		if (ev.level == HP_LEVEL_UNKNOWN)
+			ev.level = hp_map_level(addr);
+	}
+	v = hp_decide(&ev, why, sizeof(why));
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->test, sizeof(out->test), "%s", c->test);
+	snprintf(out->name, sizeof(out->name), "%s", c->name);
+	snprintf(out->device, sizeof(out->device), "%s", c->device);
+	snprintf(out->driver, sizeof(out->driver), "%s", c->driver);
+	snprintf(out->method, sizeof(out->method), "%s", hp_method_name(m));
+	snprintf(out->level, sizeof(out->level), "%s", hp_level_name(ev.level));
+	out->verdict = v;
+	out->expected = v == HP_VULNERABLE && c->vuln_expected;
+	out->err = ev.attempted ? res.err : 0;
+	out->bytes = res.bytes;
+	snprintf(out->evidence, sizeof(out->evidence), "off=0x%zx len=0x%zx: %s", off, len, why);
+	hp_record_emit(out);
+	printf("# %s %s: %s %s\n", c->device, out->method, hp_verdict_name(v), out->evidence);
+	fflush(stdout);
+	return v;
+}
+
+void hp_case_untestable(const struct hp_case *c, enum hp_method m, const char *why)
+{
+	struct hp_result r = { .verdict = HP_UNTESTABLE };
+
+	hp_record_start(c->test, c->name);
+	snprintf(r.test, sizeof(r.test), "%s", c->test);
+	snprintf(r.name, sizeof(r.name), "%s", c->name);
+	snprintf(r.device, sizeof(r.device), "%s", c->device);
+	snprintf(r.driver, sizeof(r.driver), "%s", c->driver[0] ? c->driver : "-");
+	snprintf(r.method, sizeof(r.method), "%s", m < HP_M_NR ? hp_method_name(m) : "-");
+	snprintf(r.level, sizeof(r.level), "%s", hp_level_name(HP_LEVEL_UNKNOWN));
+	snprintf(r.evidence, sizeof(r.evidence), "%s", why);
+	hp_record_emit(&r);
+	printf("# %s %s: UNTESTABLE %s\n", r.device, r.method, why);
+}
+
+bool hp_case_errno_allowed(const struct hp_case *c, int err)
+{
+	if (c->pin_required)
+		return false;
+	return err == EFAULT || err == EOPNOTSUPP || err == EINVAL || err == ENOMEM ||
+	       err == EPERM;
+}
+
+static void note(char *buf, const struct hp_result *r)
+{
+	if (!buf[0])
+		snprintf(buf, HP_TEXT_LEN, "%.40s %.40s: %.290s", r->device, r->method,
+			 r->evidence);
+}
+
+void hp_case_sweep(const struct hp_case *c, size_t map_len, enum hp_method m,
+		   struct hp_case_tally *t)
+{
+	static const size_t offsets[] = { 0, 64ul << 10, (1ul << 20) + (4ul << 10) };
+	struct hp_result r;
+
+	memset(t, 0, sizeof(*t));
+	for (size_t block = 0; block < map_len; block += HP_SZ_2M) {
+		for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+			size_t off = block + offsets[i];
+
+			if (off + HP_CASE_PIN_LEN > map_len)
+				continue;
+			switch (hp_case_run_pin(c, (char *)c->base + off, HP_CASE_PIN_LEN, m, &r)) {
+			case HP_SAFE:
+				if (r.err && !hp_case_errno_allowed(c, r.err)) {
+					t->unexpected_err++;
+					note(t->bad, &r);
+				} else {
+					t->safe++;
+				}
+				break;
+			case HP_VULNERABLE:
+				if (r.expected) {
+					t->expected++;
+					note(t->xfail, &r);
+				} else {
+					t->vulnerable++;
+					note(t->bad, &r);
+				}
+				break;
+			case HP_UNTESTABLE:
+				t->untestable++;
+				note(t->skip, &r);
+				break;
+			}
+		}
+	}
+}
+
+/* ---- fixture state ---- */
+
+static void target_init(struct hp_target *t, const char *test, const char *fixture,
+			const char *variant, const char *test_name, const char *device)
+{
+	memset(t, 0, sizeof(*t));
+	t->drm_fd = -1;
+	t->scratch.fd = -1;
+	t->c.test = test;
+	t->c.scratch = &t->scratch;
+	hp_case_name(&t->c, fixture, variant, test_name);
+	snprintf(t->c.device, sizeof(t->c.device), "%s", device);
+	snprintf(t->c.driver, sizeof(t->c.driver), "-");
+}
+
+/* Why a device we want is missing: unbound hardware says more than "absent". */
+static int explain_missing(struct hp_target *t, const char *device)
+{
+	struct hp_pci_unbound ub[HP_MAX_UNBOUND];
+	int n = hp_pci_unbound_list(ub, HP_MAX_UNBOUND);
+
+	for (int i = 0; i < n; i++) {
+		if (strcmp(ub[i].device, device))
+			continue;
+		snprintf(t->why, sizeof(t->why), "%s: PCI %s [%s] has no driver: %s",
+			 device, ub[i].addr, ub[i].ids, ub[i].reason);
+		return -ENXIO;
+	}
+	snprintf(t->why, sizeof(t->why), "no %s DRM device (no such hardware or driver not loaded)",
+		 device);
+	return -ENODEV;
+}
+
+/* O_DIRECT storage is optional: methods that need it report UNTESTABLE without it. */
+static void target_scratch(struct hp_target *t)
+{
+	if (hp_scratch_open(&t->scratch, (off_t)HP_SZ_2M))
+		t->scratch.fd = -1;
+}
+
+int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
+		  const char *variant, const char *test_name, const char *device,
+		  size_t size)
+{
+	int ret;
+
+	target_init(t, test, fixture, variant, test_name, device);
+	if (hp_drm_find(device, &t->dev))
+		return explain_missing(t, device);
+	snprintf(t->c.driver, sizeof(t->c.driver), "%s", t->dev.driver);
+	t->c.owner = t->dev.ttm ? HP_OWNER_DRIVER : HP_OWNER_PAGES;
+
+	t->drm_fd = open(t->dev.path, O_RDWR | O_CLOEXEC);
+	if (t->drm_fd < 0) {
+		ret = -errno;
+		snprintf(t->why, sizeof(t->why), "open %s: %s", t->dev.path, strerror(-ret));
+		return ret;
+	}
+	ret = _hp_bo_create(t->drm_fd, size, &t->bo);
+	if (ret) {
+		snprintf(t->why, sizeof(t->why), "%s: dumb buffer of %zu bytes refused: %s",
+			 t->dev.driver, size, strerror(-ret));
+		return ret;
+	}
+	ret = _hp_map(&t->map, t->drm_fd, (off_t)t->bo.mmap_offset, size, HP_SZ_2M,
+		      PROT_READ | PROT_WRITE, MAP_SHARED, true);
+	if (ret) {
+		snprintf(t->why, sizeof(t->why), "%s: mmap of the buffer: %s", t->dev.driver,
+			 strerror(-ret));
+		return ret;
+	}
+	hp_map_touch(&t->map, true);
+	t->c.base = t->map.addr;
+	target_scratch(t);
+	return 0;
+}
+
+int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
+		   const char *variant, const char *test_name, size_t size)
+{
+	char mode[16];
+	int ret;
+
+	target_init(t, test, fixture, variant, test_name, "anon");
+	if (hp_thp_mode(mode, sizeof(mode), NULL)) {
+		snprintf(t->why, sizeof(t->why), "no THP (CONFIG_TRANSPARENT_HUGEPAGE unset)");
+		return -EOPNOTSUPP;
+	}
+	if (!strcmp(mode, "never")) {
+		snprintf(t->why, sizeof(t->why),
+			 "THP is 'never' (echo madvise > /sys/kernel/mm/transparent_hugepage/enabled)");
+		return -EOPNOTSUPP;
+	}
+	ret = _hp_map(&t->map, -1, 0, size, HP_SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE, true);
+	if (ret) {
+		snprintf(t->why, sizeof(t->why), "anonymous THP mapping of %zu bytes: %s", size,
+			 strerror(-ret));
+		return ret;
+	}
+	hp_map_touch(&t->map, true);
+	t->c.owner = HP_OWNER_PAGES;
+	t->c.huge_required = true;
+	t->c.pin_required = true;
+	t->c.base = t->map.addr;
+	target_scratch(t);
+	return 0;
+}
+
+void hp_target_close(struct hp_target *t)
+{
+	if (t->map.raw)
+		hp_unmap(&t->map);
+	if (t->bo.handle)
+		_hp_bo_destroy(&t->bo);
+	if (t->dev.path[0] && t->drm_fd >= 0)
+		close(t->drm_fd);
+	if (t->scratch.path[0])
+		hp_scratch_close(&t->scratch);
+	t->drm_fd = -1;
+	memset(&t->dev, 0, sizeof(t->dev));
+	memset(&t->scratch, 0, sizeof(t->scratch));
+}

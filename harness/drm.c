@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DRM devices and dumb buffers: the driver-owned memory the pin tests map.
+ *
+ * TTM drivers (vmwgfx, amdgpu, radeon, nouveau, qxl, bochs, ...) back buffer
+ * objects with pages or VRAM the driver owns and maps them with pfn entries;
+ * from 5.7 to 5.15 those could be huge PMD/PUD entries that fast GUP took for
+ * ordinary pages. GEM shmem drivers (virtio_gpu, vgem) map shmem pages. Dumb
+ * buffers are the one creation interface every KMS driver (and vgem) shares,
+ * so they are what we use on every driver.
+ *
+ * Also lists PCI display devices that no driver took, with the kernel's
+ * reason when it logged one: QEMU's vmware-svga, for instance, is refused by
+ * vmwgfx ("Hardware has no pitchlock"), and a test should say so rather than
+ * "no device".
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <xf86drm.h>
+#include <drm.h>
+#include <drm_mode.h>
+#include <i915_drm.h>
+
+#include "hp_sys.h"
+
+#define HP_DRM_MAX_NODES 64
+/* Dumb buffers are described as width x height at this depth. */
+#define HP_DUMB_BPP 32
+#define HP_DUMB_WIDTH 1024u
+
+/*
+ * Drivers whose buffer objects are TTM objects on every kernel that has them.
+ * i915 uses TTM only for device-local memory (discrete cards): decided per
+ * device below. ast and mgag200 used TTM through the VRAM helper before 5.10
+ * and shmem after; they are left out rather than guessed.
+ */
+static const char *const ttm_drivers[] = {
+	"vmwgfx", "amdgpu", "radeon", "nouveau", "qxl", "bochs-drm", "bochs",
+	"vboxvideo", "hibmc", "xe",
+};
+
+bool hp_drm_driver_is_ttm(const char *driver)
+{
+	for (size_t i = 0; i < sizeof(ttm_drivers) / sizeof(ttm_drivers[0]); i++)
+		if (!strcmp(driver, ttm_drivers[i]))
+			return true;
+	return false;
+}
+
+/* Short report name: "bochs-drm" -> "bochs", dashes become underscores. */
+static void short_name(const char *driver, char *out, size_t len)
+{
+	size_t n;
+
+	snprintf(out, len, "%s", driver);
+	n = strlen(out);
+	if (n > 4 && !strcmp(out + n - 4, "-drm"))
+		out[n - 4] = '\0';
+	for (char *p = out; *p; p++)
+		if (*p == '-')
+			*p = '_';
+}
+
+#ifdef DRM_I915_QUERY_MEMORY_REGIONS
+/* A region of class DEVICE means local memory, which i915 manages with TTM. */
+static bool i915_is_discrete(int fd)
+{
+	struct drm_i915_query_item item = { .query_id = DRM_I915_QUERY_MEMORY_REGIONS };
+	struct drm_i915_query q = { .num_items = 1, .items_ptr = (uintptr_t)&item };
+	struct drm_i915_query_memory_regions *regions;
+	bool discrete = false;
+
+	if (ioctl(fd, DRM_IOCTL_I915_QUERY, &q) || item.length <= 0)
+		return false;
+	regions = calloc(1, item.length);
+	if (!regions)
+		return false;
+	item.data_ptr = (uintptr_t)regions;
+	if (!ioctl(fd, DRM_IOCTL_I915_QUERY, &q) && item.length > 0)
+		for (uint32_t i = 0; i < regions->num_regions; i++)
+			if (regions->regions[i].region.memory_class == I915_MEMORY_CLASS_DEVICE)
+				discrete = true;
+	free(regions);
+	return discrete;
+}
+#else
+static bool i915_is_discrete(int fd)
+{
+	(void)fd;
+	return false;
+}
+#endif
+
+static int describe_node(const char *path, struct hp_drm_dev *dev)
+{
+	drmVersionPtr ver;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ver = drmGetVersion(fd);
+	if (!ver) {
+		ret = -ENODEV;
+		goto out;
+	}
+	memset(dev, 0, sizeof(*dev));
+	snprintf(dev->path, sizeof(dev->path), "%s", path);
+	snprintf(dev->driver, sizeof(dev->driver), "%s", ver->name);
+	short_name(ver->name, dev->device, sizeof(dev->device));
+	dev->ttm = hp_drm_driver_is_ttm(ver->name) ||
+		   (!strcmp(ver->name, "i915") && i915_is_discrete(fd));
+	drmFreeVersion(ver);
+out:
+	close(fd);
+	return ret;
+}
+
+static bool listed(const struct hp_drm_dev *devs, int n, const char *path)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(devs[i].path, path))
+			return true;
+	return false;
+}
+
+int hp_drm_list(struct hp_drm_dev *devs, int max)
+{
+	drmDevicePtr nodes[HP_DRM_MAX_NODES];
+	char path[64];
+	int n = 0, count;
+
+	count = drmGetDevices2(0, nodes, HP_DRM_MAX_NODES);
+	for (int i = 0; i < count && n < max; i++) {
+		if (!(nodes[i]->available_nodes & (1 << DRM_NODE_PRIMARY)))
+			continue;
+		if (!describe_node(nodes[i]->nodes[DRM_NODE_PRIMARY], &devs[n]))
+			n++;
+	}
+	if (count > 0)
+		drmFreeDevices(nodes, count);
+
+	/*
+	 * libdrm skips devices on buses it cannot describe (vgem is a bare
+	 * platform device without an OF node), so walk the card nodes too.
+	 */
+	for (int minor = 0; minor < HP_DRM_MAX_NODES && n < max; minor++) {
+		snprintf(path, sizeof(path), "%s/card%d", DRM_DIR_NAME, minor);
+		if (access(path, F_OK) || listed(devs, n, path))
+			continue;
+		if (!describe_node(path, &devs[n]))
+			n++;
+	}
+	return n;
+}
+
+int hp_drm_find(const char *name, struct hp_drm_dev *dev)
+{
+	struct hp_drm_dev devs[HP_DRM_MAX_NODES];
+	int n = hp_drm_list(devs, HP_DRM_MAX_NODES);
+
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(name, devs[i].device) || !strcmp(name, devs[i].driver) ||
+		    !strcmp(name, devs[i].path)) {
+			*dev = devs[i];
+			return 0;
+		}
+	}
+	return -ENODEV;
+}
+
+int _hp_bo_create(int drm_fd, uint64_t size, struct hp_bo *bo)
+{
+	uint64_t row = (uint64_t)HP_DUMB_WIDTH * (HP_DUMB_BPP / 8);
+	struct drm_mode_create_dumb create = {
+		.width = HP_DUMB_WIDTH,
+		.bpp = HP_DUMB_BPP,
+	};
+	struct drm_mode_map_dumb map = { 0 };
+	struct drm_mode_destroy_dumb destroy = { 0 };
+	int ret;
+
+	if (!size || (size + row - 1) / row > UINT32_MAX)
+		return -EINVAL;
+	create.height = (uint32_t)((size + row - 1) / row);
+	if (drmIoctl(drm_fd, DRM_IOCTL_MODE_CREATE_DUMB, &create))
+		return -errno;
+	if (create.size < size) {
+		/* The driver padded rows differently from what we asked: grow to fit. */
+		destroy.handle = create.handle;
+		drmIoctl(drm_fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
+		create.height = (uint32_t)((size + create.pitch - 1) / create.pitch);
+		create.handle = 0;
+		if (drmIoctl(drm_fd, DRM_IOCTL_MODE_CREATE_DUMB, &create))
+			return -errno;
+		if (create.size < size) {
+			ret = -ENOSPC;
+			goto fail;
+		}
+	}
+	map.handle = create.handle;
+	if (drmIoctl(drm_fd, DRM_IOCTL_MODE_MAP_DUMB, &map)) {
+		ret = -errno;
+		goto fail;
+	}
+	bo->fd = drm_fd;
+	bo->handle = create.handle;
+	bo->size = create.size;
+	bo->mmap_offset = map.offset;
+	return 0;
+fail:
+	destroy.handle = create.handle;
+	drmIoctl(drm_fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
+	return ret;
+}
+
+int hp_bo_create(int drm_fd, uint64_t size, struct hp_bo *bo)
+{
+	int ret = _hp_bo_create(drm_fd, size, bo);
+
+	if (ret)
+		printf("# dumb buffer of %llu bytes: %s\n", (unsigned long long)size, strerror(-ret));
+	return ret;
+}
+
+int _hp_bo_destroy(struct hp_bo *bo)
+{
+	struct drm_mode_destroy_dumb destroy = { .handle = bo->handle };
+
+	if (!bo->handle)
+		return 0;
+	if (drmIoctl(bo->fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy))
+		return -errno;
+	bo->handle = 0;
+	return 0;
+}
+
+/* ---- PCI display devices without a driver ---- */
+
+#define PCI_DEVICES "/sys/bus/pci/devices"
+#define PCI_CLASS_DISPLAY 0x03
+#define HP_LOG_LINE 1024
+
+struct pci_guess {
+	unsigned int vendor;
+	int device;		/* -1: any */
+	const char *driver;
+};
+
+/* Which driver would take a display device: enough for the VMs and boxes we target. */
+static const struct pci_guess guesses[] = {
+	{ 0x15ad, 0x0405, "vmwgfx" },	/* VMware SVGA II, also QEMU's vmware-svga */
+	{ 0x15ad, 0x0406, "vmwgfx" },	/* VMware SVGA 3 */
+	{ 0x1234, 0x1111, "bochs" },	/* QEMU std VGA */
+	{ 0x1b36, 0x0100, "qxl" },
+	{ 0x1af4, 0x1050, "virtio_gpu" },
+	{ 0x80ee, 0xbeef, "vboxvideo" },
+	{ 0x19e5, 0x1711, "hibmc" },
+	{ 0x10de, -1, "nouveau" },
+	{ 0x1002, -1, "amdgpu" },	/* radeon for pre-GCN parts */
+	{ 0x8086, -1, "i915" },
+};
+
+static const char *guess_driver(unsigned int vendor, unsigned int device)
+{
+	for (size_t i = 0; i < sizeof(guesses) / sizeof(guesses[0]); i++)
+		if (guesses[i].vendor == vendor &&
+		    (guesses[i].device < 0 || (unsigned int)guesses[i].device == device))
+			return guesses[i].driver;
+	return "unknown";
+}
+
+static int read_hex(const char *dir, const char *file, unsigned long *val)
+{
+	char path[PATH_MAX], buf[32];
+	FILE *f;
+	int ret = -EIO;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (fgets(buf, sizeof(buf), f))
+		ret = sscanf(buf, "%lx", val) == 1 ? 0 : -EIO;
+	fclose(f);
+	return ret;
+}
+
+/* kmsg record "prio,seq,usec,flags;text": the text part, newline cut. */
+static char *kmsg_text(char *rec)
+{
+	char *text = strchr(rec, ';');
+	char *nl;
+
+	text = text ? text + 1 : rec;
+	nl = strchr(text, '\n');
+	if (nl)
+		*nl = '\0';
+	return text;
+}
+
+/*
+ * The driver's own error line usually does not name the device (vmwgfx's
+ * DRM_ERROR prints "[drm:vmw_driver_load [vmwgfx]] *ERROR* ..."); the probe
+ * failure line does ("vmwgfx: probe of 0000:00:05.0 failed with error -38").
+ * So remember the last error line of each driver and pair it with the probe
+ * failure of the device.
+ */
+static void find_reasons(struct hp_pci_unbound *devs, int n)
+{
+	char rec[HP_LOG_LINE], last_err[HP_LOG_LINE] = "", needle[64];
+	ssize_t len;
+	int fd;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (;;) {
+		char *text, *probe;
+
+		len = read(fd, rec, sizeof(rec) - 1);
+		if (len < 0 && errno == EPIPE)
+			continue;	/* records overwritten while reading: go on */
+		if (len <= 0)
+			break;
+		rec[len] = '\0';
+		text = kmsg_text(rec);
+		if (strstr(text, "*ERROR*") || strstr(text, "error:")) {
+			snprintf(last_err, sizeof(last_err), "%s", text);
+			continue;
+		}
+		probe = strstr(text, ": probe of ");
+		if (!probe)
+			continue;
+		for (int i = 0; i < n; i++) {
+			snprintf(needle, sizeof(needle), ": probe of %s failed", devs[i].addr);
+			if (!strstr(text, needle))
+				continue;
+			*probe = '\0';	/* text is now the driver name */
+			if (last_err[0] && strstr(last_err, text)) {
+				char *msg = strstr(last_err, "*ERROR* ");
+
+				snprintf(devs[i].reason, sizeof(devs[i].reason), "%.30s: %.80s (%.36s)",
+					 text, msg ? msg + 8 : last_err, probe + 2);
+			} else {
+				snprintf(devs[i].reason, sizeof(devs[i].reason), "%.30s: %.120s",
+					 text, probe + 2);
+			}
+			break;
+		}
+	}
+	close(fd);
+}
+
+int hp_pci_unbound_list(struct hp_pci_unbound *out, int max)
+{
+	char dir[PATH_MAX], link[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	d = opendir(PCI_DEVICES);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)) && n < max) {
+		unsigned long cls, vendor, device;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", PCI_DEVICES, de->d_name);
+		if (read_hex(dir, "class", &cls) || (cls >> 16) != PCI_CLASS_DISPLAY)
+			continue;
+		snprintf(link, sizeof(link), "%.4000s/driver", dir);
+		if (!access(link, F_OK))
+			continue;
+		if (read_hex(dir, "vendor", &vendor) || read_hex(dir, "device", &device))
+			continue;
+		memset(&out[n], 0, sizeof(out[n]));
+		snprintf(out[n].addr, sizeof(out[n].addr), "%.15s", de->d_name);
+		snprintf(out[n].ids, sizeof(out[n].ids), "%04lx:%04lx", vendor, device);
+		snprintf(out[n].device, sizeof(out[n].device), "%s",
+			 guess_driver((unsigned int)vendor, (unsigned int)device));
+		snprintf(out[n].reason, sizeof(out[n].reason),
+			 "no driver bound and no probe failure logged (module not loaded?)");
+		n++;
+	}
+	closedir(d);
+	find_reasons(out, n);
+	return n;
+}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hugepin cases: one pin of one mapping through one method, with the
+ * detectors around it, ending in one verdict and one record.
+ *
+ * Every program that pins (the pin_* selftests, drm_repro, the reference
+ * module tests) goes through here, so the sequence
+ *   hp_record_start -> hp_detect_begin -> _hp_pin -> hp_detect_end ->
+ *   hp_decide -> hp_record_emit -> "# device method: VERDICT evidence"
+ * is written once.
+ *
+ * Three layers:
+ *   hp_case_run_pin()  one pin of [addr, addr+len), one record;
+ *   hp_case_sweep()    the pins a test makes of a whole mapping: several
+ *                      start offsets in each 2 MiB block, offset 0 included,
+ *                      each covering 64 KiB (16 subpages), tallied;
+ *   struct hp_target   the fixture state behind a sweep: a DRM dumb buffer
+ *                      or an anonymous THP region, mapped 2 MiB aligned and
+ *                      touched, plus O_DIRECT scratch storage.
+ * and, for kselftest programs, macros that turn a tally into ok / not ok /
+ * SKIP / XFAIL (include this header after kselftest_harness.h for those).
+ */
+#ifndef HP_CASE_H
+#define HP_CASE_H
+
+#include "hp_core.h"
+#include "hp_sys.h"
+
+/* What is pinned and how its outcome is judged. */
+struct hp_case {
+	const char *test;		/* program: pin_odirect */
+	char name[2 * HP_NAME_LEN];	/* fixture.variant.test */
+	char device[HP_NAME_LEN];	/* bochs, qxl, virtio_gpu, vgem, anon, ... */
+	char driver[HP_NAME_LEN];	/* kernel driver, "-" for core memory */
+	enum hp_owner owner;
+	bool huge_required;	/* UNTESTABLE unless a PMD/PUD backs the range */
+	bool pin_required;	/* a control: any refusal is a failure */
+	bool vuln_expected;	/* VULNERABLE is a known limitation of this kernel */
+	const char *expected_why;
+	struct hp_scratch *scratch;	/* O_DIRECT storage, may be closed (fd -1) */
+	const void *base;	/* start of the mapping: offsets in evidence are from here */
+};
+
+/* "fixture.variant.test" into c->name. */
+void hp_case_name(struct hp_case *c, const char *fixture, const char *variant,
+		  const char *test);
+
+/*
+ * Pin [addr, addr+len) once through @m and judge it. Methods that cannot run
+ * here (hp_method_available()) end UNTESTABLE without being tried. Fills and
+ * emits @out, prints it as a '#' line, and returns the verdict.
+ */
+enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
+				enum hp_method m, struct hp_result *out);
+
+/* Emit an UNTESTABLE record for a case that could not be set up (method "-" when @m is HP_M_NR). */
+void hp_case_untestable(const struct hp_case *c, enum hp_method m, const char *why);
+
+/* True for the errnos a driver may legitimately refuse a pin of its mapping with. */
+bool hp_case_errno_allowed(const struct hp_case *c, int err);
+
+#define HP_CASE_PIN_LEN (64ul << 10)
+
+struct hp_case_tally {
+	int safe;
+	int vulnerable;		/* unexpected VULNERABLE verdicts */
+	int expected;		/* VULNERABLE, but expected for this kernel */
+	int untestable;
+	int unexpected_err;	/* refused with an errno hp_case_errno_allowed() rejects */
+	char bad[HP_TEXT_LEN];	/* first failure: "method off=...: evidence" */
+	char xfail[HP_TEXT_LEN];	/* first expected VULNERABLE */
+	char skip[HP_TEXT_LEN];	/* first UNTESTABLE reason */
+};
+
+/*
+ * Pin @map_len bytes from c->base through @m: in every 2 MiB block, at
+ * offsets 0, 64 KiB and 1 MiB + 4 KiB, HP_CASE_PIN_LEN each. Offset 0
+ * matters on 6.1, where fast GUP takes the folio of the first subpage: a
+ * pin that starts on a tail page of a non-compound block fails there and
+ * one that starts on its head succeeds.
+ */
+void hp_case_sweep(const struct hp_case *c, size_t map_len, enum hp_method m,
+		   struct hp_case_tally *t);
+
+/* ---- fixture state ---- */
+
+struct hp_target {
+	struct hp_case c;
+	struct hp_drm_dev dev;
+	int drm_fd;		/* -1 when not DRM */
+	struct hp_bo bo;
+	struct hp_map map;
+	struct hp_scratch scratch;
+	char why[HP_TEXT_LEN];	/* reason when setup failed */
+};
+
+/*
+ * Set up a DRM dumb buffer of @size on @device (short or driver name),
+ * mapped 2 MiB aligned with MADV_HUGEPAGE and touched. 0, or -errno with
+ * t->why set: -ENODEV no such device, -ENXIO the device exists but no driver
+ * bound (t->why carries the kernel's reason), others from the driver.
+ * t->c is named fixture.variant.test and ready for hp_case_sweep().
+ */
+int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
+		  const char *variant, const char *test_name, const char *device,
+		  size_t size);
+/* Same for anonymous memory with THP asked for: the control, which must pin. */
+int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
+		   const char *variant, const char *test_name, size_t size);
+/* Safe on a zeroed target and on one whose setup failed. */
+void hp_target_close(struct hp_target *t);
+
+/* ---- kselftest glue (expanded in the test program) ---- */
+
+/* The fixture variants every DRM pin test runs: one per device and mapping size. */
+struct hp_bo_variant {
+	const char *name;
+	const char *device;
+	size_t size;
+};
+
+#define HP_BO_VARIANT(fixture, dev, tag, bytes)					\
+	FIXTURE_VARIANT_ADD(fixture, dev##_##tag) {				\
+		.v = { .name = #dev "_" #tag, .device = #dev, .size = (bytes) },	\
+	}
+
+/* bochs, qxl (TTM in QEMU), virtio_gpu, vgem (shmem), and the TTM drivers of real machines. */
+#define HP_BO_VARIANTS(fixture)						\
+	HP_BO_VARIANT(fixture, bochs, 2m, HP_SZ_2M);			\
+	HP_BO_VARIANT(fixture, bochs, 4m, 2 * HP_SZ_2M);		\
+	HP_BO_VARIANT(fixture, qxl, 2m, HP_SZ_2M);			\
+	HP_BO_VARIANT(fixture, qxl, 4m, 2 * HP_SZ_2M);			\
+	HP_BO_VARIANT(fixture, virtio_gpu, 2m, HP_SZ_2M);		\
+	HP_BO_VARIANT(fixture, virtio_gpu, 4m, 2 * HP_SZ_2M);		\
+	HP_BO_VARIANT(fixture, vgem, 2m, HP_SZ_2M);			\
+	HP_BO_VARIANT(fixture, vgem, 4m, 2 * HP_SZ_2M);			\
+	HP_BO_VARIANT(fixture, vmwgfx, 2m, HP_SZ_2M);			\
+	HP_BO_VARIANT(fixture, vmwgfx, 4m, 2 * HP_SZ_2M);		\
+	HP_BO_VARIANT(fixture, amdgpu, 2m, HP_SZ_2M);			\
+	HP_BO_VARIANT(fixture, amdgpu, 4m, 2 * HP_SZ_2M);		\
+	HP_BO_VARIANT(fixture, radeon, 2m, HP_SZ_2M);			\
+	HP_BO_VARIANT(fixture, nouveau, 2m, HP_SZ_2M);			\
+	HP_BO_VARIANT(fixture, nouveau, 4m, 2 * HP_SZ_2M)
+
+struct hp_anon_variant {
+	const char *name;
+	size_t size;
+};
+
+#define HP_ANON_VARIANT(fixture, tag, bytes)					\
+	FIXTURE_VARIANT_ADD(fixture, tag) {					\
+		.v = { .name = #tag, .size = (bytes) },				\
+	}
+
+#define HP_ANON_VARIANTS(fixture)						\
+	HP_ANON_VARIANT(fixture, thp_2m, HP_SZ_2M);				\
+	HP_ANON_VARIANT(fixture, thp_4m, 2 * HP_SZ_2M)
+
+/*
+ * FIXTURE_SETUP bodies. A device that is absent is a plain SKIP; one that is
+ * present without a driver also leaves an UNTESTABLE record with the
+ * kernel's reason, so the report shows it.
+ */
+#define HP_SETUP_DRM(test)							\
+	do {									\
+		int _ret = hp_target_drm(&self->t, (test), HP_FIXTURE_NAME(),	\
+					 variant->v.name, _metadata->name,	\
+					 variant->v.device, variant->v.size);	\
+		if (_ret == -ENXIO)						\
+			hp_case_untestable(&self->t.c, HP_M_NR, self->t.why);	\
+		if (_ret)							\
+			SKIP(return, "%s", self->t.why);			\
+	} while (0)
+
+#define HP_SETUP_ANON(test)							\
+	do {									\
+		if (hp_target_anon(&self->t, (test), HP_FIXTURE_NAME(),		\
+				   variant->v.name, _metadata->name, variant->v.size)) \
+			SKIP(return, "%s", self->t.why);			\
+	} while (0)
+
+#ifdef XFAIL
+#define HP_XFAIL(statement, fmt, ...) XFAIL(statement, fmt, ##__VA_ARGS__)
+#else
+/* Harnesses before 6.8 have no XFAIL: a skip that says so. */
+#define HP_XFAIL(statement, fmt, ...) SKIP(statement, "XFAIL: " fmt, ##__VA_ARGS__)
+#endif
+
+/*
+ * Test body: sweep the fixture's mapping through @method and conclude.
+ * Unexpected VULNERABLE or errno: not ok. Expected VULNERABLE: XFAIL. No
+ * pin judged at all: SKIP with the first reason. Otherwise ok.
+ * The skip check is for 6.1's harness, which runs the test after a SKIP in
+ * FIXTURE_SETUP.
+ */
+#define HP_SWEEP(method)							\
+	do {									\
+		struct hp_case_tally _tally;					\
+		if (_metadata->skip)						\
+			return;							\
+		hp_case_sweep(&self->t.c, self->t.map.len, (method), &_tally);	\
+		EXPECT_EQ(0, _tally.unexpected_err) {				\
+			TH_LOG("unexpected errno: %s", _tally.bad);		\
+		}								\
+		EXPECT_EQ(0, _tally.vulnerable) {				\
+			TH_LOG("VULNERABLE: %s", _tally.bad);			\
+		}								\
+		if (!_metadata->passed)						\
+			return;							\
+		if (_tally.expected)						\
+			HP_XFAIL(return, "%s", _tally.xfail);			\
+		if (!_tally.safe)						\
+			SKIP(return, "%s", _tally.skip);			\
+	} while (0)
+
+/* The fixture name as the harness knows it, for case names. */
+#define HP_FIXTURE_NAME() (_metadata->fixture->name)
+
+#endif

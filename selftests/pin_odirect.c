@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * O_DIRECT into and out of GPU buffer mappings.
+ *
+ * A direct read or write takes references on the user pages with
+ * iov_iter_get_pages2() -> get_user_pages_fast() (6.1; pin_user_pages_fast()
+ * from 6.3), the path that on 5.7-5.15 TTM kernels walked into huge pfn PMDs
+ * of buffer objects and took references on driver-owned pages; the bio then
+ * dropped them one subpage at a time. Read is the destination direction
+ * (FOLL_WRITE), write the source direction, which still works where the huge
+ * entry is write-protected for dirty tracking (vmwgfx).
+ * Expected on a fixed kernel: the pin is refused (EFAULT) or lands on
+ * refcounted pages, and the kernel log stays quiet. The anon_thp fixture is
+ * the control: real THP pages, where both directions must pin.
+ */
+#include <errno.h>
+#include "kselftest_harness.h"
+#include "hp_case.h"
+
+#define HP_TEST "pin_odirect"
+
+FIXTURE(drm_bo) {
+	struct hp_target t;
+};
+
+FIXTURE_VARIANT(drm_bo) {
+	struct hp_bo_variant v;
+};
+
+HP_BO_VARIANTS(drm_bo);
+
+FIXTURE_SETUP(drm_bo)
+{
+	HP_SETUP_DRM(HP_TEST);
+}
+
+FIXTURE_TEARDOWN(drm_bo)
+{
+	hp_target_close(&self->t);
+}
+
+TEST_F(drm_bo, read_into_bo)
+{
+	HP_SWEEP(HP_M_ODIRECT_READ);
+}
+
+TEST_F(drm_bo, write_from_bo)
+{
+	HP_SWEEP(HP_M_ODIRECT_WRITE);
+}
+
+FIXTURE(anon_thp) {
+	struct hp_target t;
+};
+
+FIXTURE_VARIANT(anon_thp) {
+	struct hp_anon_variant v;
+};
+
+HP_ANON_VARIANTS(anon_thp);
+
+FIXTURE_SETUP(anon_thp)
+{
+	HP_SETUP_ANON(HP_TEST);
+}
+
+FIXTURE_TEARDOWN(anon_thp)
+{
+	hp_target_close(&self->t);
+}
+
+TEST_F(anon_thp, read_into_thp)
+{
+	HP_SWEEP(HP_M_ODIRECT_READ);
+}
+
+TEST_F(anon_thp, write_from_thp)
+{
+	HP_SWEEP(HP_M_ODIRECT_WRITE);
+}
+
+TEST_HARNESS_MAIN

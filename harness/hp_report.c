@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hp_report: the host side of a hugepin VM run. run.sh calls it after the
+ * guest stops, with the records the guest sent over virtio-serial and the
+ * serial console log. A guest that died inside a case (a VM_BUG_ON_PAGE in
+ * bio_release_pages() after fast GUP pinned a huge pfn PMD, say) leaves a
+ * start record without a result; the console after that case's marker then
+ * decides. Prints the verdict table, writes Markdown/JSON/JUnit, and exits
+ * with the code bisect and CI act on.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report.h"
+
+#define EXIT_USAGE 2
+#define MAX_INPUTS 64
+#define MAX_FILE_BYTES (512ul << 20)
+
+enum format { FMT_TABLE, FMT_MD, FMT_JSON, FMT_JUNIT };
+
+struct opts {
+	const char *records[MAX_INPUTS];
+	size_t nrecords;
+	const char *ktap[MAX_INPUTS];
+	size_t nktap;
+	const char *timings[HP_MAX_TIMINGS];
+	size_t ntimings;
+	const char *console;
+	const char *kernel;
+	const char *out;
+	const char *expect_cases;
+	const char *expect;
+	const char *bisect_on;
+	const char *crashed_test;
+	enum format format;
+	bool matrix;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hp_report --records FILE [--records FILE ...] --console LOG\n"
+		"                 [--kernel RELEASE] [--out DIR] [--format table|md|json|junit]\n"
+		"                 [--ktap FILE ...] [--timing NAME=SECONDS ...]\n"
+		"                 [--expect-cases LIST] [--expect FILE] [--bisect-on CASE]\n"
+		"                 [--crashed-test NAME]\n"
+		"       hp_report --matrix DIR [DIR ...] [--out DIR]\n"
+		"\n"
+		"  --records FILE      JSON-lines records the guest wrote (start + result)\n"
+		"  --console LOG       serial console log, to judge cases the guest died in\n"
+		"  --kernel RELEASE    kernel release shown in every row\n"
+		"  --out DIR           write report.md, report.json, junit.xml there\n"
+		"  --format F          what goes to stdout (default: table)\n"
+		"  --ktap FILE         kselftest output; ok/not ok/skip counted per program\n"
+		"  --timing N=S        a timing (build_s, boot_s, suite_s) kept in report.json\n"
+		"  --expect-cases LIST lines \"test [name]\" that must have run; missing ones\n"
+		"                      become UNTESTABLE\n"
+		"  --expect FILE       lines \"device method verdict\" ('*' and globs allowed;\n"
+		"                      first matching line decides); exit 1 on any mismatch\n"
+		"  --bisect-on CASE    only rows whose device/name/method contains CASE decide\n"
+		"  --crashed-test NAME the runner killed the guest at its timeout in NAME\n"
+		"  --matrix DIR...     kernel x case matrix over DIR/report.json files\n"
+		"exit: 0 nothing unexpected VULNERABLE, 1 unexpected VULNERABLE (or --expect\n"
+		"mismatch), 125 nothing could be tested, 2 usage or I/O error\n");
+}
+
+static void die_usage(const char *what)
+{
+	fprintf(stderr, "hp_report: %s (see hp_report --help)\n", what);
+	exit(EXIT_USAGE);
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f) {
+		fprintf(stderr, "hp_report: cannot read %s: %s\n", path, strerror(errno));
+		exit(EXIT_USAGE);
+	}
+	for (;;) {
+		size_t got;
+
+		if (cap - n < 65536) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 131072;
+			if (cap > MAX_FILE_BYTES + 65536) {
+				fprintf(stderr, "hp_report: %s is larger than %lu MiB: pass a trimmed log\n",
+					path, MAX_FILE_BYTES >> 20);
+				exit(EXIT_USAGE);
+			}
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				fprintf(stderr, "hp_report: out of memory reading %s\n", path);
+				exit(EXIT_USAGE);
+			}
+			buf = nb;
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "hp_report: error reading %s: %s\n", path, strerror(errno));
+		exit(EXIT_USAGE);
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static void write_file(const char *dir, const char *name, const struct hp_buf *b)
+{
+	char path[4096];
+	FILE *f;
+
+	if (b->oom) {
+		fprintf(stderr, "hp_report: out of memory rendering %s\n", name);
+		exit(EXIT_USAGE);
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f || (b->len && fwrite(b->s, 1, b->len, f) != b->len) || fclose(f)) {
+		fprintf(stderr, "hp_report: cannot write %s: %s\n", path, strerror(errno));
+		exit(EXIT_USAGE);
+	}
+}
+
+static void make_out_dir(const char *dir)
+{
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		fprintf(stderr, "hp_report: cannot create %s: %s\n", dir, strerror(errno));
+		exit(EXIT_USAGE);
+	}
+}
+
+static void add_input(const char **list, size_t *n, size_t max, const char *v,
+		      const char *what)
+{
+	if (*n == max) {
+		fprintf(stderr, "hp_report: more than %zu %s options\n", max, what);
+		exit(EXIT_USAGE);
+	}
+	list[(*n)++] = v;
+}
+
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+	enum { O_RECORDS = 256, O_CONSOLE, O_KERNEL, O_OUT, O_EXPECT_CASES, O_EXPECT,
+	       O_BISECT, O_CRASHED, O_FORMAT, O_KTAP, O_TIMING, O_MATRIX };
+	static const struct option longopts[] = {
+		{ "records", required_argument, NULL, O_RECORDS },
+		{ "console", required_argument, NULL, O_CONSOLE },
+		{ "kernel", required_argument, NULL, O_KERNEL },
+		{ "out", required_argument, NULL, O_OUT },
+		{ "expect-cases", required_argument, NULL, O_EXPECT_CASES },
+		{ "expect", required_argument, NULL, O_EXPECT },
+		{ "bisect-on", required_argument, NULL, O_BISECT },
+		{ "crashed-test", required_argument, NULL, O_CRASHED },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "ktap", required_argument, NULL, O_KTAP },
+		{ "timing", required_argument, NULL, O_TIMING },
+		{ "matrix", no_argument, NULL, O_MATRIX },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_RECORDS:
+			add_input(o->records, &o->nrecords, MAX_INPUTS, optarg, "--records");
+			break;
+		case O_KTAP:
+			add_input(o->ktap, &o->nktap, MAX_INPUTS, optarg, "--ktap");
+			break;
+		case O_TIMING:
+			add_input(o->timings, &o->ntimings, HP_MAX_TIMINGS, optarg, "--timing");
+			break;
+		case O_CONSOLE: o->console = optarg; break;
+		case O_KERNEL: o->kernel = optarg; break;
+		case O_OUT: o->out = optarg; break;
+		case O_EXPECT_CASES: o->expect_cases = optarg; break;
+		case O_EXPECT: o->expect = optarg; break;
+		case O_BISECT: o->bisect_on = optarg; break;
+		case O_CRASHED: o->crashed_test = optarg; break;
+		case O_MATRIX: o->matrix = true; break;
+		case O_FORMAT:
+			if (!strcmp(optarg, "table"))
+				o->format = FMT_TABLE;
+			else if (!strcmp(optarg, "md"))
+				o->format = FMT_MD;
+			else if (!strcmp(optarg, "json"))
+				o->format = FMT_JSON;
+			else if (!strcmp(optarg, "junit"))
+				o->format = FMT_JUNIT;
+			else
+				die_usage("--format takes table, md, json or junit");
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "hp_report: unknown or incomplete option %s (see hp_report --help)\n",
+				argv[optind - 1]);
+			exit(EXIT_USAGE);
+		}
+	}
+	if (o->matrix) {
+		if (optind == argc)
+			die_usage("--matrix needs at least one run directory holding report.json");
+		if (o->nrecords || o->console)
+			die_usage("--matrix takes run directories, not --records/--console");
+		return;
+	}
+	if (optind != argc)
+		die_usage("unexpected argument: directories are only taken with --matrix");
+	if (!o->nrecords)
+		die_usage("--records FILE is required");
+	if (!o->console)
+		die_usage("--console LOG is required (the guest's serial log)");
+	if (o->bisect_on && !*o->bisect_on)
+		die_usage("--bisect-on needs a non-empty case");
+}
+
+static unsigned int terminal_width(void)
+{
+	struct winsize ws;
+
+	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || !ws.ws_col)
+		return 0;
+	return ws.ws_col;
+}
+
+static void print_buf(const struct hp_buf *b)
+{
+	if (b->oom) {
+		fprintf(stderr, "hp_report: out of memory rendering the report\n");
+		exit(EXIT_USAGE);
+	}
+	if (b->len)
+		fwrite(b->s, 1, b->len, stdout);
+}
+
+/* Cases the run was supposed to reach: the guest stopped before the missing ones. */
+static void add_missing_cases(struct hp_report *rep, const char *path)
+{
+	size_t len, i, lineno = 0;
+	char *text = read_file(path, &len);
+	char *save = NULL, *line;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char test[HP_NAME_LEN], name[2 * HP_NAME_LEN] = "", extra[2];
+		struct hp_result r;
+		bool found = false;
+		int got;
+
+		lineno++;
+		line[strcspn(line, "#")] = '\0';
+		got = sscanf(line, "%63s %127s %1s", test, name, extra);
+		if (got <= 0)
+			continue;
+		if (got > 2) {
+			fprintf(stderr, "hp_report: %s:%zu: want \"test [name]\"\n", path, lineno);
+			exit(EXIT_USAGE);
+		}
+		for (i = 0; i < rep->nrows && !found; i++)
+			found = !strcmp(rep->rows[i].r.test, test) &&
+				(got == 1 || !strcmp(rep->rows[i].r.name, name));
+		if (found)
+			continue;
+		memset(&r, 0, sizeof(r));
+		snprintf(r.test, sizeof(r.test), "%s", test);
+		snprintf(r.name, sizeof(r.name), "%s", got == 2 ? name : "-");
+		strcpy(r.device, "-");
+		strcpy(r.driver, "-");
+		strcpy(r.method, "-");
+		strcpy(r.level, "unknown");
+		r.verdict = HP_UNTESTABLE;
+		snprintf(r.evidence, sizeof(r.evidence),
+			 "infrastructure: case never ran (no record; the guest stopped earlier)");
+		if (hp_report_add_row(rep, &r, true)) {
+			fprintf(stderr, "hp_report: out of memory\n");
+			exit(EXIT_USAGE);
+		}
+	}
+	free(text);
+}
+
+static int run_matrix(int argc, char **argv, const struct opts *o)
+{
+	int n = argc - optind, i, code;
+	struct hp_report *reps = calloc((size_t)n, sizeof(*reps));
+	const struct hp_report **ptrs = calloc((size_t)n, sizeof(*ptrs));
+	struct hp_buf md = { 0 }, json = { 0 }, txt = { 0 }, junit = { 0 };
+
+	if (!reps || !ptrs) {
+		fprintf(stderr, "hp_report: out of memory\n");
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < n; i++) {
+		char path[4096];
+		size_t len;
+		char *text;
+
+		snprintf(path, sizeof(path), "%s/report.json", argv[optind + i]);
+		text = read_file(path, &len);
+		if (hp_report_load_json(&reps[i], text, len)) {
+			fprintf(stderr, "hp_report: %s is not a hp_report report.json: rerun that kernel\n",
+				path);
+			return EXIT_USAGE;
+		}
+		free(text);
+		ptrs[i] = &reps[i];
+	}
+	code = hp_matrix_render(ptrs, (size_t)n, &md, &json, &txt);
+	if (code < 0) {
+		fprintf(stderr, "hp_report: out of memory\n");
+		return EXIT_USAGE;
+	}
+	hp_report_junit(ptrs, (size_t)n, &junit);
+	print_buf(&txt);
+	if (o->out) {
+		make_out_dir(o->out);
+		write_file(o->out, "matrix.md", &md);
+		write_file(o->out, "matrix.json", &json);
+		write_file(o->out, "matrix.txt", &txt);
+		write_file(o->out, "junit.xml", &junit);
+	}
+	hp_buf_free(&md);
+	hp_buf_free(&json);
+	hp_buf_free(&txt);
+	hp_buf_free(&junit);
+	for (i = 0; i < n; i++)
+		hp_report_free(&reps[i]);
+	free(reps);
+	free(ptrs);
+	return code;
+}
+
+static int run_single(const struct opts *o)
+{
+	struct hp_buf table = { 0 }, md = { 0 }, json = { 0 }, junit = { 0 }, exp = { 0 };
+	const struct hp_report *one;
+	struct hp_report rep;
+	size_t i, len;
+	char *text;
+	int code;
+
+	hp_report_init(&rep, o->kernel);
+	one = &rep;
+	for (i = 0; i < o->nrecords; i++) {
+		text = read_file(o->records[i], &len);
+		if (hp_report_add_records(&rep, text, len)) {
+			fprintf(stderr, "hp_report: out of memory reading %s\n", o->records[i]);
+			return EXIT_USAGE;
+		}
+		free(text);
+	}
+	if (rep.bad_lines)
+		fprintf(stderr, "hp_report: warning: %zu record lines did not parse (guest cut off mid-line?)\n",
+			rep.bad_lines);
+	text = read_file(o->console, &len);
+	if (hp_report_attribute(&rep, text, len, o->crashed_test)) {
+		fprintf(stderr, "hp_report: out of memory\n");
+		return EXIT_USAGE;
+	}
+	free(text);
+	if (o->expect_cases)
+		add_missing_cases(&rep, o->expect_cases);
+	for (i = 0; i < o->nktap; i++) {
+		char name[HP_NAME_LEN];
+		const char *base = strrchr(o->ktap[i], '/');
+
+		/* A program's own output file is named after the program. */
+		snprintf(name, sizeof(name), "%s", base ? base + 1 : o->ktap[i]);
+		name[strcspn(name, ".")] = '\0';
+		text = read_file(o->ktap[i], &len);
+		if (hp_ktap_parse(&rep.ktap, text, len, name)) {
+			fprintf(stderr, "hp_report: %s holds no KTAP/TAP output\n", o->ktap[i]);
+			return EXIT_USAGE;
+		}
+		free(text);
+	}
+	for (i = 0; i < rep.ktap.n; i++)
+		if (rep.ktap.progs[i].fail)
+			fprintf(stderr, "hp_report: warning: kselftest %s: %u not ok\n",
+				rep.ktap.progs[i].name, rep.ktap.progs[i].fail);
+	for (i = 0; i < o->ntimings; i++)
+		if (hp_report_add_timing(&rep, o->timings[i]))
+			die_usage("--timing wants NAME=SECONDS, e.g. boot_s=6.2");
+
+	code = hp_report_exit_code(&rep, o->bisect_on);
+	hp_report_table(&rep, terminal_width(), &table);
+	hp_report_markdown(&rep, o->bisect_on, &md);
+	hp_report_json(&rep, o->bisect_on, &json);
+	hp_report_junit(&one, 1, &junit);
+	switch (o->format) {
+	case FMT_TABLE: print_buf(&table); break;
+	case FMT_MD: print_buf(&md); break;
+	case FMT_JSON: print_buf(&json); break;
+	case FMT_JUNIT: print_buf(&junit); break;
+	}
+	if (o->out) {
+		make_out_dir(o->out);
+		write_file(o->out, "report.md", &md);
+		write_file(o->out, "report.json", &json);
+		write_file(o->out, "junit.xml", &junit);
+	}
+	if (o->expect) {
+		int failed;
+
+		text = read_file(o->expect, &len);
+		failed = hp_report_expect(&rep, text, len, &exp);
+		free(text);
+		if (failed < 0) {
+			fprintf(stderr, "hp_report: %s: %s", o->expect,
+				exp.s ? exp.s : "out of memory\n");
+			return EXIT_USAGE;
+		}
+		/* Expectation output is TAP; on stderr when stdout carries JSON/XML. */
+		if (o->format == FMT_TABLE || o->format == FMT_MD)
+			print_buf(&exp);
+		else
+			fwrite(exp.s, 1, exp.len, stderr);
+		if (o->out)
+			write_file(o->out, "expect.tap", &exp);
+		code = failed ? 1 : 0;
+	}
+	hp_buf_free(&table);
+	hp_buf_free(&md);
+	hp_buf_free(&json);
+	hp_buf_free(&junit);
+	hp_buf_free(&exp);
+	hp_report_free(&rep);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+
+	parse_args(argc, argv, &o);
+	if (o.matrix)
+		return run_matrix(argc, argv, &o);
+	return run_single(&o);
+}

@@ -1,0 +1,1234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The report model behind hp_report: per-case records from the guest, plus
+ * the serial console for the cases the guest never finished (a panic in
+ * bio_release_pages() after fast GUP pinned a huge pfn PMD leaves only a
+ * start record and a splat). Decides run.sh's exit code and renders the
+ * verdict tables, the --expect check and the kernel matrix.
+ * hugepin: pure
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+#define MARKER "hugepin: start "
+#define CELL_CAP 40		/* table cells wider than this are cut */
+#define LINE_LEN 512
+
+/* ---- text buffer ---- */
+
+void hp_buf_printf(struct hp_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		{
+			size_t cap = (b->cap ? b->cap * 2 : 1024) + (size_t)n;
+			char *s = realloc(b->s, cap);
+
+			if (!s) {
+				b->oom = true;
+				return;
+			}
+			b->s = s;
+			b->cap = cap;
+		}
+	}
+}
+
+void hp_buf_free(struct hp_buf *b)
+{
+	free(b->s);
+	memset(b, 0, sizeof(*b));
+}
+
+static void copy_str(char *dst, size_t len, const char *src, size_t n)
+{
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* ---- model ---- */
+
+void hp_report_init(struct hp_report *rep, const char *kernel)
+{
+	memset(rep, 0, sizeof(*rep));
+	snprintf(rep->kernel, sizeof(rep->kernel), "%s",
+		 kernel && *kernel ? kernel : "unknown");
+}
+
+void hp_report_free(struct hp_report *rep)
+{
+	free(rep->rows);
+	free(rep->cases);
+	hp_ktap_free(&rep->ktap);
+	memset(rep, 0, sizeof(*rep));
+}
+
+int hp_report_add_row(struct hp_report *rep, const struct hp_result *r, bool from_console)
+{
+	if (rep->nrows == rep->cap) {
+		size_t cap = rep->cap ? rep->cap * 2 : 32;
+		struct hp_row *rows = realloc(rep->rows, cap * sizeof(*rows));
+
+		if (!rows)
+			return -ENOMEM;
+		rep->rows = rows;
+		rep->cap = cap;
+	}
+	rep->rows[rep->nrows].r = *r;
+	rep->rows[rep->nrows].from_console = from_console;
+	rep->nrows++;
+	return 0;
+}
+
+static struct hp_open_case *case_add(struct hp_report *rep, const char *test, const char *name)
+{
+	struct hp_open_case *c;
+
+	if (rep->ncases == rep->cases_cap) {
+		size_t cap = rep->cases_cap ? rep->cases_cap * 2 : 32;
+
+		c = realloc(rep->cases, cap * sizeof(*c));
+		if (!c)
+			return NULL;
+		rep->cases = c;
+		rep->cases_cap = cap;
+	}
+	c = &rep->cases[rep->ncases++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->test, sizeof(c->test), "%s", test);
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	return c;
+}
+
+/* The latest start of @test/@name at or after @from, or NULL. */
+static struct hp_open_case *case_find(struct hp_report *rep, size_t from,
+				      const char *test, const char *name)
+{
+	size_t i = rep->ncases;
+
+	while (i-- > from)
+		if (!strcmp(rep->cases[i].test, test) && !strcmp(rep->cases[i].name, name))
+			return &rep->cases[i];
+	return NULL;
+}
+
+int hp_report_add_records(struct hp_report *rep, const char *text, size_t len)
+{
+	const char *line = text, *end = text + len;
+	size_t first_case = rep->ncases;	/* starts pair with results of the same file */
+	char *buf = NULL;
+	size_t bufcap = 0;
+	int ret = 0;
+
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t n = (size_t)((nl ? nl : end) - line);
+		struct hp_result r;
+		int kind;
+
+		if (n + 1 > bufcap) {
+			char *b = realloc(buf, n + 1);
+
+			if (!b) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = b;
+			bufcap = n + 1;
+		}
+		memcpy(buf, line, n);
+		buf[n] = '\0';
+		line = nl ? nl + 1 : end;
+		if (!buf[strspn(buf, " \t\r")])
+			continue;
+		kind = hp_record_parse(buf, &r);
+		if (kind == 1) {
+			struct hp_open_case *c = case_find(rep, first_case, r.test, r.name);
+
+			if (c)
+				c->results++;
+			if (hp_report_add_row(rep, &r, false)) {
+				ret = -ENOMEM;
+				break;
+			}
+		} else if (kind == 2) {
+			if (!case_add(rep, r.test, r.name)) {
+				ret = -ENOMEM;
+				break;
+			}
+		} else {
+			rep->bad_lines++;
+		}
+	}
+	free(buf);
+	return ret;
+}
+
+int hp_report_add_timing(struct hp_report *rep, const char *name_eq_value)
+{
+	const char *eq = name_eq_value ? strchr(name_eq_value, '=') : NULL;
+	struct hp_timing *t;
+	double v;
+
+	if (!eq || eq == name_eq_value ||
+	    (size_t)(eq - name_eq_value) >= sizeof(t->name) ||
+	    hp_parse_duration(eq + 1, 0, 1e9, &v))
+		return -EINVAL;
+	if (rep->ntimings == HP_MAX_TIMINGS)
+		return -ENOSPC;
+	t = &rep->timings[rep->ntimings++];
+	copy_str(t->name, sizeof(t->name), name_eq_value, (size_t)(eq - name_eq_value));
+	t->value = v;
+	return 0;
+}
+
+/* ---- console attribution ---- */
+
+struct segment_scan {
+	unsigned int mask;
+	char first_splat[LINE_LEN];
+	char first_damage[LINE_LEN];
+};
+
+/* Drop the "[   12.345678] " console timestamp: evidence reads better without. */
+static const char *strip_stamp(const char *s, size_t *n)
+{
+	const char *close;
+
+	if (*n && s[0] == '[') {
+		close = memchr(s, ']', *n < 32 ? *n : 32);
+		if (close) {
+			close++;
+			while (close < s + *n && *close == ' ')
+				close++;
+			*n -= (size_t)(close - s);
+			return close;
+		}
+	}
+	return s;
+}
+
+static void scan_segment(const char *seg, const char *end, struct segment_scan *sc)
+{
+	char line[LINE_LEN];
+
+	memset(sc, 0, sizeof(*sc));
+	while (seg < end) {
+		const char *nl = memchr(seg, '\n', (size_t)(end - seg));
+		size_t n = (size_t)((nl ? nl : end) - seg);
+		const char *text;
+		unsigned int m;
+
+		while (n && (seg[n - 1] == '\r' || seg[n - 1] == ' '))
+			n--;
+		copy_str(line, sizeof(line), seg, n);
+		seg = nl ? nl + 1 : end;
+		m = hp_kmsg_classify(line);
+		if (!m)
+			continue;
+		n = strlen(line);
+		text = strip_stamp(line, &n);
+		if (!sc->mask)
+			copy_str(sc->first_splat, sizeof(sc->first_splat), text, n);
+		if (!sc->first_damage[0] && hp_splat_is_page_damage(m, line))
+			copy_str(sc->first_damage, sizeof(sc->first_damage), text, n);
+		sc->mask |= m;
+	}
+}
+
+/* Where the next case's marker starts, or @end. */
+static const char *next_marker(const char *p, const char *end)
+{
+	const char *q = p;
+
+	while (q < end) {
+		const char *hit = memmem(q, (size_t)(end - q), MARKER, strlen(MARKER));
+
+		if (!hit)
+			return end;
+		while (hit > p && hit[-1] != '\n')
+			hit--;
+		return hit;
+	}
+	return end;
+}
+
+/*
+ * The segment of console after the last "hugepin: start <test> <name>" line.
+ * Returns false when the marker is missing (console lost or cut).
+ */
+static bool find_segment(const char *con, size_t len, const char *test,
+			 const char *name, const char **seg, const char **seg_end)
+{
+	char marker[3 * HP_NAME_LEN + 32];
+	const char *end = con + len, *p = con, *found = NULL;
+	size_t mlen;
+
+	snprintf(marker, sizeof(marker), MARKER "%s %s", test, name);
+	mlen = strlen(marker);
+	while (p < end) {
+		const char *hit = memmem(p, (size_t)(end - p), marker, mlen);
+		const char *after;
+
+		if (!hit)
+			break;
+		after = hit + mlen;
+		/* Exact name: "a.b" must not match the marker of "a.bc". */
+		if (after == end || *after == '\n' || *after == '\r')
+			found = after;
+		p = hit + 1;
+	}
+	if (!found)
+		return false;
+	p = memchr(found, '\n', (size_t)(end - found));
+	*seg = p ? p + 1 : end;
+	*seg_end = next_marker(*seg, end);
+	return true;
+}
+
+static bool crashed_matches(const char *crashed, const char *test, const char *name)
+{
+	size_t tl = strlen(test);
+
+	if (!crashed || !*crashed)
+		return false;
+	return !strcmp(crashed, test) || !strcmp(crashed, name) ||
+	       (!strncmp(crashed, test, tl) && crashed[tl] == '/' &&
+		!strcmp(crashed + tl + 1, name));
+}
+
+static int add_console_row(struct hp_report *rep, const char *test, const char *name,
+			   const char *con, size_t len, bool hung, const char *note)
+{
+	const char *seg = NULL, *seg_end = NULL;
+	struct segment_scan sc;
+	struct hp_result r;
+	const char *kind;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.test, sizeof(r.test), "%s", test);
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	strcpy(r.device, "-");
+	strcpy(r.driver, "-");
+	strcpy(r.method, "-");
+	strcpy(r.level, "unknown");
+	memset(&sc, 0, sizeof(sc));
+	if (find_segment(con, len, test, name, &seg, &seg_end))
+		scan_segment(seg, seg_end, &sc);
+	if (sc.first_damage[0]) {
+		r.verdict = HP_VULNERABLE;
+		snprintf(r.evidence, sizeof(r.evidence), "%.300s (guest died in this case%s)",
+			 sc.first_damage, note);
+		return hp_report_add_row(rep, &r, true);
+	}
+	if (sc.mask & HP_SPLAT_PANIC)
+		kind = "panic";
+	else if (hung || (sc.mask & HP_SPLAT_HUNG))
+		kind = "hang";
+	else
+		kind = "stopped";
+	r.verdict = HP_UNTESTABLE;
+	snprintf(r.evidence, sizeof(r.evidence),
+		 "infrastructure: guest %s in this case%s: %.300s", kind, note,
+		 sc.first_splat[0] ? sc.first_splat :
+		 seg ? "no kernel splat after the start marker" :
+		       "start marker not on the console");
+	return hp_report_add_row(rep, &r, true);
+}
+
+/* Test and name of the console's last marker line, if any. */
+static bool last_marker(const char *con, size_t len, char *test, size_t tlen,
+			char *name, size_t nlen)
+{
+	const char *end = con + len, *p = con, *last = NULL;
+	const char *eol, *sp;
+
+	while (p < end) {
+		const char *hit = memmem(p, (size_t)(end - p), MARKER, strlen(MARKER));
+
+		if (!hit)
+			break;
+		last = hit + strlen(MARKER);
+		p = last;
+	}
+	if (!last)
+		return false;
+	eol = memchr(last, '\n', (size_t)(end - last));
+	if (!eol)
+		eol = end;
+	while (eol > last && eol[-1] == '\r')
+		eol--;
+	sp = memchr(last, ' ', (size_t)(eol - last));
+	if (!sp || sp == last || sp + 1 >= eol)
+		return false;
+	copy_str(test, tlen, last, (size_t)(sp - last));
+	copy_str(name, nlen, sp + 1, (size_t)(eol - sp - 1));
+	return true;
+}
+
+int hp_report_attribute(struct hp_report *rep, const char *console, size_t len,
+			const char *crashed_test)
+{
+	bool crash_used = false;
+	char test[HP_NAME_LEN], name[2 * HP_NAME_LEN];
+	size_t i;
+	int ret;
+
+	if (!console)
+		len = 0;
+	for (i = 0; i < rep->ncases; i++) {
+		const struct hp_open_case *c = &rep->cases[i];
+		bool hung = crashed_matches(crashed_test, c->test, c->name);
+
+		if (c->results)
+			continue;
+		crash_used |= hung;
+		ret = add_console_row(rep, c->test, c->name, console ? console : "", len,
+				      hung, "");
+		if (ret)
+			return ret;
+	}
+	/*
+	 * A case can report its results and then kill the guest while its
+	 * pins are released at exit: the console's last case shows the panic.
+	 */
+	if (console && last_marker(console, len, test, sizeof(test), name, sizeof(name))) {
+		const struct hp_open_case *c = case_find(rep, 0, test, name);
+		const char *seg, *seg_end;
+		struct segment_scan sc;
+		bool hung = !crash_used && crashed_matches(crashed_test, test, name);
+
+		if ((!c || c->results) &&
+		    find_segment(console, len, test, name, &seg, &seg_end)) {
+			scan_segment(seg, seg_end, &sc);
+			if ((sc.mask & HP_SPLAT_PANIC) || hung) {
+				crash_used |= hung;
+				ret = add_console_row(rep, test, name, console, len, hung,
+						      " after reporting");
+				if (ret)
+					return ret;
+			}
+		}
+	}
+	if (crashed_test && *crashed_test && !crash_used) {
+		struct hp_result r;
+
+		memset(&r, 0, sizeof(r));
+		snprintf(r.test, sizeof(r.test), "%s", crashed_test);
+		strcpy(r.name, "-");
+		strcpy(r.device, "-");
+		strcpy(r.driver, "-");
+		strcpy(r.method, "-");
+		strcpy(r.level, "unknown");
+		r.verdict = HP_UNTESTABLE;
+		snprintf(r.evidence, sizeof(r.evidence),
+			 "infrastructure: guest hang in this test: killed at the timeout, no start record");
+		return hp_report_add_row(rep, &r, true);
+	}
+	return 0;
+}
+
+/* ---- decisions ---- */
+
+void hp_report_summary(const struct hp_report *rep, struct hp_summary *s)
+{
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < rep->nrows; i++) {
+		const struct hp_result *r = &rep->rows[i].r;
+
+		if (r->verdict == HP_SAFE)
+			s->safe++;
+		else if (r->verdict == HP_UNTESTABLE)
+			s->untestable++;
+		else if (r->expected)
+			s->vulnerable_expected++;
+		else
+			s->vulnerable++;
+	}
+}
+
+bool hp_row_matches_case(const struct hp_result *r, const char *pattern)
+{
+	char key[5 * HP_NAME_LEN];
+
+	if (!pattern)
+		return true;
+	snprintf(key, sizeof(key), "%s/%s/%s", r->device, r->name, r->method);
+	return strstr(key, pattern) || strstr(r->name, pattern);
+}
+
+int hp_report_exit_code(const struct hp_report *rep, const char *bisect_on)
+{
+	bool tested = false, vuln = false;
+	size_t i;
+
+	for (i = 0; i < rep->nrows; i++) {
+		const struct hp_result *r = &rep->rows[i].r;
+
+		if (bisect_on && !hp_row_matches_case(r, bisect_on))
+			continue;
+		if (r->verdict != HP_UNTESTABLE)
+			tested = true;
+		/* Under --bisect-on, either side of a fix may be the "expected" one. */
+		if (r->verdict == HP_VULNERABLE && (bisect_on || !r->expected))
+			vuln = true;
+	}
+	if (vuln)
+		return 1;
+	return tested ? 0 : 125;
+}
+
+void hp_verdict_text(const struct hp_result *r, char *buf, size_t len)
+{
+	const char *ev = r->evidence;
+	const char *exp = strstr(ev, "(expected: ");
+
+	if (r->verdict != HP_VULNERABLE || !r->expected) {
+		snprintf(buf, len, "%s", hp_verdict_name(r->verdict));
+		return;
+	}
+	/* hp_decide() ends the evidence with "(expected: <why>)": reuse it. */
+	if (exp)
+		snprintf(buf, len, "VULNERABLE %s", exp);
+	else
+		snprintf(buf, len, "VULNERABLE (expected)");
+}
+
+/* ---- renderers ---- */
+
+struct column {
+	const char *title;
+	size_t width;
+};
+
+static void cell_text(const struct hp_report *rep, const struct hp_row *row,
+		      int col, char *buf, size_t len)
+{
+	const struct hp_result *r = &row->r;
+
+	switch (col) {
+	case 0: snprintf(buf, len, "%s", rep->kernel); break;
+	case 1: snprintf(buf, len, "%s", r->device); break;
+	case 2: snprintf(buf, len, "%s", r->driver); break;
+	case 3: snprintf(buf, len, "%s:%s", r->test, r->name); break;
+	case 4: snprintf(buf, len, "%s", r->method); break;
+	case 5: hp_verdict_text(r, buf, len); break;
+	default: snprintf(buf, len, "%s", r->evidence); break;
+	}
+}
+
+#define NCOLS 7
+
+static void cut(char *s, size_t cap)
+{
+	if (strlen(s) > cap && cap > 3)
+		memcpy(s + cap - 3, "...", 4);
+}
+
+void hp_report_table(const struct hp_report *rep, unsigned int width, struct hp_buf *out)
+{
+	struct column cols[NCOLS] = {
+		{ "KERNEL", 0 }, { "DEVICE", 0 }, { "DRIVER", 0 }, { "CASE", 0 },
+		{ "METHOD", 0 }, { "VERDICT", 0 }, { "EVIDENCE", 0 },
+	};
+	char cell[LINE_LEN];
+	char line[4 * LINE_LEN];
+	size_t i;
+	int c;
+
+	for (c = 0; c < NCOLS; c++)
+		cols[c].width = strlen(cols[c].title);
+	for (i = 0; i < rep->nrows; i++)
+		for (c = 0; c < NCOLS - 1; c++) {
+			size_t w;
+
+			cell_text(rep, &rep->rows[i], c, cell, sizeof(cell));
+			w = strlen(cell);
+			/* The verdict column is never cut: it is the answer. */
+			if (c != 5 && w > CELL_CAP)
+				w = CELL_CAP;
+			if (w > cols[c].width)
+				cols[c].width = w;
+		}
+	for (i = 0; i <= rep->nrows; i++) {
+		size_t used = 0;
+
+		for (c = 0; c < NCOLS; c++) {
+			int n;
+
+			if (i == 0)
+				snprintf(cell, sizeof(cell), "%s", cols[c].title);
+			else
+				cell_text(rep, &rep->rows[i - 1], c, cell, sizeof(cell));
+			if (c < NCOLS - 1) {
+				cut(cell, cols[c].width);
+				n = snprintf(line + used, sizeof(line) - used, "%-*s  ",
+					     (int)cols[c].width, cell);
+			} else {
+				n = snprintf(line + used, sizeof(line) - used, "%s", cell);
+			}
+			if (n > 0)
+				used += (size_t)n;
+			if (used >= sizeof(line))
+				used = sizeof(line) - 1;
+		}
+		while (used && line[used - 1] == ' ')
+			line[--used] = '\0';
+		if (width && used > width)
+			line[width] = '\0';
+		hp_buf_printf(out, "%s\n", line);
+	}
+}
+
+static void md_cell(struct hp_buf *out, const char *s)
+{
+	hp_buf_printf(out, " ");
+	for (; *s; s++) {
+		if (*s == '|')
+			hp_buf_printf(out, "\\|");
+		else if (*s == '\n' || *s == '\r')
+			hp_buf_printf(out, " ");
+		else
+			hp_buf_printf(out, "%c", *s);
+	}
+	hp_buf_printf(out, " |");
+}
+
+static const char *exit_word(int code)
+{
+	return code == 0 ? "nothing unexpected was VULNERABLE" :
+	       code == 1 ? "unexpected VULNERABLE" : "nothing could be tested";
+}
+
+void hp_report_markdown(const struct hp_report *rep, const char *bisect_on, struct hp_buf *out)
+{
+	struct hp_summary s;
+	char cell[LINE_LEN];
+	int code = hp_report_exit_code(rep, bisect_on);
+	size_t i;
+	int c;
+
+	hp_report_summary(rep, &s);
+	hp_buf_printf(out, "# hugepin report: %s\n\n", rep->kernel);
+	hp_buf_printf(out, "%zu SAFE, %zu VULNERABLE, %zu VULNERABLE (expected), %zu UNTESTABLE."
+		      " Exit code %d: %s%s%s.\n\n", s.safe, s.vulnerable,
+		      s.vulnerable_expected, s.untestable, code, exit_word(code),
+		      bisect_on ? ", deciding case: " : "", bisect_on ? bisect_on : "");
+	hp_buf_printf(out, "| device | driver | case | method | verdict | evidence |\n");
+	hp_buf_printf(out, "|---|---|---|---|---|---|\n");
+	for (i = 0; i < rep->nrows; i++) {
+		hp_buf_printf(out, "|");
+		for (c = 1; c < NCOLS; c++) {
+			cell_text(rep, &rep->rows[i], c, cell, sizeof(cell));
+			md_cell(out, cell);
+		}
+		hp_buf_printf(out, "\n");
+	}
+	if (rep->bad_lines)
+		hp_buf_printf(out, "\n%zu record lines could not be parsed.\n", rep->bad_lines);
+	if (rep->ntimings) {
+		hp_buf_printf(out, "\n| timing | seconds |\n|---|---|\n");
+		for (i = 0; i < rep->ntimings; i++)
+			hp_buf_printf(out, "| %s | %.1f |\n", rep->timings[i].name,
+				      rep->timings[i].value);
+	}
+	if (rep->ktap.n) {
+		hp_buf_printf(out, "\n| kselftest | pass | fail | skip | xfail | plan |\n"
+			      "|---|---|---|---|---|---|\n");
+		for (i = 0; i < rep->ktap.n; i++) {
+			const struct hp_ktap_prog *p = &rep->ktap.progs[i];
+
+			hp_buf_printf(out, "|");
+			md_cell(out, p->name);
+			hp_buf_printf(out, " %u | %u | %u | %u | %d |\n", p->pass, p->fail,
+				      p->skip, p->xfail, p->planned);
+		}
+	}
+}
+
+static void json_str(struct hp_buf *out, const char *s)
+{
+	char esc[6 * LINE_LEN + 1];
+
+	/* Long strings are cut at an escape boundary rather than mangled. */
+	hp_json_escape(s, esc, sizeof(esc));
+	hp_buf_printf(out, "\"%s\"", esc);
+}
+
+void hp_report_json(const struct hp_report *rep, const char *bisect_on, struct hp_buf *out)
+{
+	char line[8192];
+	struct hp_summary s;
+	size_t i;
+
+	hp_report_summary(rep, &s);
+	hp_buf_printf(out, "{\"kernel\":");
+	json_str(out, rep->kernel);
+	hp_buf_printf(out, ",\n\"summary\":{\"safe\":%zu,\"vulnerable\":%zu,"
+		      "\"vulnerable_expected\":%zu,\"untestable\":%zu,\"exit_code\":%d,"
+		      "\"bad_record_lines\":%zu},\n\"timings\":{", s.safe, s.vulnerable,
+		      s.vulnerable_expected, s.untestable,
+		      hp_report_exit_code(rep, bisect_on), rep->bad_lines);
+	for (i = 0; i < rep->ntimings; i++) {
+		hp_buf_printf(out, "%s", i ? "," : "");
+		json_str(out, rep->timings[i].name);
+		hp_buf_printf(out, ":%.3f", rep->timings[i].value);
+	}
+	hp_buf_printf(out, "},\n\"ktap\":[");
+	for (i = 0; i < rep->ktap.n; i++) {
+		const struct hp_ktap_prog *p = &rep->ktap.progs[i];
+
+		hp_buf_printf(out, "%s\n{\"program\":", i ? "," : "");
+		json_str(out, p->name);
+		hp_buf_printf(out, ",\"pass\":%u,\"fail\":%u,\"skip\":%u,\"xfail\":%u,"
+			      "\"planned\":%d,\"exit_ok\":%d}", p->pass, p->fail, p->skip,
+			      p->xfail, p->planned, p->exit_ok);
+	}
+	hp_buf_printf(out, "],\n\"records\":[");
+	for (i = 0; i < rep->nrows; i++) {
+		int n = hp_record_format(&rep->rows[i].r, line, sizeof(line));
+
+		if (n <= 0)
+			continue;
+		/* Same object as the guest's record, plus where it came from. */
+		line[n - 1] = '\0';
+		hp_buf_printf(out, "%s\n%s,\"from_console\":%s}", i ? "," : "", line,
+			      rep->rows[i].from_console ? "true" : "false");
+	}
+	hp_buf_printf(out, "]}\n");
+}
+
+static void xml_text(struct hp_buf *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		switch (c) {
+		case '&': hp_buf_printf(out, "&amp;"); break;
+		case '<': hp_buf_printf(out, "&lt;"); break;
+		case '>': hp_buf_printf(out, "&gt;"); break;
+		case '"': hp_buf_printf(out, "&quot;"); break;
+		case '\'': hp_buf_printf(out, "&apos;"); break;
+		default:
+			/* XML 1.0 has no escape for control characters. */
+			hp_buf_printf(out, "%c", c < 0x20 && c != '\t' && c != '\n' ? '?' : c);
+		}
+	}
+}
+
+static void junit_suite(const struct hp_report *rep, struct hp_buf *out)
+{
+	struct hp_summary s;
+	char verdict[HP_TEXT_LEN];
+	size_t i, failures = 0;
+
+	hp_report_summary(rep, &s);
+	for (i = 0; i < rep->ktap.n; i++)
+		failures += rep->ktap.progs[i].fail > 0;
+	hp_buf_printf(out, " <testsuite name=\"hugepin ");
+	xml_text(out, rep->kernel);
+	hp_buf_printf(out, "\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\">\n",
+		      rep->nrows + rep->ktap.n, s.vulnerable + failures, s.untestable);
+	for (i = 0; i < rep->nrows; i++) {
+		const struct hp_result *r = &rep->rows[i].r;
+
+		hp_buf_printf(out, "  <testcase classname=\"");
+		xml_text(out, rep->kernel);
+		hp_buf_printf(out, ".");
+		xml_text(out, r->device);
+		hp_buf_printf(out, "\" name=\"");
+		xml_text(out, r->test);
+		hp_buf_printf(out, ":");
+		xml_text(out, r->name);
+		hp_buf_printf(out, "/");
+		xml_text(out, r->method);
+		hp_buf_printf(out, "\">");
+		hp_verdict_text(r, verdict, sizeof(verdict));
+		if (r->verdict == HP_UNTESTABLE) {
+			hp_buf_printf(out, "<skipped message=\"");
+			xml_text(out, r->evidence);
+			hp_buf_printf(out, "\"/>");
+		} else if (r->verdict == HP_VULNERABLE && !r->expected) {
+			hp_buf_printf(out, "<failure message=\"VULNERABLE: ");
+			xml_text(out, r->evidence);
+			hp_buf_printf(out, "\">");
+			xml_text(out, r->evidence);
+			hp_buf_printf(out, "</failure>");
+		} else {
+			hp_buf_printf(out, "<system-out>");
+			xml_text(out, verdict);
+			hp_buf_printf(out, ": ");
+			xml_text(out, r->evidence);
+			hp_buf_printf(out, "</system-out>");
+		}
+		hp_buf_printf(out, "</testcase>\n");
+	}
+	for (i = 0; i < rep->ktap.n; i++) {
+		const struct hp_ktap_prog *p = &rep->ktap.progs[i];
+
+		hp_buf_printf(out, "  <testcase classname=\"");
+		xml_text(out, rep->kernel);
+		hp_buf_printf(out, ".kselftest\" name=\"");
+		xml_text(out, p->name);
+		hp_buf_printf(out, "\">");
+		if (p->fail)
+			hp_buf_printf(out, "<failure message=\"%u not ok\"/>", p->fail);
+		hp_buf_printf(out, "<system-out>pass %u fail %u skip %u xfail %u</system-out>"
+			      "</testcase>\n", p->pass, p->fail, p->skip, p->xfail);
+	}
+	hp_buf_printf(out, " </testsuite>\n");
+}
+
+void hp_report_junit(const struct hp_report *const *reps, size_t n, struct hp_buf *out)
+{
+	size_t i;
+
+	hp_buf_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"hugepin\">\n");
+	for (i = 0; i < n; i++)
+		junit_suite(reps[i], out);
+	hp_buf_printf(out, "</testsuites>\n");
+}
+
+/* ---- --expect ---- */
+
+struct expect_line {
+	char device[HP_NAME_LEN];
+	char method[HP_NAME_LEN];
+	char verdict_word[16];
+	enum hp_verdict verdict;
+	size_t hits;
+	const struct hp_result *contra;	/* first record with another verdict */
+};
+
+static bool expect_match(const struct expect_line *e, const struct hp_result *r)
+{
+	return !fnmatch(e->device, r->device, 0) && !fnmatch(e->method, r->method, 0);
+}
+
+static int parse_expect(const char *text, size_t len, struct expect_line **out,
+			size_t *n, struct hp_buf *msg)
+{
+	const char *line = text, *end = text + len;
+	struct expect_line *v = NULL;
+	size_t cnt = 0, lineno = 0;
+
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t l = (size_t)((nl ? nl : end) - line);
+		char buf[LINE_LEN], extra[2];
+		struct expect_line e, *nv;
+		int got;
+
+		lineno++;
+		copy_str(buf, sizeof(buf), line, l);
+		line = nl ? nl + 1 : end;
+		buf[strcspn(buf, "#")] = '\0';
+		if (!buf[strspn(buf, " \t\r")])
+			continue;
+		memset(&e, 0, sizeof(e));
+		got = sscanf(buf, "%63s %63s %15s %1s", e.device, e.method,
+			     e.verdict_word, extra);
+		if (got != 3 || hp_verdict_parse(e.verdict_word, &e.verdict)) {
+			hp_buf_printf(msg, "expect line %zu: want \"device method SAFE|VULNERABLE|UNTESTABLE\"\n",
+				      lineno);
+			free(v);
+			return -EINVAL;
+		}
+		nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[cnt++] = e;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int hp_report_expect(const struct hp_report *rep, const char *text, size_t len,
+		     struct hp_buf *out)
+{
+	struct expect_line *lines = NULL;
+	size_t n = 0, i, j;
+	int failed = 0, ret;
+
+	ret = parse_expect(text, len, &lines, &n, out);
+	if (ret)
+		return ret;
+	for (j = 0; j < rep->nrows; j++) {
+		const struct hp_result *r = &rep->rows[j].r;
+
+		for (i = 0; i < n; i++) {
+			if (!expect_match(&lines[i], r))
+				continue;
+			if (r->verdict == lines[i].verdict)
+				lines[i].hits++;
+			else if (!lines[i].contra)
+				lines[i].contra = r;
+			break;
+		}
+	}
+	hp_buf_printf(out, "TAP version 13\n1..%zu\n", n);
+	for (i = 0; i < n; i++) {
+		const struct expect_line *e = &lines[i];
+		const char *want = hp_verdict_name(e->verdict);
+
+		if (e->contra) {
+			failed++;
+			hp_buf_printf(out, "not ok %zu expect %s %s %s: %s:%s/%s is %s: %s\n",
+				      i + 1, e->device, e->method, want, e->contra->test,
+				      e->contra->name, e->contra->method,
+				      hp_verdict_name(e->contra->verdict), e->contra->evidence);
+		} else if (!e->hits) {
+			failed++;
+			hp_buf_printf(out, "not ok %zu expect %s %s %s: no record matched\n",
+				      i + 1, e->device, e->method, want);
+		} else {
+			hp_buf_printf(out, "ok %zu expect %s %s %s (%zu records)\n",
+				      i + 1, e->device, e->method, want, e->hits);
+		}
+	}
+	free(lines);
+	return failed;
+}
+
+/* ---- report.json back in, and the matrix ---- */
+
+int hp_report_load_json(struct hp_report *rep, const char *text, size_t len)
+{
+	struct hp_json *j = hp_json_parse(text, len);
+	const struct hp_json *arr, *it;
+	int ret = -EINVAL;
+
+	if (!j || j->type != HP_JSON_OBJECT)
+		goto out;
+	hp_report_init(rep, hp_json_str(j, "kernel", "unknown"));
+	arr = hp_json_get(j, "records");
+	if (!arr || arr->type != HP_JSON_ARRAY)
+		goto out;
+	for (it = arr->child; it; it = it->next) {
+		const struct hp_json *fc = hp_json_get(it, "from_console");
+		struct hp_result r;
+
+		if (hp_json_to_result(it, &r))
+			goto out;
+		if (hp_report_add_row(rep, &r, fc && fc->type == HP_JSON_BOOL && fc->b)) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	arr = hp_json_get(j, "timings");
+	if (arr && arr->type == HP_JSON_OBJECT)
+		for (it = arr->child; it && rep->ntimings < HP_MAX_TIMINGS; it = it->next) {
+			struct hp_timing *t = &rep->timings[rep->ntimings];
+
+			if (it->type != HP_JSON_NUMBER)
+				continue;
+			snprintf(t->name, sizeof(t->name), "%s", it->key);
+			t->value = it->num;
+			rep->ntimings++;
+		}
+	arr = hp_json_get(j, "ktap");
+	if (arr && arr->type == HP_JSON_ARRAY)
+		for (it = arr->child; it; it = it->next) {
+			struct hp_ktap_prog *p = realloc(rep->ktap.progs,
+							 (rep->ktap.n + 1) * sizeof(*p));
+			double v;
+
+			if (!p) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			rep->ktap.progs = p;
+			p = &rep->ktap.progs[rep->ktap.n++];
+			memset(p, 0, sizeof(*p));
+			snprintf(p->name, sizeof(p->name), "%s", hp_json_str(it, "program", "?"));
+			/* Counts are clamped: the file may have been edited by hand. */
+#define COUNT(f) (v = hp_json_num(it, #f, 0), v < 0 || v > 1e6 ? 0u : (unsigned int)v)
+			p->pass = COUNT(pass);
+			p->fail = COUNT(fail);
+			p->skip = COUNT(skip);
+			p->xfail = COUNT(xfail);
+#undef COUNT
+			v = hp_json_num(it, "planned", -1);
+			p->planned = v < -1 || v > 1e6 ? -1 : (int)v;
+			v = hp_json_num(it, "exit_ok", -1);
+			p->exit_ok = v == 0 || v == 1 ? (int)v : -1;
+		}
+	ret = 0;
+out:
+	hp_json_free(j);
+	return ret;
+}
+
+/* Rank of a verdict inside one matrix cell: the worst record wins the cell. */
+static int cell_rank(const struct hp_result *r)
+{
+	if (r->verdict == HP_VULNERABLE)
+		return r->expected ? 3 : 4;
+	return r->verdict == HP_SAFE ? 2 : 1;
+}
+
+static const char *const rank_short[] = { "-", "UNTEST", "SAFE", "VULN(exp)", "VULN" };
+static const char *const rank_long[] = {
+	NULL, "UNTESTABLE", "SAFE", "VULNERABLE (expected)", "VULNERABLE",
+};
+
+static void case_key(const struct hp_result *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", r->device,
+		 strcmp(r->method, "-") ? r->method : r->test);
+}
+
+struct keys {
+	char (*k)[3 * HP_NAME_LEN];
+	size_t n;
+};
+
+static long key_index(const struct keys *ks, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < ks->n; i++)
+		if (!strcmp(ks->k[i], key))
+			return (long)i;
+	return -1;
+}
+
+static int collect_keys(const struct hp_report *const *reps, size_t n, struct keys *ks)
+{
+	char key[3 * HP_NAME_LEN];
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < reps[i]->nrows; j++) {
+			void *nk;
+
+			case_key(&reps[i]->rows[j].r, key, sizeof(key));
+			if (key_index(ks, key) >= 0)
+				continue;
+			nk = realloc(ks->k, (ks->n + 1) * sizeof(*ks->k));
+			if (!nk)
+				return -ENOMEM;
+			ks->k = nk;
+			snprintf(ks->k[ks->n++], sizeof(*ks->k), "%s", key);
+		}
+	return 0;
+}
+
+static int cell_of(const struct hp_report *rep, const char *key)
+{
+	char k[3 * HP_NAME_LEN];
+	int best = 0;
+	size_t j;
+
+	for (j = 0; j < rep->nrows; j++) {
+		case_key(&rep->rows[j].r, k, sizeof(k));
+		if (!strcmp(k, key) && cell_rank(&rep->rows[j].r) > best)
+			best = cell_rank(&rep->rows[j].r);
+	}
+	return best;
+}
+
+/* Timing names in order of first appearance over all kernels. */
+static size_t timing_names(const struct hp_report *const *reps, size_t n,
+			   const char **names, size_t max)
+{
+	size_t cnt = 0, i, j, k;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < reps[i]->ntimings; j++) {
+			const char *t = reps[i]->timings[j].name;
+
+			for (k = 0; k < cnt && strcmp(names[k], t); k++)
+				;
+			if (k == cnt && cnt < max)
+				names[cnt++] = t;
+		}
+	return cnt;
+}
+
+static bool timing_of(const struct hp_report *rep, const char *name, double *v)
+{
+	size_t j;
+
+	for (j = 0; j < rep->ntimings; j++)
+		if (!strcmp(rep->timings[j].name, name)) {
+			*v = rep->timings[j].value;
+			return true;
+		}
+	return false;
+}
+
+static void list_kernels(const struct hp_report *const *reps, size_t n, int code,
+			 struct hp_buf *out, bool json)
+{
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (hp_report_exit_code(reps[i], NULL) != code)
+			continue;
+		if (json) {
+			hp_buf_printf(out, "%s", any ? "," : "");
+			json_str(out, reps[i]->kernel);
+		} else {
+			hp_buf_printf(out, "%s%s", any ? ", " : "", reps[i]->kernel);
+		}
+		any = true;
+	}
+	if (!any && !json)
+		hp_buf_printf(out, "none");
+}
+
+int hp_matrix_render(const struct hp_report *const *reps, size_t n,
+		     struct hp_buf *md, struct hp_buf *json, struct hp_buf *txt)
+{
+	const char *tnames[HP_MAX_TIMINGS * 4];
+	struct keys ks = { NULL, 0 };
+	size_t nt, i, k, kw = strlen("KERNEL");
+	bool tested = false, vuln = false;
+	double v;
+	int ret;
+
+	ret = collect_keys(reps, n, &ks);
+	if (ret) {
+		free(ks.k);
+		return ret;
+	}
+	nt = timing_names(reps, n, tnames, sizeof(tnames) / sizeof(tnames[0]));
+	for (i = 0; i < n; i++) {
+		int code = hp_report_exit_code(reps[i], NULL);
+
+		vuln |= code == 1;
+		tested |= code == 0;
+		if (strlen(reps[i]->kernel) > kw)
+			kw = strlen(reps[i]->kernel);
+	}
+
+	/* Markdown: one row per kernel, one column per device/method. */
+	hp_buf_printf(md, "# hugepin matrix\n\n| kernel |");
+	for (k = 0; k < nt; k++)
+		hp_buf_printf(md, " %s |", tnames[k]);
+	for (k = 0; k < ks.n; k++)
+		md_cell(md, ks.k[k]);
+	hp_buf_printf(md, "\n|---|");
+	for (k = 0; k < nt + ks.n; k++)
+		hp_buf_printf(md, "---|");
+	hp_buf_printf(md, "\n");
+	for (i = 0; i < n; i++) {
+		hp_buf_printf(md, "|");
+		md_cell(md, reps[i]->kernel);
+		for (k = 0; k < nt; k++)
+			if (timing_of(reps[i], tnames[k], &v))
+				hp_buf_printf(md, " %.1f |", v);
+			else
+				hp_buf_printf(md, " - |");
+		for (k = 0; k < ks.n; k++)
+			hp_buf_printf(md, " %s |", rank_short[cell_of(reps[i], ks.k[k])]);
+		hp_buf_printf(md, "\n");
+	}
+	hp_buf_printf(md, "\nCells show the worst verdict of the cases of a device and method"
+		      " (VULN > VULN(exp) > SAFE > UNTEST; - not run).\n\nkernels needing a fix: ");
+	list_kernels(reps, n, 1, md, false);
+	hp_buf_printf(md, "\n\nkernels that could not be tested: ");
+	list_kernels(reps, n, 125, md, false);
+	hp_buf_printf(md, "\n");
+
+	/* Plain text: the same rows, aligned for a terminal. */
+	hp_buf_printf(txt, "%-*s", (int)kw, "KERNEL");
+	for (k = 0; k < nt; k++)
+		hp_buf_printf(txt, "  %s", tnames[k]);
+	for (k = 0; k < ks.n; k++)
+		hp_buf_printf(txt, "  %s", ks.k[k]);
+	hp_buf_printf(txt, "\n");
+	for (i = 0; i < n; i++) {
+		hp_buf_printf(txt, "%-*s", (int)kw, reps[i]->kernel);
+		for (k = 0; k < nt; k++)
+			if (timing_of(reps[i], tnames[k], &v))
+				hp_buf_printf(txt, "  %*.1f", (int)strlen(tnames[k]), v);
+			else
+				hp_buf_printf(txt, "  %*s", (int)strlen(tnames[k]), "-");
+		for (k = 0; k < ks.n; k++)
+			hp_buf_printf(txt, "  %-*s", (int)strlen(ks.k[k]),
+				      rank_short[cell_of(reps[i], ks.k[k])]);
+		hp_buf_printf(txt, "\n");
+	}
+	hp_buf_printf(txt, "kernels needing a fix: ");
+	list_kernels(reps, n, 1, txt, false);
+	hp_buf_printf(txt, "\n");
+
+	hp_buf_printf(json, "{\"cases\":[");
+	for (k = 0; k < ks.n; k++) {
+		hp_buf_printf(json, "%s", k ? "," : "");
+		json_str(json, ks.k[k]);
+	}
+	hp_buf_printf(json, "],\n\"kernels\":[");
+	for (i = 0; i < n; i++) {
+		struct hp_summary s;
+		bool first = true;
+
+		hp_report_summary(reps[i], &s);
+		hp_buf_printf(json, "%s\n{\"kernel\":", i ? "," : "");
+		json_str(json, reps[i]->kernel);
+		hp_buf_printf(json, ",\"exit_code\":%d,\"summary\":{\"safe\":%zu,\"vulnerable\":%zu,"
+			      "\"vulnerable_expected\":%zu,\"untestable\":%zu},\"timings\":{",
+			      hp_report_exit_code(reps[i], NULL), s.safe, s.vulnerable,
+			      s.vulnerable_expected, s.untestable);
+		for (k = 0; k < reps[i]->ntimings; k++) {
+			hp_buf_printf(json, "%s", k ? "," : "");
+			json_str(json, reps[i]->timings[k].name);
+			hp_buf_printf(json, ":%.3f", reps[i]->timings[k].value);
+		}
+		hp_buf_printf(json, "},\"cells\":{");
+		for (k = 0; k < ks.n; k++) {
+			int rank = cell_of(reps[i], ks.k[k]);
+
+			if (!rank)
+				continue;
+			hp_buf_printf(json, "%s", first ? "" : ",");
+			json_str(json, ks.k[k]);
+			hp_buf_printf(json, ":\"%s\"", rank_long[rank]);
+			first = false;
+		}
+		hp_buf_printf(json, "}}");
+	}
+	hp_buf_printf(json, "],\n\"needing_fix\":[");
+	list_kernels(reps, n, 1, json, true);
+	hp_buf_printf(json, "],\"untestable\":[");
+	list_kernels(reps, n, 125, json, true);
+	hp_buf_printf(json, "]}\n");
+	free(ks.k);
+	if (vuln)
+		return 1;
+	return tested ? 0 : 125;
+}

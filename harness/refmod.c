@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace side of the reference module (drm_repro/module/hugepin_ref.c):
+ * loading it with finit_module(2), its ioctls, mapping its buffers 2 MiB
+ * aligned so the module can insert huge pfn PMDs, and one judged pin whose
+ * verdict also weighs the module's eviction report, the detector that sees
+ * fast GUP's refcount damage on kernels without CONFIG_DEBUG_VM.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "hp_refmod.h"
+
+#define REFMOD_KO "hugepin_ref.ko"
+#define REFMOD_SYSFS_DEV "/sys/class/misc/" HUGEPIN_REF_NAME "/dev"
+
+/* $HUGEPIN_REF_KO, else <dir of this program>/../module/hugepin_ref.ko. */
+static int find_ko(char *path, size_t len)
+{
+	const char *env = getenv("HUGEPIN_REF_KO");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(path, len, "%s", env);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -ENOENT;
+	exe[n] = '\0';
+	snprintf(path, len, "%s/../module/" REFMOD_KO, dirname(exe));
+	return access(path, R_OK) ? -ENOENT : 0;
+}
+
+static int load_module(char *why, size_t len, bool *loaded)
+{
+	char ko[PATH_MAX];
+	int fd, err = 0;
+
+	if (find_ko(ko, sizeof(ko))) {
+		snprintf(why, len, "reference module not loaded and no %s found (set HUGEPIN_REF_KO, or make module)",
+			 REFMOD_KO);
+		return -ENOENT;
+	}
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		snprintf(why, len, "cannot open %s: %s", ko, strerror(err));
+		return -ENOENT;
+	}
+	if (syscall(SYS_finit_module, fd, "", 0))
+		err = errno;
+	close(fd);
+	switch (err) {
+	case 0:
+		*loaded = true;
+		return 0;
+	case EEXIST:
+		return 0;
+	case EPERM:
+		snprintf(why, len, "not allowed to load %s (needs root / CAP_SYS_MODULE)", ko);
+		return -EPERM;
+	case ENOEXEC:
+	case EINVAL:
+	case ENOENT:
+		snprintf(why, len, "%s does not fit this kernel (%s): rebuild it with make module KDIR=...",
+			 ko, strerror(err));
+		return -ENOEXEC;
+	case EOPNOTSUPP:
+		snprintf(why, len, "%s refused this kernel (no THP or PTE special bit; see dmesg)", ko);
+		return -EOPNOTSUPP;
+	default:
+		snprintf(why, len, "loading %s failed: %s", ko, strerror(err));
+		return -err;
+	}
+}
+
+/* Without devtmpfs (or before udev got to it) the node may be missing. */
+static int make_node(void)
+{
+	unsigned int maj, min;
+	FILE *f = fopen(REFMOD_SYSFS_DEV, "re");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%u:%u", &maj, &min) == 2;
+	fclose(f);
+	if (!ok)
+		return -EIO;
+	if (mknod(HUGEPIN_REF_DEV, S_IFCHR | 0600, makedev(maj, min)) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int hp_refmod_open(struct hp_refmod *r, char *why, size_t len)
+{
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = open(HUGEPIN_REF_DEV, O_RDWR | O_CLOEXEC);
+	if (r->fd < 0 && errno == ENOENT) {
+		err = load_module(why, len, &r->loaded);
+		if (err)
+			return err;
+		r->fd = open(HUGEPIN_REF_DEV, O_RDWR | O_CLOEXEC);
+		if (r->fd < 0 && errno == ENOENT && !make_node())
+			r->fd = open(HUGEPIN_REF_DEV, O_RDWR | O_CLOEXEC);
+	}
+	if (r->fd < 0) {
+		err = errno;
+		snprintf(why, len, "cannot open %s: %s", HUGEPIN_REF_DEV, strerror(err));
+		return -err;
+	}
+	err = _hp_refmod_caps(r, &r->caps);
+	if (err) {
+		snprintf(why, len, "%s answers no caps query (%s): module and client disagree",
+			 HUGEPIN_REF_DEV, strerror(-err));
+		hp_refmod_close(r);
+		return err;
+	}
+	return 0;
+}
+
+void hp_refmod_close(struct hp_refmod *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+}
+
+static int refmod_ioctl(const struct hp_refmod *r, unsigned long cmd, void *arg)
+{
+	return ioctl(r->fd, cmd, arg) ? -errno : 0;
+}
+
+int _hp_refmod_caps(const struct hp_refmod *r, struct hugepin_ref_caps *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	return refmod_ioctl(r, HUGEPIN_REF_IOC_CAPS, out);
+}
+
+int _hp_refmod_create(const struct hp_refmod *r, uint64_t length, uint32_t flags,
+		      struct hugepin_ref_create *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	out->flags = flags;
+	out->length = length;
+	return refmod_ioctl(r, HUGEPIN_REF_IOC_CREATE, out);
+}
+
+int _hp_refmod_destroy(const struct hp_refmod *r, uint32_t id)
+{
+	struct hugepin_ref_destroy d = { .size = sizeof(d), .id = id };
+
+	return refmod_ioctl(r, HUGEPIN_REF_IOC_DESTROY, &d);
+}
+
+int _hp_refmod_info(const struct hp_refmod *r, uint32_t id, struct hugepin_ref_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	out->id = id;
+	return refmod_ioctl(r, HUGEPIN_REF_IOC_INFO, out);
+}
+
+int _hp_refmod_evict(const struct hp_refmod *r, uint32_t id, uint32_t flags,
+		     struct hugepin_ref_evict *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	out->id = id;
+	out->flags = flags;
+	return refmod_ioctl(r, HUGEPIN_REF_IOC_EVICT, out);
+}
+
+int _hp_refmod_map(const struct hp_refmod *r, const struct hugepin_ref_create *bo,
+		   struct hp_map *m)
+{
+	return _hp_map(m, r->fd, (off_t)bo->mmap_offset, bo->length, bo->block_size,
+		       PROT_READ | PROT_WRITE, MAP_SHARED, false);
+}
+
+int _hp_refmod_fault(const struct hp_refmod *r, uint32_t id, struct hp_map *m,
+		     struct hugepin_ref_info *info)
+{
+	hp_map_touch(m, true);
+	return _hp_refmod_info(r, id, info);
+}
+
+enum hp_level hp_refmod_level(uint32_t level)
+{
+	switch (level) {
+	case HUGEPIN_REF_LEVEL_PTE:
+		return HP_LEVEL_PTE;
+	case HUGEPIN_REF_LEVEL_PMD:
+		return HP_LEVEL_PMD;
+	case HUGEPIN_REF_LEVEL_PUD:
+		return HP_LEVEL_PUD;
+	default:
+		return HP_LEVEL_UNKNOWN;
+	}
+}
+
+const char *hp_refmod_path_name(uint32_t path)
+{
+	switch (path) {
+	case HUGEPIN_REF_PATH_HUGE_FAULT:
+		return "huge_fault";
+	case HUGEPIN_REF_PATH_FAULT_PMD:
+		return "fault-pmd";
+	case HUGEPIN_REF_PATH_PTE:
+		return "pte";
+	default:
+		return "none";
+	}
+}
+
+int hp_refmod_pte_only(int set)
+{
+	char c = 0;
+	int fd, err = 0;
+
+	fd = open(HUGEPIN_REF_PARAM_PTE_ONLY, (set < 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (set >= 0) {
+		c = set ? '1' : '0';
+		if (write(fd, &c, 1) != 1)
+			err = -errno;
+	} else if (read(fd, &c, 1) != 1) {
+		err = -EIO;
+	}
+	close(fd);
+	if (err)
+		return err;
+	return c == 'Y' || c == '1';
+}
+
+bool hp_refmod_vuln_expected(const struct hp_refmod *r, const char **why)
+{
+	if (r->caps.caps & HUGEPIN_REF_CAP_PMD_SPECIAL)
+		return false;
+	*why = "no PMD special bit";
+	return true;
+}
+
+void hp_refmod_evict_describe(const struct hugepin_ref_evict *e, char *buf, size_t len)
+{
+	size_t n;
+
+	n = (size_t)snprintf(buf, len, "%llu of %llu pages off their refcount",
+			     (unsigned long long)e->pages_bad,
+			     (unsigned long long)e->pages_checked);
+	for (uint32_t i = 0; i < e->nr_samples && i < HUGEPIN_REF_EVICT_SAMPLES && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s page %llu ref %d (want %d)",
+				      i ? "," : ":", (unsigned long long)e->samples[i].index,
+				      e->samples[i].refcount, e->samples[i].expected);
+	if (n < len && e->blocks_kept)
+		snprintf(buf + n, len - n, "; %u block%s kept", e->blocks_kept,
+			 e->blocks_kept == 1 ? "" : "s");
+}
+
+/* Fill the record fields every outcome shares. */
+static void result_init(struct hp_result *res, const struct hp_refmod_case *c, enum hp_method m)
+{
+	memset(res, 0, sizeof(*res));
+	snprintf(res->test, sizeof(res->test), "%s", c->test);
+	snprintf(res->name, sizeof(res->name), "%s", c->name);
+	snprintf(res->device, sizeof(res->device), "%s", HUGEPIN_REF_NAME);
+	snprintf(res->driver, sizeof(res->driver), "%s", HUGEPIN_REF_NAME);
+	snprintf(res->method, sizeof(res->method), "%s", hp_method_name(m));
+}
+
+/*
+ * Set up buffer and mapping; on failure fill @why and return -errno.
+ * The caller tears down whatever *created / m->addr say exists.
+ */
+static int setup(const struct hp_refmod *r, const struct hp_refmod_case *c,
+		 struct hugepin_ref_create *bo, bool *created, struct hp_map *m,
+		 struct hugepin_ref_info *info, char *why, size_t len)
+{
+	int err;
+
+	err = _hp_refmod_create(r, c->size, c->create_flags, bo);
+	if (err) {
+		snprintf(why, len, "buffer create of %zu bytes failed: %s", c->size, strerror(-err));
+		return err;
+	}
+	*created = true;
+	err = _hp_refmod_map(r, bo, m);
+	if (err) {
+		snprintf(why, len, "mmap of the buffer failed: %s", strerror(-err));
+		return err;
+	}
+	err = _hp_refmod_fault(r, bo->id, m, info);
+	if (err) {
+		snprintf(why, len, "buffer info failed: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_refmod_case *c,
+				  enum hp_method m, struct hp_result *out,
+				  struct hp_refmod_outcome *oc)
+{
+	struct hp_refmod_outcome local;
+	struct hugepin_ref_create bo;
+	struct hp_evidence ev;
+	struct hp_detect det;
+	struct hp_pin_res pres = { 0 };
+	struct hp_result res;
+	struct hp_map map;
+	char setup_why[HP_TEXT_LEN] = "";
+	char report[HP_TEXT_LEN] = "";
+	char why[HP_TEXT_LEN];
+	bool created = false;
+	int err;
+
+	if (!oc)
+		oc = &local;
+	memset(oc, 0, sizeof(*oc));
+	memset(&map, 0, sizeof(map));
+	memset(&ev, 0, sizeof(ev));
+	result_init(&res, c, m);
+	ev.owner = HP_OWNER_DRIVER;
+	ev.huge_required = c->huge_required;
+	ev.vuln_expected = !c->never_expected && hp_refmod_vuln_expected(r, &ev.expected_why);
+
+	hp_record_start(c->test, c->name);
+	err = setup(r, c, &bo, &created, &map, &oc->info, setup_why, sizeof(setup_why));
+	ev.level = hp_refmod_level(oc->info.last_level);
+	if (err) {
+		ev.untestable_why = setup_why;
+	} else if (c->offset >= bo.length || c->len > bo.length - c->offset) {
+		snprintf(setup_why, sizeof(setup_why), "pin range +%zu/%zu lies outside the buffer",
+			 c->offset, c->len);
+		ev.untestable_why = setup_why;
+	} else if (c->huge_required && ev.level != HP_LEVEL_PMD && ev.level != HP_LEVEL_PUD) {
+		snprintf(setup_why, sizeof(setup_why), "no huge mapping formed (level %s, path %s)",
+			 hp_level_name(ev.level), hp_refmod_path_name(oc->info.last_path));
+		ev.untestable_why = setup_why;
+	} else if (hp_method_available(m, c->scratch, setup_why, sizeof(setup_why))) {
+		ev.untestable_why = setup_why;
+	} else {
+		ev.attempted = true;
+		hp_detect_begin(&det, c->test, c->name);
+		_hp_pin(m, c->scratch, (char *)map.addr + c->offset, c->len, &pres);
+		ev.pin_err = pres.err;
+		ev.bytes = pres.bytes;
+		/* Evict before the log scan, so the module's own report is in it too. */
+		err = _hp_refmod_evict(r, bo.id, 0, &oc->evict);
+		oc->evicted = !err;
+		hp_detect_end(&det, &ev);
+		if (oc->evicted) {
+			ev.extra_refs = (long)oc->evict.pages_bad;
+			hp_refmod_evict_describe(&oc->evict, report, sizeof(report));
+		} else {
+			snprintf(report, sizeof(report), "evict failed: %s", strerror(-err));
+		}
+	}
+
+	res.verdict = hp_decide(&ev, why, sizeof(why));
+	res.expected = res.verdict == HP_VULNERABLE && ev.vuln_expected;
+	res.err = ev.attempted ? pres.err : 0;
+	res.bytes = ev.attempted ? pres.bytes : 0;
+	snprintf(res.level, sizeof(res.level), "%s", hp_level_name(ev.level));
+	/* The evidence line is cut at HP_TEXT_LEN; the record says so by its length. */
+	if (snprintf(res.evidence, sizeof(res.evidence), "%s; +%zu len %zu, path %s%s%s", why,
+		     c->offset, c->len, hp_refmod_path_name(oc->info.last_path),
+		     *report ? ", evict: " : "", report) >= (int)sizeof(res.evidence))
+		res.evidence[sizeof(res.evidence) - 2] = '~';
+	hp_record_emit(&res);
+	printf("# %s %s +%zu: %s%s %s\n", res.device, res.method, c->offset,
+	       hp_verdict_name(res.verdict), res.expected ? " (expected)" : "", res.evidence);
+	fflush(stdout);
+
+	if (map.addr)
+		hp_unmap(&map);
+	if (created)
+		_hp_refmod_destroy(r, bo.id);
+	if (out)
+		*out = res;
+	return res.verdict;
+}

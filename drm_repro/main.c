@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * drm_repro: race fast-GUP pins of a GPU (or reference module) buffer
+ * mapping against eviction, and say per pin method whether the kernel let a
+ * pin reach pages the driver owns.
+ *
+ * TTM mapped buffer objects with huge pfn PMDs from 5.7 to 5.15, and fast GUP
+ * (O_DIRECT, vmsplice, later io_uring) took references on the pages behind
+ * them. This program reproduces that under load and reports a verdict with
+ * evidence; --bench measures how fast the race runs and how soon a detector
+ * fires on a vulnerable target.
+ *
+ * Exit codes follow kselftest: 0 nothing unexpected was VULNERABLE,
+ * 1 unexpected VULNERABLE, 4 nothing could be tested, 2 usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "race.h"
+
+#define EXIT_USAGE 2
+#define EXIT_SKIP 4
+#define DEFAULT_SIZE (4ul << 20)
+#define MIN_SIZE_PAGES 2	/* one page to pin, one check page */
+#define MAX_SIZE HP_SZ_1G
+#define DEFAULT_DURATION 10.0
+#define MAX_DURATION (24 * 3600.0)
+#define MAX_THREADS 64
+#define BENCH_RUNS 10
+#define BENCH_DURATION 2.0
+#define BENCH_GOAL_S 1.0
+
+struct opt_help {
+	const char *name;
+	const char *arg;
+	const char *text;
+};
+
+static const struct opt_help help_table[] = {
+	{ "device", "DEV", "/dev/dri/cardN, a short name (bochs, qxl, virtio_gpu, vgem, vmwgfx, amdgpu, ...), "
+			   "ref (the hugepin_ref module), or the controls anon, shmem [default: first DRM device]" },
+	{ "size", "BYTES", "buffer size, page aligned, K/M/G suffixes, 8K..1G [default 4M]" },
+	{ "threads", "N", "pinner threads per method, 1..64 [default 1]" },
+	{ "methods", "LIST", "comma-separated pin methods, or all [default all]:\n"
+			     "        odirect_read odirect_write iouring_reg iouring_fixed_read iouring_fixed_write\n"
+			     "        iouring_read vmsplice procvm_read procvm_write gup_test" },
+	{ "duration", "TIME", "race length, s/m/h suffixes, > 0 [default 10s; 2s per run with --bench]" },
+	{ "seed", "N", "seed for offsets and canaries [default: from the clock, printed]" },
+	{ "json", NULL, "JSON lines on stdout: one result per method, then a summary" },
+	{ "quiet", NULL, "no progress lines on stderr" },
+	{ "bench", NULL, "10 races: pins/s per method, evictions/s, time to the first detector" },
+	{ "help", NULL, "this text" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: drm_repro [options]\n"
+		"Race fast-GUP pins of a buffer mapping against eviction; one verdict per pin method.\n\n");
+	for (i = 0; i < sizeof(help_table) / sizeof(help_table[0]); i++) {
+		char lhs[32];
+
+		snprintf(lhs, sizeof(lhs), "--%s%s%s", help_table[i].name,
+			 help_table[i].arg ? " " : "", help_table[i].arg ? help_table[i].arg : "");
+		fprintf(f, "  %-18s %s\n", lhs, help_table[i].text);
+	}
+	fprintf(f, "\nexit: 0 no unexpected VULNERABLE, 1 VULNERABLE, 4 nothing testable, 2 usage\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "drm_repro: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see drm_repro --help)\n");
+	return EXIT_USAGE;
+}
+
+static int default_device(struct race_cfg *cfg, char *err, size_t len)
+{
+	struct hp_drm_dev devs[1];
+	int n = hp_drm_list(devs, 1);
+
+	if (n <= 0) {
+		snprintf(err, len, "no DRM device found (give --device, e.g. ref or anon)");
+		return -ENODEV;
+	}
+	return race_resolve_device(devs[0].path, cfg, err, len);
+}
+
+static int run_bench(struct race_cfg *cfg)
+{
+	static struct race_report rep;
+	double rates[BENCH_RUNS][HP_M_NR], evps[BENCH_RUNS], first[BENCH_RUNS];
+	double vpin[BENCH_RUNS], worst_first = -1, worst_vpin = -1, maxrate[HP_M_NR], maxev = 0;
+	bool tested = false;
+	int r, i, nm = 0;
+
+	printf("bench: %s (%s) on %s, %.1f s per run, %d runs, %d pinner%s per method\n",
+	       cfg->device, cfg->driver, hp_kernel_release(), cfg->duration, BENCH_RUNS,
+	       cfg->threads, cfg->threads == 1 ? "" : "s");
+	for (r = 0; r < BENCH_RUNS; r++) {
+		cfg->seed += 1;
+		race_run(cfg, &rep);
+		if (rep.untestable[0]) {
+			printf("bench: cannot run: %s\n", rep.untestable);
+			return EXIT_SKIP;
+		}
+		if (!r) {
+			printf("%-4s", "run");
+			for (i = 0; i < rep.nmethods; i++) {
+				char h[40];
+
+				nm++;
+				maxrate[i] = 0;
+				snprintf(h, sizeof(h), "%s/s", hp_method_name(rep.m[i].method));
+				printf(" %14.14s", h);
+			}
+			printf(" %10s %14s %15s\n", "evict/s", "first_detect_s", "first_vuln_pin_s");
+		}
+		printf("%-4d", r + 1);
+		for (i = 0; i < rep.nmethods; i++) {
+			const struct race_method *m = &rep.m[i];
+
+			rates[r][i] = m->available ? m->attempts / rep.elapsed : -1;
+			if (rates[r][i] > maxrate[i])
+				maxrate[i] = rates[r][i];
+			if (m->available)
+				printf(" %14.1f", rates[r][i]);
+			else
+				printf(" %14s", "n/a");
+			if (m->res.verdict != HP_UNTESTABLE)
+				tested = true;
+		}
+		evps[r] = rep.evict_cycles / rep.elapsed;
+		if (evps[r] > maxev)
+			maxev = evps[r];
+		first[r] = rep.t_first_detect;
+		vpin[r] = rep.t_first_vuln_pin;
+		if (first[r] >= 0 && first[r] > worst_first)
+			worst_first = first[r];
+		if (vpin[r] >= 0 && vpin[r] > worst_vpin)
+			worst_vpin = vpin[r];
+		printf(" %10.1f", evps[r]);
+		if (first[r] >= 0)
+			printf(" %14.3f", first[r]);
+		else
+			printf(" %14s", "-");
+		if (vpin[r] >= 0)
+			printf(" %15.3f\n", vpin[r]);
+		else
+			printf(" %15s\n", "-");
+		if (rep.t_first_detect >= 0)
+			fprintf(stderr, "drm_repro: run %d: first detector at %.3f s: %s\n",
+				r + 1, rep.t_first_detect, rep.first_detect);
+		fflush(stdout);
+	}
+	printf("%-4s", "max");
+	for (i = 0; i < nm; i++)
+		printf(" %14.1f", maxrate[i]);
+	printf(" %10.1f", maxev);
+	if (worst_first >= 0)
+		printf(" %14.3f", worst_first);
+	else
+		printf(" %14s", "-");
+	if (worst_vpin >= 0)
+		printf(" %15.3f\n", worst_vpin);
+	else
+		printf(" %15s\n", "-");
+	for (r = 0; r < BENCH_RUNS; r++)
+		if (first[r] < 0)
+			break;
+	if (r == BENCH_RUNS)
+		printf("bench: first detector fired in every run, worst %.3f s (goal < %.1f s): %s\n",
+		       worst_first, BENCH_GOAL_S, worst_first < BENCH_GOAL_S ? "met" : "missed");
+	else
+		printf("bench: no detector fired in run %d (expected on a target that is not vulnerable)\n",
+		       r + 1);
+	return tested ? 0 : EXIT_SKIP;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "size", required_argument, NULL, 's' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "methods", required_argument, NULL, 'm' },
+		{ "duration", required_argument, NULL, 'D' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "bench", no_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct race_report rep;
+	struct race_cfg cfg;
+	const char *device = NULL;
+	bool json = false, bench = false, have_duration = false;
+	long page = sysconf(_SC_PAGESIZE), l;
+	uint64_t u;
+	char err[256], name[2 * HP_NAME_LEN];
+	int c, ret;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.size = DEFAULT_SIZE;
+	cfg.threads = 1;
+	cfg.duration = DEFAULT_DURATION;
+	cfg.progress = true;
+	cfg.test = "drm_repro";
+	cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	if (hp_methods_parse("all", &cfg.methods))
+		return usage_error("%s", "internal: method table is empty");
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "d:s:t:m:D:S:jqbh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			device = optarg;
+			break;
+		case 's':
+			if (hp_parse_size(optarg, 1, MAX_SIZE, &u))
+				return usage_error("--size '%s' is not a size of at most 1G (K/M/G suffixes)", optarg);
+			if (u % (uint64_t)page)
+				return usage_error("--size '%s' is not a multiple of the page size (4096)", optarg);
+			if (u < (uint64_t)(MIN_SIZE_PAGES * page))
+				return usage_error("--size '%s' is below two pages (8K)", optarg);
+			cfg.size = u;
+			break;
+		case 't':
+			if (hp_parse_long(optarg, 1, MAX_THREADS, &l))
+				return usage_error("--threads '%s' is not a number from 1 to 64", optarg);
+			cfg.threads = (int)l;
+			break;
+		case 'm':
+			if (hp_methods_parse(optarg, &cfg.methods) || !cfg.methods)
+				return usage_error("--methods '%s' names an unknown pin method", optarg);
+			break;
+		case 'D':
+			if (hp_parse_duration(optarg, 0.001, MAX_DURATION, &cfg.duration))
+				return usage_error("--duration '%s' must be a time above 0 and at most 24h", optarg);
+			have_duration = true;
+			break;
+		case 'S':
+			if (hp_parse_long(optarg, 0, INT64_MAX, &l))
+				return usage_error("--seed '%s' is not a non-negative number", optarg);
+			cfg.seed = (uint64_t)l;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'q':
+			cfg.progress = false;
+			break;
+		case 'b':
+			bench = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return usage_error("unknown option or missing value in '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (json && bench)
+		return usage_error("%s", "--json and --bench do not go together");
+
+	ret = device ? race_resolve_device(device, &cfg, err, sizeof(err))
+		     : default_device(&cfg, err, sizeof(err));
+	if (ret == -EINVAL)
+		return usage_error("%s", err);
+	if (ret) {
+		if (json)
+			printf("{\"type\":\"summary\",\"test\":\"drm_repro\",\"exit\":4,\"untestable\":\"%s\"}\n",
+			       "device not present");
+		fprintf(stderr, "drm_repro: SKIP: %s\n", err);
+		return EXIT_SKIP;
+	}
+
+	if (bench) {
+		if (!have_duration)
+			cfg.duration = BENCH_DURATION;
+		cfg.progress = false;
+		return run_bench(&cfg);
+	}
+
+	snprintf(name, sizeof(name), "race.%s", cfg.device);
+	hp_record_start(cfg.test, name);
+	if (cfg.progress)
+		fprintf(stderr, "drm_repro: racing %s for %.1f s, seed %" PRIu64 "\n",
+			cfg.device, cfg.duration, cfg.seed);
+	race_run(&cfg, &rep);
+	race_emit_records(&cfg, &rep);
+	if (json)
+		race_print_json(stdout, &cfg, &rep);
+	else
+		race_print_text(stdout, &cfg, &rep);
+	return race_exit_code(&rep);
+}

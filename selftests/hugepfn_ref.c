@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fast GUP against huge pfn mappings of driver-owned pages, through the
+ * reference module (drm_repro/module/hugepin_ref.c), which maps its buffers
+ * the way TTM did from 5.7 to 5.15: VM_MIXEDMAP|VM_IO, higher-order blocks
+ * allocated without __GFP_COMP, huge pfn PMDs without a special bit.
+ *
+ * Each pin method of the harness is tried at the start of a 2 MiB block and
+ * inside it; the module's eviction report (per-page refcounts against what
+ * the driver holds) is the detector next to the kernel log and the pin
+ * accounting. On a kernel without the PMD special bit (before 6.12) a fast
+ * GUP pin that starts on the block's first page succeeds and damages the
+ * tail pages' refcounts: VULNERABLE, expected ("no PMD special bit"), which
+ * kselftest shows as XFAIL. With the module's pte_only parameter the same
+ * pins meet special PTEs and must be refused, proving the huge entry is the
+ * cause. The refmod_dev fixture checks the ioctl and mmap interface itself.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "hp_case.h"
+#include "hp_refmod.h"
+
+#define HP_TEST "hugepfn_ref"
+#define SCRATCH_BYTES (4ul << 20)
+
+static void refmod_open_or_skip(struct __test_metadata *_metadata, struct hp_refmod *r)
+{
+	char why[HP_TEXT_LEN];
+
+	if (hp_refmod_open(r, why, sizeof(why)))
+		SKIP(return, "%s", why);
+}
+
+FIXTURE(hugepfn_map) {
+	struct hp_refmod r;
+	struct hp_scratch scratch;
+};
+
+FIXTURE_VARIANT(hugepfn_map) {
+	const char *name;
+	uint32_t flags;		/* HUGEPIN_REF_CREATE_* */
+	size_t size;
+};
+
+FIXTURE_VARIANT_ADD(hugepfn_map, noncompound_pmd) {
+	.name = "noncompound_pmd", .flags = 0, .size = HP_SZ_2M,
+};
+
+FIXTURE_VARIANT_ADD(hugepfn_map, compound_pmd) {
+	.name = "compound_pmd", .flags = HUGEPIN_REF_CREATE_COMPOUND, .size = HP_SZ_2M,
+};
+
+FIXTURE_VARIANT_ADD(hugepfn_map, noncompound_pud) {
+	.name = "noncompound_pud", .flags = HUGEPIN_REF_CREATE_PUD, .size = HP_SZ_1G,
+};
+
+FIXTURE_VARIANT_ADD(hugepfn_map, compound_pud) {
+	.name = "compound_pud", .flags = HUGEPIN_REF_CREATE_PUD | HUGEPIN_REF_CREATE_COMPOUND,
+	.size = HP_SZ_1G,
+};
+
+FIXTURE_SETUP(hugepfn_map)
+{
+	self->r.fd = -1;
+	self->scratch.fd = -1;
+	refmod_open_or_skip(_metadata, &self->r);
+	if (_metadata->skip)
+		return;
+	if (variant->flags & HUGEPIN_REF_CREATE_PUD && !(self->r.caps.caps & HUGEPIN_REF_CAP_PUD))
+		SKIP(return, "%s",
+		     self->r.caps.caps & HUGEPIN_REF_CAP_PUD_ARCH ?
+		     "PUD: 1 GiB blocks need alloc_contig_pages(), which modules cannot call" :
+		     "PUD: this kernel has no huge PUD entries (HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD unset)");
+	/* A run cut short may have left the module mapping PTEs only. */
+	if (hp_refmod_pte_only(-1) == 1)
+		hp_refmod_pte_only(0);
+	/* Methods needing storage end UNTESTABLE with the reason when there is none. */
+	if (hp_scratch_open(&self->scratch, SCRATCH_BYTES))
+		self->scratch.fd = -1;
+}
+
+FIXTURE_TEARDOWN(hugepfn_map)
+{
+	if (self->scratch.fd >= 0)
+		hp_scratch_close(&self->scratch);
+	hp_refmod_close(&self->r);
+}
+
+static void case_init(struct hp_refmod_case *c, char *name, size_t len,
+		      const FIXTURE_VARIANT(hugepfn_map) *variant, const char *test,
+		      struct hp_scratch *scratch)
+{
+	snprintf(name, len, "hugepfn_map.%s.%s", variant->name, test);
+	memset(c, 0, sizeof(*c));
+	c->test = HP_TEST;
+	c->name = name;
+	c->create_flags = variant->flags;
+	c->size = variant->size;
+	c->huge_required = true;
+	c->scratch = scratch;
+}
+
+/* Sweep one method; unexpected VULNERABLE or errno fails, expected is XFAIL. */
+static void sweep(struct __test_metadata *_metadata, FIXTURE_DATA(hugepfn_map) *self,
+		  const FIXTURE_VARIANT(hugepfn_map) *variant, const char *test,
+		  enum hp_method m)
+{
+	char name[2 * HP_NAME_LEN];
+	struct hp_refmod_case c;
+	struct hp_case_tally t;
+
+	case_init(&c, name, sizeof(name), variant, test, &self->scratch);
+	hp_refmod_sweep(&self->r, &c, m, &t);
+	EXPECT_EQ(0, t.unexpected_err) {
+		TH_LOG("unexpected errno: %s", t.bad);
+	}
+	EXPECT_EQ(0, t.vulnerable) {
+		TH_LOG("VULNERABLE: %s", t.bad);
+	}
+	if (!_metadata->passed)
+		return;
+	if (t.expected)
+		HP_XFAIL(return, "%s", t.xfail);
+	if (!t.safe)
+		SKIP(return, "%s", t.skip);
+}
+
+#define PIN_TEST(tname, method)						\
+	TEST_F(hugepfn_map, tname)						\
+	{									\
+		if (_metadata->skip)						\
+			return;							\
+		sweep(_metadata, self, variant, #tname, (method));		\
+	}
+
+PIN_TEST(pin_odirect_read, HP_M_ODIRECT_READ)
+PIN_TEST(pin_odirect_write, HP_M_ODIRECT_WRITE)
+PIN_TEST(pin_iouring_reg, HP_M_IOURING_REG)
+PIN_TEST(pin_iouring_fixed_read, HP_M_IOURING_FIXED_READ)
+PIN_TEST(pin_iouring_fixed_write, HP_M_IOURING_FIXED_WRITE)
+PIN_TEST(pin_iouring_read, HP_M_IOURING_READ)
+PIN_TEST(pin_vmsplice, HP_M_VMSPLICE)
+PIN_TEST(pin_procvm_read, HP_M_PROCVM_READ)
+PIN_TEST(pin_procvm_write, HP_M_PROCVM_WRITE)
+PIN_TEST(pin_gup_test, HP_M_GUP_TEST)
+
+/* The buffer is mapped by a PMD, inserted by the path this kernel allows. */
+TEST_F(hugepfn_map, fault_maps_pmd)
+{
+	struct hugepin_ref_create bo;
+	struct hugepin_ref_info info;
+	struct hp_map m;
+	uint32_t want;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, _hp_refmod_create(&self->r, variant->size, variant->flags, &bo));
+	ASSERT_EQ(0, _hp_refmod_map(&self->r, &bo, &m));
+	EXPECT_EQ(0, _hp_refmod_fault(&self->r, bo.id, &m, &info));
+	hp_unmap(&m);
+	EXPECT_EQ(0, _hp_refmod_destroy(&self->r, bo.id));
+	if (info.last_level != HUGEPIN_REF_LEVEL_PMD)
+		SKIP(return, "no huge mapping formed (level %s, path %s, %llu fallbacks)",
+		     hp_level_name(hp_refmod_level(info.last_level)),
+		     hp_refmod_path_name(info.last_path), (unsigned long long)info.fallbacks);
+	want = self->r.caps.caps & HUGEPIN_REF_CAP_FAULT_PMD ?
+	       HUGEPIN_REF_PATH_FAULT_PMD : HUGEPIN_REF_PATH_HUGE_FAULT;
+	EXPECT_EQ(want, info.last_path) {
+		TH_LOG("PMD inserted by %s, expected %s on this kernel",
+		       hp_refmod_path_name(info.last_path), hp_refmod_path_name(want));
+	}
+	/* One PMD covers the block: no PTE may have been needed. */
+	EXPECT_EQ(variant->size / HP_SZ_2M, info.faults_pmd);
+	EXPECT_EQ(0, info.faults_pte);
+	TH_LOG("level pmd via %s", hp_refmod_path_name(info.last_path));
+}
+
+/*
+ * With pte_only the module maps special PTEs: fast GUP backs off and slow GUP
+ * refuses VM_IO, on every kernel. A pin that succeeds here is a real failure.
+ */
+TEST_F(hugepfn_map, pte_only_refuses_pins)
+{
+	static const enum hp_method methods[] = {
+		HP_M_ODIRECT_READ, HP_M_ODIRECT_WRITE, HP_M_VMSPLICE, HP_M_IOURING_READ,
+	};
+	char name[2 * HP_NAME_LEN];
+	struct hp_refmod_outcome oc;
+	struct hp_refmod_case c;
+	int safe = 0, err;
+
+	if (_metadata->skip)
+		return;
+	err = hp_refmod_pte_only(1);
+	if (err < 0)
+		SKIP(return, "cannot set %s: %s", HUGEPIN_REF_PARAM_PTE_ONLY, strerror(-err));
+	case_init(&c, name, sizeof(name), variant, "pte_only_refuses_pins", &self->scratch);
+	c.huge_required = false;
+	c.never_expected = true;
+	c.len = HP_CASE_PIN_LEN;
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		enum hp_verdict v = hp_refmod_run_pin(&self->r, &c, methods[i], NULL, &oc);
+
+		if (v == HP_UNTESTABLE)
+			continue;
+		EXPECT_EQ(HUGEPIN_REF_LEVEL_PTE, oc.info.last_level);
+		EXPECT_EQ(HP_SAFE, v) {
+			TH_LOG("%s pinned a PTE-mapped driver buffer", hp_method_name(methods[i]));
+		}
+		EXPECT_EQ(0, oc.evict.pages_bad);
+		safe += v == HP_SAFE;
+	}
+	hp_refmod_pte_only(0);
+	if (_metadata->passed && !safe)
+		SKIP(return, "no pin method could run here");
+}
+
+/* ---- the interface itself ---- */
+
+FIXTURE(refmod_dev) {
+	struct hp_refmod r;
+};
+
+FIXTURE_SETUP(refmod_dev)
+{
+	self->r.fd = -1;
+	refmod_open_or_skip(_metadata, &self->r);
+}
+
+FIXTURE_TEARDOWN(refmod_dev)
+{
+	hp_refmod_close(&self->r);
+}
+
+TEST_F(refmod_dev, caps_reports_sizes)
+{
+	struct hugepin_ref_caps caps;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, _hp_refmod_caps(&self->r, &caps));
+	EXPECT_EQ((uint32_t)sysconf(_SC_PAGESIZE), caps.page_size);
+	EXPECT_EQ(HP_SZ_2M, caps.pmd_size);
+	EXPECT_EQ(HP_SZ_1G, caps.pud_size);
+	/* Exactly one of the two paths inserts huge entries. */
+	EXPECT_NE(!!(caps.caps & HUGEPIN_REF_CAP_FAULT_PMD), !!(caps.caps & HUGEPIN_REF_CAP_HUGE_FAULT));
+	TH_LOG("kernel %u.%u: pmd special bit %s, pud %s",
+	       caps.kernel_version >> 16, (caps.kernel_version >> 8) & 0xff,
+	       caps.caps & HUGEPIN_REF_CAP_PMD_SPECIAL ? "yes" : "no",
+	       caps.caps & HUGEPIN_REF_CAP_PUD ? "yes" : "no");
+}
+
+TEST_F(refmod_dev, wrong_size_einval)
+{
+	struct hugepin_ref_create bo = { .size = sizeof(bo) - 4, .length = HP_SZ_2M };
+	struct hugepin_ref_info info = { .size = sizeof(info) + 8 };
+	unsigned long short_cmd = _IOWR(HUGEPIN_REF_IOC_MAGIC, _IOC_NR(HUGEPIN_REF_IOC_CREATE),
+					struct hugepin_ref_destroy);
+
+	if (_metadata->skip)
+		return;
+	EXPECT_EQ(-1, ioctl(self->r.fd, HUGEPIN_REF_IOC_CREATE, &bo));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->r.fd, HUGEPIN_REF_IOC_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	/* The size the command itself encodes must match as well. */
+	bo.size = sizeof(bo);
+	EXPECT_EQ(-1, ioctl(self->r.fd, short_cmd, &bo));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(refmod_dev, unknown_flags_einval)
+{
+	struct hugepin_ref_create bo;
+	struct hugepin_ref_evict ev;
+
+	if (_metadata->skip)
+		return;
+	EXPECT_EQ(-EINVAL, _hp_refmod_create(&self->r, HP_SZ_2M, 1u << 31, &bo));
+	EXPECT_EQ(-EINVAL, _hp_refmod_create(&self->r, 0, 0, &bo));
+	EXPECT_EQ(-EINVAL, _hp_refmod_create(&self->r, HP_SZ_2M + 1, 0, &bo));
+	ASSERT_EQ(0, _hp_refmod_create(&self->r, HP_SZ_2M, 0, &bo));
+	EXPECT_EQ(-EINVAL, _hp_refmod_evict(&self->r, bo.id, 1u << 31, &ev));
+	EXPECT_EQ(-EINVAL, _hp_refmod_evict(&self->r, bo.id, HUGEPIN_REF_EVICT_FLAGS, &ev));
+	EXPECT_EQ(0, _hp_refmod_destroy(&self->r, bo.id));
+}
+
+TEST_F(refmod_dev, unknown_id_enoent)
+{
+	struct hugepin_ref_info info;
+	struct hugepin_ref_evict ev;
+
+	if (_metadata->skip)
+		return;
+	EXPECT_EQ(-ENOENT, _hp_refmod_info(&self->r, 0, &info));
+	EXPECT_EQ(-ENOENT, _hp_refmod_evict(&self->r, 0x7fffff, 0, &ev));
+	EXPECT_EQ(-ENOENT, _hp_refmod_destroy(&self->r, 0x7fffff));
+}
+
+TEST_F(refmod_dev, mmap_past_buffer_fails)
+{
+	struct hugepin_ref_create bo;
+	void *p;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, _hp_refmod_create(&self->r, HP_SZ_2M, 0, &bo));
+	p = mmap(NULL, 2 * HP_SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, self->r.fd,
+		 (off_t)bo.mmap_offset);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->r.fd,
+		 (off_t)(bo.mmap_offset + HP_SZ_2M));
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	/* Private writable mappings would need copy-on-write of pfn pages. */
+	p = mmap(NULL, HP_SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->r.fd,
+		 (off_t)bo.mmap_offset);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, _hp_refmod_destroy(&self->r, bo.id));
+}
+
+/* A clean eviction reports nothing, frees the blocks, and the next touch refaults. */
+TEST_F(refmod_dev, evict_then_refault)
+{
+	struct hugepin_ref_create bo;
+	struct hugepin_ref_info info;
+	struct hugepin_ref_evict ev;
+	struct hp_map m;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, _hp_refmod_create(&self->r, 2 * HP_SZ_2M, 0, &bo));
+	ASSERT_EQ(0, _hp_refmod_map(&self->r, &bo, &m));
+	ASSERT_EQ(0, _hp_refmod_fault(&self->r, bo.id, &m, &info));
+	ASSERT_EQ(0, _hp_refmod_evict(&self->r, bo.id, 0, &ev));
+	EXPECT_EQ(2 * HP_SZ_2M / (size_t)sysconf(_SC_PAGESIZE), ev.pages_checked);
+	EXPECT_EQ(0, ev.pages_bad);
+	EXPECT_EQ(2, ev.blocks_freed);
+	EXPECT_EQ(0, ev.blocks_kept);
+	ASSERT_EQ(0, _hp_refmod_info(&self->r, bo.id, &info));
+	EXPECT_EQ(0, info.blocks_present);
+	EXPECT_EQ(1, info.evictions);
+	ASSERT_EQ(0, _hp_refmod_fault(&self->r, bo.id, &m, &info));
+	EXPECT_EQ(2, info.blocks_present);
+	EXPECT_NE(HUGEPIN_REF_LEVEL_NONE, info.last_level);
+	hp_unmap(&m);
+	EXPECT_EQ(0, _hp_refmod_destroy(&self->r, bo.id));
+}
+
+/* Destroy drops the id; the mapping keeps the buffer alive until unmapped. */
+TEST_F(refmod_dev, destroy_while_mapped)
+{
+	struct hugepin_ref_create bo;
+	struct hugepin_ref_info info;
+	struct hp_map m;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, _hp_refmod_create(&self->r, HP_SZ_2M, 0, &bo));
+	ASSERT_EQ(0, _hp_refmod_map(&self->r, &bo, &m));
+	ASSERT_EQ(0, _hp_refmod_destroy(&self->r, bo.id));
+	EXPECT_EQ(-ENOENT, _hp_refmod_info(&self->r, bo.id, &info));
+	hp_map_touch(&m, true);
+	EXPECT_EQ((char)1, ((volatile char *)m.addr)[4096]);
+	hp_unmap(&m);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# hugepin VM runner: what a boot left behind. The init script brackets each
+# program with "# hugepin: begin/end NAME" lines on the KTAP port and ends
+# with "hugepin: done", so the host knows which programs ran, which one was
+# running when the guest died, and which still have to run on a fresh boot.
+# Sourced by run.sh.
+
+# Programs a boot started, in order.
+boot_started() {
+	sed -n 's/^# hugepin: begin \([^ ]*\).*/\1/p' "$1/ktap.txt" 2>/dev/null
+}
+
+# The program that began but never ended: the guest died or hung in it.
+boot_crashed_in() {
+	local last
+	last=$(boot_started "$1" | tail -n1)
+	[ -n "$last" ] || return 0
+	grep -q "^# hugepin: end $last " "$1/ktap.txt" || printf '%s\n' "$last"
+}
+
+boot_completed() {
+	grep -qx 'hugepin: done' "$1/ktap.txt" 2>/dev/null
+}
+
+# Programs of the list $2.. that boot $1 never started.
+boot_remaining() {
+	local dir=$1 p
+	shift
+	for p in "$@"; do
+		boot_started "$dir" | grep -qx "$p" || printf '%s\n' "$p"
+	done
+}
+
+# Merge the per-boot logs into the run directory $1 for hp_report and people.
+collect_merge() {
+	local out=$1 b n=0
+	: >"$out/console.log"
+	: >"$out/ktap.txt"
+	: >"$out/dmesg.log"
+	for b in "$out"/boot-*; do
+		[ -d "$b" ] || continue
+		n=$((n + 1))
+		printf '==== hugepin: boot %d ====\n' "$n" | tee -a "$out/console.log" >>"$out/dmesg.log"
+		printf '# hugepin: boot %d\n' "$n" >>"$out/ktap.txt"
+		cat "$b/console.log" >>"$out/console.log" 2>/dev/null || true
+		cat "$b/ktap.txt" >>"$out/ktap.txt" 2>/dev/null || true
+		cat "$b/dmesg.log" >>"$out/dmesg.log" 2>/dev/null || true
+	done
+}

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# hugepin VM runner: shared helpers for the run.sh pieces (messages, exit
+# codes, timing, cache keys). Sourced, never executed.
+
+# Exit codes of DESIGN.md "Verdicts".
+readonly HP_EXIT_SAFE=0
+readonly HP_EXIT_VULN=1
+readonly HP_EXIT_USAGE=2
+readonly HP_EXIT_SKIP=125
+
+# Under --bisect a setup failure must make git bisect skip the commit rather
+# than mark it bad, so setup errors map to 125 there.
+HP_BISECT=${HP_BISECT:-0}
+HP_T0=${HP_T0:-$(date +%s.%N)}
+
+hp_log() {
+	printf 'hugepin: %s\n' "$*" >&2
+}
+
+hp_elapsed() {
+	awk -v a="$HP_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# Progress line with the wall time since run.sh started.
+hp_progress() {
+	printf '[%6ss] %s\n' "$(hp_elapsed)" "$*" >&2
+}
+
+# Usage error: wrong option or argument. Always 2.
+hp_usage_error() {
+	printf 'run.sh: %s (see ./run.sh --help)\n' "$*" >&2
+	exit "$HP_EXIT_USAGE"
+}
+
+# Setup error: the environment or an input cannot be used.
+hp_die() {
+	printf 'run.sh: error: %s\n' "$*" >&2
+	if [ "$HP_BISECT" = 1 ]; then
+		exit "$HP_EXIT_SKIP"
+	fi
+	exit "$HP_EXIT_USAGE"
+}
+
+# Seconds between two `date +%s.%N` stamps, one decimal.
+hp_secs() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# A cache key for a list of files: their names, sizes and contents.
+hp_files_key() {
+	local f
+	for f in "$@"; do
+		printf '%s %s\n' "$f" "$(sha256sum < "$f" | cut -d' ' -f1)"
+	done | sha256sum | cut -d' ' -f1
+}

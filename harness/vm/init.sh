@@ -1,0 +1,143 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+# hugepin guest init (busybox sh, PID 1 of the initramfs run.sh builds).
+# Loads the GPU, virtio and test modules, runs the selected suite programs
+# one after another with THP set for each, and hands everything back to the
+# host over virtio-serial ports: JSON records (hugepin.rec, written by the
+# programs themselves), KTAP (hugepin.ktap) and the kernel log (hugepin.log).
+# Settings come from the kernel command line, because the kernel keeps
+# dotted parameters (hugepin.tests=...) away from init's environment:
+#   hugepin.tests=a,b     programs to run, in order (inject_panic and
+#                         inject_hang are hooks that crash or stall the guest)
+#   hugepin.mods=m1,m2    modules to load (dependency lists in /lib/modules/hugepin)
+#   hugepin.thp=MODE      transparent_hugepage/enabled for each program
+#   hugepin.filter=GLOB   case filter, exported as HUGEPIN_FILTER
+#   hugepin.duration=S    exported as HUGEPIN_DURATION for the stress parts
+#   hugepin.args=a,b      arguments for the extended programs (comma = space)
+# No `set -e`: init must outlive any failing step, since its exit panics the
+# guest; every step reports its own failure instead.
+
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+exec </dev/console >/dev/console 2>&1
+mount -t debugfs debugfs /sys/kernel/debug
+mkdir -p /tmp /dev/virtio-ports
+mount -t tmpfs tmp /tmp
+
+PORTS=/dev/virtio-ports
+PROGDIR=/bin/hugepin
+tests='' mods='' thp=madvise filter='' duration='' args=''
+read -r cmdline </proc/cmdline
+for word in $cmdline; do
+	case $word in
+	hugepin.tests=*) tests=${word#*=} ;;
+	hugepin.mods=*) mods=${word#*=} ;;
+	hugepin.thp=*) thp=${word#*=} ;;
+	hugepin.filter=*) filter=${word#*=} ;;
+	hugepin.duration=*) duration=${word#*=} ;;
+	hugepin.args=*) args=$(echo "${word#*=}" | tr ',' ' ') ;;
+	esac
+done
+
+say() {
+	echo "hugepin-init: $*"
+}
+
+# Each listed module with its dependencies, in the order modprobe resolved
+# on the host; a module built into this kernel has an empty list.
+load_modules() {
+	for m in $(echo "$mods" | tr ',' ' '); do
+		list=/lib/modules/hugepin/$m.order
+		if [ ! -f "$list" ]; then
+			say "module $m: not in this kernel"
+			continue
+		fi
+		while read -r ko; do
+			name=$(basename "$ko" .ko | tr '-' '_')
+			[ -d "/sys/module/$name" ] && continue
+			insmod "$ko" || say "insmod $ko failed"
+		done <"$list"
+	done
+}
+
+# devtmpfs has the vportNpM nodes; the names udev would link come from sysfs.
+link_ports() {
+	i=0
+	while [ "$i" -lt 100 ]; do
+		for p in /sys/class/virtio-ports/*; do
+			[ -f "$p/name" ] || continue
+			ln -sf "/dev/$(basename "$p")" "$PORTS/$(cat "$p/name")"
+		done
+		[ -e "$PORTS/hugepin.rec" ] && [ -e "$PORTS/hugepin.ktap" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	say "virtio-serial ports hugepin.rec/hugepin.ktap missing: results go to the console only"
+}
+
+# The same start record hp_record_start() writes, for the crash hooks.
+start_record() {
+	echo "hugepin: start $1 $2" >/dev/kmsg
+	[ -e "$PORTS/hugepin.rec" ] &&
+		printf '{"type":"start","test":"%s","name":"%s"}\n' "$1" "$2" >"$PORTS/hugepin.rec"
+}
+
+run_one() {
+	p=$1
+	case $p in
+	inject_panic)
+		start_record "$p" "inject.sysrq_crash"
+		echo c >/proc/sysrq-trigger
+		;;
+	inject_hang)
+		start_record "$p" "inject.stall"
+		while :; do sleep 60; done
+		;;
+	esac
+	if [ ! -x "$PROGDIR/$p" ]; then
+		echo "# hugepin: $p is not in the initramfs"
+		return 127
+	fi
+	case $p in
+	drm_repro | gup_stress)
+		# shellcheck disable=SC2086 # args are words by design
+		"$PROGDIR/$p" $args
+		;;
+	*)
+		"$PROGDIR/$p"
+		;;
+	esac
+}
+
+load_modules
+link_ports
+[ -w /sys/kernel/mm/transparent_hugepage/enabled ] || say "no THP in this kernel"
+
+export HUGEPIN_DISK=/dev/vda
+[ -e "$PORTS/hugepin.rec" ] && export HUGEPIN_RECORDS="$PORTS/hugepin.rec"
+[ -f /lib/hugepin/hugepin_ref.ko ] && export HUGEPIN_REF_KO=/lib/hugepin/hugepin_ref.ko
+[ -n "$filter" ] && export HUGEPIN_FILTER="$filter"
+[ -n "$duration" ] && export HUGEPIN_DURATION="$duration"
+
+if [ -e "$PORTS/hugepin.ktap" ]; then
+	exec 3>"$PORTS/hugepin.ktap"
+else
+	exec 3>&1
+fi
+for p in $(echo "$tests" | tr ',' ' '); do
+	echo "$thp" >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
+	echo "# hugepin: begin $p uptime=$(cut -d' ' -f1 /proc/uptime)" >&3
+	say "running $p"
+	(cd /tmp && run_one "$p") >&3 2>&1
+	echo "# hugepin: end $p rc=$? uptime=$(cut -d' ' -f1 /proc/uptime)" >&3
+done
+echo "hugepin: done" >&3
+exec 3>&-
+[ -e "$PORTS/hugepin.log" ] && dmesg >"$PORTS/hugepin.log"
+[ -e "$PORTS/hugepin.rec" ] && echo "hugepin: done" >"$PORTS/hugepin.rec"
+say "done"
+sync
+poweroff -f

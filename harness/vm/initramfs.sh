@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# hugepin VM runner: the guest's initramfs, as concatenated cpio archives
+# (the kernel unpacks each in turn), so each piece is cached on its own:
+#   base     busybox-static and the init script
+#   modules  per kernel release: the module closure modprobe resolves for
+#            virtio, the GPU drivers, vgem and null_blk
+#   suite    the static test programs and the reference module
+# A piece is rebuilt only when the key of its inputs changes.
+# Sourced by run.sh.
+
+# Write directory $1 as a gzip'd newc cpio archive $2, all files owned by root.
+cpio_pack() {
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$2.tmp"
+	mv "$2.tmp" "$2"
+}
+
+# Print the path of a cached piece named $1 whose inputs hash to $2, or
+# nothing (return 1) when it must be built.
+piece_cached() {
+	local f=$HP_CACHE/initramfs/$1.cpio.gz
+	if [ -f "$f" ] && [ "$(cat "$f.key" 2>/dev/null)" = "$2" ]; then
+		printf '%s\n' "$f"
+		return 0
+	fi
+	return 1
+}
+
+piece_store() {
+	local name=$1 key=$2 stage=$3 f=$HP_CACHE/initramfs/$1.cpio.gz
+	mkdir -p "$HP_CACHE/initramfs"
+	cpio_pack "$stage" "$f"
+	printf '%s\n' "$key" >"$f.key"
+	rm -rf "$stage"
+	printf '%s\n' "$f"
+	hp_progress "initramfs: rebuilt $name ($(du -h "$f" | cut -f1))"
+}
+
+initramfs_base() {
+	local bb key stage
+	bb=$(command -v busybox)
+	[ -n "$bb" ] || hp_die "busybox not found: apt-get install busybox-static"
+	file -L "$bb" 2>/dev/null | grep -q 'dynamically linked' &&
+		hp_die "$bb is dynamically linked: apt-get install busybox-static"
+	key=$(hp_files_key "$bb" "$HP_TOP/harness/vm/init.sh")
+	piece_cached base "$key" && return 0
+	stage=$(mktemp -d "$HP_CACHE/stage.XXXXXX")
+	mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,lib/modules/hugepin,lib/hugepin}
+	cp "$bb" "$stage/bin/busybox"
+	install -m 0755 "$HP_TOP/harness/vm/init.sh" "$stage/init"
+	piece_store base "$key" "$stage"
+}
+
+# Module closure of the modules named in $3.. for release $1 in module root
+# $2 (empty: a kernel with everything built in). Each module gets
+# lib/modules/hugepin/NAME.order listing the .ko files to insmod, deps first.
+initramfs_modules() {
+	local rel=$1 root=$2 key stage m verb path dest
+	shift 2
+	if [ -n "$root" ]; then
+		key=$(printf '%s %s %s\n' "$rel" "$*" "$(sha256sum <"$root/lib/modules/$rel/modules.dep")" | sha256sum | cut -d' ' -f1)
+	else
+		key=$(printf 'builtin %s %s\n' "$rel" "$*" | sha256sum | cut -d' ' -f1)
+	fi
+	piece_cached "modules-$rel" "$key" && return 0
+	stage=$(mktemp -d "$HP_CACHE/stage.XXXXXX")
+	mkdir -p "$stage/lib/modules/hugepin"
+	for m in "$@"; do
+		if [ -z "$root" ]; then
+			: >"$stage/lib/modules/hugepin/$m.order"
+			continue
+		fi
+		# "insmod PATH [options]" per module, dependencies first; "builtin NAME".
+		if ! modprobe -d "$root" -S "$rel" --show-depends "$m" >"$stage/deps" 2>/dev/null; then
+			hp_progress "module $m: not in $rel, its cases report UNTESTABLE"
+			continue
+		fi
+		: >"$stage/lib/modules/hugepin/$m.order"
+		while read -r verb path _; do
+			[ "$verb" = insmod ] || continue
+			dest=/lib/modules/$rel/${path#"$root/lib/modules/$rel/"}
+			case $dest in
+			*.ko.xz) dest=${dest%.xz}; mkdir -p "$stage$(dirname "$dest")"; xz -dc "$path" >"$stage$dest" ;;
+			*.ko.zst) dest=${dest%.zst}; mkdir -p "$stage$(dirname "$dest")"; zstd -qdc "$path" >"$stage$dest" ;;
+			*.ko.gz) dest=${dest%.gz}; mkdir -p "$stage$(dirname "$dest")"; gzip -dc "$path" >"$stage$dest" ;;
+			*) mkdir -p "$stage$(dirname "$dest")"; cp "$path" "$stage$dest" ;;
+			esac
+			printf '%s\n' "$dest" >>"$stage/lib/modules/hugepin/$m.order"
+		done <"$stage/deps"
+	done
+	rm -f "$stage/deps"
+	piece_store "modules-$rel" "$key" "$stage"
+}
+
+# The static suite programs $2.. plus the reference module $1 (may be empty).
+initramfs_suite() {
+	local ko=$1 key stage
+	shift
+	[ $# -gt 0 ] || hp_die "no suite programs built: run make STATIC=1"
+	key=$(hp_files_key "$@" ${ko:+"$ko"})
+	piece_cached suite "$key" && return 0
+	stage=$(mktemp -d "$HP_CACHE/stage.XXXXXX")
+	mkdir -p "$stage/bin/hugepin" "$stage/lib/hugepin"
+	cp "$@" "$stage/bin/hugepin/"
+	[ -z "$ko" ] || cp "$ko" "$stage/lib/hugepin/"
+	piece_store suite "$key" "$stage"
+}
+
+# Concatenate the pieces into initrd $1.
+initramfs_assemble() {
+	local out=$1
+	shift
+	cat "$@" >"$out"
+}

@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# hugepin VM runner: one QEMU boot of the guest. TCG unless KVM opens and
+# boots a probe; emulated GPUs for the TTM (bochs, qxl) and GEM shmem
+# (virtio-gpu) drivers plus vmware-svga; a raw virtio-blk scratch disk for
+# O_DIRECT; virtio-serial ports whose host ends are the run's files.
+# `oops=panic panic=-1` with -no-reboot ends the guest at the first splat, so
+# the case that was running is the one the console and records blame.
+# Sourced by run.sh.
+
+readonly HP_QEMU=qemu-system-x86_64
+HP_ACCEL=
+
+# Pick the accelerator: KVM only when a guest really runs on it here (a
+# /dev/kvm that opens can still hang nested guests), so the probe boots
+# kernel $1 without a root file system and waits for its banner. The answer
+# is kept for the host's boot (its boot_id).
+qemu_accel() {
+	local kernel=$1 stamp probe
+	[ -n "$HP_ACCEL" ] && return 0
+	stamp=$HP_CACHE/accel-$(cat /proc/sys/kernel/random/boot_id)
+	if [ -f "$stamp" ]; then
+		HP_ACCEL=$(cat "$stamp")
+		return 0
+	fi
+	HP_ACCEL=tcg
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		probe=$(mktemp "$HP_CACHE/kvmprobe.XXXXXX")
+		timeout 15 "$HP_QEMU" -accel kvm -nodefaults -display none -no-reboot -m 256M \
+			-kernel "$kernel" -append "console=ttyS0 panic=-1" -serial "file:$probe" \
+			>/dev/null 2>&1 || true
+		grep -q 'Linux version' "$probe" && HP_ACCEL=kvm
+		rm -f "$probe"
+	fi
+	rm -f "$HP_CACHE"/accel-*
+	printf '%s\n' "$HP_ACCEL" >"$stamp"
+	hp_progress "accelerator: $HP_ACCEL"
+}
+
+# QEMU -device arguments for the device short names in $1 (comma list).
+# vgem is a module, not a device, and needs nothing here.
+qemu_gpu_args() {
+	local d
+	for d in ${1//,/ }; do
+		case $d in
+		bochs) printf '%s\n' -device VGA ;;
+		qxl) printf '%s\n' -device qxl ;;
+		virtio_gpu) printf '%s\n' -device virtio-gpu-pci ;;
+		vmwgfx) printf '%s\n' -device vmware-svga ;;
+		vgem) ;;
+		*) hp_usage_error "--devices: unknown device '$d' (bochs, qxl, virtio_gpu, vmwgfx, vgem)" ;;
+		esac
+	done
+}
+
+# Scratch disk for O_DIRECT; cache=none needs O_DIRECT on the host side too.
+qemu_disk() {
+	local img=$1
+	qemu-img create -q -f raw "$img" 256M || hp_die "qemu-img create $img failed"
+	if dd if="$img" of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null; then
+		printf 'cache=none\n'
+	else
+		printf 'cache=writeback\n'
+	fi
+}
+
+# Complete lines of a file still being written, from line $2 on.
+new_lines() {
+	local total
+	[ -f "$1" ] || return 0
+	total=$(wc -l <"$1")
+	[ "$total" -ge "$2" ] || return 0
+	sed -n "$2,${total}p" "$1"
+}
+
+# Boot once. $1: boot directory (gets console.log, records.jsonl, ktap.txt,
+# dmesg.log), $2: kernel, $3: initrd, $4: kernel command line.
+# Sets BOOT_KILLED (1 when stopped at --timeout), BOOT_FIRST_CASE_S and
+# BOOT_WALL_S, and prints progress (programs and cases as they start).
+qemu_boot() {
+	local dir=$1 kernel=$2 initrd=$3 cmdline=$4 cache pid t0 now first=''
+	local rec_seen=0 ktap_seen=0 ncases=0 line name
+	local -a gpu
+	mkdir -p "$dir"
+	cache=$(qemu_disk "$dir/scratch.img")
+	mapfile -t gpu < <(qemu_gpu_args "$OPT_DEVICES")
+	: >"$dir/records.jsonl"
+	: >"$dir/ktap.txt"
+	: >"$dir/dmesg.log"
+	t0=$(date +%s.%N)
+	"$HP_QEMU" -accel "$HP_ACCEL" -nodefaults -display none -no-reboot \
+		-m "$OPT_MEM" -smp "$OPT_SMP" -cpu max \
+		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+		-serial "file:$dir/console.log" "${gpu[@]}" \
+		-drive "file=$dir/scratch.img,format=raw,if=virtio,$cache" \
+		-device virtio-serial-pci \
+		-chardev "file,id=rec,path=$dir/records.jsonl" -device virtserialport,chardev=rec,name=hugepin.rec \
+		-chardev "file,id=ktap,path=$dir/ktap.txt" -device virtserialport,chardev=ktap,name=hugepin.ktap \
+		-chardev "file,id=log,path=$dir/dmesg.log" -device virtserialport,chardev=log,name=hugepin.log \
+		>"$dir/qemu.log" 2>&1 &
+	pid=$!
+	BOOT_KILLED=0
+	BOOT_FIRST_CASE_S=
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 0.25
+		now=$(date +%s.%N)
+		while IFS= read -r line; do
+			ktap_seen=$((ktap_seen + 1))
+			case $line in
+			'# hugepin: begin '*)
+				read -r _ _ _ name _ <<<"$line"
+				BOOT_PROG_I=$((BOOT_PROG_I + 1))
+				hp_progress "program $BOOT_PROG_I/$BOOT_PROG_N: $name"
+				;;
+			esac
+		done < <(new_lines "$dir/ktap.txt" $((ktap_seen + 1)))
+		while IFS= read -r line; do
+			rec_seen=$((rec_seen + 1))
+			case $line in
+			*'"type":"start"'*)
+				ncases=$((ncases + 1))
+				name=$(printf '%s\n' "$line" | sed -n 's/.*"name":"\([^"]*\)".*/\1/p')
+				[ -n "$first" ] || first=$(hp_secs "$t0" "$now")
+				hp_progress "  case $ncases: $name"
+				;;
+			esac
+		done < <(new_lines "$dir/records.jsonl" $((rec_seen + 1)))
+		if awk -v a="$t0" -v b="$now" -v t="$OPT_TIMEOUT" 'BEGIN { exit !(b - a > t) }'; then
+			hp_progress "guest still running after ${OPT_TIMEOUT}s: stopping it"
+			kill "$pid" 2>/dev/null
+			BOOT_KILLED=1
+			break
+		fi
+	done
+	wait "$pid" 2>/dev/null || true
+	BOOT_FIRST_CASE_S=$first
+	BOOT_WALL_S=$(hp_secs "$t0" "$(date +%s.%N)")
+	[ "$OPT_KEEP" = 1 ] || rm -f "$dir/scratch.img"
+	if [ ! -s "$dir/console.log" ] && [ -s "$dir/qemu.log" ]; then
+		hp_die "QEMU failed: $(head -n1 "$dir/qemu.log")"
+	fi
+}

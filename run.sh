@@ -1,0 +1,369 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# hugepin: is this kernel affected? Boots a kernel in QEMU with emulated GPUs
+# (bochs and qxl on TTM, virtio-gpu and vgem on GEM shmem, vmware-svga) and
+# the reference module, runs the suite inside, and prints one verdict per
+# case, device and pin method. Default kernel: Debian's current
+# linux-image-amd64. Also runs the suite on the running kernel (--host), and
+# serves `git bisect run` (--bisect: 0 safe, 1 reproduced, 125 untestable).
+set -euo pipefail
+
+HP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HP_CACHE=${HUGEPIN_CACHE:-$HP_TOP/build/cache}
+HP_T0=$(date +%s.%N)
+# shellcheck source=harness/vm/common.sh
+. "$HP_TOP/harness/vm/common.sh"
+# shellcheck source=harness/vm/deps.sh
+. "$HP_TOP/harness/vm/deps.sh"
+# shellcheck source=harness/vm/kernel.sh
+. "$HP_TOP/harness/vm/kernel.sh"
+# shellcheck source=harness/vm/initramfs.sh
+. "$HP_TOP/harness/vm/initramfs.sh"
+# shellcheck source=harness/vm/qemu.sh
+. "$HP_TOP/harness/vm/qemu.sh"
+# shellcheck source=harness/vm/collect.sh
+. "$HP_TOP/harness/vm/collect.sh"
+
+# Modules the guest loads: transport first, then the GPU drivers the
+# devices bind to, vgem and null_blk.
+readonly HP_GUEST_MODULES="virtio_pci virtio_console virtio_blk bochs qxl virtio-gpu vgem vmwgfx null_blk"
+readonly HP_DEVICES_ALL=bochs,qxl,virtio_gpu,vmwgfx,vgem
+
+usage() {
+	cat <<'USAGE'
+usage: ./run.sh [options]
+Boot a kernel in QEMU with emulated GPUs and the hugepin suite; print one
+verdict per case and pin method. Exit: 0 nothing unexpected was VULNERABLE,
+1 something was, 125 nothing could be tested, 2 usage or setup error.
+
+Kernel (default: Debian's current linux-image-amd64, fetched into build/cache):
+  --kernel PATH          bzImage to boot
+  --modules DIR          its lib/modules/<release> tree (none: all built in)
+  --kernel-deb SPEC      FILE.deb, or NAME[=VERSION] fetched with apt-get download
+What to run:
+  --tests PATTERN        comma list of globs over program names and case names
+  --devices LIST         QEMU GPUs and vgem: bochs,qxl,virtio_gpu,vmwgfx,vgem (default all)
+  --thp MODE             transparent_hugepage mode for each program (default madvise)
+  --duration S           seconds for the stress parts (HUGEPIN_DURATION in the guest)
+  --args ARGS            arguments for drm_repro/gup_stress when --tests selects them
+Guest:
+  --mem SIZE             guest memory (default 2G)
+  --smp N                guest CPUs (default 2)
+  --timeout S            stop a boot after S seconds (default 300); later programs
+                         then run on a fresh boot
+Results:
+  --out DIR              artifacts (default build/out/<release>-<time>)
+  --keep                 keep the initrd and scratch disk in --out
+  --bisect               for git bisect run: setup failures exit 125
+  --bisect-on CASE       only CASE (device/name/method substring) decides the exit code
+Other modes:
+  --host                 run the suite on the running kernel, no VM
+  --i-know-this-can-crash  with --host: also pin DRM and reference-module mappings,
+                         which can corrupt this machine's memory
+  --no-build             use build/bin-static as it is (no make)
+Tests of the runner itself:
+  --inject-panic         crash the guest (sysrq c) inside a case first
+  --inject-hang          stall the guest inside a case first
+  -h, --help             this text
+USAGE
+}
+
+OPT_KERNEL='' OPT_MODULES='' OPT_MODULES_SET=0 OPT_KERNEL_DEB='' OPT_TESTS='' OPT_DEVICES=$HP_DEVICES_ALL
+OPT_THP=madvise OPT_DURATION='' OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
+OPT_BISECT_ON='' OPT_HOST=0 OPT_CRASH_OK=0 OPT_BUILD=1 OPT_INJECT=''
+
+# Value of option $1, which must be present ($2 is the remaining arg count).
+need_arg() {
+	[ "$2" -ge 2 ] || hp_usage_error "$1 needs a value"
+}
+
+parse_args() {
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--kernel) need_arg "$1" $#; OPT_KERNEL=$2; shift ;;
+		--modules) need_arg "$1" $#; OPT_MODULES=$2; OPT_MODULES_SET=1; shift ;;
+		--kernel-deb) need_arg "$1" $#; OPT_KERNEL_DEB=$2; shift ;;
+		--tests) need_arg "$1" $#; OPT_TESTS=$2; shift ;;
+		--devices) need_arg "$1" $#; OPT_DEVICES=$2; shift ;;
+		--thp) need_arg "$1" $#; OPT_THP=$2; shift ;;
+		--duration) need_arg "$1" $#; OPT_DURATION=$2; shift ;;
+		--args) need_arg "$1" $#; OPT_ARGS=$2; shift ;;
+		--mem) need_arg "$1" $#; OPT_MEM=$2; shift ;;
+		--smp) need_arg "$1" $#; OPT_SMP=$2; shift ;;
+		--timeout) need_arg "$1" $#; OPT_TIMEOUT=$2; shift ;;
+		--out) need_arg "$1" $#; OPT_OUT=$2; shift ;;
+		--keep) OPT_KEEP=1 ;;
+		--bisect) HP_BISECT=1 ;;
+		--bisect-on) need_arg "$1" $#; OPT_BISECT_ON=$2; shift ;;
+		--host) OPT_HOST=1 ;;
+		--i-know-this-can-crash) OPT_CRASH_OK=1 ;;
+		--no-build) OPT_BUILD=0 ;;
+		--inject-panic) OPT_INJECT=inject_panic ;;
+		--inject-hang) OPT_INJECT=inject_hang ;;
+		-h | --help) usage; exit 0 ;;
+		*) hp_usage_error "unknown option '$1'" ;;
+		esac
+		shift
+	done
+	[ -z "$OPT_KERNEL" ] || [ -z "$OPT_KERNEL_DEB" ] || hp_usage_error "--kernel and --kernel-deb exclude each other"
+	[ "$OPT_MODULES_SET" = 0 ] || [ -n "$OPT_KERNEL" ] || hp_usage_error "--modules goes with --kernel"
+	[[ $OPT_SMP =~ ^[1-9][0-9]?$ ]] || hp_usage_error "--smp $OPT_SMP: a CPU count from 1 to 99"
+	[[ $OPT_MEM =~ ^[1-9][0-9]*[MG]$ ]] || hp_usage_error "--mem $OPT_MEM: a size like 2G or 1536M"
+	[[ $OPT_TIMEOUT =~ ^[1-9][0-9]*$ ]] || hp_usage_error "--timeout $OPT_TIMEOUT: whole seconds > 0"
+	[ -z "$OPT_DURATION" ] || [[ $OPT_DURATION =~ ^[1-9][0-9]*$ ]] || hp_usage_error "--duration $OPT_DURATION: whole seconds > 0"
+	case $OPT_THP in always | madvise | never) ;; *) hp_usage_error "--thp $OPT_THP: always, madvise or never" ;; esac
+	[[ $OPT_TESTS =~ ^[][A-Za-z0-9_.*?,/-]*$ ]] || hp_usage_error "--tests '$OPT_TESTS': globs of names, no spaces"
+	[[ $OPT_ARGS =~ ^[A-Za-z0-9_.=/\ -]*$ ]] || hp_usage_error "--args '$OPT_ARGS': plain words only"
+	qemu_gpu_args "$OPT_DEVICES" >/dev/null
+	if [ "$OPT_HOST" = 1 ] && { [ -n "$OPT_KERNEL$OPT_KERNEL_DEB" ] || [ -n "$OPT_INJECT" ]; }; then
+		hp_usage_error "--host runs on this kernel: no --kernel, --kernel-deb or --inject-*"
+	fi
+	[ "$OPT_CRASH_OK" = 0 ] || [ "$OPT_HOST" = 1 ] || hp_usage_error "--i-know-this-can-crash goes with --host"
+}
+
+# Names from a variable assignment in selftests/Makefile.
+makefile_list() {
+	sed -n "s/^$1 := //p" "$HP_TOP/selftests/Makefile"
+}
+
+# Sets PROGS (programs to run, in order) and CASE_FILTER (the globs that
+# named no program, left for the programs to match against case names).
+select_programs() {
+	local bindir=$1 glob p hit
+	local -a defaults extended prog_globs=() case_globs=()
+	read -r -a defaults <<<"$(makefile_list TEST_GEN_PROGS)"
+	read -r -a extended <<<"$(makefile_list TEST_GEN_PROGS_EXTENDED)"
+	for glob in ${OPT_TESTS//,/ }; do
+		hit=0
+		for p in "${defaults[@]}" "${extended[@]}"; do
+			# shellcheck disable=SC2053 # the right side is a glob on purpose
+			[[ $p == $glob ]] && hit=1
+		done
+		if [ $hit = 1 ]; then prog_globs+=("$glob"); else case_globs+=("$glob"); fi
+	done
+	PROGS=()
+	for p in "${defaults[@]}" "${extended[@]}"; do
+		if [ ${#prog_globs[@]} -gt 0 ]; then
+			hit=0
+			for glob in "${prog_globs[@]}"; do
+				# shellcheck disable=SC2053
+				[[ $p == $glob ]] && hit=1
+			done
+			[ $hit = 1 ] || continue
+		elif [[ " ${extended[*]} " == *" $p "* ]]; then
+			continue
+		fi
+		if [ -x "$bindir/$p" ]; then
+			PROGS+=("$p")
+		else
+			hp_progress "warning: $p not built in $bindir: skipped"
+		fi
+	done
+	[ ${#PROGS[@]} -gt 0 ] || hp_die "no test programs to run in $bindir (build with make STATIC=1, or check --tests)"
+	CASE_FILTER=$(IFS=,; printf '%s' "${case_globs[*]}")
+}
+
+build_suite() {
+	local t0
+	t0=$(date +%s.%N)
+	if [ "$OPT_BUILD" = 1 ]; then
+		hp_progress "building the suite (make $*)"
+		make -s -C "$HP_TOP" "$@" >&2 || hp_die "make $* failed: fix the build first"
+		make -s -C "$HP_TOP" build/bin/hp_report >&2 || hp_die "make build/bin/hp_report failed"
+	fi
+	[ -x "$HP_TOP/build/bin/hp_report" ] || hp_die "no build/bin/hp_report: run make (or drop --no-build)"
+	TIME_BUILD=$(hp_secs "$t0" "$(date +%s.%N)")
+}
+
+# Sets KERNEL_IMAGE, RELEASE and MOD_ROOT from the options.
+resolve_kernel() {
+	local deb
+	MODULES_DIR=''
+	if [ -n "$OPT_KERNEL" ]; then
+		KERNEL_IMAGE=$(readlink -f "$OPT_KERNEL" || printf '%s' "$OPT_KERNEL")
+		MODULES_DIR=$OPT_MODULES
+	else
+		if [ -n "$OPT_KERNEL_DEB" ]; then
+			deb=$(kernel_fetch_deb "$OPT_KERNEL_DEB")
+		else
+			deb=$(kernel_fetch_deb "$(kernel_debian_default_pkg)")
+		fi
+		kernel_from_deb "$deb"
+	fi
+	RELEASE=$(kernel_release "$KERNEL_IMAGE")
+	if [ -n "$MODULES_DIR" ] && [ "$(basename "$(readlink -f "$MODULES_DIR")")" != "$RELEASE" ] &&
+		[ -d "$(dirname "$(readlink -f "$MODULES_DIR")")/$RELEASE" ]; then
+		hp_die "--modules $MODULES_DIR is not for $RELEASE"
+	fi
+	kernel_modroot "$MODULES_DIR" "$RELEASE"
+	hp_progress "kernel: $RELEASE ($KERNEL_IMAGE)"
+}
+
+# The guest modules for the chosen devices: vgem and the GPU drivers only
+# when their device is asked for.
+guest_modules() {
+	local m
+	for m in $HP_GUEST_MODULES; do
+		case $m in
+		bochs) [[ ,$OPT_DEVICES, == *,bochs,* ]] || continue ;;
+		qxl) [[ ,$OPT_DEVICES, == *,qxl,* ]] || continue ;;
+		virtio-gpu) [[ ,$OPT_DEVICES, == *,virtio_gpu,* ]] || continue ;;
+		vmwgfx) [[ ,$OPT_DEVICES, == *,vmwgfx,* ]] || continue ;;
+		vgem) [[ ,$OPT_DEVICES, == *,vgem,* ]] || continue ;;
+		esac
+		printf '%s\n' "$m"
+	done
+}
+
+guest_cmdline() {
+	local mods=$1 progs=$2 c
+	# loglevel=5 puts warnings on the console (splats and the "hugepin: start"
+	# markers the programs write to /dev/kmsg), not the boot chatter.
+	c="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0"
+	c+=" hugepin.mods=$mods hugepin.tests=$progs hugepin.thp=$OPT_THP"
+	[ -z "$CASE_FILTER" ] || c+=" hugepin.filter=$CASE_FILTER"
+	[ -z "$OPT_DURATION" ] || c+=" hugepin.duration=$OPT_DURATION"
+	[ -z "$OPT_ARGS" ] || c+=" hugepin.args=${OPT_ARGS// /,}"
+	printf '%s\n' "$c"
+}
+
+# Boot until every program has run: a boot that dies or hangs in a program
+# is followed by one that starts with the next program.
+run_boots() {
+	local initrd=$1 mods=$2 n=0 crashed
+	local -a todo=("${PROGS[@]}")
+	CRASHED=()
+	TIME_FIRST_CASE='' TIME_GUEST=0
+	BOOT_PROG_I=0
+	BOOT_PROG_N=${#PROGS[@]}
+	qemu_accel "$KERNEL_IMAGE"
+	while [ ${#todo[@]} -gt 0 ]; do
+		n=$((n + 1))
+		hp_progress "booting $RELEASE (boot $n, ${#todo[@]} programs, $HP_ACCEL, timeout ${OPT_TIMEOUT}s)"
+		qemu_boot "$OUT/boot-$n" "$KERNEL_IMAGE" "$initrd" \
+			"$(guest_cmdline "$mods" "$(IFS=,; printf '%s' "${todo[*]}")")"
+		[ -n "$TIME_FIRST_CASE" ] || TIME_FIRST_CASE=$BOOT_FIRST_CASE_S
+		TIME_GUEST=$(awk -v a="$TIME_GUEST" -v b="$BOOT_WALL_S" 'BEGIN { printf "%.1f", a + b }')
+		hp_progress "guest exited after ${BOOT_WALL_S}s (boot to first case: ${BOOT_FIRST_CASE_S:-none}s)"
+		boot_completed "$OUT/boot-$n" && break
+		crashed=$(boot_crashed_in "$OUT/boot-$n")
+		if [ -z "$crashed" ]; then
+			hp_progress "boot $n ran no program: see $OUT/boot-$n/console.log"
+			break
+		fi
+		if [ "$BOOT_KILLED" = 1 ]; then
+			CRASHED+=("$crashed")
+			hp_progress "guest hung in $crashed"
+		else
+			hp_progress "guest died in $crashed"
+		fi
+		mapfile -t todo < <(boot_remaining "$OUT/boot-$n" "${todo[@]}")
+	done
+}
+
+# hp_report over everything collected; its exit code is the run's.
+report() {
+	local rc=0 f c
+	local -a args=(--console "$OUT/console.log" --kernel "$RELEASE" --out "$OUT" --ktap "$OUT/ktap.txt")
+	for f in "$OUT"/boot-*/records.jsonl "$OUT"/records.jsonl; do
+		[ -f "$f" ] && args+=(--records "$f")
+	done
+	for c in "${CRASHED[@]}"; do
+		args+=(--crashed-test "$c")
+	done
+	[ -z "$OPT_BISECT_ON" ] || args+=(--bisect-on "$OPT_BISECT_ON")
+	args+=(--timing "build_s=$TIME_BUILD" --timing "suite_s=$TIME_GUEST")
+	[ -z "$TIME_FIRST_CASE" ] || args+=(--timing "boot_s=$TIME_FIRST_CASE")
+	"$HP_TOP/build/bin/hp_report" "${args[@]}" || rc=$?
+	hp_progress "kernel $RELEASE: artifacts in $OUT"
+	hp_progress "timing: build ${TIME_BUILD}s, boot to first case ${TIME_FIRST_CASE:-none}s, guest ${TIME_GUEST}s, total $(hp_elapsed)s"
+	if [ "$rc" = 2 ] && [ "$HP_BISECT" = 1 ]; then
+		rc=$HP_EXIT_SKIP
+	fi
+	return "$rc"
+}
+
+run_vm() {
+	local base mods_piece suite kdir initrd mods
+	deps_setup
+	build_suite STATIC=1 all
+	resolve_kernel
+	OUT=${OPT_OUT:-$HP_TOP/build/out/$RELEASE-$(date +%Y%m%d-%H%M%S)}
+	mkdir -p "$OUT" || hp_die "cannot create --out $OUT"
+	OUT=$(readlink -f "$OUT")
+	select_programs "$HP_TOP/build/bin-static"
+	[ -z "$OPT_INJECT" ] || PROGS=("$OPT_INJECT" "${PROGS[@]}")
+	kdir=$(kernel_headers_for "$RELEASE")
+	module_build "$RELEASE" "$kdir"
+	[ -n "$REF_KO" ] || hp_progress "reference module: $REF_WHY; its cases report UNTESTABLE"
+	mapfile -t mods < <(guest_modules)
+	base=$(initramfs_base)
+	mods_piece=$(initramfs_modules "$RELEASE" "$MOD_ROOT" "${mods[@]}")
+	suite=$(initramfs_suite_for_progs)
+	initrd=$OUT/initrd.cpio.gz
+	initramfs_assemble "$initrd" "$base" "$mods_piece" "$suite"
+	run_boots "$initrd" "$(IFS=,; printf '%s' "${mods[*]}")"
+	[ "$OPT_KEEP" = 1 ] || rm -f "$initrd"
+	collect_merge "$OUT"
+	report
+}
+
+# The suite piece holds every built program, so --tests does not change it,
+# but not the host tools that share build/bin-static.
+initramfs_suite_for_progs() {
+	local p
+	local -a files=()
+	for p in $(makefile_list TEST_GEN_PROGS) $(makefile_list TEST_GEN_PROGS_EXTENDED); do
+		[ -x "$HP_TOP/build/bin-static/$p" ] && files+=("$HP_TOP/build/bin-static/$p")
+	done
+	initramfs_suite "$REF_KO" "${files[@]}"
+}
+
+# --host: the suite on the running kernel. DRM and reference-module pins can
+# damage this machine's memory on an affected kernel, so they need consent.
+run_host() {
+	local p rc dri=0
+	build_suite all
+	RELEASE=$(uname -r)
+	OUT=${OPT_OUT:-$HP_TOP/build/out/host-$RELEASE-$(date +%Y%m%d-%H%M%S)}
+	mkdir -p "$OUT" && OUT=$(readlink -f "$OUT")
+	select_programs "$HP_TOP/build/bin"
+	compgen -G '/dev/dri/card*' >/dev/null && dri=1
+	if [ "$OPT_CRASH_OK" = 0 ] && { [ "$dri" = 1 ] || [ -e /dev/hugepin_ref ]; }; then
+		hp_die "this machine has DRM devices or /dev/hugepin_ref: pinning them can corrupt memory on an affected kernel; use the VM (no --host), or add --i-know-this-can-crash"
+	fi
+	if [ "$OPT_CRASH_OK" = 1 ]; then
+		hp_progress "WARNING: pinning DRM and reference-module mappings on this machine; an affected kernel can corrupt memory or crash"
+		[ -f "$HP_TOP/build/module/hugepin_ref.ko" ] && export HUGEPIN_REF_KO=$HP_TOP/build/module/hugepin_ref.ko
+	fi
+	export HUGEPIN_RECORDS=$OUT/records.jsonl
+	[ -z "$CASE_FILTER" ] || export HUGEPIN_FILTER=$CASE_FILTER
+	[ -z "$OPT_DURATION" ] || export HUGEPIN_DURATION=$OPT_DURATION
+	: >"$OUT/records.jsonl"
+	: >"$OUT/ktap.txt"
+	CRASHED=()
+	TIME_FIRST_CASE='' TIME_GUEST=0
+	local t0
+	t0=$(date +%s.%N)
+	for p in "${PROGS[@]}"; do
+		hp_progress "program: $p"
+		echo "# hugepin: begin $p" >>"$OUT/ktap.txt"
+		rc=0
+		(cd "${TMPDIR:-/tmp}" && "$HP_TOP/build/bin/$p") >>"$OUT/ktap.txt" 2>&1 || rc=$?
+		echo "# hugepin: end $p rc=$rc" >>"$OUT/ktap.txt"
+	done
+	TIME_GUEST=$(hp_secs "$t0" "$(date +%s.%N)")
+	dmesg >"$OUT/console.log" 2>/dev/null || : >"$OUT/console.log"
+	report
+}
+
+main() {
+	parse_args "$@"
+	if [ "$OPT_HOST" = 1 ]; then
+		run_host
+	else
+		run_vm
+	fi
+}
+
+main "$@"

@@ -1,0 +1,659 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gup_stress engine: one phase per memory type. Pinner threads pin random
+ * page-aligned ranges of their own cells (offset 0 of a huge block included,
+ * several subpages each: a pin that starts at a tail page or covers one page
+ * hides the pfn-PMD refcount damage on 6.1) through random methods; mutator
+ * threads change the page tables under them. Around each phase: a kernel log
+ * marker and scan, and /proc/vmstat nr_foll_pin_acquired/released, which must
+ * balance once every pin is released. One record per memory type x method.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+#define GS_PAGE 4096ul
+#define GS_TEST "gup_stress"
+#define GS_SHOW_BAD 5			/* integrity failures printed per phase */
+#define GS_SETTLE_STEP_NS 100000000L	/* io_uring unpins from a workqueue after exit */
+#define GS_SETTLE_STEPS 50
+#define GS_WEIGHT_COMMON 8		/* mutator picks: compaction is global and slow */
+#define GS_WEIGHT_COMPACT 1
+
+static const char *const mut_names[GS_MUT_NR] = {
+	[GS_MUT_REMAP] = "remap",
+	[GS_MUT_MREMAP] = "mremap",
+	[GS_MUT_DONTNEED] = "dontneed",
+	[GS_MUT_FREE] = "free",
+	[GS_MUT_COLD] = "cold",
+	[GS_MUT_PAGEOUT] = "pageout",
+	[GS_MUT_MPROTECT] = "mprotect",
+	[GS_MUT_FORK] = "fork",
+	[GS_MUT_SPLIT] = "split",
+	[GS_MUT_COLLAPSE] = "collapse",
+	[GS_MUT_COMPACT] = "compact",
+};
+
+const char *gs_mutator_name(enum gs_mutator m)
+{
+	return m < GS_MUT_NR ? mut_names[m] : "?";
+}
+
+int gs_mutator_list_parse(const char *list, unsigned int *mask)
+{
+	char buf[256], *save = NULL, *tok;
+	unsigned int m = 0;
+
+	if (!list || !*list || strlen(list) >= sizeof(buf))
+		return -EINVAL;
+	if (!strcmp(list, "none")) {
+		*mask = 0;
+		return 0;
+	}
+	strcpy(buf, list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int i;
+
+		if (!strcmp(tok, "all")) {
+			m |= (1u << GS_MUT_NR) - 1;
+			continue;
+		}
+		for (i = 0; i < GS_MUT_NR; i++)
+			if (!strcmp(tok, mut_names[i]))
+				break;
+		if (i == GS_MUT_NR)
+			return -EINVAL;
+		m |= 1u << i;
+	}
+	*mask = m;
+	return 0;
+}
+
+const char *gs_errno_name(int e)
+{
+	const char *n;
+
+	if (!e)
+		return "short";
+	n = strerrorname_np(e);
+	return n ? n : "E?";
+}
+
+/* ---- phase state ---- */
+
+struct gs_phase;
+
+struct gs_pinner {
+	struct gs_phase *ph;
+	int index;
+	pthread_t tid;
+	struct gs_pinctx ctx;
+	struct gs_method_stats st[HP_M_NR];
+	size_t *cells;
+	size_t ncells;
+	uint64_t rng;
+};
+
+struct gs_mutthread {
+	struct gs_phase *ph;
+	pthread_t tid;
+	struct gs_mutctx ctx;
+	struct gs_mut_stats st[GS_MUT_NR];
+};
+
+struct gs_phase {
+	const struct gs_config *cfg;
+	struct gs_region r;
+	struct gs_mem_result *res;
+	size_t cell;
+	enum hp_method methods[HP_M_NR];
+	int nmethods;
+	unsigned int mut_live;		/* mutators not (yet) found unsupported */
+	int stop;
+	long shown;
+	pthread_mutex_t lock;
+};
+
+static void add_relaxed(long *p, long v)
+{
+	__atomic_add_fetch(p, v, __ATOMIC_RELAXED);
+}
+
+static long load_relaxed(const long *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static void report_bad(struct gs_phase *ph, enum hp_method m, const char *what)
+{
+	pthread_mutex_lock(&ph->lock);
+	if (!ph->res->first_bad[0])
+		snprintf(ph->res->first_bad, sizeof(ph->res->first_bad), "%s: %s",
+			 hp_method_name(m), what);
+	if (ph->shown++ < GS_SHOW_BAD)
+		fprintf(stderr, "gup_stress: integrity: %s %s: %s\n", ph->res->name,
+			hp_method_name(m), what);
+	pthread_mutex_unlock(&ph->lock);
+}
+
+static void pin_once(struct gs_pinner *p)
+{
+	struct gs_phase *ph = p->ph;
+	struct gs_region *r = &ph->r;
+	size_t cpages = ph->cell / GS_PAGE;
+	uint64_t x = gs_rand(&p->rng);
+	enum hp_method m = ph->methods[x % (unsigned)ph->nmethods];
+	size_t cell = p->cells[(x >> 8) % p->ncells];
+	size_t off_pages = (x >> 24) & 3 ? (x >> 32) % cpages : 0;
+	size_t avail = cpages - off_pages, npages;
+	char *addr = r->addr + cell * ph->cell + off_pages * GS_PAGE;
+	size_t slot = (size_t)(addr - r->addr) / r->slot;
+	struct gs_method_stats *st = &p->st[m];
+	unsigned int seq0, seq1;
+	enum gs_io_status io;
+	int err;
+
+	npages = avail >= 2 ? 2 + (size_t)(gs_rand(&p->rng) % (avail - 1)) : 1;
+	seq0 = __atomic_load_n(&r->seq[slot], __ATOMIC_SEQ_CST);
+	io = gs_pin_io(&p->ctx, m, addr, npages * GS_PAGE, gs_rand(&p->rng), &err);
+	seq1 = __atomic_load_n(&r->seq[slot], __ATOMIC_SEQ_CST);
+	add_relaxed(&st->ops, 1);
+	switch (io) {
+	case GS_IO_OK:
+		add_relaxed(&st->ok, 1);
+		add_relaxed(&st->pages, (long)npages);
+		break;
+	case GS_IO_ERR:
+		add_relaxed(&st->errs[err > 0 && err < GS_ERRNO_SLOTS ? err : 0], 1);
+		break;
+	case GS_IO_FAULT:
+		add_relaxed(&st->faults, 1);
+		break;
+	case GS_IO_MISMATCH:
+		add_relaxed(&st->ok, 1);
+		add_relaxed(&st->pages, (long)npages);
+		/* A destructive mutator overlapping the op changes the bytes legitimately. */
+		if (seq0 != seq1 || (seq0 & 1)) {
+			add_relaxed(&st->raced, 1);
+		} else {
+			add_relaxed(&st->integrity, 1);
+			report_bad(ph, m, p->ctx.bad);
+		}
+		break;
+	}
+}
+
+static void *pinner_main(void *arg)
+{
+	struct gs_pinner *p = arg;
+
+	while (!__atomic_load_n(&p->ph->stop, __ATOMIC_RELAXED))
+		pin_once(p);
+	return NULL;
+}
+
+static enum gs_mutator pick_mutator(struct gs_phase *ph, uint64_t x)
+{
+	unsigned int live = __atomic_load_n(&ph->mut_live, __ATOMIC_RELAXED);
+	unsigned int total = 0, w;
+
+	for (int i = 0; i < GS_MUT_NR; i++)
+		if (live & (1u << i))
+			total += i == GS_MUT_COMPACT ? GS_WEIGHT_COMPACT : GS_WEIGHT_COMMON;
+	if (!total)
+		return GS_MUT_NR;
+	w = (unsigned int)(x % total);
+	for (int i = 0; i < GS_MUT_NR; i++) {
+		unsigned int wi = i == GS_MUT_COMPACT ? GS_WEIGHT_COMPACT : GS_WEIGHT_COMMON;
+
+		if (!(live & (1u << i)))
+			continue;
+		if (w < wi)
+			return (enum gs_mutator)i;
+		w -= wi;
+	}
+	return GS_MUT_NR;
+}
+
+static void *mutator_main(void *arg)
+{
+	struct gs_mutthread *t = arg;
+	struct gs_phase *ph = t->ph;
+
+	while (!__atomic_load_n(&ph->stop, __ATOMIC_RELAXED)) {
+		uint64_t x = gs_rand(&t->ctx.rng);
+		enum gs_mutator m = pick_mutator(ph, x);
+		int err;
+
+		if (m == GS_MUT_NR)
+			break;
+		err = gs_mutate(&t->ctx, &ph->r, m, (size_t)((x >> 16) % ph->r.nslots));
+		add_relaxed(&t->st[m].ops, 1);
+		if (!err)
+			continue;
+		/* "Not for this kind of memory" retires the mutator for the phase. */
+		if (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOSYS || err == -EACCES ||
+		    err == -EPERM || err == -ENOENT) {
+			__atomic_and_fetch(&ph->mut_live, ~(1u << m), __ATOMIC_RELAXED);
+			t->st[m].disabled = true;
+			t->st[m].disabled_err = -err;
+		} else {
+			add_relaxed(&t->st[m].errors, 1);
+			t->st[m].last_err = -err;
+		}
+	}
+	return NULL;
+}
+
+static void sum_stats(struct gs_pinner *p, int n, struct gs_method_stats *out)
+{
+	memset(out, 0, sizeof(*out) * HP_M_NR);
+	for (int i = 0; i < n; i++) {
+		for (int m = 0; m < HP_M_NR; m++) {
+			const struct gs_method_stats *s = &p[i].st[m];
+
+			out[m].ops += load_relaxed(&s->ops);
+			out[m].ok += load_relaxed(&s->ok);
+			out[m].pages += load_relaxed(&s->pages);
+			out[m].integrity += load_relaxed(&s->integrity);
+			out[m].raced += load_relaxed(&s->raced);
+			out[m].faults += load_relaxed(&s->faults);
+			for (int e = 0; e < GS_ERRNO_SLOTS; e++)
+				out[m].errs[e] += load_relaxed(&s->errs[e]);
+		}
+	}
+}
+
+static void progress(struct gs_phase *ph, struct gs_pinner *p, int n,
+		     struct gs_mutthread *mt, int nm, double t0, double span)
+{
+	struct gs_method_stats s[HP_M_NR];
+	long ops = 0, ok = 0, bad = 0, muts = 0;
+
+	sum_stats(p, n, s);
+	for (int m = 0; m < HP_M_NR; m++) {
+		ops += s[m].ops;
+		ok += s[m].ok;
+		bad += s[m].integrity;
+	}
+	for (int i = 0; i < nm; i++)
+		for (int m = 0; m < GS_MUT_NR; m++)
+			muts += load_relaxed(&mt[i].st[m].ops);
+	fprintf(stderr, "gup_stress: %s %.0f/%.0f s: %ld pins (%ld ok), %ld mutations, %ld integrity failures\n",
+		ph->res->name, hp_now() - t0, span, ops, ok, muts, bad);
+}
+
+static void sleep_ns(long ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000L, .tv_nsec = ns % 1000000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Wait for deferred unpins (io_uring drops buffers from a workqueue). */
+static long settle_pins(long base, bool *known)
+{
+	long acq, rel, delta = 0;
+
+	*known = hp_vmstat_pins(&acq, &rel) == 0;
+	if (!*known)
+		return 0;
+	for (int i = 0; i < GS_SETTLE_STEPS; i++) {
+		if (hp_vmstat_pins(&acq, &rel))
+			break;
+		delta = (acq - rel) - base;
+		if (!delta)
+			break;
+		sleep_ns(GS_SETTLE_STEP_NS);
+	}
+	return delta;
+}
+
+static size_t cell_size(const struct gs_config *cfg, const struct gs_region *r)
+{
+	size_t cell = (size_t)cfg->io_size;
+
+	/* Every thread needs a cell of its own; cells never straddle slots. */
+	while (cell > GS_PAGE && (cell * (size_t)cfg->threads > r->len || r->slot % cell))
+		cell /= 2;
+	return cell;
+}
+
+static void judge(struct gs_phase *ph, const struct hp_evidence *det)
+{
+	struct gs_mem_result *res = ph->res;
+
+	res->failed = res->failed || det->splats || det->taint_new || res->pin_delta;
+	for (int i = 0; i < ph->nmethods; i++) {
+		enum hp_method m = ph->methods[i];
+		struct gs_method_stats *s = &res->m[m];
+		struct hp_evidence ev = *det;
+		struct hp_result out;
+		char why[HP_TEXT_LEN - 96];
+		int top = 0;
+
+		for (int e = 1; e < GS_ERRNO_SLOTS; e++)
+			if (s->errs[e] > s->errs[top])
+				top = e;
+		ev.owner = res->owner;
+		ev.huge_required = false;
+		ev.level = res->level;
+		ev.attempted = s->ops > 0;
+		ev.untestable_why = s->ops ? NULL : "no pin attempted in the time given";
+		ev.pin_err = s->ok ? 0 : (top ? top : EIO);
+		ev.bytes = s->pages * (long)GS_PAGE;
+		ev.pin_leak = res->pin_delta;
+		ev.canary_bad = s->integrity;
+		ev.extra_refs = res->extra_refs;
+		ev.vuln_expected = res->vuln_expected;
+		ev.expected_why = res->vuln_expected ? "no PMD special bit" : NULL;
+		res->verdict[m] = hp_decide(&ev, why, sizeof(why));
+		snprintf(res->evidence[m], sizeof(res->evidence[m]),
+			 "%ld ops, %ld ok, %ld integrity failures: %s", s->ops, s->ok,
+			 s->integrity, why);
+		if (s->integrity || (res->verdict[m] == HP_VULNERABLE && !res->vuln_expected))
+			res->failed = true;
+
+		memset(&out, 0, sizeof(out));
+		snprintf(out.test, sizeof(out.test), GS_TEST);
+		snprintf(out.name, sizeof(out.name), GS_TEST ".%s.%s", res->name, hp_method_name(m));
+		snprintf(out.device, sizeof(out.device), "%s", res->name);
+		snprintf(out.driver, sizeof(out.driver), "%s", res->driver[0] ? res->driver : "-");
+		snprintf(out.method, sizeof(out.method), "%s", hp_method_name(m));
+		snprintf(out.level, sizeof(out.level), "%s", hp_level_name(res->level));
+		out.verdict = res->verdict[m];
+		out.expected = out.verdict == HP_VULNERABLE && res->vuln_expected;
+		out.err = ev.pin_err;
+		out.bytes = ev.bytes;
+		snprintf(out.evidence, sizeof(out.evidence), "%s", res->evidence[m]);
+		hp_record_emit(&out);
+	}
+}
+
+static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
+		      struct hp_scratch *scratch, double span, uint64_t seed)
+{
+	struct gs_phase *ph = calloc(1, sizeof(*ph));
+	struct gs_pinner *pin = calloc((size_t)cfg->threads, sizeof(*pin));
+	struct gs_mutthread *mt = calloc((size_t)cfg->mutator_threads + 1, sizeof(*mt));
+	struct hp_evidence det;
+	struct hp_detect d;
+	char name[2 * HP_NAME_LEN];
+	bool detecting = false, known;
+	long acq = 0, rel = 0, base = 0;
+	int started = 0, mstarted = 0;
+	double t0, next;
+
+	if (!ph || !pin || !mt) {
+		snprintf(res->skip, sizeof(res->skip), "out of memory");
+		goto out;
+	}
+	ph->cfg = cfg;
+	ph->res = res;
+	pthread_mutex_init(&ph->lock, NULL);
+	if (gs_region_setup(cfg, &ph->r, res))
+		goto out;
+	ph->cell = cell_size(cfg, &ph->r);
+
+	for (int i = 0; i < cfg->threads; i++) {
+		size_t ncells = ph->r.len / ph->cell, per_slot = ph->r.slot / ph->cell;
+
+		pin[i].ph = ph;
+		pin[i].index = i;
+		pin[i].rng = seed ^ (0x1000193ull * (uint64_t)(i + 1));
+		gs_pinctx_init(&pin[i].ctx, scratch, i, ph->cell, true, cfg->methods & (1u << HP_M_GUP_TEST));
+		pin[i].cells = calloc(ncells, sizeof(size_t));
+		/* Rotate ownership per slot so every thread also pins at huge-block starts. */
+		for (size_t c = 0; pin[i].cells && c < ncells; c++)
+			if ((c + c / per_slot) % (size_t)cfg->threads == (size_t)i)
+				pin[i].cells[pin[i].ncells++] = c;
+	}
+	for (int m = 0; m < HP_M_NR; m++) {
+		const char *why;
+
+		if (!(cfg->methods & (1u << m)))
+			continue;
+		why = gs_method_unavailable(&pin[0].ctx, (enum hp_method)m);
+		if (why) {
+			snprintf(res->method_skip[m], sizeof(res->method_skip[m]), "%s", why);
+			continue;
+		}
+		ph->methods[ph->nmethods++] = (enum hp_method)m;
+		res->methods |= 1u << m;
+	}
+	if (!ph->nmethods) {
+		snprintf(res->skip, sizeof(res->skip), "no requested pin method can run here");
+		goto teardown;
+	}
+	res->ran = true;
+
+	for (int i = 0; i < ph->nmethods; i++) {
+		snprintf(name, sizeof(name), GS_TEST ".%s.%s", res->name,
+			 hp_method_name(ph->methods[i]));
+		hp_record_start(GS_TEST, name);
+	}
+	snprintf(name, sizeof(name), GS_TEST ".%s", res->name);
+	detecting = hp_detect_begin(&d, GS_TEST, name) == 0;
+	if (!hp_vmstat_pins(&acq, &rel))
+		base = acq - rel;
+
+	ph->mut_live = cfg->mutators;
+	for (int i = 0; i < cfg->threads; i++) {
+		if (!pin[i].ncells)
+			continue;
+		if (pthread_create(&pin[i].tid, NULL, pinner_main, &pin[i]))
+			break;
+		started = i + 1;
+	}
+	for (int i = 0; cfg->mutators && i < cfg->mutator_threads; i++) {
+		mt[i].ph = ph;
+		gs_mutctx_init(&mt[i].ctx, &ph->r, seed ^ (0xabcdefull * (uint64_t)(i + 7)));
+		if (pthread_create(&mt[i].tid, NULL, mutator_main, &mt[i])) {
+			gs_mutctx_fini(&mt[i].ctx);
+			break;
+		}
+		mstarted = i + 1;
+	}
+
+	t0 = hp_now();
+	next = t0 + 1;
+	for (;;) {
+		double now = hp_now(), until = now + 1 < t0 + span ? next : t0 + span;
+
+		if (now >= t0 + span)
+			break;
+		if (until > now)
+			sleep_ns((long)((until - now) * 1e9) + 1);
+		if (hp_now() >= next) {
+			if (cfg->progress)
+				progress(ph, pin, started, mt, mstarted, t0, span);
+			next += 1;
+		}
+	}
+	__atomic_store_n(&ph->stop, 1, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < started; i++)
+		if (pin[i].ncells)
+			pthread_join(pin[i].tid, NULL);
+	for (int i = 0; i < mstarted; i++) {
+		pthread_join(mt[i].tid, NULL);
+		gs_mutctx_fini(&mt[i].ctx);
+	}
+	res->seconds = hp_now() - t0;
+	sum_stats(pin, cfg->threads, res->m);
+	for (int i = 0; i < mstarted; i++) {
+		for (int m = 0; m < GS_MUT_NR; m++) {
+			res->mut[m].ops += mt[i].st[m].ops;
+			res->mut[m].errors += mt[i].st[m].errors;
+			if (mt[i].st[m].last_err)
+				res->mut[m].last_err = mt[i].st[m].last_err;
+			if (mt[i].st[m].disabled) {
+				res->mut[m].disabled = true;
+				res->mut[m].disabled_err = mt[i].st[m].disabled_err;
+			}
+		}
+	}
+	res->huge_kb = gs_region_huge_kb(&ph->r);
+	res->level = hp_map_level(ph->r.addr);
+
+teardown:
+	for (int i = 0; i < cfg->threads; i++) {
+		gs_pinctx_fini(&pin[i].ctx);
+		free(pin[i].cells);
+	}
+	gs_region_teardown(&ph->r);
+	if (res->ran) {
+		res->pin_delta = settle_pins(base, &known);
+		res->pins_known = known;
+		memset(&det, 0, sizeof(det));
+		if (detecting)
+			hp_detect_end(&d, &det);
+		res->splats = det.splats;
+		res->taint_new = det.taint_new;
+		snprintf(res->splat_line, sizeof(res->splat_line), "%s", det.splat_line);
+		judge(ph, &det);
+	}
+out:
+	if (ph)
+		pthread_mutex_destroy(&ph->lock);
+	free(ph);
+	free(pin);
+	free(mt);
+}
+
+int gs_run(const struct gs_config *cfg, struct gs_run *run)
+{
+	struct hp_scratch scratch, *sp = NULL;
+	int runnable = 0, err;
+	uint64_t seed = cfg->seed;
+
+	memset(run, 0, sizeof(*run));
+	err = gs_mem_plan(cfg, &run->mem, &run->nmem);
+	if (err)
+		return err;
+	for (int i = 0; i < run->nmem; i++)
+		runnable += !run->mem[i].skip[0];
+	if (!runnable)
+		return 0;
+	if (!hp_scratch_open(&scratch, (off_t)cfg->io_size * cfg->threads))
+		sp = &scratch;
+	gs_fault_guard_install();
+	for (int i = 0; i < run->nmem; i++) {
+		struct gs_mem_result *res = &run->mem[i];
+
+		if (res->skip[0])
+			continue;
+		run_phase(cfg, res, sp, cfg->duration / runnable, gs_rand(&seed));
+		if (!res->ran)
+			continue;
+		run->any_ran = true;
+		run->pin_delta += res->pin_delta;
+		run->failed = run->failed || res->failed;
+		for (int m = 0; m < HP_M_NR; m++)
+			run->integrity += res->m[m].integrity;
+	}
+	if (sp)
+		hp_scratch_close(sp);
+	return 0;
+}
+
+void gs_run_free(struct gs_run *run)
+{
+	free(run->mem);
+	run->mem = NULL;
+	run->nmem = 0;
+}
+
+/* ---- benchmark ---- */
+
+int gs_bench(const struct gs_config *cfg, struct gs_bench_row **rows, int *nrows)
+{
+	struct gs_mem_result *mem = NULL;
+	struct hp_scratch scratch, *sp = NULL;
+	struct gs_bench_row *v = NULL;
+	int nmem = 0, n = 0, pairs = 0, err;
+
+	err = gs_mem_plan(cfg, &mem, &nmem);
+	if (err)
+		return err;
+	for (int i = 0; i < nmem; i++)
+		pairs += !mem[i].skip[0];
+	pairs *= __builtin_popcount(cfg->methods);
+	if (!hp_scratch_open(&scratch, (off_t)cfg->io_size))
+		sp = &scratch;
+	for (int i = 0; i < nmem; i++) {
+		struct gs_region r;
+		struct gs_pinctx ctx;
+		size_t len;
+
+		if (mem[i].skip[0] || gs_region_setup(cfg, &r, &mem[i])) {
+			v = realloc(v, sizeof(*v) * (size_t)(n + 1));
+			if (!v)
+				abort();
+			memset(&v[n], 0, sizeof(v[n]));
+			snprintf(v[n].mem, sizeof(v[n].mem), "%s", mem[i].name);
+			v[n].method = HP_M_NR;
+			snprintf(v[n].skip, sizeof(v[n].skip), "%s", mem[i].skip);
+			n++;
+			continue;
+		}
+		len = r.len < cfg->io_size ? r.len : (size_t)cfg->io_size;
+		gs_pinctx_init(&ctx, sp, 0, len, true, true);
+		ctx.check = false;
+		for (int m = 0; m < HP_M_NR; m++) {
+			struct gs_bench_row *row;
+			const char *why;
+			double t0, end;
+			size_t cells = r.len / len, c = 0;
+
+			if (!(cfg->methods & (1u << m)))
+				continue;
+			v = realloc(v, sizeof(*v) * (size_t)(n + 1));
+			if (!v)
+				abort();
+			row = &v[n++];
+			memset(row, 0, sizeof(*row));
+			snprintf(row->mem, sizeof(row->mem), "%s", mem[i].name);
+			row->method = (enum hp_method)m;
+			why = gs_method_unavailable(&ctx, (enum hp_method)m);
+			if (why) {
+				snprintf(row->skip, sizeof(row->skip), "%s", why);
+				continue;
+			}
+			t0 = hp_now();
+			end = t0 + cfg->duration / (pairs ? pairs : 1);
+			do {
+				int e;
+
+				if (gs_pin_io(&ctx, (enum hp_method)m, r.addr + (c++ % cells) * len,
+					      len, 0, &e) == GS_IO_OK) {
+					row->ok++;
+					row->pages += (long)(len / GS_PAGE);
+				} else if (!row->err) {
+					row->err = e ? e : EIO;
+				}
+				row->ops++;
+			} while (hp_now() < end);
+			row->seconds = hp_now() - t0;
+			if (row->pages && ctx.gup_fd >= 0) {
+				double ns = gs_gup_test_ns_per_page(ctx.gup_fd, r.addr, len);
+
+				row->gup_test_ns_page = ns > 0 ? ns : 0;
+			}
+		}
+		gs_pinctx_fini(&ctx);
+		gs_region_teardown(&r);
+	}
+	if (sp)
+		hp_scratch_close(sp);
+	free(mem);
+	*rows = v;
+	*nrows = n;
+	return 0;
+}

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gup_stress engine: pins user memory of many kinds (anonymous, THP, shmem,
+ * hugetlb, page cache, DRM buffer objects, the reference module's huge pfn
+ * mapping) through every pin method that reaches get_user_pages/pin_user_pages,
+ * while mutator threads unmap, move, zap, protect, fork, split and collapse
+ * the same ranges underneath. Every I/O carries a pattern that is checked
+ * afterwards; pin accounting and the kernel log are checked per memory type.
+ * The CLI (main.c) and the benchmark are thin layers over this.
+ */
+#ifndef GS_ENGINE_H
+#define GS_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "hp_core.h"
+#include "hp_sys.h"
+
+enum gs_mem_kind {
+	GS_MEM_ANON,		/* private anonymous, 4 KiB pages (MADV_NOHUGEPAGE) */
+	GS_MEM_ANON_THP,	/* private anonymous with MADV_HUGEPAGE */
+	GS_MEM_SHMEM,		/* memfd, small pages */
+	GS_MEM_SHMEM_THP,	/* tmpfs with huge=always (private mount) or memfd + MADV_HUGEPAGE */
+	GS_MEM_HUGETLB,		/* MAP_HUGETLB, 2 MiB */
+	GS_MEM_HUGETLB_1G,	/* MAP_HUGETLB, 1 GiB */
+	GS_MEM_PAGECACHE,	/* MAP_SHARED file on a disk filesystem */
+	GS_MEM_DRM,		/* dumb buffer of each DRM device */
+	GS_MEM_REF,		/* reference module huge pfn mapping */
+	GS_MEM_NR,
+};
+
+enum gs_mutator {
+	GS_MUT_REMAP,		/* mmap(MAP_FIXED) over a slot: munmap + mmap in one step */
+	GS_MUT_MREMAP,		/* move a slot away and back (MREMAP_DONTUNMAP) */
+	GS_MUT_DONTNEED,
+	GS_MUT_FREE,
+	GS_MUT_COLD,
+	GS_MUT_PAGEOUT,
+	GS_MUT_MPROTECT,	/* read-only and back, whole slot or one page (splits THP) */
+	GS_MUT_FORK,		/* child writes a page (copy-on-write) and exits */
+	GS_MUT_SPLIT,		/* remap one page inside a slot: splits a huge mapping */
+	GS_MUT_COLLAPSE,	/* MADV_COLLAPSE */
+	GS_MUT_COMPACT,		/* /proc/sys/vm/compact_memory */
+	GS_MUT_NR,
+};
+
+/* errno buckets per method; index 0 counts short transfers. */
+#define GS_ERRNO_SLOTS 134
+
+const char *gs_mem_kind_name(enum gs_mem_kind k);
+int gs_mem_kind_parse(const char *s, enum gs_mem_kind *k);
+/* "anon,hugetlb", "all" (every kind but hugepin_ref), bitmask of 1u << kind. */
+int gs_mem_list_parse(const char *list, unsigned int *mask);
+const char *gs_mutator_name(enum gs_mutator m);
+/* "remap,fork", "all", "none": bitmask of 1u << mutator. */
+int gs_mutator_list_parse(const char *list, unsigned int *mask);
+/* Symbolic name of an errno bucket ("EFAULT", "short"). */
+const char *gs_errno_name(int e);
+
+struct gs_config {
+	double duration;		/* seconds, whole run (split across memory types) */
+	unsigned int mem_mask;		/* 1u << enum gs_mem_kind */
+	unsigned int methods;		/* 1u << enum hp_method */
+	bool methods_explicit;		/* methods named on the command line */
+	unsigned int mutators;		/* 1u << enum gs_mutator */
+	int threads;			/* pinner threads */
+	int mutator_threads;
+	uint64_t size;			/* bytes per memory type */
+	uint64_t io_size;		/* largest single I/O */
+	uint64_t seed;
+	const char *dir;		/* directory for the page-cache file */
+	bool progress;			/* one line per second on stderr */
+};
+
+struct gs_method_stats {
+	long ops;			/* attempts */
+	long ok;			/* kernel took the pin and moved every byte */
+	long pages;			/* pages pinned by successful ops */
+	long integrity;			/* pattern mismatches with no mutator in between */
+	long raced;			/* mismatches excused: a destructive mutator hit the slot */
+	long faults;			/* our own fill/check faulted (range unmapped or read-only) */
+	long errs[GS_ERRNO_SLOTS];
+};
+
+struct gs_mut_stats {
+	long ops;
+	long errors;
+	int last_err;
+	bool disabled;			/* unsupported on this memory type */
+	int disabled_err;
+};
+
+struct gs_mem_result {
+	char name[HP_NAME_LEN];		/* anon, anon_thp, ..., bochs, hugepin_ref */
+	enum gs_mem_kind kind;
+	bool ran;
+	char skip[160];			/* reason when not ran */
+	char driver[HP_NAME_LEN];
+	enum hp_owner owner;
+	enum hp_level level;
+	long huge_kb;			/* huge-mapped kB seen in smaps at the end of the phase */
+	double seconds;
+	long pin_delta;			/* nr_foll_pin_acquired - released change; 0 balanced */
+	bool pins_known;
+	unsigned int splats;
+	char splat_line[160];
+	unsigned long taint_new;
+	long extra_refs;		/* reference module: pages with wrong refcounts at eviction */
+	char first_bad[240];		/* first integrity failure, one line */
+	unsigned int methods;		/* methods run on this memory */
+	char method_skip[HP_M_NR][96];	/* why a requested method did not run */
+	struct gs_method_stats m[HP_M_NR];
+	enum hp_verdict verdict[HP_M_NR];
+	char evidence[HP_M_NR][HP_TEXT_LEN];
+	struct gs_mut_stats mut[GS_MUT_NR];
+	bool failed;			/* integrity, pin balance, log or unexpected VULNERABLE */
+	bool vuln_expected;
+};
+
+struct gs_run {
+	int nmem;
+	struct gs_mem_result *mem;	/* nmem entries */
+	long integrity;
+	long pin_delta;
+	bool failed;
+	bool any_ran;
+};
+
+/* Run the stress over every memory type in cfg. 0, or -errno on setup failure. */
+int gs_run(const struct gs_config *cfg, struct gs_run *run);
+void gs_run_free(struct gs_run *run);
+
+/* Benchmark rows, one per memory type x method. */
+struct gs_bench_row {
+	char mem[HP_NAME_LEN];
+	enum hp_method method;
+	long ops;
+	long ok;
+	long pages;
+	double seconds;
+	int err;			/* first errno when no op succeeded */
+	double gup_test_ns_page;	/* PIN_FAST_BENCHMARK on the same range; 0 when absent */
+	char skip[160];
+};
+
+int gs_bench(const struct gs_config *cfg, struct gs_bench_row **rows, int *nrows);
+
+/* ---- internals shared between the engine's files ---- */
+
+/* One mapped memory type: slots are the unit mutators work on. */
+struct gs_region {
+	struct gs_mem_result *res;
+	enum gs_mem_kind kind;
+	struct hp_map map;
+	char *addr;
+	size_t len;
+	size_t slot;			/* bytes per slot (huge page size, 2 MiB for small pages) */
+	size_t nslots;
+	int fd;				/* backing fd for shared mappings, -1 for anonymous */
+	off_t fd_off;			/* fd offset of addr */
+	int map_flags;			/* flags to recreate a slot with MAP_FIXED */
+	int advice;			/* MADV_HUGEPAGE / MADV_NOHUGEPAGE / 0 after a remap */
+	bool whole;			/* only the whole region can be remapped (DRM, module) */
+	unsigned int *seq;		/* per slot: odd while a destructive mutator runs */
+	int drm_fd;
+	struct hp_bo bo;
+	int ref_fd;
+	char tmpdir[64];		/* private tmpfs mount point / page-cache dir to remove */
+	char path[320];			/* file to unlink */
+};
+
+/* mem.c */
+int gs_mem_plan(const struct gs_config *cfg, struct gs_mem_result **out, int *n);
+int gs_region_setup(const struct gs_config *cfg, struct gs_region *r, struct gs_mem_result *res);
+void gs_region_teardown(struct gs_region *r);
+long gs_region_huge_kb(const struct gs_region *r);
+
+/* Per-thread pin context (pinio.c). */
+struct gs_pinctx {
+	struct hp_scratch *scratch;	/* NULL when no O_DIRECT storage */
+	off_t sbase;			/* this thread's scratch area */
+	size_t cell;			/* bytes of this thread's scratch area */
+	unsigned char *priv;		/* private aligned bounce buffer of cell bytes */
+	int pipefd[2];
+	size_t pipe_size;
+	int gup_fd;			/* /sys/kernel/debug/gup_test or -1 */
+	void *ring;			/* struct io_uring * or NULL */
+	bool scratch_valid;		/* scratch holds the pattern of scratch_seed */
+	uint64_t scratch_seed;
+	bool check;			/* fill and verify patterns (off in the benchmark) */
+	char bad[160];			/* last mismatch, one line */
+};
+
+enum gs_io_status {
+	GS_IO_OK,
+	GS_IO_ERR,		/* kernel refused or short transfer: *err set (0 = short) */
+	GS_IO_FAULT,		/* our own access faulted: the range is changing under us */
+	GS_IO_MISMATCH,		/* pattern wrong after a complete transfer */
+};
+
+int gs_pinctx_init(struct gs_pinctx *c, struct hp_scratch *s, int index, size_t cell,
+		   bool want_ring, bool want_gup);
+void gs_pinctx_fini(struct gs_pinctx *c);
+/* Why a method cannot run with this context, NULL when it can. */
+const char *gs_method_unavailable(const struct gs_pinctx *c, enum hp_method m);
+enum gs_io_status gs_pin_io(struct gs_pinctx *c, enum hp_method m, char *addr, size_t len,
+			    uint64_t seed, int *err);
+/* PIN_FAST_BENCHMARK over a range: nanoseconds per page, or -errno. */
+double gs_gup_test_ns_per_page(int gup_fd, void *addr, size_t len);
+void gs_fault_guard_install(void);
+
+/* mutate.c */
+struct gs_mutctx {
+	struct hp_map spare;		/* slot-sized area for mremap round trips */
+	bool have_spare;
+	uint64_t rng;
+};
+int gs_mutctx_init(struct gs_mutctx *c, const struct gs_region *r, uint64_t seed);
+void gs_mutctx_fini(struct gs_mutctx *c);
+/* Apply mutator @m to slot @slot; 0 or -errno. */
+int gs_mutate(struct gs_mutctx *c, struct gs_region *r, enum gs_mutator m, size_t slot);
+
+/* small shared helpers */
+uint64_t gs_rand(uint64_t *state);
+
+#endif

@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gup_stress: fast-GUP stress across memory types, with stress-ng as
+ * background memory pressure (reclaim, compaction and migration racing with
+ * the pins), and a pin-rate benchmark against gup_test's PIN_FAST_BENCHMARK.
+ *
+ * Exit codes follow kselftest: 0 pass, 1 failure (integrity, pin accounting,
+ * kernel log, unexpected VULNERABLE), 2 usage, 4 nothing could run (skip).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+#define EXIT_PASS 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+#define EXIT_SKIP 4
+
+#define DEF_DURATION 10.0
+#define MAX_DURATION (24 * 3600.0)
+#define DEF_THREADS 2
+#define MAX_THREADS 64
+#define DEF_MUT_THREADS 1
+#define MAX_MUT_THREADS 16
+#define DEF_SIZE (8ull << 20)
+#define MAX_SIZE (1ull << 30)
+#define DEF_IO (256ull << 10)
+#define MIN_IO 4096ull
+#define MAX_IO (1ull << 20)
+#define DEF_SEED 1
+#define STRESS_NG "stress-ng"
+#define STRESS_NG_DEFAULT "--vm 1 --vm-bytes 10% --mmap 1 --mmap-bytes 10% --page-in"
+#define STRESS_NG_MAX_ARGS 64
+#define STRESS_NG_GRACE_STEPS 100	/* x 100 ms after SIGINT, then SIGKILL */
+#define STRESS_NG_SAFETY_TIMEOUT 60	/* seconds past our run: it must not outlive us */
+
+struct opts {
+	struct gs_config cfg;
+	bool json;
+	bool bench;
+	const char *stress_args;	/* NULL: no background pressure */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: gup_stress [options]\n"
+"Pin memory of many kinds through every GUP path while mutators change the\n"
+"page tables underneath; check patterns, pin accounting and the kernel log.\n"
+"\n"
+"  --duration D       whole run, split across memory types: 1s..24h (s/m/h suffix) [%.0fs]\n"
+"  --mem LIST         memory types, comma separated, or all [all]:\n"
+"                     anon anon_thp shmem shmem_thp hugetlb hugetlb_1g pagecache drm\n"
+"                     hugepin_ref (the reference module; not in all: it damages\n"
+"                     refcounts on kernels without the PMD special bit)\n"
+"  --methods LIST     pin methods, comma separated, or all [all]:\n"
+"                     odirect_read odirect_write iouring_reg iouring_fixed_read\n"
+"                     iouring_fixed_write iouring_read vmsplice procvm_read\n"
+"                     procvm_write gup_test\n"
+"  --mutators LIST    comma separated, all or none [all]: remap mremap dontneed free\n"
+"                     cold pageout mprotect fork split collapse compact\n"
+"  --threads N        pinner threads: 1..%d [%d]\n"
+"  --mutator-threads N  0..%d [%d]\n"
+"  --size SIZE        bytes per memory type, a multiple of 2M: 2M..1G [8M]\n"
+"                     (hugetlb_1g always maps one 1 GiB page)\n"
+"  --io-size SIZE     largest single pin, a power of two: 4K..1M [256K]\n"
+"  --seed N           random seed: 0..2^63 [%d]\n"
+"  --dir DIR          directory on a disk filesystem for the pagecache type [$TMPDIR or /tmp]\n"
+"  --stress-ng ARGS   run stress-ng ARGS in the background (when installed)\n"
+"                     [\"%s\"]\n"
+"  --no-stress-ng     no background pressure\n"
+"  --bench            pins per second per memory type and method, and the ratio of\n"
+"                     our per-page cost to gup_test PIN_FAST_BENCHMARK (CONFIG_GUP_TEST)\n"
+"  --json             summary as JSON on stdout\n"
+"  --quiet            no progress lines on stderr\n"
+"  -h, --help         this text\n"
+"Exit: 0 pass, 1 failure, 2 usage, 4 nothing could run (skip).\n"
+"Environment: HUGEPIN_DISK O_DIRECT scratch device, HUGEPIN_RECORDS record port.\n",
+		DEF_DURATION, MAX_THREADS, DEF_THREADS, MAX_MUT_THREADS, DEF_MUT_THREADS, DEF_SEED,
+		STRESS_NG_DEFAULT);
+}
+
+static int bad(const char *opt, const char *val, const char *want)
+{
+	fprintf(stderr, "gup_stress: invalid %s '%s': %s (see --help)\n", opt, val, want);
+	return -EINVAL;
+}
+
+enum {
+	OPT_DURATION = 256, OPT_MEM, OPT_METHODS, OPT_MUTATORS, OPT_THREADS, OPT_MUT_THREADS,
+	OPT_SIZE, OPT_IO, OPT_SEED, OPT_DIR, OPT_STRESS, OPT_NO_STRESS, OPT_BENCH, OPT_JSON,
+	OPT_QUIET,
+};
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "mem", required_argument, NULL, OPT_MEM },
+		{ "methods", required_argument, NULL, OPT_METHODS },
+		{ "mutators", required_argument, NULL, OPT_MUTATORS },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "mutator-threads", required_argument, NULL, OPT_MUT_THREADS },
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "io-size", required_argument, NULL, OPT_IO },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "dir", required_argument, NULL, OPT_DIR },
+		{ "stress-ng", required_argument, NULL, OPT_STRESS },
+		{ "no-stress-ng", no_argument, NULL, OPT_NO_STRESS },
+		{ "bench", no_argument, NULL, OPT_BENCH },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct gs_config *c = &o->cfg;
+	long l;
+	int opt;
+
+	memset(o, 0, sizeof(*o));
+	c->duration = DEF_DURATION;
+	c->threads = DEF_THREADS;
+	c->mutator_threads = DEF_MUT_THREADS;
+	c->size = DEF_SIZE;
+	c->io_size = DEF_IO;
+	c->seed = DEF_SEED;
+	c->progress = true;
+	gs_mem_list_parse("all", &c->mem_mask);
+	hp_methods_parse("all", &c->methods);
+	gs_mutator_list_parse("all", &c->mutators);
+	o->stress_args = STRESS_NG_DEFAULT;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (opt) {
+		case OPT_DURATION:
+			if (hp_parse_duration(optarg, 1, MAX_DURATION, &c->duration))
+				return bad("--duration", optarg, "1s..24h");
+			break;
+		case OPT_MEM:
+			if (gs_mem_list_parse(optarg, &c->mem_mask))
+				return bad("--mem", optarg, "unknown memory type");
+			break;
+		case OPT_METHODS:
+			if (hp_methods_parse(optarg, &c->methods) || !c->methods)
+				return bad("--methods", optarg, "unknown pin method");
+			c->methods_explicit = strcmp(optarg, "all") != 0;
+			break;
+		case OPT_MUTATORS:
+			if (gs_mutator_list_parse(optarg, &c->mutators))
+				return bad("--mutators", optarg, "unknown mutator");
+			break;
+		case OPT_THREADS:
+			if (hp_parse_long(optarg, 1, MAX_THREADS, &l))
+				return bad("--threads", optarg, "1..64");
+			c->threads = (int)l;
+			break;
+		case OPT_MUT_THREADS:
+			if (hp_parse_long(optarg, 0, MAX_MUT_THREADS, &l))
+				return bad("--mutator-threads", optarg, "0..16");
+			c->mutator_threads = (int)l;
+			break;
+		case OPT_SIZE:
+			if (hp_parse_size(optarg, HP_SZ_2M, MAX_SIZE, &c->size) ||
+			    c->size % HP_SZ_2M)
+				return bad("--size", optarg, "a multiple of 2M in 2M..1G");
+			break;
+		case OPT_IO:
+			if (hp_parse_size(optarg, MIN_IO, MAX_IO, &c->io_size) ||
+			    (c->io_size & (c->io_size - 1)))
+				return bad("--io-size", optarg, "a power of two in 4K..1M");
+			break;
+		case OPT_SEED:
+			if (hp_parse_long(optarg, 0, INT64_MAX, &l))
+				return bad("--seed", optarg, "0..2^63");
+			c->seed = (uint64_t)l;
+			break;
+		case OPT_DIR:
+			if (access(optarg, W_OK))
+				return bad("--dir", optarg, "not a writable directory");
+			c->dir = optarg;
+			break;
+		case OPT_STRESS:
+			if (!*optarg)
+				return bad("--stress-ng", optarg, "stressor arguments, or --no-stress-ng");
+			o->stress_args = optarg;
+			break;
+		case OPT_NO_STRESS:
+			o->stress_args = NULL;
+			break;
+		case OPT_BENCH:
+			o->bench = true;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_QUIET:
+			c->progress = false;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_PASS);
+		default:
+			fprintf(stderr, "gup_stress: unknown option or missing value '%s' (see --help)\n",
+				argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "gup_stress: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- stress-ng ---- */
+
+struct stressng {
+	pid_t pid;
+	char status[96];
+};
+
+static bool in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[512], dir[4096], *save = NULL, *tok;
+
+	snprintf(dir, sizeof(dir), "%s", path && *path ? path : "/usr/bin:/bin");
+	for (tok = strtok_r(dir, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		snprintf(buf, sizeof(buf), "%s/%s", tok, prog);
+		if (!access(buf, X_OK))
+			return true;
+	}
+	return false;
+}
+
+static void stressng_start(struct stressng *s, const char *args, double duration)
+{
+	char *argv[STRESS_NG_MAX_ARGS + 4], *copy, *save = NULL, *tok, timeout[32];
+	int n = 0;
+	bool has_timeout = false;
+
+	s->pid = -1;
+	if (!args) {
+		snprintf(s->status, sizeof(s->status), "off");
+		return;
+	}
+	if (!in_path(STRESS_NG)) {
+		snprintf(s->status, sizeof(s->status), "not installed (no background pressure)");
+		fprintf(stderr, "gup_stress: stress-ng not installed: running without background pressure\n");
+		return;
+	}
+	copy = strdup(args);
+	argv[n++] = STRESS_NG;
+	for (tok = strtok_r(copy, " \t", &save); tok && n < STRESS_NG_MAX_ARGS;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		has_timeout = has_timeout || !strcmp(tok, "--timeout") || !strcmp(tok, "-t");
+		argv[n++] = tok;
+	}
+	/* A safety net: it must not outlive us if we die without stopping it. */
+	if (!has_timeout) {
+		snprintf(timeout, sizeof(timeout), "%.0fs", duration + STRESS_NG_SAFETY_TIMEOUT);
+		argv[n++] = "--timeout";
+		argv[n++] = timeout;
+	}
+	argv[n] = NULL;
+	fflush(NULL);
+	s->pid = fork();
+	if (s->pid == 0) {
+		setpgid(0, 0);
+		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+			_exit(127);
+		execvp(STRESS_NG, argv);
+		_exit(127);
+	}
+	free(copy);
+	if (s->pid < 0)
+		snprintf(s->status, sizeof(s->status), "fork failed: %s", strerror(errno));
+	else
+		setpgid(s->pid, s->pid);
+}
+
+static void stressng_stop(struct stressng *s)
+{
+	struct timespec step = { .tv_nsec = 100000000L };
+	int status = 0;
+	pid_t w = 0;
+
+	if (s->pid <= 0)
+		return;
+	kill(-s->pid, SIGINT);
+	for (int i = 0; i < STRESS_NG_GRACE_STEPS; i++) {
+		w = waitpid(s->pid, &status, WNOHANG);
+		if (w)
+			break;
+		nanosleep(&step, NULL);
+	}
+	if (!w) {
+		kill(-s->pid, SIGKILL);
+		w = waitpid(s->pid, &status, 0);
+		snprintf(s->status, sizeof(s->status), "killed: did not stop on SIGINT");
+		return;
+	}
+	if (w < 0)
+		snprintf(s->status, sizeof(s->status), "lost: %s", strerror(errno));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		snprintf(s->status, sizeof(s->status), "could not be started (exit 127)");
+	else if (WIFEXITED(status))
+		snprintf(s->status, sizeof(s->status), "exit status %d", WEXITSTATUS(status));
+	else
+		snprintf(s->status, sizeof(s->status), "killed by signal %d", WTERMSIG(status));
+	s->pid = -1;
+}
+
+/* ---- output ---- */
+
+static void errs_text(const struct gs_method_stats *s, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int e = 0; e < GS_ERRNO_SLOTS && off < len; e++) {
+		if (!s->errs[e])
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s:%ld", off ? "," : "",
+					gs_errno_name(e), s->errs[e]);
+	}
+	if (!off)
+		snprintf(buf, len, "-");
+}
+
+static const char *log_text(const struct gs_mem_result *r)
+{
+	if (r->splats)
+		return r->splat_line[0] ? r->splat_line : hp_splat_name(r->splats);
+	return r->taint_new ? "new damage taint" : "clean";
+}
+
+static void print_text(const struct opts *o, const struct gs_run *run, const char *stress)
+{
+	printf("gup_stress: kernel %s, %.0f s, seed %llu, %d pinner(s), %d mutator thread(s)\n",
+	       hp_kernel_release(), o->cfg.duration, (unsigned long long)o->cfg.seed,
+	       o->cfg.threads, o->cfg.mutator_threads);
+	printf("stress-ng: %s\n", stress);
+	printf("%-12s %-20s %9s %9s %10s %6s %6s %6s  %-24s %s\n", "memory", "method", "ops", "ok",
+	       "pages", "integ", "raced", "faults", "errors", "verdict");
+	for (int i = 0; i < run->nmem; i++) {
+		const struct gs_mem_result *r = &run->mem[i];
+		char errs[256], taint[64];
+
+		if (!r->ran) {
+			printf("%-12s skipped: %s\n", r->name, r->skip);
+			continue;
+		}
+		for (int m = 0; m < HP_M_NR; m++) {
+			const struct gs_method_stats *s = &r->m[m];
+
+			if (!(r->methods & (1u << m))) {
+				if (r->method_skip[m][0])
+					printf("%-12s %-20s skipped: %s\n", r->name,
+					       hp_method_name((enum hp_method)m), r->method_skip[m]);
+				continue;
+			}
+			errs_text(s, errs, sizeof(errs));
+			printf("%-12s %-20s %9ld %9ld %10ld %6ld %6ld %6ld  %-24s %s%s\n", r->name,
+			       hp_method_name((enum hp_method)m), s->ops, s->ok, s->pages,
+			       s->integrity, s->raced, s->faults, errs, hp_verdict_name(r->verdict[m]),
+			       r->verdict[m] == HP_VULNERABLE && r->vuln_expected ? " (expected)" : "");
+		}
+		hp_taint_describe(r->taint_new, taint, sizeof(taint));
+		printf("%-12s huge %ld kB, level %s, pin balance %s%ld, log %s%s%s\n", r->name,
+		       r->huge_kb, hp_level_name(r->level), r->pins_known ? "" : "unknown ",
+		       r->pin_delta, log_text(r), r->taint_new ? ", taint " : "",
+		       r->taint_new ? taint : "");
+		printf("%-12s mutators:", r->name);
+		for (int m = 0; m < GS_MUT_NR; m++) {
+			const struct gs_mut_stats *s = &r->mut[m];
+
+			if (!(o->cfg.mutators & (1u << m)))
+				continue;
+			printf(" %s %ld", gs_mutator_name((enum gs_mutator)m), s->ops);
+			if (s->disabled)
+				printf(" (unsupported: %s)", gs_errno_name(s->disabled_err));
+			else if (s->errors)
+				printf(" (%ld errors, last %s)", s->errors, gs_errno_name(s->last_err));
+		}
+		printf("\n");
+		if (r->first_bad[0])
+			printf("%-12s first failure: %s\n", r->name, r->first_bad);
+	}
+	printf("result: %s: %ld integrity failures, pin balance %ld\n",
+	       !run->any_ran ? "SKIP" : run->failed ? "FAIL" : "PASS", run->integrity,
+	       run->pin_delta);
+}
+
+static void json_str(const char *key, const char *val, bool comma)
+{
+	char buf[1024];
+
+	hp_json_escape(val, buf, sizeof(buf));
+	printf("\"%s\":\"%s\"%s", key, buf, comma ? "," : "");
+}
+
+static void print_json(const struct opts *o, const struct gs_run *run, const char *stress)
+{
+	printf("{");
+	json_str("kernel", hp_kernel_release(), true);
+	printf("\"duration\":%.3f,\"seed\":%llu,\"threads\":%d,\"mutator_threads\":%d,",
+	       o->cfg.duration, (unsigned long long)o->cfg.seed, o->cfg.threads,
+	       o->cfg.mutator_threads);
+	json_str("stress_ng", stress, true);
+	printf("\"memory\":[");
+	for (int i = 0; i < run->nmem; i++) {
+		const struct gs_mem_result *r = &run->mem[i];
+		bool first = true;
+
+		printf("%s{", i ? "," : "");
+		json_str("mem", r->name, true);
+		json_str("status", r->ran ? (r->failed ? "fail" : "pass") : "skip", !r->ran);
+		if (!r->ran) {
+			json_str("reason", r->skip, false);
+			printf("}");
+			continue;
+		}
+		json_str("driver", r->driver[0] ? r->driver : "-", true);
+		json_str("level", hp_level_name(r->level), true);
+		printf("\"huge_kb\":%ld,\"seconds\":%.3f,\"pin_balance\":%ld,\"pins_known\":%s,",
+		       r->huge_kb, r->seconds, r->pin_delta, r->pins_known ? "true" : "false");
+		json_str("log", log_text(r), true);
+		printf("\"taint\":%lu,\"extra_refs\":%ld,", r->taint_new, r->extra_refs);
+		json_str("first_failure", r->first_bad, true);
+		printf("\"methods\":[");
+		for (int m = 0; m < HP_M_NR; m++) {
+			const struct gs_method_stats *s = &r->m[m];
+			bool efirst = true;
+
+			if (!(r->methods & (1u << m)) && !r->method_skip[m][0])
+				continue;
+			printf("%s{", first ? "" : ",");
+			first = false;
+			json_str("method", hp_method_name((enum hp_method)m), true);
+			if (!(r->methods & (1u << m))) {
+				json_str("status", "skip", true);
+				json_str("reason", r->method_skip[m], false);
+				printf("}");
+				continue;
+			}
+			printf("\"ops\":%ld,\"ok\":%ld,\"pages\":%ld,\"integrity_failures\":%ld,"
+			       "\"raced\":%ld,\"faults\":%ld,\"errors\":{",
+			       s->ops, s->ok, s->pages, s->integrity, s->raced, s->faults);
+			for (int e = 0; e < GS_ERRNO_SLOTS; e++) {
+				if (!s->errs[e])
+					continue;
+				printf("%s\"%s\":%ld", efirst ? "" : ",", gs_errno_name(e), s->errs[e]);
+				efirst = false;
+			}
+			printf("},");
+			json_str("verdict", hp_verdict_name(r->verdict[m]), true);
+			printf("\"expected\":%s,",
+			       r->verdict[m] == HP_VULNERABLE && r->vuln_expected ? "true" : "false");
+			json_str("evidence", r->evidence[m], false);
+			printf("}");
+		}
+		printf("],\"mutators\":{");
+		first = true;
+		for (int m = 0; m < GS_MUT_NR; m++) {
+			const struct gs_mut_stats *s = &r->mut[m];
+
+			if (!(o->cfg.mutators & (1u << m)))
+				continue;
+			printf("%s\"%s\":{\"ops\":%ld,\"errors\":%ld,\"supported\":%s}",
+			       first ? "" : ",", gs_mutator_name((enum gs_mutator)m), s->ops,
+			       s->errors, s->disabled ? "false" : "true");
+			first = false;
+		}
+		printf("}}");
+	}
+	printf("],\"integrity_failures\":%ld,\"pin_balance\":%ld,", run->integrity,
+	       run->pin_delta);
+	json_str("result", !run->any_ran ? "skip" : run->failed ? "fail" : "pass", false);
+	printf("}\n");
+}
+
+static void print_bench(const struct opts *o, const struct gs_bench_row *v, int n)
+{
+	if (o->json)
+		printf("{\"bench\":[");
+	else
+		printf("%-12s %-20s %12s %12s %14s %14s\n", "memory", "method", "pins/s",
+		       "pages/s", "ns/page", "vs gup_test");
+	for (int i = 0; i < n; i++) {
+		const struct gs_bench_row *r = &v[i];
+		double pins = r->seconds > 0 ? (double)r->ok / r->seconds : 0;
+		double pages = r->seconds > 0 ? (double)r->pages / r->seconds : 0;
+		double ns = r->pages ? r->seconds * 1e9 / (double)r->pages : 0;
+		double ratio = r->gup_test_ns_page > 0 && ns > 0 ? ns / r->gup_test_ns_page : 0;
+		const char *method = r->method == HP_M_NR ? "-" : hp_method_name(r->method);
+
+		if (o->json) {
+			printf("%s{", i ? "," : "");
+			json_str("mem", r->mem, true);
+			json_str("method", method, true);
+			if (r->skip[0] || !r->ok) {
+				json_str("status", "skip", true);
+				json_str("reason", r->skip[0] ? r->skip : gs_errno_name(r->err), false);
+			} else {
+				printf("\"pins_per_s\":%.1f,\"pages_per_s\":%.1f,\"ns_per_page\":%.1f,"
+				       "\"gup_test_ns_per_page\":%.1f,\"ratio\":%.3f",
+				       pins, pages, ns, r->gup_test_ns_page, ratio);
+			}
+			printf("}");
+			continue;
+		}
+		if (r->skip[0]) {
+			printf("%-12s %-20s skipped: %s\n", r->mem, method, r->skip);
+		} else if (!r->ok) {
+			printf("%-12s %-20s refused: %s (%ld attempts)\n", r->mem, method,
+			       gs_errno_name(r->err), r->ops);
+		} else if (ratio > 0) {
+			printf("%-12s %-20s %12.1f %12.1f %14.1f %13.2fx\n", r->mem, method, pins,
+			       pages, ns, ratio);
+		} else {
+			printf("%-12s %-20s %12.1f %12.1f %14.1f %14s\n", r->mem, method, pins,
+			       pages, ns, "n/a");
+		}
+	}
+	if (o->json)
+		printf("]}\n");
+	else if (n)
+		printf("vs gup_test: our per-page cost / PIN_FAST_BENCHMARK on the same range "
+		       "(n/a: CONFIG_GUP_TEST not available or nothing pinned)\n");
+}
+
+static int run_bench(struct opts *o)
+{
+	struct gs_bench_row *rows = NULL;
+	int n = 0, ok = 0, err;
+
+	err = gs_bench(&o->cfg, &rows, &n);
+	if (err) {
+		fprintf(stderr, "gup_stress: benchmark setup failed: %s\n", strerror(-err));
+		return EXIT_FAIL;
+	}
+	print_bench(o, rows, n);
+	for (int i = 0; i < n; i++)
+		ok += rows[i].ok > 0;
+	free(rows);
+	return ok ? EXIT_PASS : EXIT_SKIP;
+}
+
+int main(int argc, char **argv)
+{
+	struct stressng sng;
+	struct gs_run run;
+	struct opts o;
+	int err, rc;
+
+	if (parse(argc, argv, &o))
+		return EXIT_USAGE;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (o.bench)
+		return run_bench(&o);
+
+	stressng_start(&sng, o.stress_args, o.cfg.duration);
+	err = gs_run(&o.cfg, &run);
+	stressng_stop(&sng);
+	if (err) {
+		fprintf(stderr, "gup_stress: setup failed: %s\n", strerror(-err));
+		return EXIT_FAIL;
+	}
+	if (o.json)
+		print_json(&o, &run, sng.status);
+	else
+		print_text(&o, &run, sng.status);
+	if (!run.any_ran) {
+		/* One line naming why, for the kselftest SKIP. */
+		for (int i = 0; i < run.nmem; i++)
+			fprintf(stderr, "gup_stress: %s skipped: %s\n", run.mem[i].name,
+				run.mem[i].skip[0] ? run.mem[i].skip : "nothing ran");
+		rc = EXIT_SKIP;
+	} else {
+		rc = run.failed ? EXIT_FAIL : EXIT_PASS;
+	}
+	gs_run_free(&run);
+	return rc;
+}

@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gup_stress memory types: how each kind of user memory is mapped, and why a
+ * kind cannot run here. Fast GUP takes a different branch for each: PTEs of
+ * order-0 pages, PMD-mapped THP (anon, shmem, file), hugetlb PMDs and PUDs,
+ * page cache folios of a disk filesystem, DRM buffer objects (TTM pfn
+ * mappings or GEM shmem), and the reference module's pfn PMDs over
+ * driver-owned non-compound pages.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "hugepin_ref_uapi.h"
+
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+#define GS_MAP_HUGE_2MB (21 << MAP_HUGE_SHIFT)
+#define GS_MAP_HUGE_1GB (30 << MAP_HUGE_SHIFT)
+
+#define GS_TMPFS_MAGIC 0x01021994
+#define GS_RAMFS_MAGIC 0x858458f6
+#define GS_MAX_DRM 8
+#define GS_DRM_MIN_SIZE HP_SZ_2M
+
+#define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
+#define THP_SHMEM "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+#define HUGETLB_DIR "/sys/kernel/mm/hugepages/hugepages-"
+
+static const char *const kind_names[GS_MEM_NR] = {
+	[GS_MEM_ANON] = "anon",
+	[GS_MEM_ANON_THP] = "anon_thp",
+	[GS_MEM_SHMEM] = "shmem",
+	[GS_MEM_SHMEM_THP] = "shmem_thp",
+	[GS_MEM_HUGETLB] = "hugetlb",
+	[GS_MEM_HUGETLB_1G] = "hugetlb_1g",
+	[GS_MEM_PAGECACHE] = "pagecache",
+	[GS_MEM_DRM] = "drm",
+	[GS_MEM_REF] = "hugepin_ref",
+};
+
+const char *gs_mem_kind_name(enum gs_mem_kind k)
+{
+	return k < GS_MEM_NR ? kind_names[k] : "?";
+}
+
+int gs_mem_kind_parse(const char *s, enum gs_mem_kind *k)
+{
+	for (int i = 0; i < GS_MEM_NR; i++) {
+		if (!strcmp(s, kind_names[i])) {
+			*k = (enum gs_mem_kind)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int gs_mem_list_parse(const char *list, unsigned int *mask)
+{
+	char buf[256], *save = NULL, *tok;
+	unsigned int m = 0;
+
+	if (!list || !*list || strlen(list) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		enum gs_mem_kind k;
+
+		if (!strcmp(tok, "all")) {
+			/* The module is expected to damage refcounts before 6.12: opt-in only. */
+			m |= ((1u << GS_MEM_NR) - 1) & ~(1u << GS_MEM_REF);
+			continue;
+		}
+		if (gs_mem_kind_parse(tok, &k))
+			return -EINVAL;
+		m |= 1u << k;
+	}
+	if (!m)
+		return -EINVAL;
+	*mask = m;
+	return 0;
+}
+
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)len, f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+/* The bracketed word of a sysfs mode file: "always [madvise] never". */
+static void sysfs_mode(const char *path, char *out, size_t len)
+{
+	char line[256], *a, *b;
+
+	snprintf(out, len, "absent");
+	if (read_line(path, line, sizeof(line)))
+		return;
+	a = strchr(line, '[');
+	b = a ? strchr(a, ']') : NULL;
+	if (a && b) {
+		*b = 0;
+		snprintf(out, len, "%s", a + 1);
+	}
+}
+
+static long hugetlb_free(const char *size_dir)
+{
+	char path[128], line[64];
+
+	snprintf(path, sizeof(path), HUGETLB_DIR "%s/free_hugepages", size_dir);
+	if (read_line(path, line, sizeof(line)))
+		return -1;
+	return strtol(line, NULL, 10);
+}
+
+static const char *pagecache_dir(const struct gs_config *cfg)
+{
+	const char *d = cfg->dir ? cfg->dir : getenv("TMPDIR");
+
+	return d && *d ? d : "/tmp";
+}
+
+static void add(struct gs_mem_result **v, int *n, enum gs_mem_kind k, const char *name)
+{
+	struct gs_mem_result *r;
+
+	*v = realloc(*v, sizeof(**v) * (size_t)(*n + 1));
+	if (!*v)
+		abort();
+	r = &(*v)[(*n)++];
+	memset(r, 0, sizeof(*r));
+	r->kind = k;
+	r->owner = HP_OWNER_PAGES;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+}
+
+static void skip(struct gs_mem_result *r, const char *why)
+{
+	snprintf(r->skip, sizeof(r->skip), "%s", why);
+}
+
+static void check_kind(const struct gs_config *cfg, struct gs_mem_result *r)
+{
+	size_t need = (size_t)(cfg->size / HP_SZ_2M);
+	char mode[32], why[160];
+	struct statfs sfs;
+	long nfree;
+
+	switch (r->kind) {
+	case GS_MEM_ANON_THP:
+		sysfs_mode(THP_ENABLED, mode, sizeof(mode));
+		if (strcmp(mode, "always") && strcmp(mode, "madvise")) {
+			snprintf(why, sizeof(why), "THP is %s (" THP_ENABLED ")", mode);
+			skip(r, why);
+		}
+		break;
+	case GS_MEM_HUGETLB:
+		nfree = hugetlb_free("2048kB");
+		if (nfree < (long)need) {
+			snprintf(why, sizeof(why),
+				 "%ld free 2 MiB huge pages, %zu needed (echo %zu > /proc/sys/vm/nr_hugepages)",
+				 nfree < 0 ? 0 : nfree, need, need + 1);
+			skip(r, why);
+		}
+		break;
+	case GS_MEM_HUGETLB_1G:
+		nfree = hugetlb_free("1048576kB");
+		if (nfree < 1) {
+			skip(r, "no 1 GiB huge pages reserved (hugepagesz=1G hugepages=N on the kernel command line)");
+		}
+		break;
+	case GS_MEM_PAGECACHE:
+		if (statfs(pagecache_dir(cfg), &sfs)) {
+			snprintf(why, sizeof(why), "cannot stat %s: %s (--dir DIR)",
+				 pagecache_dir(cfg), strerror(errno));
+			skip(r, why);
+		} else if ((unsigned long)sfs.f_type == GS_TMPFS_MAGIC ||
+			   (unsigned long)sfs.f_type == GS_RAMFS_MAGIC) {
+			snprintf(why, sizeof(why),
+				 "%s is tmpfs/ramfs, not a disk filesystem (--dir DIR on ext4, xfs, ...)",
+				 pagecache_dir(cfg));
+			skip(r, why);
+		}
+		break;
+	case GS_MEM_REF:
+		if (access(HUGEPIN_REF_DEV, R_OK | W_OK))
+			skip(r, "reference module not loaded");
+		break;
+	default:
+		break;
+	}
+}
+
+int gs_mem_plan(const struct gs_config *cfg, struct gs_mem_result **out, int *n)
+{
+	struct gs_mem_result *v = NULL;
+	int cnt = 0;
+
+	for (int k = 0; k < GS_MEM_NR; k++) {
+		if (!(cfg->mem_mask & (1u << k)))
+			continue;
+		if (k == GS_MEM_DRM) {
+			struct hp_drm_dev devs[GS_MAX_DRM];
+			int nd = hp_drm_list(devs, GS_MAX_DRM);
+
+			if (nd <= 0) {
+				add(&v, &cnt, GS_MEM_DRM, "drm");
+				skip(&v[cnt - 1], "no DRM device (/dev/dri/card*)");
+				continue;
+			}
+			for (int i = 0; i < nd; i++) {
+				add(&v, &cnt, GS_MEM_DRM, devs[i].device);
+				snprintf(v[cnt - 1].driver, sizeof(v[cnt - 1].driver), "%s",
+					 devs[i].driver);
+				v[cnt - 1].owner = devs[i].ttm ? HP_OWNER_DRIVER : HP_OWNER_PAGES;
+			}
+			continue;
+		}
+		add(&v, &cnt, (enum gs_mem_kind)k, kind_names[k]);
+		check_kind(cfg, &v[cnt - 1]);
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+/* A private tmpfs with huge=always: shmem THP without touching the global knob. */
+static int shmem_thp_file(struct gs_region *r, size_t len, char *why, size_t wlen)
+{
+	char mode[32];
+	int fd;
+
+	snprintf(r->tmpdir, sizeof(r->tmpdir), "/tmp/gup_stress.XXXXXX");
+	if (mkdtemp(r->tmpdir) && !mount("gup_stress", r->tmpdir, "tmpfs", 0, "huge=always")) {
+		snprintf(r->path, sizeof(r->path), "%s/shmem_thp", r->tmpdir);
+		fd = open(r->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		/* Detached now: the mount lives as long as the file is open. */
+		unlink(r->path);
+		umount2(r->tmpdir, MNT_DETACH);
+		rmdir(r->tmpdir);
+		r->tmpdir[0] = r->path[0] = 0;
+		if (fd >= 0 && !ftruncate(fd, (off_t)len))
+			return fd;
+		if (fd >= 0)
+			close(fd);
+	} else if (r->tmpdir[0]) {
+		rmdir(r->tmpdir);
+		r->tmpdir[0] = 0;
+	}
+	sysfs_mode(THP_SHMEM, mode, sizeof(mode));
+	if (strcmp(mode, "always") && strcmp(mode, "advise") && strcmp(mode, "within_size") &&
+	    strcmp(mode, "force")) {
+		snprintf(why, wlen, "shmem THP is %s (" THP_SHMEM ") and a huge=always tmpfs cannot be mounted",
+			 mode);
+		return -EOPNOTSUPP;
+	}
+	fd = memfd_create("gup_stress_thp", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)len)) {
+		snprintf(why, wlen, "memfd: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static int setup_ref(const struct gs_config *cfg, struct gs_region *r, char *why, size_t wlen)
+{
+	struct hugepin_ref_create cr = { .size = sizeof(cr), .length = cfg->size };
+	struct hugepin_ref_caps caps = { .size = sizeof(caps) };
+
+	r->ref_fd = open(HUGEPIN_REF_DEV, O_RDWR | O_CLOEXEC);
+	if (r->ref_fd < 0) {
+		snprintf(why, wlen, "reference module not loaded (%s: %s)", HUGEPIN_REF_DEV,
+			 strerror(errno));
+		return -ENOENT;
+	}
+	if (ioctl(r->ref_fd, HUGEPIN_REF_IOC_CAPS, &caps) ||
+	    ioctl(r->ref_fd, HUGEPIN_REF_IOC_CREATE, &cr)) {
+		snprintf(why, wlen, "reference module refused a %llu byte buffer: %s",
+			 (unsigned long long)cfg->size, strerror(errno));
+		return -errno;
+	}
+	r->bo.handle = cr.id;
+	r->res->vuln_expected = !(caps.caps & HUGEPIN_REF_CAP_PMD_SPECIAL);
+	r->res->owner = HP_OWNER_DRIVER;
+	snprintf(r->res->driver, sizeof(r->res->driver), "%s", HUGEPIN_REF_NAME);
+	r->fd = r->ref_fd;
+	r->fd_off = (off_t)cr.mmap_offset;
+	return 0;
+}
+
+static int setup_drm(const struct gs_config *cfg, struct gs_region *r, char *why, size_t wlen)
+{
+	struct hp_drm_dev dev;
+	uint64_t size = cfg->size;
+	int err;
+
+	if (hp_drm_find(r->res->name, &dev)) {
+		snprintf(why, wlen, "DRM device %s went away", r->res->name);
+		return -ENODEV;
+	}
+	r->drm_fd = open(dev.path, O_RDWR | O_CLOEXEC);
+	if (r->drm_fd < 0) {
+		snprintf(why, wlen, "open %s: %s", dev.path, strerror(errno));
+		return -errno;
+	}
+	/* Small VRAM (bochs has 16 MiB with a console on it): halve until it fits. */
+	do {
+		err = _hp_bo_create(r->drm_fd, size, &r->bo);
+		if (!err)
+			break;
+		size /= 2;
+	} while (size >= GS_DRM_MIN_SIZE);
+	if (err) {
+		snprintf(why, wlen, "%s: dumb buffer of %llu bytes refused: %s", dev.driver,
+			 (unsigned long long)cfg->size, strerror(-err));
+		return err;
+	}
+	r->fd = r->drm_fd;
+	r->fd_off = (off_t)r->bo.mmap_offset;
+	r->whole = true;
+	return (int)(size & ~(HP_SZ_2M - 1));
+}
+
+int gs_region_setup(const struct gs_config *cfg, struct gs_region *r, struct gs_mem_result *res)
+{
+	size_t len = (size_t)cfg->size, align = HP_SZ_2M;
+	int flags = MAP_PRIVATE, err = 0;
+	bool huge = false;
+	char why[160] = "";
+
+	memset(r, 0, sizeof(*r));
+	r->res = res;
+	r->kind = res->kind;
+	r->fd = r->drm_fd = r->ref_fd = -1;
+	r->slot = HP_SZ_2M;
+
+	switch (r->kind) {
+	case GS_MEM_ANON:
+		r->advice = MADV_NOHUGEPAGE;
+		break;
+	case GS_MEM_ANON_THP:
+		r->advice = MADV_HUGEPAGE;
+		huge = true;
+		break;
+	case GS_MEM_SHMEM:
+		r->fd = memfd_create("gup_stress", MFD_CLOEXEC);
+		if (r->fd < 0 || ftruncate(r->fd, (off_t)len)) {
+			err = -errno;
+			snprintf(why, sizeof(why), "memfd: %s", strerror(errno));
+		}
+		flags = MAP_SHARED;
+		r->advice = MADV_NOHUGEPAGE;
+		break;
+	case GS_MEM_SHMEM_THP:
+		r->fd = shmem_thp_file(r, len, why, sizeof(why));
+		if (r->fd < 0)
+			err = r->fd;
+		flags = MAP_SHARED;
+		r->advice = MADV_HUGEPAGE;
+		huge = true;
+		break;
+	case GS_MEM_HUGETLB:
+		flags = MAP_PRIVATE | MAP_HUGETLB | GS_MAP_HUGE_2MB;
+		break;
+	case GS_MEM_HUGETLB_1G:
+		flags = MAP_PRIVATE | MAP_HUGETLB | GS_MAP_HUGE_1GB;
+		len = HP_SZ_1G;
+		align = HP_SZ_1G;
+		r->slot = HP_SZ_1G;
+		break;
+	case GS_MEM_PAGECACHE:
+		snprintf(r->path, sizeof(r->path), "%s/gup_stress.XXXXXX", pagecache_dir(cfg));
+		r->fd = mkostemp(r->path, O_CLOEXEC);
+		if (r->fd < 0 || ftruncate(r->fd, (off_t)len)) {
+			err = -errno;
+			snprintf(why, sizeof(why), "page-cache file in %s: %s", pagecache_dir(cfg),
+				 strerror(errno));
+		}
+		flags = MAP_SHARED;
+		break;
+	case GS_MEM_DRM:
+		err = setup_drm(cfg, r, why, sizeof(why));
+		if (err > 0) {
+			len = (size_t)err;
+			err = 0;
+		}
+		flags = MAP_SHARED;
+		huge = true;
+		break;
+	case GS_MEM_REF:
+		err = setup_ref(cfg, r, why, sizeof(why));
+		flags = MAP_SHARED;
+		break;
+	case GS_MEM_NR:
+		err = -EINVAL;
+		break;
+	}
+	if (!err) {
+		err = _hp_map(&r->map, r->fd, r->fd < 0 ? 0 : r->fd_off, len, align,
+			      PROT_READ | PROT_WRITE, flags, huge);
+		if (err)
+			snprintf(why, sizeof(why), "mmap of %zu bytes: %s", len, strerror(-err));
+	}
+	if (!err && r->advice == MADV_NOHUGEPAGE)
+		madvise(r->map.addr, len, MADV_NOHUGEPAGE);
+	if (err) {
+		skip(res, why[0] ? why : strerror(-err));
+		gs_region_teardown(r);
+		return err;
+	}
+	r->addr = r->map.addr;
+	r->len = len;
+	r->nslots = len / r->slot;
+	r->map_flags = flags;
+	r->seq = calloc(r->nslots, sizeof(*r->seq));
+	if (!r->seq) {
+		gs_region_teardown(r);
+		return -ENOMEM;
+	}
+	hp_map_touch(&r->map, true);
+	return 0;
+}
+
+void gs_region_teardown(struct gs_region *r)
+{
+	if (r->map.addr)
+		hp_unmap(&r->map);
+	r->map.addr = NULL;
+	if (r->kind == GS_MEM_DRM && r->drm_fd >= 0 && r->bo.handle)
+		_hp_bo_destroy(&r->bo);
+	if (r->kind == GS_MEM_REF && r->ref_fd >= 0 && r->bo.handle) {
+		struct hugepin_ref_evict ev = { .size = sizeof(ev), .id = r->bo.handle };
+		struct hugepin_ref_destroy d = { .size = sizeof(d), .id = r->bo.handle };
+
+		/* The refcount report is the detector fast GUP damage shows up in. */
+		if (!ioctl(r->ref_fd, HUGEPIN_REF_IOC_EVICT, &ev) && ev.pages_bad) {
+			r->res->failed = true;
+			snprintf(r->res->first_bad, sizeof(r->res->first_bad),
+				 "eviction: %llu of %llu pages with wrong refcounts (%llu extra, %llu under)",
+				 (unsigned long long)ev.pages_bad,
+				 (unsigned long long)ev.pages_checked,
+				 (unsigned long long)ev.pages_extra,
+				 (unsigned long long)ev.pages_under);
+			r->res->extra_refs = (long)ev.pages_bad;
+		}
+		ioctl(r->ref_fd, HUGEPIN_REF_IOC_DESTROY, &d);
+	}
+	if (r->drm_fd >= 0)
+		close(r->drm_fd);
+	if (r->fd >= 0 && r->fd != r->drm_fd && r->fd != r->ref_fd)
+		close(r->fd);
+	if (r->ref_fd >= 0)
+		close(r->ref_fd);
+	if (r->path[0])
+		unlink(r->path);
+	free(r->seq);
+	r->seq = NULL;
+	r->fd = r->drm_fd = r->ref_fd = -1;
+	r->path[0] = 0;
+}
+
+/* Huge-mapped kB of the region from smaps: proof the huge branch of GUP was hit. */
+long gs_region_huge_kb(const struct gs_region *r)
+{
+	static const char *const keys[] = { "AnonHugePages:", "ShmemPmdMapped:",
+					    "FilePmdMapped:", "Private_Hugetlb:",
+					    "Shared_Hugetlb:" };
+	uintptr_t lo = (uintptr_t)r->addr, hi = lo + r->len;
+	char line[256];
+	bool in = false;
+	long kb = 0;
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long a, b;
+
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = a < hi && b > lo;
+			continue;
+		}
+		if (!in)
+			continue;
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			size_t kl = strlen(keys[i]);
+
+			if (!strncmp(line, keys[i], kl))
+				kb += strtol(line + kl, NULL, 10);
+		}
+	}
+	fclose(f);
+	return kb;
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of util.c: JSON escaping for records and the typed option
+ * parsers every CLI uses (--size 4M, --duration 30s, --threads 8), which
+ * must refuse typos and out-of-range values instead of running a 0 s test.
+ */
+#include <errno.h>
+#include <stdint.h>
+
+#include "hp_core.h"
+#include "unit.h"
+
+static void escape_specials(void)
+{
+	char buf[64];
+
+	EXPECT_EQ(hp_json_escape("a\"b\\c\nd\te\x01", buf, sizeof(buf)), strlen("a\\\"b\\\\c\\nd\\te\\u0001"));
+	EXPECT_STR(buf, "a\\\"b\\\\c\\nd\\te\\u0001");
+	EXPECT_EQ(hp_json_escape("caf\xc3\xa9", buf, sizeof(buf)), 5);
+	EXPECT_STR(buf, "caf\xc3\xa9");
+	EXPECT_EQ(hp_json_escape(NULL, buf, sizeof(buf)), 0);
+	EXPECT_STR(buf, "");
+}
+
+static void escape_truncates_whole(void)
+{
+	char buf[4];
+	char one[1] = { 'x' };
+
+	/* "a" fits, the 2-byte escape "\"" would not fit whole after "ab". */
+	EXPECT_EQ(hp_json_escape("ab\"", buf, sizeof(buf)), 4);
+	EXPECT_STR(buf, "ab");
+	EXPECT_EQ(hp_json_escape("abc", one, sizeof(one)), 3);
+	EXPECT_EQ(one[0], '\0');
+	EXPECT_EQ(hp_json_escape("abc", NULL, 0), 3);
+}
+
+static void parse_long_values(void)
+{
+	long v = -7;
+
+	EXPECT_EQ(hp_parse_long("42", 0, 100, &v), 0);
+	EXPECT_EQ(v, 42);
+	EXPECT_EQ(hp_parse_long("-3", -5, 5, &v), 0);
+	EXPECT_EQ(v, -3);
+	EXPECT_EQ(hp_parse_long("101", 0, 100, &v), -ERANGE);
+	EXPECT_EQ(hp_parse_long("99999999999999999999999", 0, 100, &v), -ERANGE);
+	EXPECT_EQ(hp_parse_long("4x", 0, 100, &v), -EINVAL);
+	EXPECT_EQ(hp_parse_long("", 0, 100, &v), -EINVAL);
+	EXPECT_EQ(hp_parse_long(" 4", 0, 100, &v), -EINVAL);
+	EXPECT_EQ(hp_parse_long(NULL, 0, 100, &v), -EINVAL);
+	EXPECT_EQ(v, -3);
+}
+
+static void parse_size_values(void)
+{
+	uint64_t v = 1;
+
+	EXPECT_EQ(hp_parse_size("4096", 0, UINT64_MAX, &v), 0);
+	EXPECT_EQ(v, 4096);
+	EXPECT_EQ(hp_parse_size("2M", 0, UINT64_MAX, &v), 0);
+	EXPECT_EQ(v, 2ull << 20);
+	EXPECT_EQ(hp_parse_size("1GiB", 0, UINT64_MAX, &v), 0);
+	EXPECT_EQ(v, 1ull << 30);
+	EXPECT_EQ(hp_parse_size("64kb", 0, UINT64_MAX, &v), 0);
+	EXPECT_EQ(v, 64ull << 10);
+	EXPECT_EQ(hp_parse_size("8B", 0, UINT64_MAX, &v), 0);
+	EXPECT_EQ(v, 8);
+	EXPECT_EQ(hp_parse_size("4M", 0, 1 << 20, &v), -ERANGE);
+	EXPECT_EQ(hp_parse_size("99999999999T", 0, UINT64_MAX, &v), -ERANGE);
+	EXPECT_EQ(hp_parse_size("-1", 0, UINT64_MAX, &v), -EINVAL);
+	EXPECT_EQ(hp_parse_size("1.5M", 0, UINT64_MAX, &v), -EINVAL);
+	EXPECT_EQ(hp_parse_size("2Q", 0, UINT64_MAX, &v), -EINVAL);
+	EXPECT_EQ(hp_parse_size("2iB", 0, UINT64_MAX, &v), -EINVAL);
+	EXPECT_EQ(hp_parse_size("M", 0, UINT64_MAX, &v), -EINVAL);
+	EXPECT_EQ(v, 8);
+}
+
+static void parse_duration_values(void)
+{
+	double v = -1;
+
+	EXPECT_EQ(hp_parse_duration("30", 0, 1e6, &v), 0);
+	EXPECT(v == 30);
+	EXPECT_EQ(hp_parse_duration("1.5s", 0, 1e6, &v), 0);
+	EXPECT(v == 1.5);
+	EXPECT_EQ(hp_parse_duration("2m", 0, 1e6, &v), 0);
+	EXPECT(v == 120);
+	EXPECT_EQ(hp_parse_duration("1h", 0, 1e6, &v), 0);
+	EXPECT(v == 3600);
+	EXPECT_EQ(hp_parse_duration(".5", 0, 1e6, &v), 0);
+	EXPECT(v == 0.5);
+	EXPECT_EQ(hp_parse_duration("2h", 0, 3600, &v), -ERANGE);
+	EXPECT_EQ(hp_parse_duration("0", 1, 10, &v), -ERANGE);
+	EXPECT_EQ(hp_parse_duration("inf", 0, 1e6, &v), -EINVAL);
+	EXPECT_EQ(hp_parse_duration("nan", 0, 1e6, &v), -EINVAL);
+	EXPECT_EQ(hp_parse_duration("0x10", 0, 1e6, &v), -EINVAL);
+	EXPECT_EQ(hp_parse_duration("1e3", 0, 1e6, &v), -EINVAL);
+	EXPECT_EQ(hp_parse_duration("5ms", 0, 1e6, &v), -EINVAL);
+	EXPECT_EQ(hp_parse_duration("-1", -5, 5, &v), -EINVAL);
+	EXPECT_EQ(hp_parse_duration("", 0, 1e6, &v), -EINVAL);
+	EXPECT_EQ(hp_parse_duration("1.2.3", 0, 1e6, &v), -EINVAL);
+	EXPECT(v == 0.5);
+}
+
+static const struct unit_case cases[] = {
+	{ "escape_specials", escape_specials },
+	{ "escape_truncates_whole", escape_truncates_whole },
+	{ "parse_long_values", parse_long_values },
+	{ "parse_size_values", parse_size_values },
+	{ "parse_duration_values", parse_duration_values },
+};
+
+int main(void)
+{
+	return UNIT_RUN(cases);
+}

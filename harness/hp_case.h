@@ -23,6 +23,7 @@
 #ifndef HP_CASE_H
 #define HP_CASE_H
 
+#include <errno.h>
 #include "hp_core.h"
 #include "hp_sys.h"
 
@@ -178,6 +179,46 @@ struct hp_anon_variant {
 				   variant->v.name, _metadata->name, variant->v.size)) \
 			SKIP(return, "%s", self->t.why);			\
 	} while (0)
+
+/*
+ * The two fixtures every pin test program declares, whole:
+ *   drm_bo    a dumb buffer per device and size (HP_BO_VARIANTS);
+ *   anon_thp  anonymous THP memory, the control that must pin.
+ * @test is the program name used in records.
+ */
+#define HP_DRM_BO_FIXTURE(test)							\
+	FIXTURE(drm_bo) {							\
+		struct hp_target t;						\
+	};									\
+	FIXTURE_VARIANT(drm_bo) {						\
+		struct hp_bo_variant v;						\
+	};									\
+	HP_BO_VARIANTS(drm_bo);							\
+	FIXTURE_SETUP(drm_bo)							\
+	{									\
+		HP_SETUP_DRM(test);						\
+	}									\
+	FIXTURE_TEARDOWN(drm_bo)						\
+	{									\
+		hp_target_close(&self->t);					\
+	}
+
+#define HP_ANON_THP_FIXTURE(test)						\
+	FIXTURE(anon_thp) {							\
+		struct hp_target t;						\
+	};									\
+	FIXTURE_VARIANT(anon_thp) {						\
+		struct hp_anon_variant v;					\
+	};									\
+	HP_ANON_VARIANTS(anon_thp);						\
+	FIXTURE_SETUP(anon_thp)							\
+	{									\
+		HP_SETUP_ANON(test);						\
+	}									\
+	FIXTURE_TEARDOWN(anon_thp)						\
+	{									\
+		hp_target_close(&self->t);					\
+	}
 
 #ifdef XFAIL
 #define HP_XFAIL(statement, fmt, ...) XFAIL(statement, fmt, ##__VA_ARGS__)

@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include <unistd.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -331,6 +333,30 @@ struct procvm_report {
 	long bytes;
 };
 
+/* The VMA around @addr, from /proc/self/maps. */
+static int vma_bounds(const void *addr, void **lo, void **hi)
+{
+	char line[512];
+	int ret = -ENOENT;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		uintptr_t a, b;
+
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &a, &b) == 2 &&
+		    (uintptr_t)addr >= a && (uintptr_t)addr < b) {
+			*lo = (void *)a;
+			*hi = (void *)b;
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
 /*
  * The child reaches into its parent's mapping, so the pages are taken with
  * pin_user_pages_remote() on another mm. Yama's ptrace_scope=1 only lets
@@ -341,12 +367,23 @@ static int pin_procvm(bool read_from, void *addr, size_t len, struct hp_pin_res 
 {
 	struct procvm_report rep = { 0 };
 	pid_t parent = getpid(), child;
+	void *vma_lo = NULL, *vma_hi = NULL;
 	int p[2], status, ret;
+	bool dontfork;
 	ssize_t n;
 
 	if (pipe2(p, O_CLOEXEC))
 		return -errno;
 	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+	/*
+	 * A private mapping inherited by the child would be COW-shared, and
+	 * the remote pin of a COW-shared THP unshares it by splitting the PMD:
+	 * the mapping would no longer be what the case is about. Keep it out
+	 * of the child for the whole VMA (a partial range would split it too);
+	 * VM_IO mappings refuse the advice and are shared anyway.
+	 */
+	dontfork = !vma_bounds(addr, &vma_lo, &vma_hi) &&
+		   !madvise(vma_lo, (size_t)((char *)vma_hi - (char *)vma_lo), MADV_DONTFORK);
 	child = fork();
 	if (child < 0) {
 		ret = -errno;
@@ -379,6 +416,8 @@ static int pin_procvm(bool read_from, void *addr, size_t len, struct hp_pin_res 
 	ret = -rep.err;
 	res->bytes = rep.bytes;
 out:
+	if (dontfork)
+		madvise(vma_lo, (size_t)((char *)vma_hi - (char *)vma_lo), MADV_DOFORK);
 	prctl(PR_SET_PTRACER, 0, 0, 0, 0);
 	close(p[0]);
 	if (p[1] >= 0)

@@ -13,31 +13,12 @@
  * refcounted pages, and the kernel log stays quiet. The anon_thp fixture is
  * the control: real THP pages, where both directions must pin.
  */
-#include <errno.h>
 #include "kselftest_harness.h"
 #include "hp_case.h"
 
 #define HP_TEST "pin_odirect"
 
-FIXTURE(drm_bo) {
-	struct hp_target t;
-};
-
-FIXTURE_VARIANT(drm_bo) {
-	struct hp_bo_variant v;
-};
-
-HP_BO_VARIANTS(drm_bo);
-
-FIXTURE_SETUP(drm_bo)
-{
-	HP_SETUP_DRM(HP_TEST);
-}
-
-FIXTURE_TEARDOWN(drm_bo)
-{
-	hp_target_close(&self->t);
-}
+HP_DRM_BO_FIXTURE(HP_TEST)
 
 TEST_F(drm_bo, read_into_bo)
 {
@@ -49,25 +30,7 @@ TEST_F(drm_bo, write_from_bo)
 	HP_SWEEP(HP_M_ODIRECT_WRITE);
 }
 
-FIXTURE(anon_thp) {
-	struct hp_target t;
-};
-
-FIXTURE_VARIANT(anon_thp) {
-	struct hp_anon_variant v;
-};
-
-HP_ANON_VARIANTS(anon_thp);
-
-FIXTURE_SETUP(anon_thp)
-{
-	HP_SETUP_ANON(HP_TEST);
-}
-
-FIXTURE_TEARDOWN(anon_thp)
-{
-	hp_target_close(&self->t);
-}
+HP_ANON_THP_FIXTURE(HP_TEST)
 
 TEST_F(anon_thp, read_into_thp)
 {

@@ -237,9 +237,12 @@ static void *mutator_main(void *arg)
 		add_relaxed(&t->st[m].ops, 1);
 		if (!err)
 			continue;
-		/* "Not for this kind of memory" retires the mutator for the phase. */
-		if (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOSYS || err == -EACCES ||
-		    err == -EPERM || err == -ENOENT) {
+		/*
+		 * "Not for this kind of memory" on a first try retires the mutator for
+		 * the phase; after a success it is a transient state and only counted.
+		 */
+		if ((err == -EINVAL || err == -EOPNOTSUPP || err == -ENOSYS || err == -EACCES ||
+		     err == -EPERM || err == -ENOENT) && t->st[m].ops - 1 == t->st[m].errors) {
 			__atomic_and_fetch(&ph->mut_live, ~(1u << m), __ATOMIC_RELAXED);
 			t->st[m].disabled = true;
 			t->st[m].disabled_err = -err;

@@ -432,7 +432,8 @@ int gs_region_setup(const struct gs_config *cfg, struct gs_region *r, struct gs_
 	r->addr = r->map.addr;
 	r->len = len;
 	r->nslots = len / r->slot;
-	r->map_flags = flags;
+	/* _hp_map adds MAP_ANONYMOUS itself; a MAP_FIXED remap needs it spelled out. */
+	r->map_flags = r->fd < 0 ? flags | MAP_ANONYMOUS : flags;
 	r->seq = calloc(r->nslots, sizeof(*r->seq));
 	if (!r->seq) {
 		gs_region_teardown(r);

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gup_stress_short: a few seconds of gup_stress per memory type. Fast GUP
+ * (O_DIRECT, io_uring, vmsplice, process_vm_*, gup_test) races with munmap,
+ * mremap, madvise, mprotect, fork, THP split/collapse and compaction; a type
+ * passes when every pattern survived, /proc/vmstat pin accounting balanced
+ * and the kernel log stayed clean. The stress itself is the gup_stress
+ * program installed next to this one; this runs it and judges its JSON.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "hugepin_ref_uapi.h"
+
+#define STRESS_SECONDS "3"
+#define STRESS_TIMEOUT 40	/* seconds per test: 3 s of stress plus setup and settling */
+#define OUT_MAX (256 * 1024)
+#define EXIT_SKIP_CODE 4
+#define EXIT_USAGE_CODE 2
+
+FIXTURE(gup_stress) {
+	char prog[PATH_MAX];
+	char out[OUT_MAX];
+	char err[4096];
+};
+
+FIXTURE_VARIANT(gup_stress) {
+	const char *mem;
+};
+
+FIXTURE_VARIANT_ADD(gup_stress, anon) { .mem = "anon" };
+FIXTURE_VARIANT_ADD(gup_stress, anon_thp) { .mem = "anon_thp" };
+FIXTURE_VARIANT_ADD(gup_stress, shmem) { .mem = "shmem" };
+FIXTURE_VARIANT_ADD(gup_stress, shmem_thp) { .mem = "shmem_thp" };
+FIXTURE_VARIANT_ADD(gup_stress, hugetlb) { .mem = "hugetlb" };
+FIXTURE_VARIANT_ADD(gup_stress, hugetlb_1g) { .mem = "hugetlb_1g" };
+FIXTURE_VARIANT_ADD(gup_stress, pagecache) { .mem = "pagecache" };
+FIXTURE_VARIANT_ADD(gup_stress, drm) { .mem = "drm" };
+FIXTURE_VARIANT_ADD(gup_stress, hugepin_ref) { .mem = "hugepin_ref" };
+
+FIXTURE_SETUP(gup_stress)
+{
+	ssize_t n = readlink("/proc/self/exe", self->prog, sizeof(self->prog) - 1);
+	char *slash;
+
+	ASSERT_GT(n, 0);
+	self->prog[n] = 0;
+	slash = strrchr(self->prog, '/');
+	ASSERT_NE(NULL, slash);
+	snprintf(slash + 1, sizeof(self->prog) - (size_t)(slash + 1 - self->prog), "gup_stress");
+}
+
+FIXTURE_TEARDOWN(gup_stress)
+{
+}
+
+/* Read a whole fd into buf (NUL-terminated, truncated at len - 1). */
+static void slurp(int fd, char *buf, size_t len)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf + off, len - 1 - off)) > 0 && off + (size_t)n < len - 1)
+		off += (size_t)n;
+	if (n > 0)
+		off += (size_t)n;
+	buf[off] = 0;
+	/* Drain the rest so the child never blocks on a full pipe. */
+	while (off >= len - 1 && read(fd, (char[512]){ 0 }, 512) > 0)
+		;
+}
+
+/* Exit status of gup_stress, or -1; stdout in out, stderr in err. */
+static int run_stress(const char *prog, const char *mem, char *out, size_t olen, char *err,
+		      size_t elen)
+{
+	int po[2], pe[2], status;
+	pid_t pid;
+
+	if (pipe(po) || pipe(pe))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(po[1], STDOUT_FILENO);
+		dup2(pe[1], STDERR_FILENO);
+		close(po[0]);
+		close(pe[0]);
+		/* Background pressure is for long runs; the suite shares its time budget. */
+		execl(prog, prog, "--duration", STRESS_SECONDS, "--mem", mem, "--json", "--quiet",
+		      "--no-stress-ng", (char *)NULL);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	slurp(po[0], out, olen);
+	slurp(pe[0], err, elen);
+	close(po[0]);
+	close(pe[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* Copy the string value following "key":" at or after p into val. */
+static bool json_value(const char *p, const char *key, char *val, size_t len)
+{
+	char pat[64];
+	size_t i = 0;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	p = strstr(p, pat);
+	if (!p)
+		return false;
+	p += strlen(pat);
+	while (*p && *p != '"' && i + 1 < len) {
+		if (*p == '\\' && p[1])
+			p++;
+		val[i++] = *p++;
+	}
+	val[i] = 0;
+	return true;
+}
+
+static long json_long(const char *p, const char *key)
+{
+	char pat[64];
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(p, pat);
+	return p ? strtol(p + strlen(pat), NULL, 10) : -1;
+}
+
+/* Sum of every "ok" count in the document: pins the kernel took. */
+static long json_sum(const char *p, const char *key)
+{
+	char pat[64];
+	long sum = 0;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	while ((p = strstr(p, pat))) {
+		p += strlen(pat);
+		sum += strtol(p, NULL, 10);
+	}
+	return sum;
+}
+
+/*
+ * On kernels without the PMD special bit the module's mapping is the bug
+ * itself: stressing it damages page refcounts for real. hugepfn_ref shows
+ * that case in a controlled way.
+ */
+static bool refmod_damage_expected(void)
+{
+	struct hugepin_ref_caps caps = { .size = sizeof(caps) };
+	int fd = open(HUGEPIN_REF_DEV, O_RDWR | O_CLOEXEC);
+	bool expected;
+
+	if (fd < 0)
+		return false;
+	expected = !ioctl(fd, HUGEPIN_REF_IOC_CAPS, &caps) &&
+		   !(caps.caps & HUGEPIN_REF_CAP_PMD_SPECIAL);
+	close(fd);
+	return expected;
+}
+
+TEST_F_TIMEOUT(gup_stress, short_pass, STRESS_TIMEOUT)
+{
+	char reason[256] = "", result[16] = "", line[256];
+	int rc;
+
+	ASSERT_EQ(0, access(self->prog, X_OK))
+		TH_LOG("gup_stress must be installed next to this program: %s", self->prog);
+	if (!strcmp(variant->mem, "hugepin_ref") && refmod_damage_expected())
+		SKIP(return, "kernel has no PMD special bit: fast GUP damage through the reference module is expected (see hugepfn_ref)");
+
+	rc = run_stress(self->prog, variant->mem, self->out, sizeof(self->out), self->err,
+			sizeof(self->err));
+	ASSERT_NE(-1, rc) TH_LOG("gup_stress did not exit normally: %s", self->err);
+	ASSERT_NE(127, rc) TH_LOG("cannot execute %s", self->prog);
+	ASSERT_NE(EXIT_USAGE_CODE, rc) TH_LOG("usage error: %s", self->err);
+	if (rc == EXIT_SKIP_CODE) {
+		if (!json_value(self->out, "reason", reason, sizeof(reason)))
+			snprintf(reason, sizeof(reason), "%.200s", self->err);
+		reason[strcspn(reason, "\n")] = 0;
+		SKIP(return, "%s", reason);
+	}
+	ASSERT_TRUE(json_value(self->out, "result", result, sizeof(result)))
+		TH_LOG("no JSON summary from gup_stress: %s", self->err);
+	if (rc) {
+		/* Name the evidence: first failure, log line, pin balance per type. */
+		for (const char *p = self->out; (p = strstr(p, "\"mem\":\"")); p++) {
+			char mem[64] = "", status[16] = "", first[240] = "", log[160] = "";
+
+			json_value(p, "mem", mem, sizeof(mem));
+			json_value(p, "status", status, sizeof(status));
+			if (strcmp(status, "fail"))
+				continue;
+			json_value(p, "first_failure", first, sizeof(first));
+			json_value(p, "log", log, sizeof(log));
+			snprintf(line, sizeof(line), "%s: pin balance %ld, log %s, %s", mem,
+				 json_long(p, "pin_balance"), log, first);
+			TH_LOG("%s", line);
+		}
+	}
+	EXPECT_EQ(0, json_long(self->out, "integrity_failures"));
+	EXPECT_EQ(0, json_long(self->out, "pin_balance"));
+	EXPECT_STREQ("pass", result);
+	/* A pass that pinned nothing proves nothing, unless the driver refused every pin. */
+	if (strcmp(variant->mem, "drm"))
+		EXPECT_GT(json_sum(self->out, "ok"), 0);
+	EXPECT_EQ(0, rc);
+}
+
+TEST_HARNESS_MAIN

@@ -151,6 +151,7 @@ int hp_ktap_parse(struct hp_ktap *k, const char *text, size_t len,
 	const char *line = text, *end = text + len;
 	struct hp_ktap_prog *cur = NULL;
 	bool runner = false, seen = false;
+	int plan = -1;
 
 	if (!default_name || !*default_name)
 		default_name = "unnamed";
@@ -184,19 +185,37 @@ int hp_ktap_parse(struct hp_ktap *k, const char *text, size_t len,
 				seen = true;
 			if (t.kind == TAP_RESULT && runner) {
 				runner_result(k, &t);
-			} else if (t.kind == TAP_RESULT || (t.kind == TAP_PLAN && !runner)) {
+			} else if (t.kind == TAP_PLAN) {
+				/* The runner's own plan precedes its first header. */
+				plan = t.plan;
+			} else if (t.kind == TAP_RESULT) {
 				struct hp_ktap_prog *p = prog_get(k, default_name,
 								  strlen(default_name));
 
 				if (!p)
 					return -ENOMEM;
-				if (t.kind == TAP_PLAN)
-					p->planned = t.plan;
-				else
-					count(p, &t);
+				p->planned = plan;
+				count(p, &t);
 			}
 		}
 		line = nl ? nl + 1 : end;
+	}
+	/* TAP allows the plan last; "1..0" alone means the program skipped itself. */
+	if (!runner && plan >= 0) {
+		bool known = false;
+		size_t i;
+
+		for (i = 0; i < k->n; i++)
+			known |= !strncmp(k->progs[i].name, default_name,
+					   sizeof(k->progs[i].name) - 1);
+		if (known || plan == 0) {
+			cur = prog_get(k, default_name, strlen(default_name));
+			if (!cur)
+				return -ENOMEM;
+			cur->planned = plan;
+			if (!cur->pass && !cur->fail && !cur->xfail && !cur->skip)
+				cur->skip = 1;
+		}
 	}
 	return seen ? 0 : -EINVAL;
 }

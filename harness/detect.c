@@ -75,8 +75,26 @@ long hp_vmstat(const char *key)
 	return found;
 }
 
+/*
+ * The pin counters are node statistics kept in per-CPU deltas and folded
+ * into /proc/vmstat about once a second: without a refresh, a pin shows up
+ * late and looks like someone else's. vm.stat_refresh (root) folds them now.
+ */
+static void refresh_vmstat(void)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		ssize_t n = write(fd, "1", 1);
+
+		(void)n;	/* without it the settle loop below still converges */
+		close(fd);
+	}
+}
+
 int hp_vmstat_pins(long *acquired, long *released)
 {
+	refresh_vmstat();
 	*acquired = hp_vmstat("nr_foll_pin_acquired");
 	*released = hp_vmstat("nr_foll_pin_released");
 	return *acquired < 0 || *released < 0 ? -ENOENT : 0;

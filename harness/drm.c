@@ -323,6 +323,7 @@ static void find_reasons(struct hp_pci_unbound *devs, int n)
 	if (fd < 0)
 		return;
 	for (;;) {
+		const char *code;
 		char *text, *probe;
 
 		len = read(fd, rec, sizeof(rec) - 1);
@@ -344,14 +345,17 @@ static void find_reasons(struct hp_pci_unbound *devs, int n)
 			if (!strstr(text, needle))
 				continue;
 			*probe = '\0';	/* text is now the driver name */
+			code = strstr(probe + 2, "error ");
+			code = code ? code + 6 : "?";
 			if (last_err[0] && strstr(last_err, text)) {
 				char *msg = strstr(last_err, "*ERROR* ");
 
-				snprintf(devs[i].reason, sizeof(devs[i].reason), "%.30s: %.80s (%.36s)",
-					 text, msg ? msg + 8 : last_err, probe + 2);
+				snprintf(devs[i].reason, sizeof(devs[i].reason),
+					 "%.100s (probe failed with error %.8s)",
+					 msg ? msg + 8 : last_err, code);
 			} else {
-				snprintf(devs[i].reason, sizeof(devs[i].reason), "%.30s: %.120s",
-					 text, probe + 2);
+				snprintf(devs[i].reason, sizeof(devs[i].reason),
+					 "%.30s probe failed with error %.8s", text, code);
 			}
 			break;
 		}

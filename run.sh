@@ -234,7 +234,7 @@ run_boots() {
 	local -a todo=("${PROGS[@]}")
 	CRASHED=()
 	TIME_FIRST_CASE='' TIME_GUEST=0
-	BOOT_PROG_I=0
+	BOOT_PROG_I=0 BOOT_CASE_I=0
 	BOOT_PROG_N=${#PROGS[@]}
 	qemu_accel "$KERNEL_IMAGE"
 	while [ ${#todo[@]} -gt 0 ]; do
@@ -264,10 +264,13 @@ run_boots() {
 # hp_report over everything collected; its exit code is the run's.
 report() {
 	local rc=0 f c
-	local -a args=(--console "$OUT/console.log" --kernel "$RELEASE" --out "$OUT" --ktap "$OUT/ktap.txt")
+	local -a args=(--console "$OUT/console.log" --kernel "$RELEASE" --out "$OUT")
 	for f in "$OUT"/boot-*/records.jsonl "$OUT"/records.jsonl; do
 		[ -f "$f" ] && args+=(--records "$f")
 	done
+	while read -r f; do
+		args+=(--ktap "$f")
+	done < <(collect_split_ktap "$OUT")
 	for c in "${CRASHED[@]}"; do
 		args+=(--crashed-test "$c")
 	done

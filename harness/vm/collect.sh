@@ -48,3 +48,20 @@ collect_merge() {
 		cat "$b/dmesg.log" >>"$out/dmesg.log" 2>/dev/null || true
 	done
 }
+
+# Split the merged KTAP of run directory $1 into ktap/PROGRAM.tap, one file
+# per program (hp_report names a program after its file), and print the
+# files that hold KTAP at all (a program killed before its plan has none).
+collect_split_ktap() {
+	local out=$1 f
+	rm -rf "$out/ktap"
+	mkdir -p "$out/ktap"
+	awk -v dir="$out/ktap" '
+		/^# hugepin: begin / { f = dir "/" $4 ".tap"; next }
+		/^# hugepin: (end|boot) / || /^hugepin: done$/ { f = ""; next }
+		f != "" { print >> f }' "$out/ktap.txt"
+	for f in "$out"/ktap/*.tap; do
+		[ -f "$f" ] && grep -qE '^(TAP version|1\.\.[0-9])' "$f" && printf '%s\n' "$f"
+	done
+	return 0
+}

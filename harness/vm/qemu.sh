@@ -79,7 +79,7 @@ new_lines() {
 # BOOT_WALL_S, and prints progress (programs and cases as they start).
 qemu_boot() {
 	local dir=$1 kernel=$2 initrd=$3 cmdline=$4 cache pid t0 now first=''
-	local rec_seen=0 ktap_seen=0 ncases=0 line name
+	local rec_seen=0 ktap_seen=0 line name
 	local -a gpu
 	mkdir -p "$dir"
 	cache=$(qemu_disk "$dir/scratch.img")
@@ -118,10 +118,10 @@ qemu_boot() {
 			rec_seen=$((rec_seen + 1))
 			case $line in
 			*'"type":"start"'*)
-				ncases=$((ncases + 1))
+				BOOT_CASE_I=$((BOOT_CASE_I + 1))
 				name=$(printf '%s\n' "$line" | sed -n 's/.*"name":"\([^"]*\)".*/\1/p')
 				[ -n "$first" ] || first=$(hp_secs "$t0" "$now")
-				hp_progress "  case $ncases: $name"
+				hp_progress "  case $BOOT_CASE_I: $name"
 				;;
 			esac
 		done < <(new_lines "$dir/records.jsonl" $((rec_seen + 1)))

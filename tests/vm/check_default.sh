@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The VM part of `make check`: runs ./run.sh on Debian's current kernel and
+# checks the verdicts against expected-6.1.txt and the reference module's
+# known 6.1 behaviour, then checks that a guest panic and a guest hang are
+# each blamed on the case that was running while the programs after it still
+# run on a fresh boot, and that bad kernels and options are refused with the
+# documented exit codes. Writes KTAP to OUTDIR/vm.tap (and the hp_report
+# expectation results to OUTDIR/vm-expect.tap) for tests/summary.sh.
+# shellcheck disable=SC2317 # the predicates below run through check()
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/vm/kernel_fixtures.sh
+. "$TOP/tests/vm/kernel_fixtures.sh"
+
+[ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
+OUTDIR=$1
+mkdir -p "$OUTDIR" || { echo "check_default: cannot create $OUTDIR" >&2; exit 2; }
+OUTDIR=$(cd "$OUTDIR" && pwd)
+WORK=$OUTDIR/vm
+rm -rf "$WORK"
+mkdir -p "$WORK"
+TAP=$OUTDIR/vm.tap
+: >"$TAP.body"
+N=0
+FAILED=0
+
+ok() {
+	N=$((N + 1))
+	echo "ok $N $*" | tee -a "$TAP.body"
+}
+
+not_ok() {
+	N=$((N + 1))
+	FAILED=1
+	echo "not ok $N $*" | tee -a "$TAP.body"
+}
+
+# check NAME COMMAND...: one KTAP line for the command's success.
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# Run run.sh with a log; sets RC.
+runsh() {
+	local log=$1
+	shift
+	RC=0
+	"$TOP/run.sh" "$@" >"$log.out" 2>"$log.err" || RC=$?
+	echo "# run.sh $* -> exit $RC" >>"$TAP.body"
+}
+
+# report.json rows: count the records whose line has every given fragment.
+rows() {
+	local json=$1 f data
+	shift
+	data=$(grep -F '"type":"result"' "$json" || true)
+	for f in "$@"; do
+		data=$(grep -F -- "$f" <<<"$data" || true)
+	done
+	grep -c . <<<"$data" || true
+}
+
+has_rows() {
+	[ "$(rows "$@")" -gt 0 ]
+}
+
+no_rows() {
+	[ "$(rows "$@")" -eq 0 ]
+}
+
+is_rc() {
+	[ "$RC" = "$1" ]
+}
+
+check_default_run() {
+	local d=$WORK/default json
+	local t0 t1
+	t0=$(date +%s)
+	runsh "$d" --out "$d"
+	t1=$(date +%s)
+	json=$d/report.json
+	check "default run exits 0 (nothing unexpected VULNERABLE)" is_rc 0
+	check "default run wrote report.json" test -s "$json"
+	[ -s "$json" ] || return 0
+	echo "# default run: $((t1 - t0)) s; $(grep -h 'timing:' "$d.err" | tail -n1)" | tee -a "$TAP.body"
+	if "$TOP/build/bin/hp_report" --records "$d"/boot-1/records.jsonl --console "$d/console.log" \
+		--expect "$TOP/tests/vm/expected-6.1.txt" >/dev/null 2>"$WORK/expect.err"; then
+		ok "verdicts match tests/vm/expected-6.1.txt"
+	else
+		not_ok "verdicts match tests/vm/expected-6.1.txt"
+	fi
+	sed -n '/^TAP version/,$p' "$WORK/expect.err" >"$OUTDIR/vm-expect.tap"
+	check "hugepin_ref: O_DIRECT read at the block start is VULNERABLE (expected: no PMD special bit)" \
+		has_rows "$json" '"device":"hugepin_ref"' '"method":"odirect_read"' '"verdict":"VULNERABLE","expected":true'
+	check "hugepin_ref: vmsplice at the block start is VULNERABLE (expected)" \
+		has_rows "$json" '"device":"hugepin_ref"' '"method":"vmsplice"' '"verdict":"VULNERABLE","expected":true'
+	check "hugepin_ref: no unexpected VULNERABLE" \
+		no_rows "$json" '"device":"hugepin_ref"' '"verdict":"VULNERABLE","expected":false'
+	check "hugepin_ref: pte_only mappings are SAFE" \
+		has_rows "$json" '"device":"hugepin_ref"' '"level":"pte"' '"verdict":"SAFE"'
+	check "hugepin_ref: no pte_only mapping is VULNERABLE" \
+		no_rows "$json" '"device":"hugepin_ref"' '"level":"pte"' '"verdict":"VULNERABLE"'
+	KERNEL=$(sed -n 's/.*kernel: [^ ]* (\(.*\))$/\1/p' "$d.err" | head -n1)
+}
+
+# A crash hook runs first, then pin_vmsplice must still run on a new boot.
+check_injection() {
+	local kind=$1 verdict_word=$2 d=$WORK/inject-$1 json
+	shift 2
+	runsh "$d" --no-build --tests pin_vmsplice --out "$d" "--inject-$kind" "$@"
+	json=$d/report.json
+	check "inject-$kind: run finished with a report" test -s "$json"
+	[ -s "$json" ] || return 0
+	check "inject-$kind: guest booted twice" test -d "$d/boot-2"
+	check "inject-$kind: crash blamed on inject_$kind" \
+		has_rows "$json" "\"test\":\"inject_$kind\"" '"verdict":"UNTESTABLE"' "$verdict_word"
+	check "inject-$kind: the program after the crash ran" \
+		has_rows "$json" '"test":"pin_vmsplice"' '"device":"anon"'
+}
+
+check_bad_input() {
+	local bad=$WORK/bad
+	mkdir -p "$bad"
+	runsh "$bad/missing" --no-build --kernel /nonexistent
+	check "--kernel /nonexistent exits 2" is_rc 2
+	runsh "$bad/missing-bisect" --no-build --bisect --kernel /nonexistent
+	check "--bisect --kernel /nonexistent exits 125" is_rc 125
+	runsh "$bad/unknown" --no-such-option
+	check "unknown option exits 2" is_rc 2
+	runsh "$bad/noarg" --timeout
+	check "option without its value exits 2" is_rc 2
+	runsh "$bad/badmem" --mem lots
+	check "--mem lots exits 2" is_rc 2
+	fixture_headerless_image "$bad/zero.img"
+	runsh "$bad/zero" --no-build --kernel "$bad/zero.img"
+	check "kernel without a boot header exits 2" is_rc 2
+	if [ -n "${KERNEL:-}" ] && [ -f "$KERNEL" ]; then
+		fixture_truncated_bzimage "$KERNEL" "$bad/truncated.img"
+		runsh "$bad/truncated" --no-build --kernel "$bad/truncated.img"
+		check "truncated bzImage exits 2" is_rc 2
+		check "truncated bzImage: one-line error naming it" grep -q 'truncated' "$bad/truncated.err"
+		fixture_bad_version_pointer "$KERNEL" "$bad/badptr.img"
+		runsh "$bad/badptr" --no-build --kernel "$bad/badptr.img"
+		check "bzImage with a bad version pointer exits 2" is_rc 2
+	else
+		N=$((N + 1))
+		echo "ok $N truncated bzImage exits 2 # SKIP default run named no kernel image" | tee -a "$TAP.body"
+	fi
+}
+
+KERNEL=
+check_default_run
+check_injection panic 'panic'
+check_injection hang 'hang' --timeout 60
+check_bad_input
+{
+	echo "TAP version 13"
+	echo "1..$N"
+	cat "$TAP.body"
+} >"$TAP"
+rm -f "$TAP.body"
+exit "$FAILED"

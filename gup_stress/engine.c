@@ -448,6 +448,12 @@ static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
 		base = acq - rel;
 
 	ph->mut_live = cfg->mutators;
+	if (res->kind == GS_MEM_HUGETLB_1G && (cfg->mutators & (1u << GS_MUT_REMAP))) {
+		/* A 1 GiB remap needs a second reserved page; failing, it would leave a hole. */
+		ph->mut_live &= ~(1u << GS_MUT_REMAP);
+		res->mut[GS_MUT_REMAP].disabled = true;
+		res->mut[GS_MUT_REMAP].disabled_err = ENOMEM;
+	}
 	for (int i = 0; i < cfg->threads; i++) {
 		if (!pin[i].ncells)
 			continue;

@@ -315,6 +315,8 @@ static void stressng_stop(struct stressng *s)
 		snprintf(s->status, sizeof(s->status), "could not be started (exit 127)");
 	else if (WIFEXITED(status))
 		snprintf(s->status, sizeof(s->status), "exit status %d", WEXITSTATUS(status));
+	else if (WTERMSIG(status) == SIGINT)
+		snprintf(s->status, sizeof(s->status), "stopped by SIGINT");
 	else
 		snprintf(s->status, sizeof(s->status), "killed by signal %d", WTERMSIG(status));
 	s->pid = -1;
@@ -556,6 +558,20 @@ static int run_bench(struct opts *o)
 	return ok ? EXIT_PASS : EXIT_SKIP;
 }
 
+static bool runnable(const struct gs_config *cfg)
+{
+	struct gs_mem_result *mem = NULL;
+	bool any = false;
+	int n = 0;
+
+	if (gs_mem_plan(cfg, &mem, &n))
+		return true;
+	for (int i = 0; i < n; i++)
+		any = any || !mem[i].skip[0];
+	free(mem);
+	return any;
+}
+
 int main(int argc, char **argv)
 {
 	struct stressng sng;
@@ -569,7 +585,8 @@ int main(int argc, char **argv)
 	if (o.bench)
 		return run_bench(&o);
 
-	stressng_start(&sng, o.stress_args, o.cfg.duration);
+	/* Background pressure only when something will run under it. */
+	stressng_start(&sng, runnable(&o.cfg) ? o.stress_args : NULL, o.cfg.duration);
 	err = gs_run(&o.cfg, &run);
 	stressng_stop(&sng);
 	if (err) {

@@ -70,6 +70,12 @@ struct race {
 	enum hp_owner owner;
 	bool huge_required;
 	bool zap_keeps;			/* contents survive MADV_DONTNEED and remap */
+	/*
+	 * Contents survive eviction (TTM moves them, shmem keeps them); the
+	 * reference module hands out fresh blocks instead, so its contents are
+	 * never checked.
+	 */
+	bool evict_keeps;
 	struct hp_scratch scratch;
 	bool have_scratch;
 	/*
@@ -302,14 +308,15 @@ static int tbuf_remap(struct race *r, struct tbuf *b)
 	if (r->cfg->kind == RACE_T_REF) {
 		ret = _hp_refmod_map(&r->ref, &b->ref, &b->map);
 		if (!ret)
-			hp_map_touch(&b->map, true);
+			hp_map_touch(&b->map, false);
 		return ret;
 	}
 	ret = _hp_map(&b->map, r->cfg->kind == RACE_T_ANON ? -1 : fd, off, b->size,
 		      HP_SZ_2M, PROT_READ | PROT_WRITE, flags, true);
 	if (ret)
 		return ret;
-	hp_map_touch(&b->map, true);
+	/* Read faults only: a write touch would overwrite the contents under check. */
+	hp_map_touch(&b->map, false);
 	return 0;
 }
 
@@ -398,9 +405,14 @@ static void check_fill(struct race *r)
 		hp_canary_fill(check_page(r, b), r->page, check_seed(r, b));
 }
 
-/* Called with the lock held (read or write). */
-static void check_verify(struct race *r, const char *after)
+/*
+ * Called with the lock held (read or write). A damaged check page is
+ * re-armed so one corruption counts once, unless the mapping is read-only
+ * right now: then the caller re-arms with check_fill() later.
+ */
+static bool check_verify(struct race *r, const char *after, bool writable)
 {
+	bool found = false;
 	size_t b, first, bad;
 	unsigned char want[8];
 
@@ -433,9 +445,11 @@ static void check_verify(struct race *r, const char *after)
 		r->rep->refault_bad += (long)bad;
 		pthread_mutex_unlock(&r->note_lock);
 		note_detect(r, "buffer contents changed after %s (%zu bytes, block %zu)", after, bad, b);
-		/* Re-arm, so one corruption is counted once. */
-		hp_canary_fill(check_page(r, b), r->page, check_seed(r, b));
+		found = true;
+		if (writable)
+			hp_canary_fill(check_page(r, b), r->page, check_seed(r, b));
 	}
+	return found;
 }
 
 /* ---- reference module eviction: its refcount report is a detector ---- */
@@ -695,6 +709,7 @@ static void *refaulter_main(void *arg)
 {
 	struct race *r = arg;
 	unsigned int step = 0;
+	bool rearm = false;
 
 	while (!stopped(r)) {
 		switch (step++ % 3) {
@@ -702,8 +717,8 @@ static void *refaulter_main(void *arg)
 			pthread_rwlock_rdlock(&r->lock);
 			if (r->target.live) {
 				madvise(r->target.map.addr, r->target.size, MADV_DONTNEED);
-				if (r->zap_keeps)
-					check_verify(r, "MADV_DONTNEED and refault");
+				if (r->zap_keeps && r->evict_keeps)
+					check_verify(r, "MADV_DONTNEED and refault", true);
 			}
 			pthread_rwlock_unlock(&r->lock);
 			if (!r->zap_keeps) {
@@ -721,8 +736,8 @@ static void *refaulter_main(void *arg)
 					/* The evictor's next cycle brings a new buffer. */
 					r->target.live = false;
 					tbuf_release(r, &r->target);
-				} else if (r->zap_keeps) {
-					check_verify(r, "munmap and mmap again");
+				} else if (r->zap_keeps && r->evict_keeps) {
+					check_verify(r, "munmap and mmap again", true);
 				} else {
 					check_fill(r);
 				}
@@ -733,10 +748,20 @@ static void *refaulter_main(void *arg)
 			pthread_rwlock_rdlock(&r->lock);
 			if (r->target.live &&
 			    !mprotect(r->target.map.addr, r->target.size, PROT_READ)) {
-				check_verify(r, "mprotect read-only");
+				bool bad = r->evict_keeps && check_verify(r, "mprotect read-only", false);
+
 				mprotect(r->target.map.addr, r->target.size, PROT_READ | PROT_WRITE);
+				if (bad)
+					rearm = true;
 			}
 			pthread_rwlock_unlock(&r->lock);
+			if (rearm) {
+				pthread_rwlock_wrlock(&r->lock);
+				if (r->target.live)
+					check_fill(r);
+				pthread_rwlock_unlock(&r->lock);
+				rearm = false;
+			}
 			break;
 		}
 		__atomic_fetch_add(&r->rep->refault_cycles, 1, __ATOMIC_RELAXED);
@@ -960,7 +985,7 @@ static void probe_methods(struct race *r)
 		m = &rep->m[rep->nmethods++];
 		m->method = (enum hp_method)i;
 		m->t_first_ok = -1;
-		if (method_needs_scratch(m->method) && !r->have_scratch) {
+		if (hp_method_available(m->method, &r->scratch, m->note, sizeof(m->note))) {
 			m->probe_err = EOPNOTSUPP;
 			continue;
 		}
@@ -1051,11 +1076,10 @@ static void decide(struct race *r)
 		if (rep->untestable[0]) {
 			ev->untestable_why = rep->untestable;
 		} else if (!m->available) {
-			snprintf(m->note, sizeof(m->note),
-				 method_needs_scratch(m->method) && !r->have_scratch ?
-				 "no O_DIRECT scratch storage (set HUGEPIN_DISK)" :
-				 "control pin on anonymous memory failed: %s",
-				 strerror(m->probe_err));
+			if (!m->note[0])
+				snprintf(m->note, sizeof(m->note),
+					 "control pin on anonymous memory failed: %s",
+					 strerror(m->probe_err));
 			ev->untestable_why = m->note;
 		} else if (!ev->attempted) {
 			ev->untestable_why = "no pin attempt completed in the race";
@@ -1100,6 +1124,23 @@ static void decide(struct race *r)
 	}
 }
 
+/*
+ * The FOLL_PIN counters are per-CPU deltas folded into /proc/vmstat only now
+ * and then; a write to stat_refresh folds them, so before and after compare
+ * exact numbers.
+ */
+static void vmstat_fold(void)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, "1", 1) < 0) {
+		/* Not root, or an old kernel: the counters are approximate then. */
+	}
+	close(fd);
+}
+
 static void race_setup(struct race *r)
 {
 	const struct race_cfg *cfg = r->cfg;
@@ -1112,6 +1153,7 @@ static void race_setup(struct race *r)
 	r->nblocks = cfg->size / r->block;
 	r->owner = HP_OWNER_PAGES;
 	r->zap_keeps = cfg->kind != RACE_T_ANON;
+	r->evict_keeps = cfg->kind != RACE_T_REF;
 	r->have_scratch = !hp_scratch_open(&r->scratch, (off_t)(4 * HOLD_LEN + (1ul << 20)));
 	if (!r->have_scratch)
 		r->scratch.fd = -1;
@@ -1261,6 +1303,7 @@ void race_run(const struct race_cfg *cfg, struct race_report *rep)
 		return;
 	}
 
+	vmstat_fold();
 	detect_open = !hp_detect_begin(&race_d, cfg->test, "race");
 	r.t0 = hp_now();
 	pins = calloc((size_t)rep->nmethods * (size_t)cfg->threads, sizeof(*pins));
@@ -1311,6 +1354,7 @@ void race_run(const struct race_cfg *cfg, struct race_report *rep)
 			 JOIN_GRACE_S);
 
 	if (detect_open) {
+		vmstat_fold();
 		memset(&ev, 0, sizeof(ev));
 		if (!hp_detect_end(&race_d, &ev)) {
 			rep->splats = ev.splats;

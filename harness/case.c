@@ -213,7 +213,7 @@ static void target_scratch(struct hp_target *t)
 
 int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 		  const char *variant, const char *test_name, const char *device,
-		  size_t size)
+		  enum hp_placement placement, size_t size)
 {
 	int ret;
 
@@ -229,10 +229,15 @@ int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 		snprintf(t->why, sizeof(t->why), "open %s: %s", t->dev.path, strerror(-ret));
 		return ret;
 	}
-	ret = _hp_bo_create(t->drm_fd, size, &t->bo);
+	ret = _hp_bo_create_placed(t->drm_fd, t->dev.driver, placement, size, &t->bo);
+	if (ret == -EOPNOTSUPP) {
+		snprintf(t->why, sizeof(t->why), "%s: no %s buffer interface in this build or driver",
+			 t->dev.driver, hp_placement_name(placement));
+		return ret;
+	}
 	if (ret) {
-		snprintf(t->why, sizeof(t->why), "%s: dumb buffer of %zu bytes refused: %s",
-			 t->dev.driver, size, strerror(-ret));
+		snprintf(t->why, sizeof(t->why), "%s: %s buffer of %zu bytes refused: %s",
+			 t->dev.driver, hp_placement_name(placement), size, strerror(-ret));
 		return ret;
 	}
 	ret = _hp_map(&t->map, t->drm_fd, (off_t)t->bo.mmap_offset, size, HP_SZ_2M,

@@ -27,6 +27,18 @@
 #include <drm.h>
 #include <drm_mode.h>
 #include <i915_drm.h>
+#if __has_include(<amdgpu_drm.h>)
+#include <amdgpu_drm.h>
+#endif
+#if __has_include(<radeon_drm.h>)
+#include <radeon_drm.h>
+#endif
+#if __has_include(<nouveau_drm.h>)
+#include <nouveau_drm.h>
+#endif
+#if __has_include(<vmwgfx_drm.h>)
+#include <vmwgfx_drm.h>
+#endif
 
 #include "hp_sys.h"
 
@@ -240,6 +252,150 @@ int _hp_bo_destroy(struct hp_bo *bo)
 		return -errno;
 	bo->handle = 0;
 	return 0;
+}
+
+/* ---- driver-specific placement ---- */
+
+const char *hp_placement_name(enum hp_placement placement)
+{
+	switch (placement) {
+	case HP_PLACE_DUMB:
+		return "dumb";
+	case HP_PLACE_VRAM:
+		return "vram";
+	case HP_PLACE_SYSTEM:
+		return "system";
+	}
+	return "?";
+}
+
+static void placed_bo(struct hp_bo *bo, int fd, uint32_t handle, uint64_t size, uint64_t offset)
+{
+	bo->fd = fd;
+	bo->handle = handle;
+	bo->size = size;
+	bo->mmap_offset = offset;
+}
+
+/*
+ * Every driver below deletes its GEM handles through the dumb destroy path
+ * too (drm_gem_handle_delete), so _hp_bo_destroy() needs no per-driver case.
+ */
+static int placed_fail(int fd, uint32_t handle, int ret)
+{
+	struct drm_mode_destroy_dumb destroy = { .handle = handle };
+
+	drmIoctl(fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
+	return ret;
+}
+
+#ifdef AMDGPU_GEM_DOMAIN_VRAM
+static int amdgpu_bo(int fd, enum hp_placement pl, uint64_t size, struct hp_bo *bo)
+{
+	union drm_amdgpu_gem_create create = { 0 };
+	union drm_amdgpu_gem_mmap map = { 0 };
+	int ret;
+
+	create.in.bo_size = size;
+	create.in.alignment = HP_SZ_2M;
+	create.in.domains = pl == HP_PLACE_VRAM ? AMDGPU_GEM_DOMAIN_VRAM : AMDGPU_GEM_DOMAIN_GTT;
+	/* VRAM must sit in the CPU-visible part of the BAR to be mapped at all. */
+	create.in.domain_flags = pl == HP_PLACE_VRAM ? AMDGPU_GEM_CREATE_CPU_ACCESS_REQUIRED : 0;
+	ret = drmCommandWriteRead(fd, DRM_AMDGPU_GEM_CREATE, &create, sizeof(create));
+	if (ret)
+		return ret;
+	map.in.handle = create.out.handle;
+	ret = drmCommandWriteRead(fd, DRM_AMDGPU_GEM_MMAP, &map, sizeof(map));
+	if (ret)
+		return placed_fail(fd, create.out.handle, ret);
+	placed_bo(bo, fd, create.out.handle, size, map.out.addr_ptr);
+	return 0;
+}
+#endif
+
+#ifdef RADEON_GEM_DOMAIN_VRAM
+static int radeon_bo(int fd, enum hp_placement pl, uint64_t size, struct hp_bo *bo)
+{
+	struct drm_radeon_gem_create create = {
+		.size = size,
+		.alignment = HP_SZ_2M,
+		.initial_domain = pl == HP_PLACE_VRAM ? RADEON_GEM_DOMAIN_VRAM : RADEON_GEM_DOMAIN_GTT,
+	};
+	struct drm_radeon_gem_mmap map = { 0 };
+	int ret;
+
+	ret = drmCommandWriteRead(fd, DRM_RADEON_GEM_CREATE, &create, sizeof(create));
+	if (ret)
+		return ret;
+	map.handle = create.handle;
+	map.size = size;
+	ret = drmCommandWriteRead(fd, DRM_RADEON_GEM_MMAP, &map, sizeof(map));
+	if (ret)
+		return placed_fail(fd, create.handle, ret);
+	placed_bo(bo, fd, create.handle, size, map.addr_ptr);
+	return 0;
+}
+#endif
+
+#ifdef NOUVEAU_GEM_DOMAIN_VRAM
+static int nouveau_bo(int fd, enum hp_placement pl, uint64_t size, struct hp_bo *bo)
+{
+	struct drm_nouveau_gem_new create = { .align = HP_SZ_2M };
+	int ret;
+
+	create.info.size = size;
+	create.info.domain = (pl == HP_PLACE_VRAM ? NOUVEAU_GEM_DOMAIN_VRAM : NOUVEAU_GEM_DOMAIN_GART) |
+			     NOUVEAU_GEM_DOMAIN_MAPPABLE;
+	ret = drmCommandWriteRead(fd, DRM_NOUVEAU_GEM_NEW, &create, sizeof(create));
+	if (ret)
+		return ret;
+	placed_bo(bo, fd, create.info.handle, create.info.size, create.info.map_handle);
+	return 0;
+}
+#endif
+
+#ifdef DRM_VMW_ALLOC_DMABUF
+/* vmwgfx places its buffers itself (system pool, GMR or VRAM): only "system" is honest. */
+static int vmwgfx_bo(int fd, enum hp_placement pl, uint64_t size, struct hp_bo *bo)
+{
+	union drm_vmw_alloc_dmabuf_arg arg = { 0 };
+	int ret;
+
+	if (pl != HP_PLACE_SYSTEM || size > UINT32_MAX)
+		return -EOPNOTSUPP;
+	arg.req.size = (uint32_t)size;
+	ret = drmCommandWriteRead(fd, DRM_VMW_ALLOC_DMABUF, &arg, sizeof(arg));
+	if (ret)
+		return ret;
+	placed_bo(bo, fd, arg.rep.handle, size, arg.rep.map_handle);
+	return 0;
+}
+#endif
+
+int _hp_bo_create_placed(int drm_fd, const char *driver, enum hp_placement placement,
+			 uint64_t size, struct hp_bo *bo)
+{
+	if (placement == HP_PLACE_DUMB)
+		return _hp_bo_create(drm_fd, size, bo);
+	if (!size)
+		return -EINVAL;
+#ifdef AMDGPU_GEM_DOMAIN_VRAM
+	if (!strcmp(driver, "amdgpu"))
+		return amdgpu_bo(drm_fd, placement, size, bo);
+#endif
+#ifdef RADEON_GEM_DOMAIN_VRAM
+	if (!strcmp(driver, "radeon"))
+		return radeon_bo(drm_fd, placement, size, bo);
+#endif
+#ifdef NOUVEAU_GEM_DOMAIN_VRAM
+	if (!strcmp(driver, "nouveau"))
+		return nouveau_bo(drm_fd, placement, size, bo);
+#endif
+#ifdef DRM_VMW_ALLOC_DMABUF
+	if (!strcmp(driver, "vmwgfx"))
+		return vmwgfx_bo(drm_fd, placement, size, bo);
+#endif
+	return -EOPNOTSUPP;
 }
 
 /* ---- PCI display devices without a driver ---- */

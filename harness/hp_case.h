@@ -96,7 +96,8 @@ struct hp_target {
 };
 
 /*
- * Set up a DRM dumb buffer of @size on @device (short or driver name),
+ * Set up a DRM buffer of @size on @device (short or driver name), a dumb
+ * buffer or one placed through the driver's ioctl (-EOPNOTSUPP if it has none),
  * mapped 2 MiB aligned with MADV_HUGEPAGE and touched. 0, or -errno with
  * t->why set: -ENODEV no such device, -ENXIO the device exists but no driver
  * bound (t->why carries the kernel's reason), others from the driver.
@@ -104,7 +105,7 @@ struct hp_target {
  */
 int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 		  const char *variant, const char *test_name, const char *device,
-		  size_t size);
+		  enum hp_placement placement, size_t size);
 /* Same for anonymous memory with THP asked for: the control, which must pin. */
 int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 		   const char *variant, const char *test_name, size_t size);
@@ -113,35 +114,52 @@ void hp_target_close(struct hp_target *t);
 
 /* ---- kselftest glue (expanded in the test program) ---- */
 
-/* The fixture variants every DRM pin test runs: one per device and mapping size. */
+/* The fixture variants every DRM pin test runs: device x placement x mapping size. */
 struct hp_bo_variant {
 	const char *name;
 	const char *device;
+	enum hp_placement placement;
 	size_t size;
 };
 
-#define HP_BO_VARIANT(fixture, dev, tag, bytes)					\
-	FIXTURE_VARIANT_ADD(fixture, dev##_##tag) {				\
-		.v = { .name = #dev "_" #tag, .device = #dev, .size = (bytes) },	\
+#define HP_BO_PLACED_VARIANT(fixture, dev, place, tag, bytes, pl)		\
+	FIXTURE_VARIANT_ADD(fixture, dev##_##place##_##tag) {			\
+		.v = { .name = #dev "_" #place "_" #tag, .device = #dev,	\
+		       .placement = (pl), .size = (bytes) },			\
 	}
 
-/* bochs, qxl (TTM in QEMU), virtio_gpu, vgem (shmem), and the TTM drivers of real machines. */
-#define HP_BO_VARIANTS(fixture)						\
-	HP_BO_VARIANT(fixture, bochs, 2m, HP_SZ_2M);			\
-	HP_BO_VARIANT(fixture, bochs, 4m, 2 * HP_SZ_2M);		\
-	HP_BO_VARIANT(fixture, qxl, 2m, HP_SZ_2M);			\
-	HP_BO_VARIANT(fixture, qxl, 4m, 2 * HP_SZ_2M);			\
-	HP_BO_VARIANT(fixture, virtio_gpu, 2m, HP_SZ_2M);		\
-	HP_BO_VARIANT(fixture, virtio_gpu, 4m, 2 * HP_SZ_2M);		\
-	HP_BO_VARIANT(fixture, vgem, 2m, HP_SZ_2M);			\
-	HP_BO_VARIANT(fixture, vgem, 4m, 2 * HP_SZ_2M);			\
-	HP_BO_VARIANT(fixture, vmwgfx, 2m, HP_SZ_2M);			\
-	HP_BO_VARIANT(fixture, vmwgfx, 4m, 2 * HP_SZ_2M);		\
-	HP_BO_VARIANT(fixture, amdgpu, 2m, HP_SZ_2M);			\
-	HP_BO_VARIANT(fixture, amdgpu, 4m, 2 * HP_SZ_2M);		\
-	HP_BO_VARIANT(fixture, radeon, 2m, HP_SZ_2M);			\
-	HP_BO_VARIANT(fixture, nouveau, 2m, HP_SZ_2M);			\
-	HP_BO_VARIANT(fixture, nouveau, 4m, 2 * HP_SZ_2M)
+#define HP_BO_VARIANT(fixture, dev, tag, bytes)					\
+	FIXTURE_VARIANT_ADD(fixture, dev##_##tag) {				\
+		.v = { .name = #dev "_" #tag, .device = #dev,			\
+		       .placement = HP_PLACE_DUMB, .size = (bytes) },		\
+	}
+
+/*
+ * bochs, qxl (TTM in QEMU), virtio_gpu, vgem (shmem) with dumb buffers; the
+ * TTM drivers of real machines also with buffers placed in VRAM (no struct
+ * pages behind the BAR) and in system memory (TTM pool pages).
+ */
+#define HP_BO_VARIANTS(fixture)							\
+	HP_BO_VARIANT(fixture, bochs, 2m, HP_SZ_2M);				\
+	HP_BO_VARIANT(fixture, bochs, 4m, 2 * HP_SZ_2M);			\
+	HP_BO_VARIANT(fixture, qxl, 2m, HP_SZ_2M);				\
+	HP_BO_VARIANT(fixture, qxl, 4m, 2 * HP_SZ_2M);				\
+	HP_BO_VARIANT(fixture, virtio_gpu, 2m, HP_SZ_2M);			\
+	HP_BO_VARIANT(fixture, virtio_gpu, 4m, 2 * HP_SZ_2M);			\
+	HP_BO_VARIANT(fixture, vgem, 2m, HP_SZ_2M);				\
+	HP_BO_VARIANT(fixture, vgem, 4m, 2 * HP_SZ_2M);				\
+	HP_BO_VARIANT(fixture, vmwgfx, 2m, HP_SZ_2M);				\
+	HP_BO_VARIANT(fixture, vmwgfx, 4m, 2 * HP_SZ_2M);			\
+	HP_BO_PLACED_VARIANT(fixture, vmwgfx, system, 4m, 2 * HP_SZ_2M, HP_PLACE_SYSTEM); \
+	HP_BO_VARIANT(fixture, amdgpu, 4m, 2 * HP_SZ_2M);			\
+	HP_BO_PLACED_VARIANT(fixture, amdgpu, vram, 4m, 2 * HP_SZ_2M, HP_PLACE_VRAM);	\
+	HP_BO_PLACED_VARIANT(fixture, amdgpu, system, 4m, 2 * HP_SZ_2M, HP_PLACE_SYSTEM); \
+	HP_BO_VARIANT(fixture, radeon, 4m, 2 * HP_SZ_2M);			\
+	HP_BO_PLACED_VARIANT(fixture, radeon, vram, 4m, 2 * HP_SZ_2M, HP_PLACE_VRAM);	\
+	HP_BO_PLACED_VARIANT(fixture, radeon, system, 4m, 2 * HP_SZ_2M, HP_PLACE_SYSTEM); \
+	HP_BO_VARIANT(fixture, nouveau, 4m, 2 * HP_SZ_2M);			\
+	HP_BO_PLACED_VARIANT(fixture, nouveau, vram, 4m, 2 * HP_SZ_2M, HP_PLACE_VRAM);	\
+	HP_BO_PLACED_VARIANT(fixture, nouveau, system, 4m, 2 * HP_SZ_2M, HP_PLACE_SYSTEM)
 
 struct hp_anon_variant {
 	const char *name;
@@ -166,7 +184,8 @@ struct hp_anon_variant {
 	do {									\
 		int _ret = hp_target_drm(&self->t, (test), HP_FIXTURE_NAME(),	\
 					 variant->v.name, _metadata->name,	\
-					 variant->v.device, variant->v.size);	\
+					 variant->v.device, variant->v.placement, \
+					 variant->v.size);				\
 		if (_ret == -ENXIO)						\
 			hp_case_untestable(&self->t.c, HP_M_NR, self->t.why);	\
 		if (_ret)							\

@@ -171,4 +171,23 @@ int hp_pin(enum hp_method m, struct hp_scratch *s, void *addr, size_t len,
  */
 int hp_method_available(enum hp_method m, const struct hp_scratch *s, char *why, size_t len);
 
+/* ---- driver-specific buffer placement (drm.c) ---- */
+
+enum hp_placement {
+	HP_PLACE_DUMB,		/* dumb buffer: the driver picks */
+	HP_PLACE_VRAM,		/* device memory (behind a PCI BAR): no struct pages */
+	HP_PLACE_SYSTEM,	/* system memory the driver owns (GTT/GART/TTM pool) */
+};
+
+/*
+ * Buffer of at least @size in @placement through the driver's own create
+ * ioctl (amdgpu, radeon, nouveau; vmwgfx BOs, where the kernel places),
+ * mmap offset in bo->mmap_offset; _hp_bo_destroy() releases it.
+ * 0, -EOPNOTSUPP when the driver or the libdrm headers at build time have
+ * no such interface, or -errno from the driver.
+ */
+int _hp_bo_create_placed(int drm_fd, const char *driver, enum hp_placement placement,
+			 uint64_t size, struct hp_bo *bo);
+const char *hp_placement_name(enum hp_placement placement);	/* "dumb", "vram", "system" */
+
 #endif

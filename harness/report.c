@@ -929,9 +929,10 @@ int hp_report_load_json(struct hp_report *rep, const char *text, size_t len)
 	const struct hp_json *arr, *it;
 	int ret = -EINVAL;
 
+	/* Initialized on every path: callers free @rep whatever we return. */
+	hp_report_init(rep, hp_json_str(j, "kernel", "unknown"));
 	if (!j || j->type != HP_JSON_OBJECT)
 		goto out;
-	hp_report_init(rep, hp_json_str(j, "kernel", "unknown"));
 	arr = hp_json_get(j, "records");
 	if (!arr || arr->type != HP_JSON_ARRAY)
 		goto out;

@@ -163,7 +163,8 @@ int hp_report_expect(const struct hp_report *rep, const char *text, size_t len,
 
 /* ---- matrix over kernels (report.c) ---- */
 
-/* Load a report.json written by hp_report_json(); -EINVAL on bad input. */
+/* Load a report.json written by hp_report_json(); -EINVAL on bad input.
+ * @rep is initialized either way and must be freed. */
 int hp_report_load_json(struct hp_report *rep, const char *text, size_t len);
 /* Matrix renderings over @n reports (one per kernel); returns the exit code. */
 int hp_matrix_render(const struct hp_report *const *reps, size_t n,

@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -149,7 +150,8 @@ int hp_ktap_parse(struct hp_ktap *k, const char *text, size_t len,
 		  const char *default_name)
 {
 	const char *line = text, *end = text + len;
-	struct hp_ktap_prog *cur = NULL;
+	/* An index, not a pointer: prog_get() may move the array. */
+	size_t cur = SIZE_MAX;
 	bool runner = false, seen = false;
 	int plan = -1;
 
@@ -169,16 +171,18 @@ int hp_ktap_parse(struct hp_ktap *k, const char *text, size_t len,
 			while ((colon = memchr(name, ':', (size_t)(line + n - name))) &&
 			       colon + 1 < line + n && colon[1] == ' ')
 				name = colon + 2;
-			cur = prog_get(k, name, (size_t)(line + n - name));
-			if (!cur)
+			struct hp_ktap_prog *p = prog_get(k, name, (size_t)(line + n - name));
+
+			if (!p)
 				return -ENOMEM;
+			cur = (size_t)(p - k->progs);
 			runner = seen = true;
-		} else if (runner && cur && has_prefix(line, n, "# ")) {
+		} else if (runner && cur < k->n && has_prefix(line, n, "# ")) {
 			classify(line + 2, n - 2, &t);
 			if (t.kind == TAP_PLAN)
-				cur->planned = t.plan;
+				k->progs[cur].planned = t.plan;
 			else if (t.kind == TAP_RESULT)
-				count(cur, &t);
+				count(&k->progs[cur], &t);
 		} else {
 			classify(line, n, &t);
 			if (t.kind != TAP_NONE)
@@ -209,12 +213,13 @@ int hp_ktap_parse(struct hp_ktap *k, const char *text, size_t len,
 			known |= !strncmp(k->progs[i].name, default_name,
 					   sizeof(k->progs[i].name) - 1);
 		if (known || plan == 0) {
-			cur = prog_get(k, default_name, strlen(default_name));
-			if (!cur)
+			struct hp_ktap_prog *p = prog_get(k, default_name, strlen(default_name));
+
+			if (!p)
 				return -ENOMEM;
-			cur->planned = plan;
-			if (!cur->pass && !cur->fail && !cur->xfail && !cur->skip)
-				cur->skip = 1;
+			p->planned = plan;
+			if (!p->pass && !p->fail && !p->xfail && !p->skip)
+				p->skip = 1;
 		}
 	}
 	return seen ? 0 : -EINVAL;

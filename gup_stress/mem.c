@@ -458,7 +458,8 @@ void gs_region_teardown(struct gs_region *r)
 
 		/* The refcount report is the detector fast GUP damage shows up in. */
 		if (!ioctl(r->ref_fd, HUGEPIN_REF_IOC_EVICT, &ev) && ev.pages_bad) {
-			r->res->failed = true;
+			/* Expected on kernels without the PMD special bit: the verdict says so. */
+			r->res->failed = r->res->failed || !r->res->vuln_expected;
 			snprintf(r->res->first_bad, sizeof(r->res->first_bad),
 				 "eviction: %llu of %llu pages with wrong refcounts (%llu extra, %llu under)",
 				 (unsigned long long)ev.pages_bad,

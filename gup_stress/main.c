@@ -426,7 +426,7 @@ static void print_json(const struct opts *o, const struct gs_run *run, const cha
 
 		printf("%s{", i ? "," : "");
 		json_str("mem", r->name, true);
-		json_str("status", r->ran ? (r->failed ? "fail" : "pass") : "skip", !r->ran);
+		json_str("status", r->ran ? (r->failed ? "fail" : "pass") : "skip", true);
 		if (!r->ran) {
 			json_str("reason", r->skip, false);
 			printf("}");

@@ -119,7 +119,7 @@ static int run_bench(struct race_cfg *cfg)
 				nm++;
 				maxrate[i] = 0;
 				snprintf(h, sizeof(h), "%s/s", hp_method_name(rep.m[i].method));
-				printf(" %14.14s", h);
+				printf(" %20s", h);
 			}
 			printf(" %10s %14s %15s\n", "evict/s", "first_detect_s", "first_vuln_pin_s");
 		}
@@ -131,9 +131,9 @@ static int run_bench(struct race_cfg *cfg)
 			if (rates[r][i] > maxrate[i])
 				maxrate[i] = rates[r][i];
 			if (m->available)
-				printf(" %14.1f", rates[r][i]);
+				printf(" %20.1f", rates[r][i]);
 			else
-				printf(" %14s", "n/a");
+				printf(" %20s", "n/a");
 			if (m->res.verdict != HP_UNTESTABLE)
 				tested = true;
 		}
@@ -162,7 +162,7 @@ static int run_bench(struct race_cfg *cfg)
 	}
 	printf("%-4s", "max");
 	for (i = 0; i < nm; i++)
-		printf(" %14.1f", maxrate[i]);
+		printf(" %20.1f", maxrate[i]);
 	printf(" %10.1f", maxev);
 	if (worst_first >= 0)
 		printf(" %14.3f", worst_first);

@@ -14,7 +14,8 @@
  *   hp_case_sweep()    the pins a test makes of a whole mapping: several
  *                      start offsets in each 2 MiB block, offset 0 included,
  *                      each covering 64 KiB (16 subpages), tallied;
- *   struct hp_target   the fixture state behind a sweep: a DRM dumb buffer
+ *   struct hp_target   the fixture state behind a sweep: a DRM buffer (dumb
+ *                      or placed in VRAM/system memory)
  *                      or an anonymous THP region, mapped 2 MiB aligned and
  *                      touched, plus O_DIRECT scratch storage.
  * and, for kselftest programs, macros that turn a tally into ok / not ok /

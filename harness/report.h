@@ -155,8 +155,10 @@ void hp_report_junit(const struct hp_report *const *reps, size_t n, struct hp_bu
 /*
  * Check an --expect file ("device method verdict" lines, '*' and globs
  * allowed, '#' comments; the first line matching a record decides for it)
- * against the rows. Writes TAP to @out; returns the number of failed lines,
- * or -EINVAL with a message in @out when the file is malformed.
+ * against the rows. Rows no line matches fail the check when they came
+ * from the console (guest died) or are unexpectedly VULNERABLE. Writes TAP
+ * to @out; returns the number of failed checks, or -EINVAL with a message in
+ * @out when the file is malformed.
  */
 int hp_report_expect(const struct hp_report *rep, const char *text, size_t len,
 		     struct hp_buf *out);

@@ -89,6 +89,8 @@ static void crash_with_page_damage_is_vulnerable(void)
 		EXPECT(!strstr(r->r.evidence, "5.400001"));
 		EXPECT(!strchr(r->r.evidence, '\r'));
 		EXPECT_STR(r->r.name, "drm_bo.qxl.vmsplice");
+		EXPECT_STR(r->r.device, "qxl");
+		EXPECT_STR(r->r.method, "vmsplice");
 	}
 	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 1);
 	hp_report_free(&rep);
@@ -232,7 +234,7 @@ static void expect_file(void)
 					   "bochs odirect_read SAFE\n"
 					   "hugepin_ref odirect_* VULNERABLE  # module\n"
 					   "\n"
-					   "- * VULNERABLE\n"), &out), 0);
+					   "qxl vm* VULNERABLE\n"), &out), 0);
 	EXPECT_CONTAINS(out.s, "1..3\n");
 	EXPECT_CONTAINS(out.s, "ok 2 expect hugepin_ref odirect_* VULNERABLE (1 records)");
 	hp_buf_free(&out);
@@ -246,7 +248,13 @@ static void expect_file(void)
 	hp_buf_free(&out);
 
 	/* The first matching line decides, so a later catch-all stays quiet. */
-	EXPECT_EQ(hp_report_expect(&rep, S("hugepin_ref * VULNERABLE\n- - VULNERABLE\n* * SAFE\n"), &out), 0);
+	EXPECT_EQ(hp_report_expect(&rep, S("hugepin_ref * VULNERABLE\nqxl * VULNERABLE\n* * SAFE\n"), &out), 0);
+	hp_buf_free(&out);
+
+	/* The guest died in a qxl case no line speaks for: still a failure. */
+	EXPECT_EQ(hp_report_expect(&rep, S("bochs * SAFE\nhugepin_ref * VULNERABLE\n"), &out), 1);
+	EXPECT_CONTAINS(out.s, "1..3\n");
+	EXPECT_CONTAINS(out.s, "not ok 3 unexpected VULNERABLE qxl pin_vmsplice:drm_bo.qxl.vmsplice/vmsplice: page dumped");
 	hp_buf_free(&out);
 
 	EXPECT_EQ(hp_report_expect(&rep, S("bochs odirect_read\n"), &out), -EINVAL);

@@ -169,7 +169,7 @@ build_suite() {
 	if [ "$OPT_BUILD" = 1 ]; then
 		hp_progress "building the suite (make $*)"
 		make -s -C "$HP_TOP" "$@" >&2 || hp_die "make $* failed: fix the build first"
-		make -s -C "$HP_TOP" build/bin/hp_report >&2 || hp_die "make build/bin/hp_report failed"
+		make -s -C "$HP_TOP" "$HP_TOP/build/bin/hp_report" >&2 || hp_die "make build/bin/hp_report failed"
 	fi
 	[ -x "$HP_TOP/build/bin/hp_report" ] || hp_die "no build/bin/hp_report: run make (or drop --no-build)"
 	TIME_BUILD=$(hp_secs "$t0" "$(date +%s.%N)")

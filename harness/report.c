@@ -1246,7 +1246,7 @@ int hp_matrix_render(const struct hp_report *const *reps, size_t n,
 			else
 				hp_buf_printf(txt, "  %*s", (int)strlen(tnames[k]), "-");
 		for (k = 0; k < ks.n; k++)
-			hp_buf_printf(txt, "  %-*s", (int)strlen(ks.k[k]),
+			hp_buf_printf(txt, "  %-*s", k + 1 < ks.n ? (int)strlen(ks.k[k]) : 0,
 				      rank_short[cell_of(reps[i], ks.k[k])]);
 		hp_buf_printf(txt, "\n");
 	}

@@ -40,7 +40,7 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.
 .PHONY: all check unit lint vmcheck run_tests install clean module fuzz kernel-tree-install deps ksft
 
 all: ksft
-	$(SUBMAKE) all
+	+$(SUBMAKE) all
 	$(MAKE) --no-print-directory $(BIN)/hp_report
 
 ksft: $(KSFT_STAMP)
@@ -81,10 +81,10 @@ vmcheck: all
 	tests/vm/check_default.sh $(OUT)/check
 
 run_tests: all
-	$(SUBMAKE) run_tests
+	+$(SUBMAKE) run_tests
 
 install: all
-	$(SUBMAKE) install INSTALL_PATH=$(DESTDIR)$(PREFIX)
+	+$(SUBMAKE) install INSTALL_PATH=$(DESTDIR)$(PREFIX)
 	install -m 0755 $(BIN)/hp_report $(DESTDIR)$(PREFIX)/
 	install -m 0755 harness/run_kselftest.sh $(DESTDIR)$(PREFIX)/run_kselftest.sh
 

@@ -399,6 +399,61 @@ static int add_console_row(struct hp_report *rep, const char *test, const char *
 	return hp_report_add_row(rep, &r, true);
 }
 
+/* True when @test/@name already has a row that is VULNERABLE or from the console. */
+static bool has_decisive_row(const struct hp_report *rep, const char *test, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nrows; i++) {
+		const struct hp_row *row = &rep->rows[i];
+
+		if (!strcmp(row->r.test, test) && !strcmp(row->r.name, name) &&
+		    (row->from_console || row->r.verdict == HP_VULNERABLE))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Damage that shows up after a case reported (when its pins are dropped at
+ * munmap or exit) was past the guest's own log scan; the console still has
+ * it, between this case's marker and the next.
+ */
+static int add_late_damage(struct hp_report *rep, const char *con, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < rep->ncases; i++) {
+		const struct hp_open_case *c = &rep->cases[i];
+		const char *seg, *seg_end;
+		struct segment_scan sc;
+		struct hp_result r;
+		int ret;
+
+		if (!c->results || has_decisive_row(rep, c->test, c->name) ||
+		    !find_segment(con, len, c->test, c->name, &seg, &seg_end))
+			continue;
+		scan_segment(seg, seg_end, &sc);
+		if (!sc.first_damage[0])
+			continue;
+		memset(&r, 0, sizeof(r));
+		snprintf(r.test, sizeof(r.test), "%s", c->test);
+		snprintf(r.name, sizeof(r.name), "%s", c->name);
+		strcpy(r.device, "-");
+		strcpy(r.driver, "-");
+		strcpy(r.method, "-");
+		strcpy(r.level, "unknown");
+		guess_device_method(c->name, &r);
+		r.verdict = HP_VULNERABLE;
+		snprintf(r.evidence, sizeof(r.evidence),
+			 "%.300s (on the console after the case reported)", sc.first_damage);
+		ret = hp_report_add_row(rep, &r, true);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* Test and name of the console's last marker line, if any. */
 static bool last_marker(const char *con, size_t len, char *test, size_t tlen,
 			char *name, size_t nlen)
@@ -451,6 +506,11 @@ int hp_report_attribute(struct hp_report *rep, const char *console, size_t len,
 		if (ret)
 			return ret;
 	}
+	if (console) {
+		ret = add_late_damage(rep, console, len);
+		if (ret)
+			return ret;
+	}
 	/*
 	 * A case can report its results and then kill the guest while its
 	 * pins are released at exit: the console's last case shows the panic.
@@ -461,8 +521,10 @@ int hp_report_attribute(struct hp_report *rep, const char *console, size_t len,
 		struct segment_scan sc;
 		bool hung = !crash_used && crashed_matches(crashed_test, test, name);
 
-		if ((!c || c->results) &&
-		    find_segment(console, len, test, name, &seg, &seg_end)) {
+		if (has_decisive_row(rep, test, name)) {
+			crash_used |= hung;
+		} else if ((!c || c->results) &&
+			   find_segment(console, len, test, name, &seg, &seg_end)) {
 			scan_segment(seg, seg_end, &sc);
 			if ((sc.mask & HP_SPLAT_PANIC) || hung) {
 				crash_used |= hung;
@@ -485,7 +547,7 @@ int hp_report_attribute(struct hp_report *rep, const char *console, size_t len,
 		strcpy(r.level, "unknown");
 		r.verdict = HP_UNTESTABLE;
 		snprintf(r.evidence, sizeof(r.evidence),
-			 "infrastructure: guest hang in this test: killed at the timeout, no start record");
+			 "infrastructure: guest hang in this test: killed at the timeout, no unfinished case on record");
 		return hp_report_add_row(rep, &r, true);
 	}
 	return 0;

@@ -26,7 +26,7 @@ qemu_accel() {
 	HP_ACCEL=tcg
 	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 		probe=$(mktemp "$HP_CACHE/kvmprobe.XXXXXX")
-		timeout 15 "$HP_QEMU" -accel kvm -nodefaults -display none -no-reboot -m 256M \
+		timeout 6 "$HP_QEMU" -accel kvm -nodefaults -display none -no-reboot -m 256M \
 			-kernel "$kernel" -append "console=ttyS0 panic=-1" -serial "file:$probe" \
 			>/dev/null 2>&1 || true
 		grep -q 'Linux version' "$probe" && HP_ACCEL=kvm
@@ -73,8 +73,8 @@ new_lines() {
 	sed -n "$2,${total}p" "$1"
 }
 
-# Boot once. $1: boot directory (gets console.log, records.jsonl, ktap.txt,
-# dmesg.log), $2: kernel, $3: initrd, $4: kernel command line.
+# Boot once. $1: boot directory (gets console.log, rec.port and the
+# records.jsonl made from it, ktap.txt, dmesg.log), $2: kernel, $3: initrd, $4: kernel command line.
 # Sets BOOT_KILLED (1 when stopped at --timeout), BOOT_FIRST_CASE_S and
 # BOOT_WALL_S, and prints progress (programs and cases as they start).
 qemu_boot() {
@@ -84,7 +84,7 @@ qemu_boot() {
 	mkdir -p "$dir"
 	cache=$(qemu_disk "$dir/scratch.img")
 	mapfile -t gpu < <(qemu_gpu_args "$OPT_DEVICES")
-	: >"$dir/records.jsonl"
+	: >"$dir/rec.port"
 	: >"$dir/ktap.txt"
 	: >"$dir/dmesg.log"
 	t0=$(date +%s.%N)
@@ -94,7 +94,7 @@ qemu_boot() {
 		-serial "file:$dir/console.log" "${gpu[@]}" \
 		-drive "file=$dir/scratch.img,format=raw,if=virtio,$cache" \
 		-device virtio-serial-pci \
-		-chardev "file,id=rec,path=$dir/records.jsonl" -device virtserialport,chardev=rec,name=hugepin.rec \
+		-chardev "file,id=rec,path=$dir/rec.port" -device virtserialport,chardev=rec,name=hugepin.rec \
 		-chardev "file,id=ktap,path=$dir/ktap.txt" -device virtserialport,chardev=ktap,name=hugepin.ktap \
 		-chardev "file,id=log,path=$dir/dmesg.log" -device virtserialport,chardev=log,name=hugepin.log \
 		>"$dir/qemu.log" 2>&1 &
@@ -124,7 +124,7 @@ qemu_boot() {
 				hp_progress "  case $BOOT_CASE_I: $name"
 				;;
 			esac
-		done < <(new_lines "$dir/records.jsonl" $((rec_seen + 1)))
+		done < <(new_lines "$dir/rec.port" $((rec_seen + 1)))
 		if awk -v a="$t0" -v b="$now" -v t="$OPT_TIMEOUT" 'BEGIN { exit !(b - a > t) }'; then
 			hp_progress "guest still running after ${OPT_TIMEOUT}s: stopping it"
 			kill "$pid" 2>/dev/null
@@ -136,6 +136,8 @@ qemu_boot() {
 	BOOT_FIRST_CASE_S=$first
 	BOOT_WALL_S=$(hp_secs "$t0" "$(date +%s.%N)")
 	[ "$OPT_KEEP" = 1 ] || rm -f "$dir/scratch.img"
+	# The port ends with the init's "hugepin: done" line, which is no record.
+	grep -vx 'hugepin: done' "$dir/rec.port" >"$dir/records.jsonl" || true
 	if [ ! -s "$dir/console.log" ] && [ -s "$dir/qemu.log" ]; then
 		hp_die "QEMU failed: $(head -n1 "$dir/qemu.log")"
 	fi

@@ -38,7 +38,8 @@ struct opts {
 	const char *expect_cases;
 	const char *expect;
 	const char *bisect_on;
-	const char *crashed_test;
+	const char *crashed[MAX_INPUTS];
+	size_t ncrashed;
 	enum format format;
 	bool matrix;
 };
@@ -50,7 +51,7 @@ static void usage(FILE *f)
 		"                 [--kernel RELEASE] [--out DIR] [--format table|md|json|junit]\n"
 		"                 [--ktap FILE ...] [--timing NAME=SECONDS ...]\n"
 		"                 [--expect-cases LIST] [--expect FILE] [--bisect-on CASE]\n"
-		"                 [--crashed-test NAME]\n"
+		"                 [--crashed-test NAME ...]\n"
 		"       hp_report --matrix DIR [DIR ...] [--out DIR]\n"
 		"\n"
 		"  --records FILE      JSON-lines records the guest wrote (start + result)\n"
@@ -65,7 +66,8 @@ static void usage(FILE *f)
 		"  --expect FILE       lines \"device method verdict\" ('*' and globs allowed;\n"
 		"                      first matching line decides); exit 1 on any mismatch\n"
 		"  --bisect-on CASE    only rows whose device/name/method contains CASE decide\n"
-		"  --crashed-test NAME the runner killed the guest at its timeout in NAME\n"
+		"  --crashed-test NAME the runner killed the guest at its timeout while the\n"
+		"                      program (or case) NAME ran; repeat for each boot\n"
 		"  --matrix DIR...     kernel x case matrix over DIR/report.json files\n"
 		"exit: 0 nothing unexpected VULNERABLE, 1 unexpected VULNERABLE (or --expect\n"
 		"mismatch), 125 nothing could be tested, 2 usage or I/O error\n");
@@ -197,7 +199,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case O_EXPECT_CASES: o->expect_cases = optarg; break;
 		case O_EXPECT: o->expect = optarg; break;
 		case O_BISECT: o->bisect_on = optarg; break;
-		case O_CRASHED: o->crashed_test = optarg; break;
+		case O_CRASHED:
+			add_input(o->crashed, &o->ncrashed, MAX_INPUTS, optarg, "--crashed-test");
+			break;
 		case O_MATRIX: o->matrix = true; break;
 		case O_FORMAT:
 			if (!strcmp(optarg, "table"))
@@ -375,7 +379,7 @@ static int run_single(const struct opts *o)
 		fprintf(stderr, "hp_report: warning: %zu record lines did not parse (guest cut off mid-line?)\n",
 			rep.bad_lines);
 	text = read_file(o->console, &len);
-	if (hp_report_attribute(&rep, text, len, o->crashed_test)) {
+	if (hp_report_attribute(&rep, text, len, o->crashed, o->ncrashed)) {
 		fprintf(stderr, "hp_report: out of memory\n");
 		return EXIT_USAGE;
 	}

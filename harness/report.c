@@ -484,62 +484,76 @@ static bool last_marker(const char *con, size_t len, char *test, size_t tlen,
 	return true;
 }
 
-int hp_report_attribute(struct hp_report *rep, const char *console, size_t len,
-			const char *crashed_test)
+/* Index of the --crashed-test entry naming this case, or -1. */
+static long crashed_index(const char *const *crashed, size_t ncrashed,
+			  const char *test, const char *name)
 {
-	bool crash_used = false;
+	size_t i;
+
+	for (i = 0; i < ncrashed; i++)
+		if (crashed_matches(crashed[i], test, name))
+			return (long)i;
+	return -1;
+}
+
+static int attribute(struct hp_report *rep, const char *console, size_t len,
+		     const char *const *crashed, size_t ncrashed, bool *used)
+{
 	char test[HP_NAME_LEN], name[2 * HP_NAME_LEN];
 	size_t i;
+	long hit;
 	int ret;
 
-	if (!console)
-		len = 0;
 	for (i = 0; i < rep->ncases; i++) {
 		const struct hp_open_case *c = &rep->cases[i];
-		bool hung = crashed_matches(crashed_test, c->test, c->name);
 
 		if (c->results)
 			continue;
-		crash_used |= hung;
-		ret = add_console_row(rep, c->test, c->name, console ? console : "", len,
-				      hung, "");
+		hit = crashed_index(crashed, ncrashed, c->test, c->name);
+		if (hit >= 0)
+			used[hit] = true;
+		ret = add_console_row(rep, c->test, c->name, console, len, hit >= 0, "");
 		if (ret)
 			return ret;
 	}
-	if (console) {
-		ret = add_late_damage(rep, console, len);
-		if (ret)
-			return ret;
-	}
+	ret = add_late_damage(rep, console, len);
+	if (ret)
+		return ret;
 	/*
 	 * A case can report its results and then kill the guest while its
 	 * pins are released at exit: the console's last case shows the panic.
 	 */
-	if (console && last_marker(console, len, test, sizeof(test), name, sizeof(name))) {
+	if (last_marker(console, len, test, sizeof(test), name, sizeof(name))) {
 		const struct hp_open_case *c = case_find(rep, 0, test, name);
 		const char *seg, *seg_end;
 		struct segment_scan sc;
-		bool hung = !crash_used && crashed_matches(crashed_test, test, name);
 
+		hit = crashed_index(crashed, ncrashed, test, name);
+		if (hit >= 0 && used[hit])
+			hit = -1;
 		if (has_decisive_row(rep, test, name)) {
-			crash_used |= hung;
+			if (hit >= 0)
+				used[hit] = true;
 		} else if ((!c || c->results) &&
 			   find_segment(console, len, test, name, &seg, &seg_end)) {
 			scan_segment(seg, seg_end, &sc);
-			if ((sc.mask & HP_SPLAT_PANIC) || hung) {
-				crash_used |= hung;
-				ret = add_console_row(rep, test, name, console, len, hung,
+			if ((sc.mask & HP_SPLAT_PANIC) || hit >= 0) {
+				if (hit >= 0)
+					used[hit] = true;
+				ret = add_console_row(rep, test, name, console, len, hit >= 0,
 						      " after reporting");
 				if (ret)
 					return ret;
 			}
 		}
 	}
-	if (crashed_test && *crashed_test && !crash_used) {
+	for (i = 0; i < ncrashed; i++) {
 		struct hp_result r;
 
+		if (used[i] || !crashed[i] || !*crashed[i])
+			continue;
 		memset(&r, 0, sizeof(r));
-		snprintf(r.test, sizeof(r.test), "%s", crashed_test);
+		snprintf(r.test, sizeof(r.test), "%s", crashed[i]);
 		strcpy(r.name, "-");
 		strcpy(r.device, "-");
 		strcpy(r.driver, "-");
@@ -548,9 +562,28 @@ int hp_report_attribute(struct hp_report *rep, const char *console, size_t len,
 		r.verdict = HP_UNTESTABLE;
 		snprintf(r.evidence, sizeof(r.evidence),
 			 "infrastructure: guest hang in this test: killed at the timeout, no unfinished case on record");
-		return hp_report_add_row(rep, &r, true);
+		ret = hp_report_add_row(rep, &r, true);
+		if (ret)
+			return ret;
 	}
 	return 0;
+}
+
+int hp_report_attribute(struct hp_report *rep, const char *console, size_t len,
+			const char *const *crashed, size_t ncrashed)
+{
+	bool *used = calloc(ncrashed + 1, sizeof(*used));
+	int ret;
+
+	if (!used)
+		return -ENOMEM;
+	if (!console) {
+		console = "";
+		len = 0;
+	}
+	ret = attribute(rep, console, len, crashed, ncrashed, used);
+	free(used);
+	return ret;
 }
 
 /* ---- decisions ---- */

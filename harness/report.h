@@ -129,12 +129,14 @@ void hp_report_free(struct hp_report *rep);
 int hp_report_add_records(struct hp_report *rep, const char *text, size_t len);
 /*
  * Attribute guest deaths: every start without a result, the case still
- * running when the console shows a panic, and @crashed_test (the runner
- * killed the guest at its timeout while it ran; NULL if not) become rows
- * judged from the console text after their "hugepin: start" marker.
+ * running when the console shows a panic, page damage on the console after
+ * a case reported, and the programs in @crashed (the runner killed the guest
+ * at its timeout while they ran; test name, case name or "test/name")
+ * become rows judged from the console text after their "hugepin: start"
+ * marker. Call once, after every records file was added.
  */
 int hp_report_attribute(struct hp_report *rep, const char *console, size_t len,
-			const char *crashed_test);
+			const char *const *crashed, size_t ncrashed);
 int hp_report_add_timing(struct hp_report *rep, const char *name_eq_value);
 int hp_report_add_row(struct hp_report *rep, const struct hp_result *r, bool from_console);
 

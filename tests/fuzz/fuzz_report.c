@@ -22,6 +22,7 @@ static size_t part(const uint8_t *data, size_t size, size_t *pos)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const char *const crashed[] = { "pin_odirect", "evict_race", "" };
 	const char *text = (const char *)data;
 	struct hp_buf a = { 0 }, b = { 0 }, c = { 0 };
 	const struct hp_report *one;
@@ -37,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hp_report_init(&rep, "fuzz");
 	one = &rep;
 	if (hp_report_add_records(&rep, text, rlen) ||
-	    hp_report_attribute(&rep, text + pos, clen, clen & 1 ? "pin_odirect" : NULL))
+	    hp_report_attribute(&rep, text + pos, clen, crashed, clen % 3))
 		abort();
 	code = hp_report_exit_code(&rep, NULL);
 	if (code != 0 && code != 1 && code != 125)

@@ -70,7 +70,7 @@ static void load(struct hp_report *rep, const char *records, const char *console
 {
 	hp_report_init(rep, "6.1.0-56-amd64");
 	EXPECT_EQ(hp_report_add_records(rep, S(records)), 0);
-	EXPECT_EQ(hp_report_attribute(rep, S(console), crashed), 0);
+	EXPECT_EQ(hp_report_attribute(rep, S(console), &crashed, crashed ? 1 : 0), 0);
 }
 
 static void crash_with_page_damage_is_vulnerable(void)
@@ -129,6 +129,27 @@ static void timeout_is_a_hang(void)
 	}
 	EXPECT_EQ(rep.nrows, 3);
 	hp_report_free(&rep);
+
+	/* Two boots, each killed at the timeout in a different program. */
+	{
+		static const char *const hung[] = { "pin_vmsplice", "evict_race" };
+
+		hp_report_init(&rep, "6.1");
+		EXPECT_EQ(hp_report_add_records(&rep, S(records_crash)), 0);
+		EXPECT_EQ(hp_report_add_records(&rep, S("{\"type\":\"start\",\"test\":\"evict_race\","
+							"\"name\":\"drm_bo.vgem.evict_while_pinned\"}\n")), 0);
+		EXPECT_EQ(hp_report_attribute(&rep, S("[ 5.3] hugepin: start pin_vmsplice drm_bo.qxl.vmsplice\n"
+						      "[ 0.0] Linux version 6.1.0-56-amd64\n"
+						      "[ 4.0] hugepin: start evict_race drm_bo.vgem.evict_while_pinned\n"),
+					      hung, 2), 0);
+		EXPECT_EQ(rep.nrows, 4);
+		r = row(&rep, "pin_vmsplice", true);
+		EXPECT(r && strstr(r->r.evidence, "guest hang in this case"));
+		r = row(&rep, "evict_race", true);
+		EXPECT(r && strstr(r->r.evidence, "guest hang in this case"));
+		EXPECT(r && !strcmp(r->r.device, "vgem"));
+		hp_report_free(&rep);
+	}
 
 	/* Killed before its first start record: the test still gets a row. */
 	load(&rep, "", "", "evict_race");
@@ -212,7 +233,7 @@ static void starts_pair_within_a_file(void)
 	EXPECT_EQ(hp_report_add_records(&rep, S("{\"type\":\"result\",\"test\":\"a\",\"name\":\"b\","
 						"\"verdict\":\"SAFE\"}\n{\"type\":\"res")), 0);
 	EXPECT_EQ(rep.bad_lines, 1);
-	EXPECT_EQ(hp_report_attribute(&rep, NULL, 0, NULL), 0);
+	EXPECT_EQ(hp_report_attribute(&rep, NULL, 0, NULL, 0), 0);
 	EXPECT_EQ(rep.nrows, 2);
 	EXPECT(rep.nrows == 2 && rep.rows[1].from_console &&
 	       rep.rows[1].r.verdict == HP_UNTESTABLE);

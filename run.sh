@@ -23,6 +23,13 @@ HP_T0=$(date +%s.%N)
 . "$HP_TOP/harness/vm/qemu.sh"
 # shellcheck source=harness/vm/collect.sh
 . "$HP_TOP/harness/vm/collect.sh"
+# shellcheck source=harness/kbuild.sh
+. "$HP_TOP/harness/kbuild.sh"
+
+# kbuild.sh reports through die MESSAGE CODE; its failures are setup errors.
+die() {
+	hp_die "$1"
+}
 
 # Modules the guest loads: transport first, then the GPU drivers the
 # devices bind to, vgem and null_blk.
@@ -40,6 +47,10 @@ Kernel (default: Debian's current linux-image-amd64, fetched into build/cache):
   --kernel PATH          bzImage to boot
   --modules DIR          its lib/modules/<release> tree (none: all built in)
   --kernel-deb SPEC      FILE.deb, or NAME[=VERSION] fetched with apt-get download
+  --kernel-tree DIR      build the kernel tree DIR with ./config over defconfig
+  --base-config FILE     with --kernel-tree: start from FILE instead of defconfig
+  --matrix FILE          run every kernel listed in FILE (one per line: bzImage,
+                         .deb, package name or tree) and write a kernel x case table
 What to run:
   --tests PATTERN        comma list of globs over program names and case names
   --devices LIST         QEMU GPUs and vgem: bochs,qxl,virtio_gpu,vmwgfx,vgem (default all)
@@ -70,7 +81,10 @@ USAGE
 
 OPT_KERNEL='' OPT_MODULES='' OPT_MODULES_SET=0 OPT_KERNEL_DEB='' OPT_TESTS='' OPT_DEVICES=$HP_DEVICES_ALL
 OPT_THP=madvise OPT_DURATION='' OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
-OPT_BISECT_ON='' OPT_HOST=0 OPT_CRASH_OK=0 OPT_BUILD=1 OPT_INJECT=''
+OPT_BISECT_ON='' OPT_HOST=0 OPT_CRASH_OK=0 OPT_BUILD=1 OPT_INJECT='' OPT_TREE='' OPT_BASE_CONFIG=''
+OPT_MATRIX=''
+# The options a --matrix run hands on to each kernel's run.
+PASS_ARGS=()
 
 # Value of option $1, which must be present ($2 is the remaining arg count).
 need_arg() {
@@ -83,21 +97,24 @@ parse_args() {
 		--kernel) need_arg "$1" $#; OPT_KERNEL=$2; shift ;;
 		--modules) need_arg "$1" $#; OPT_MODULES=$2; OPT_MODULES_SET=1; shift ;;
 		--kernel-deb) need_arg "$1" $#; OPT_KERNEL_DEB=$2; shift ;;
-		--tests) need_arg "$1" $#; OPT_TESTS=$2; shift ;;
-		--devices) need_arg "$1" $#; OPT_DEVICES=$2; shift ;;
-		--thp) need_arg "$1" $#; OPT_THP=$2; shift ;;
-		--duration) need_arg "$1" $#; OPT_DURATION=$2; shift ;;
-		--args) need_arg "$1" $#; OPT_ARGS=$2; shift ;;
-		--mem) need_arg "$1" $#; OPT_MEM=$2; shift ;;
-		--smp) need_arg "$1" $#; OPT_SMP=$2; shift ;;
-		--timeout) need_arg "$1" $#; OPT_TIMEOUT=$2; shift ;;
+		--kernel-tree) need_arg "$1" $#; OPT_TREE=$2; shift ;;
+		--base-config) need_arg "$1" $#; OPT_BASE_CONFIG=$2; shift ;;
+		--matrix) need_arg "$1" $#; OPT_MATRIX=$2; shift ;;
+		--tests) need_arg "$1" $#; OPT_TESTS=$2; PASS_ARGS+=("$1" "$2"); shift ;;
+		--devices) need_arg "$1" $#; OPT_DEVICES=$2; PASS_ARGS+=("$1" "$2"); shift ;;
+		--thp) need_arg "$1" $#; OPT_THP=$2; PASS_ARGS+=("$1" "$2"); shift ;;
+		--duration) need_arg "$1" $#; OPT_DURATION=$2; PASS_ARGS+=("$1" "$2"); shift ;;
+		--args) need_arg "$1" $#; OPT_ARGS=$2; PASS_ARGS+=("$1" "$2"); shift ;;
+		--mem) need_arg "$1" $#; OPT_MEM=$2; PASS_ARGS+=("$1" "$2"); shift ;;
+		--smp) need_arg "$1" $#; OPT_SMP=$2; PASS_ARGS+=("$1" "$2"); shift ;;
+		--timeout) need_arg "$1" $#; OPT_TIMEOUT=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--out) need_arg "$1" $#; OPT_OUT=$2; shift ;;
-		--keep) OPT_KEEP=1 ;;
+		--keep) OPT_KEEP=1; PASS_ARGS+=("$1") ;;
 		--bisect) HP_BISECT=1 ;;
-		--bisect-on) need_arg "$1" $#; OPT_BISECT_ON=$2; shift ;;
+		--bisect-on) need_arg "$1" $#; OPT_BISECT_ON=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--host) OPT_HOST=1 ;;
 		--i-know-this-can-crash) OPT_CRASH_OK=1 ;;
-		--no-build) OPT_BUILD=0 ;;
+		--no-build) OPT_BUILD=0; PASS_ARGS+=("$1") ;;
 		--inject-panic) OPT_INJECT=inject_panic ;;
 		--inject-hang) OPT_INJECT=inject_hang ;;
 		-h | --help) usage; exit 0 ;;
@@ -105,7 +122,13 @@ parse_args() {
 		esac
 		shift
 	done
-	[ -z "$OPT_KERNEL" ] || [ -z "$OPT_KERNEL_DEB" ] || hp_usage_error "--kernel and --kernel-deb exclude each other"
+	local sources=0
+	for src in "$OPT_KERNEL" "$OPT_KERNEL_DEB" "$OPT_TREE" "$OPT_MATRIX"; do
+		[ -z "$src" ] || sources=$((sources + 1))
+	done
+	[ "$sources" -le 1 ] || hp_usage_error "--kernel, --kernel-deb, --kernel-tree and --matrix exclude each other"
+	[ -z "$OPT_BASE_CONFIG" ] || [ -n "$OPT_TREE" ] || hp_usage_error "--base-config goes with --kernel-tree"
+	[ -z "$OPT_BASE_CONFIG" ] || [ -r "$OPT_BASE_CONFIG" ] || hp_usage_error "--base-config $OPT_BASE_CONFIG: no such file"
 	[ "$OPT_MODULES_SET" = 0 ] || [ -n "$OPT_KERNEL" ] || hp_usage_error "--modules goes with --kernel"
 	[[ $OPT_SMP =~ ^[1-9][0-9]?$ ]] || hp_usage_error "--smp $OPT_SMP: a CPU count from 1 to 99"
 	[[ $OPT_MEM =~ ^[1-9][0-9]*[MG]$ ]] || hp_usage_error "--mem $OPT_MEM: a size like 2G or 1536M"
@@ -115,8 +138,8 @@ parse_args() {
 	[[ $OPT_TESTS =~ ^[][A-Za-z0-9_.*?,/-]*$ ]] || hp_usage_error "--tests '$OPT_TESTS': globs of names, no spaces"
 	[[ $OPT_ARGS =~ ^[A-Za-z0-9_.=/\ -]*$ ]] || hp_usage_error "--args '$OPT_ARGS': plain words only"
 	qemu_gpu_args "$OPT_DEVICES" >/dev/null
-	if [ "$OPT_HOST" = 1 ] && { [ -n "$OPT_KERNEL$OPT_KERNEL_DEB" ] || [ -n "$OPT_INJECT" ]; }; then
-		hp_usage_error "--host runs on this kernel: no --kernel, --kernel-deb or --inject-*"
+	if [ "$OPT_HOST" = 1 ] && { [ "$sources" != 0 ] || [ -n "$OPT_INJECT" ]; }; then
+		hp_usage_error "--host runs on this kernel: no --kernel*, --matrix or --inject-*"
 	fi
 	[ "$OPT_CRASH_OK" = 0 ] || [ "$OPT_HOST" = 1 ] || hp_usage_error "--i-know-this-can-crash goes with --host"
 }
@@ -178,8 +201,15 @@ build_suite() {
 # Sets KERNEL_IMAGE, RELEASE and MOD_ROOT from the options.
 resolve_kernel() {
 	local deb
-	MODULES_DIR=''
-	if [ -n "$OPT_KERNEL" ]; then
+	MODULES_DIR='' KERNEL_KDIR=''
+	if [ -n "$OPT_TREE" ]; then
+		[ -d "$OPT_TREE" ] || hp_die "--kernel-tree $OPT_TREE: no such directory"
+		hp_progress "building kernel tree $OPT_TREE"
+		KERNEL_KDIR=$(kbuild_tree "$(readlink -f "$OPT_TREE")" "$HP_CACHE" "$OPT_BASE_CONFIG" \
+			"$HP_TOP/config" "$(nproc)") || hp_die "kernel build of $OPT_TREE failed"
+		KERNEL_IMAGE=$KERNEL_KDIR/arch/x86/boot/bzImage
+		MODULES_DIR=$(find "$KERNEL_KDIR/modroot/lib/modules" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | head -n1)
+	elif [ -n "$OPT_KERNEL" ]; then
 		KERNEL_IMAGE=$(readlink -f "$OPT_KERNEL" || printf '%s' "$OPT_KERNEL")
 		MODULES_DIR=$OPT_MODULES
 	else
@@ -244,7 +274,7 @@ run_boots() {
 			"$(guest_cmdline "$mods" "$(IFS=,; printf '%s' "${todo[*]}")")"
 		[ -n "$TIME_FIRST_CASE" ] || TIME_FIRST_CASE=$BOOT_FIRST_CASE_S
 		TIME_GUEST=$(awk -v a="$TIME_GUEST" -v b="$BOOT_WALL_S" 'BEGIN { printf "%.1f", a + b }')
-		hp_progress "guest exited after ${BOOT_WALL_S}s (boot to first case: ${BOOT_FIRST_CASE_S:-none}s)"
+		hp_progress "guest exited after ${BOOT_WALL_S}s (boot to first case: ${BOOT_FIRST_CASE_S:+${BOOT_FIRST_CASE_S}s}${BOOT_FIRST_CASE_S:-none})"
 		boot_completed "$OUT/boot-$n" && break
 		crashed=$(boot_crashed_in "$OUT/boot-$n")
 		if [ -z "$crashed" ]; then
@@ -279,7 +309,7 @@ report() {
 	[ -z "$TIME_FIRST_CASE" ] || args+=(--timing "boot_s=$TIME_FIRST_CASE")
 	"$HP_TOP/build/bin/hp_report" "${args[@]}" || rc=$?
 	hp_progress "kernel $RELEASE: artifacts in $OUT"
-	hp_progress "timing: build ${TIME_BUILD}s, boot to first case ${TIME_FIRST_CASE:-none}s, guest ${TIME_GUEST}s, total $(hp_elapsed)s"
+	hp_progress "timing: build ${TIME_BUILD}s, boot to first case ${TIME_FIRST_CASE:+${TIME_FIRST_CASE}s}${TIME_FIRST_CASE:-none}, guest ${TIME_GUEST}s, total $(hp_elapsed)s"
 	if [ "$rc" = 2 ] && [ "$HP_BISECT" = 1 ]; then
 		rc=$HP_EXIT_SKIP
 	fi
@@ -296,7 +326,7 @@ run_vm() {
 	OUT=$(readlink -f "$OUT")
 	select_programs "$HP_TOP/build/bin-static"
 	[ -z "$OPT_INJECT" ] || PROGS=("$OPT_INJECT" "${PROGS[@]}")
-	kdir=$(kernel_headers_for "$RELEASE")
+	kdir=${KERNEL_KDIR:-$(kernel_headers_for "$RELEASE")}
 	module_build "$RELEASE" "$kdir"
 	[ -n "$REF_KO" ] || hp_progress "reference module: $REF_WHY; its cases report UNTESTABLE"
 	mapfile -t mods < <(guest_modules)
@@ -360,9 +390,42 @@ run_host() {
 	report
 }
 
+# --matrix: one run of this script per kernel line, then the table over all.
+run_matrix() {
+	local line n=0 rc=0 out dir
+	local -a dirs=() kopt
+	[ -r "$OPT_MATRIX" ] || hp_usage_error "--matrix $OPT_MATRIX: no such file"
+	out=${OPT_OUT:-$HP_TOP/build/out/matrix-$(date +%Y%m%d-%H%M%S)}
+	mkdir -p "$out" && out=$(readlink -f "$out")
+	while read -r line; do
+		line=${line%%#*}
+		read -r line <<<"$line" || true
+		[ -n "$line" ] || continue
+		n=$((n + 1))
+		if [ -d "$line" ]; then
+			kopt=(--kernel-tree "$line")
+		elif [[ $line == *.deb ]] || [ ! -e "$line" ]; then
+			kopt=(--kernel-deb "$line")
+		else
+			kopt=(--kernel "$line")
+		fi
+		dir=$out/$n-$(printf '%s' "$(basename "$line")" | tr -c 'A-Za-z0-9._=-' '_')
+		hp_progress "matrix $n: ${kopt[*]}"
+		rc=0
+		"$HP_TOP/run.sh" "${kopt[@]}" "${PASS_ARGS[@]}" --out "$dir" || rc=$?
+		hp_progress "matrix $n: exit $rc"
+		[ -f "$dir/report.json" ] && dirs+=("$dir")
+	done <"$OPT_MATRIX"
+	[ "$n" -gt 0 ] || hp_usage_error "--matrix $OPT_MATRIX lists no kernel"
+	[ ${#dirs[@]} -gt 0 ] || hp_die "no kernel of $OPT_MATRIX produced a report"
+	"$HP_TOP/build/bin/hp_report" --matrix "${dirs[@]}" --out "$out"
+}
+
 main() {
 	parse_args "$@"
-	if [ "$OPT_HOST" = 1 ]; then
+	if [ -n "$OPT_MATRIX" ]; then
+		run_matrix
+	elif [ "$OPT_HOST" = 1 ]; then
 		run_host
 	else
 		run_vm

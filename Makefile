@@ -92,7 +92,11 @@ module:
 	$(MAKE) -C drm_repro/module KDIR=$(KDIR) OUT=$(OUT)/module
 
 fuzz: $(FUZZERS)
-	@for f in $(FUZZERS); do echo "fuzz: $$f ($(FUZZ_SECONDS) s)"; $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(OUT)/fuzz/corpus-$$(basename $$f) 2>&1 | tail -3 || exit 1; done
+	@for f in $(FUZZERS); do echo "fuzz: $$f ($(FUZZ_SECONDS) s)"; \
+	$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=$(OUT)/fuzz/ \
+		$(OUT)/fuzz/corpus-$$(basename $$f) > $(OUT)/fuzz/$$(basename $$f).log 2>&1 || \
+		{ tail -n 30 $(OUT)/fuzz/$$(basename $$f).log; echo "fuzz: $$f failed" >&2; exit 1; }; \
+	tail -n 3 $(OUT)/fuzz/$$(basename $$f).log; done
 
 $(OUT)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) $(wildcard harness/*.h)
 	@mkdir -p $(dir $@) $(OUT)/fuzz/corpus-$*

@@ -3,9 +3,8 @@
 # hugepin VM runner: shared helpers for the run.sh pieces (messages, exit
 # codes, timing, cache keys). Sourced, never executed.
 
-# Exit codes of DESIGN.md "Verdicts".
-readonly HP_EXIT_SAFE=0
-readonly HP_EXIT_VULN=1
+# Exit codes of DESIGN.md "Verdicts" that the runner itself decides (hp_report
+# decides 0 and 1).
 readonly HP_EXIT_USAGE=2
 readonly HP_EXIT_SKIP=125
 

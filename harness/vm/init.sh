@@ -1,5 +1,6 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
 # hugepin guest init (busybox sh, PID 1 of the initramfs run.sh builds).
 # Loads the GPU, virtio and test modules, runs the selected suite programs
 # one after another with THP set for each, and hands everything back to the

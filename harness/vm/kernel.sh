@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # sets variables for run.sh
 # hugepin VM runner: the kernel under test. Reads the release out of a
 # bzImage's x86 boot protocol header, fetches and unpacks Debian kernel
 # packages into the cache, prepares the module tree modprobe resolves

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2153 # shares the boot state with run.sh
 # hugepin VM runner: one QEMU boot of the guest. TCG unless KVM opens and
 # boots a probe; emulated GPUs for the TTM (bochs, qxl) and GEM shmem
 # (virtio-gpu) drivers plus vmware-svga; a raw virtio-blk scratch disk for

@@ -274,7 +274,7 @@ run_boots() {
 			"$(guest_cmdline "$mods" "$(IFS=,; printf '%s' "${todo[*]}")")"
 		[ -n "$TIME_FIRST_CASE" ] || TIME_FIRST_CASE=$BOOT_FIRST_CASE_S
 		TIME_GUEST=$(awk -v a="$TIME_GUEST" -v b="$BOOT_WALL_S" 'BEGIN { printf "%.1f", a + b }')
-		hp_progress "guest exited after ${BOOT_WALL_S}s (boot to first case: ${BOOT_FIRST_CASE_S:+${BOOT_FIRST_CASE_S}s}${BOOT_FIRST_CASE_S:-none})"
+		hp_progress "guest exited after ${BOOT_WALL_S}s (boot to first case: $(secs_or_none "$BOOT_FIRST_CASE_S"))"
 		boot_completed "$OUT/boot-$n" && break
 		crashed=$(boot_crashed_in "$OUT/boot-$n")
 		if [ -z "$crashed" ]; then
@@ -289,6 +289,10 @@ run_boots() {
 		fi
 		mapfile -t todo < <(boot_remaining "$OUT/boot-$n" "${todo[@]}")
 	done
+}
+
+secs_or_none() {
+	if [ -n "$1" ]; then printf '%ss' "$1"; else printf 'none'; fi
 }
 
 # hp_report over everything collected; its exit code is the run's.
@@ -309,7 +313,7 @@ report() {
 	[ -z "$TIME_FIRST_CASE" ] || args+=(--timing "boot_s=$TIME_FIRST_CASE")
 	"$HP_TOP/build/bin/hp_report" "${args[@]}" || rc=$?
 	hp_progress "kernel $RELEASE: artifacts in $OUT"
-	hp_progress "timing: build ${TIME_BUILD}s, boot to first case ${TIME_FIRST_CASE:+${TIME_FIRST_CASE}s}${TIME_FIRST_CASE:-none}, guest ${TIME_GUEST}s, total $(hp_elapsed)s"
+	hp_progress "timing: build ${TIME_BUILD}s, boot to first case $(secs_or_none "$TIME_FIRST_CASE"), guest ${TIME_GUEST}s, total $(hp_elapsed)s"
 	if [ "$rc" = 2 ] && [ "$HP_BISECT" = 1 ]; then
 		rc=$HP_EXIT_SKIP
 	fi

@@ -125,6 +125,28 @@ static struct hp_open_case *case_add(struct hp_report *rep, const char *test, co
 	return c;
 }
 
+/*
+ * A start covers the results of its own name and of names below it: a
+ * program that runs several methods at once (drm_repro's race) announces the
+ * whole race once, then reports "race.<device>.<method>" per method.
+ */
+static bool name_covers(const char *parent, const char *child)
+{
+	size_t n = strlen(parent);
+
+	return !strncmp(parent, child, n) && (child[n] == '\0' || child[n] == '.');
+}
+
+/* Count a result against every open start of the same file that covers it. */
+static void cases_close(struct hp_report *rep, size_t from, const char *test, const char *name)
+{
+	size_t i;
+
+	for (i = from; i < rep->ncases; i++)
+		if (!strcmp(rep->cases[i].test, test) && name_covers(rep->cases[i].name, name))
+			rep->cases[i].results++;
+}
+
 /* The latest start of @test/@name at or after @from, or NULL. */
 static struct hp_open_case *case_find(struct hp_report *rep, size_t from,
 				      const char *test, const char *name)
@@ -168,10 +190,7 @@ int hp_report_add_records(struct hp_report *rep, const char *text, size_t len)
 			continue;
 		kind = hp_record_parse(buf, &r);
 		if (kind == 1) {
-			struct hp_open_case *c = case_find(rep, first_case, r.test, r.name);
-
-			if (c)
-				c->results++;
+			cases_close(rep, first_case, r.test, r.name);
 			if (hp_report_add_row(rep, &r, false)) {
 				ret = -ENOMEM;
 				break;
@@ -407,7 +426,7 @@ static bool has_decisive_row(const struct hp_report *rep, const char *test, cons
 	for (i = 0; i < rep->nrows; i++) {
 		const struct hp_row *row = &rep->rows[i];
 
-		if (!strcmp(row->r.test, test) && !strcmp(row->r.name, name) &&
+		if (!strcmp(row->r.test, test) && name_covers(name, row->r.name) &&
 		    (row->from_console || row->r.verdict == HP_VULNERABLE))
 			return true;
 	}
@@ -649,7 +668,7 @@ void hp_verdict_text(const struct hp_result *r, char *buf, size_t len)
 	}
 	/* hp_decide() ends the evidence with "(expected: <why>)": reuse it. */
 	if (exp)
-		snprintf(buf, len, "VULNERABLE %s", exp);
+		snprintf(buf, len, "VULNERABLE %.*s", (int)(strcspn(exp, ")") + 1), exp);
 	else
 		snprintf(buf, len, "VULNERABLE (expected)");
 }
@@ -685,6 +704,40 @@ static void cut(char *s, size_t cap)
 		memcpy(s + cap - 3, "...", 4);
 }
 
+static int row_rank(const struct hp_result *r);
+
+/*
+ * The terminal table has one line per test x device x method: the worst
+ * record of the group speaks for it (VULNERABLE over an expected one over
+ * SAFE over UNTESTABLE), with the group's count when it has several (start
+ * offsets, mapping sizes). report.json and report.md keep every record.
+ */
+static size_t table_groups(const struct hp_report *rep, size_t *rep_row, size_t *count)
+{
+	size_t i, g, ng = 0;
+
+	for (i = 0; i < rep->nrows; i++) {
+		const struct hp_result *r = &rep->rows[i].r;
+
+		for (g = 0; g < ng; g++) {
+			const struct hp_result *q = &rep->rows[rep_row[g]].r;
+
+			if (!strcmp(q->test, r->test) && !strcmp(q->device, r->device) &&
+			    !strcmp(q->method, r->method))
+				break;
+		}
+		if (g == ng) {
+			rep_row[ng] = i;
+			count[ng++] = 1;
+			continue;
+		}
+		count[g]++;
+		if (row_rank(r) > row_rank(&rep->rows[rep_row[g]].r))
+			rep_row[g] = i;
+	}
+	return ng;
+}
+
 void hp_report_table(const struct hp_report *rep, unsigned int width, struct hp_buf *out)
 {
 	struct column cols[NCOLS] = {
@@ -693,16 +746,25 @@ void hp_report_table(const struct hp_report *rep, unsigned int width, struct hp_
 	};
 	char cell[LINE_LEN];
 	char line[4 * LINE_LEN];
-	size_t i;
+	size_t *rep_row, *count, ng, i;
 	int c;
 
+	rep_row = calloc(rep->nrows + 1, sizeof(*rep_row));
+	count = calloc(rep->nrows + 1, sizeof(*count));
+	if (!rep_row || !count) {
+		free(rep_row);
+		free(count);
+		hp_buf_printf(out, "out of memory\n");
+		return;
+	}
+	ng = table_groups(rep, rep_row, count);
 	for (c = 0; c < NCOLS; c++)
 		cols[c].width = strlen(cols[c].title);
-	for (i = 0; i < rep->nrows; i++)
+	for (i = 0; i < ng; i++)
 		for (c = 0; c < NCOLS - 1; c++) {
 			size_t w;
 
-			cell_text(rep, &rep->rows[i], c, cell, sizeof(cell));
+			cell_text(rep, &rep->rows[rep_row[i]], c, cell, sizeof(cell));
 			w = strlen(cell);
 			/* The verdict column is never cut: it is the answer. */
 			if (c != 5 && w > CELL_CAP)
@@ -710,7 +772,7 @@ void hp_report_table(const struct hp_report *rep, unsigned int width, struct hp_
 			if (w > cols[c].width)
 				cols[c].width = w;
 		}
-	for (i = 0; i <= rep->nrows; i++) {
+	for (i = 0; i <= ng; i++) {
 		size_t used = 0;
 
 		for (c = 0; c < NCOLS; c++) {
@@ -719,11 +781,14 @@ void hp_report_table(const struct hp_report *rep, unsigned int width, struct hp_
 			if (i == 0)
 				snprintf(cell, sizeof(cell), "%s", cols[c].title);
 			else
-				cell_text(rep, &rep->rows[i - 1], c, cell, sizeof(cell));
+				cell_text(rep, &rep->rows[rep_row[i - 1]], c, cell, sizeof(cell));
 			if (c < NCOLS - 1) {
 				cut(cell, cols[c].width);
 				n = snprintf(line + used, sizeof(line) - used, "%-*s  ",
 					     (int)cols[c].width, cell);
+			} else if (i && count[i - 1] > 1) {
+				n = snprintf(line + used, sizeof(line) - used, "[%zu records] %s",
+					     count[i - 1], cell);
 			} else {
 				n = snprintf(line + used, sizeof(line) - used, "%s", cell);
 			}
@@ -738,6 +803,8 @@ void hp_report_table(const struct hp_report *rep, unsigned int width, struct hp_
 			line[width] = '\0';
 		hp_buf_printf(out, "%s\n", line);
 	}
+	free(rep_row);
+	free(count);
 }
 
 static void md_cell(struct hp_buf *out, const char *s)
@@ -1158,6 +1225,11 @@ static int cell_rank(const struct hp_result *r)
 	if (r->verdict == HP_VULNERABLE)
 		return r->expected ? 3 : 4;
 	return r->verdict == HP_SAFE ? 2 : 1;
+}
+
+static int row_rank(const struct hp_result *r)
+{
+	return cell_rank(r);
 }
 
 static const char *const rank_short[] = { "-", "UNTEST", "SAFE", "VULN(exp)", "VULN" };

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# shellcheck over every script of the project, as KTAP, one case per script.
+# Lints every script of the project with ShellCheck, as KTAP, one case per script.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

@@ -18,7 +18,7 @@ for s in "${scripts[@]}"; do
 		echo "ok $n shellcheck $s"
 	else
 		echo "not ok $n shellcheck $s"
-		sed 's/^/# /' <<<"$out" | head -n 20
+		while IFS= read -r line; do echo "# $line"; done <<<"$out" | head -n 20
 		fail=1
 	fi
 done

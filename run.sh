@@ -55,7 +55,7 @@ What to run:
   --tests PATTERN        comma list of globs over program names and case names
   --devices LIST         QEMU GPUs and vgem: bochs,qxl,virtio_gpu,vmwgfx,vgem (default all)
   --thp MODE             transparent_hugepage mode for each program (default madvise)
-  --duration S           seconds for the stress parts (HUGEPIN_DURATION in the guest)
+  --duration S           seconds per race and stress pass (default 1; HUGEPIN_DURATION in the guest)
   --args ARGS            arguments for drm_repro/gup_stress when --tests selects them
 Guest:
   --mem SIZE             guest memory (default 2G)
@@ -80,7 +80,7 @@ USAGE
 }
 
 OPT_KERNEL='' OPT_MODULES='' OPT_MODULES_SET=0 OPT_KERNEL_DEB='' OPT_TESTS='' OPT_DEVICES=$HP_DEVICES_ALL
-OPT_THP=madvise OPT_DURATION='' OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
+OPT_THP=madvise OPT_DURATION=1 OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
 OPT_BISECT_ON='' OPT_HOST=0 OPT_CRASH_OK=0 OPT_BUILD=1 OPT_INJECT='' OPT_TREE='' OPT_BASE_CONFIG=''
 OPT_MATRIX=''
 # The options a --matrix run hands on to each kernel's run.

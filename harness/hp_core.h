@@ -171,6 +171,11 @@ double hp_now(void);
 int hp_parse_long(const char *s, long min, long max, long *out);
 int hp_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int hp_parse_duration(const char *s, double min, double max, double *out);
+/*
+ * Seconds for the time-bounded parts of a selftest: $HUGEPIN_DURATION (set by
+ * run.sh --duration) when it is a whole number of seconds > 0, else @def.
+ */
+const char *hp_env_duration(const char *def);
 /* Kernel release of the running kernel (uname -r), "unknown" on failure. */
 const char *hp_kernel_release(void);
 

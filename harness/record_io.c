@@ -107,3 +107,13 @@ const char *hp_kernel_release(void)
 	release[sizeof(release) - 1] = '\0';
 	return release;
 }
+
+const char *hp_env_duration(const char *def)
+{
+	const char *v = getenv("HUGEPIN_DURATION");
+	long secs;
+
+	if (!v || hp_parse_long(v, 1, 86400, &secs))
+		return def;
+	return v;
+}

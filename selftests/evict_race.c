@@ -27,7 +27,7 @@
 #include "hp_case.h"
 
 #define REPRO_NAME "drm_repro"
-#define RACE_DURATION "3s"
+#define RACE_DURATION "3"
 #define OUT_MAX (256 << 10)
 #define MAX_RESULTS HP_M_NR
 #define EXIT_SKIP 4
@@ -187,7 +187,7 @@ FIXTURE_TEARDOWN(evict_race)
 TEST_F_TIMEOUT(evict_race, pin_during_evict, 60)
 {
 	char *const argv[] = {
-		self->repro, "--device", (char *)variant->device, "--duration", RACE_DURATION,
+		self->repro, "--device", (char *)variant->device, "--duration", (char *)hp_env_duration(RACE_DURATION),
 		"--json", "--quiet", NULL,
 	};
 	struct repro_run run;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "hp_core.h"
 #include "hugepin_ref_uapi.h"
 
 #define STRESS_SECONDS "3"
@@ -96,7 +97,7 @@ static int run_stress(const char *prog, const char *mem, char *out, size_t olen,
 		close(po[0]);
 		close(pe[0]);
 		/* Background pressure is for long runs; the suite shares its time budget. */
-		execl(prog, prog, "--duration", STRESS_SECONDS, "--mem", mem, "--json", "--quiet",
+		execl(prog, prog, "--duration", hp_env_duration(STRESS_SECONDS), "--mem", mem, "--json", "--quiet",
 		      "--no-stress-ng", (char *)NULL);
 		_exit(127);
 	}

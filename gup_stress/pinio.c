@@ -33,19 +33,6 @@
 #define GS_PIPE_WANT (1u << 20)	/* default /proc/sys/fs/pipe-max-size */
 #define GS_GUP_TEST_PATH "/sys/kernel/debug/gup_test"
 
-/* Layout of mm/gup_test.h (kernel-internal, stable since 5.11). */
-struct gs_gup_test {
-	uint64_t get_delta_usec;
-	uint64_t put_delta_usec;
-	uint64_t addr;
-	uint64_t size;
-	uint32_t nr_pages_per_call;
-	uint32_t gup_flags;
-	uint32_t test_flags;
-	uint32_t which_pages[8];
-};
-#define GS_PIN_FAST_BENCHMARK _IOWR('g', 2, struct gs_gup_test)
-#define GS_FOLL_WRITE 0x01
 
 /* Seeds for the "anything but the pattern" fill before a read-into. */
 #define GS_SEED_POISON 0x5a5a5a5a00000000ull
@@ -355,17 +342,14 @@ static enum gs_io_status procvm_op(struct gs_pinctx *c, bool write, char *addr, 
 static enum gs_io_status gup_test_op(struct gs_pinctx *c, char *addr, size_t len,
 				     uint64_t seed, int *err)
 {
-	struct gs_gup_test g;
+	long bytes;
+	int ret;
 
 	if (c->check && !guarded_fill(addr, len, seed))
 		return GS_IO_FAULT;
-	memset(&g, 0, sizeof(g));
-	g.addr = (uintptr_t)addr;
-	g.size = len;
-	g.nr_pages_per_call = (uint32_t)(len / GS_PAGE);
-	g.gup_flags = GS_FOLL_WRITE;
-	if (ioctl(c->gup_fd, GS_PIN_FAST_BENCHMARK, &g)) {
-		*err = errno;
+	ret = _hp_gup_test_pin(c->gup_fd, addr, len, &bytes, NULL);
+	if (ret) {
+		*err = -ret;
 		return GS_IO_ERR;
 	}
 	return c->check ? after_source(c, addr, len, seed) : GS_IO_OK;
@@ -426,19 +410,17 @@ enum gs_io_status gs_pin_io(struct gs_pinctx *c, enum hp_method m, char *addr, s
 
 double gs_gup_test_ns_per_page(int gup_fd, void *addr, size_t len)
 {
-	struct gs_gup_test g;
+	uint64_t usec = 0;
+	long bytes;
+	int ret;
 
-	memset(&g, 0, sizeof(g));
-	g.addr = (uintptr_t)addr;
-	g.size = len;
-	g.nr_pages_per_call = (uint32_t)(len / GS_PAGE);
-	g.gup_flags = GS_FOLL_WRITE;
-	if (ioctl(gup_fd, GS_PIN_FAST_BENCHMARK, &g))
-		return -errno;
+	ret = _hp_gup_test_pin(gup_fd, addr, len, &bytes, &usec);
+	if (ret)
+		return ret;
 	/* The kernel reports microseconds; a fast run can round to zero. */
-	if (!g.get_delta_usec && !g.put_delta_usec)
-		g.get_delta_usec = 1;
-	return (double)(g.get_delta_usec + g.put_delta_usec) * 1000.0 / (double)(len / GS_PAGE);
+	if (!usec)
+		usec = 1;
+	return (double)usec * 1000.0 / (double)(len / GS_PAGE);
 }
 
 const char *gs_method_unavailable(const struct gs_pinctx *c, enum hp_method m)
@@ -499,7 +481,7 @@ int gs_pinctx_init(struct gs_pinctx *c, struct hp_scratch *s, int index, size_t 
 		sz = fcntl(c->pipefd[1], F_GETPIPE_SZ);
 	c->pipe_size = sz > 0 ? (size_t)sz : GS_PAGE;
 	if (want_gup)
-		c->gup_fd = open(GS_GUP_TEST_PATH, O_RDWR | O_CLOEXEC);
+		c->gup_fd = hp_gup_test_open();
 #ifndef HP_NO_LIBURING
 	if (want_ring) {
 		struct io_uring *ring = calloc(1, sizeof(*ring));

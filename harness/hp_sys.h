@@ -118,6 +118,16 @@ int _hp_pin_hold(struct hp_held_pin *p, enum hp_method m, void *addr, size_t len
 long _hp_pin_drain(struct hp_held_pin *p, struct hp_scratch *s, void *out, size_t len);
 void hp_pin_release(struct hp_held_pin *p);
 
+/*
+ * CONFIG_GUP_TEST: one PIN_FAST_BENCHMARK call over [addr, addr+len) on an fd
+ * of /sys/kernel/debug/gup_test (hp_gup_test_open(): fd or -ENODEV). Returns
+ * 0 with *bytes > 0 when pages were pinned, -EFAULT when none were (the ioctl
+ * succeeds either way and does not pass the refusal's errno back), or the
+ * ioctl's -errno. @usec (optional) gets the kernel's get+put time.
+ */
+int hp_gup_test_open(void);
+int _hp_gup_test_pin(int fd, void *addr, size_t len, long *bytes, uint64_t *usec);
+
 /* ---- detectors (detect.c) ---- */
 
 struct hp_detect {

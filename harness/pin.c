@@ -442,7 +442,14 @@ struct hp_gup_test {
 #define HP_PIN_FAST_BENCHMARK _IOWR('g', 2, struct hp_gup_test)
 #define HP_FOLL_WRITE 0x01
 
-static int pin_gup_test(void *addr, size_t len, struct hp_pin_res *res)
+int hp_gup_test_open(void)
+{
+	int fd = open(GUP_TEST_PATH, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -ENODEV : fd;
+}
+
+int _hp_gup_test_pin(int fd, void *addr, size_t len, long *bytes, uint64_t *usec)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct hp_gup_test gt = {
@@ -451,11 +458,8 @@ static int pin_gup_test(void *addr, size_t len, struct hp_pin_res *res)
 		.nr_pages_per_call = (uint32_t)(len / page),
 		.gup_flags = HP_FOLL_WRITE,
 	};
-	int fd, ret = 0;
 
-	fd = open(GUP_TEST_PATH, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -ENODEV;
+	*bytes = 0;
 	/*
 	 * The benchmark succeeds even when nothing was pinned and reports the
 	 * range it covered in .size; the errno of the refusal is not passed
@@ -463,11 +467,22 @@ static int pin_gup_test(void *addr, size_t len, struct hp_pin_res *res)
 	 * One call for the whole range keeps the head-first order of a real pin.
 	 */
 	if (ioctl(fd, HP_PIN_FAST_BENCHMARK, &gt))
-		ret = -errno;
-	else if (!gt.size)
-		ret = -EFAULT;
-	else
-		res->bytes = (long)gt.size;
+		return -errno;
+	if (usec)
+		*usec = gt.get_delta_usec + gt.put_delta_usec;
+	if (!gt.size)
+		return -EFAULT;
+	*bytes = (long)gt.size;
+	return 0;
+}
+
+static int pin_gup_test(void *addr, size_t len, struct hp_pin_res *res)
+{
+	int fd = hp_gup_test_open(), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = _hp_gup_test_pin(fd, addr, len, &res->bytes, NULL);
 	close(fd);
 	return ret;
 }

@@ -295,6 +295,17 @@ secs_or_none() {
 	if [ -n "$1" ]; then printf '%ss' "$1"; else printf 'none'; fi
 }
 
+# True when kernel release $1 predates x86 PMD/PUD special bits (6.12,
+# "mm: introduce ARCH_SUPPORTS_HUGE_PFNMAP and special bits to pmd/pud"):
+# there the reference module's damage is the kernel's known limitation.
+release_lacks_pmd_special() {
+	local major minor
+	IFS=. read -r major minor _ <<<"${1%%-*}"
+	[[ $major =~ ^[0-9]+$ && ${minor%%[!0-9]*} =~ ^[0-9]+$ ]] || return 1
+	minor=${minor%%[!0-9]*}
+	((major < 6 || (major == 6 && minor < 12)))
+}
+
 # hp_report over everything collected; its exit code is the run's.
 report() {
 	local rc=0 f c
@@ -309,7 +320,13 @@ report() {
 		args+=(--crashed-test "$c")
 	done
 	[ -z "$OPT_BISECT_ON" ] || args+=(--bisect-on "$OPT_BISECT_ON")
+	if release_lacks_pmd_special "$RELEASE"; then
+		args+=(--expected-device "hugepin_ref=no PMD special bit")
+	fi
 	args+=(--timing "build_s=$TIME_BUILD" --timing "suite_s=$TIME_GUEST")
+	if [ -n "$KERNEL_KDIR" ] && [ -r "$KERNEL_KDIR/build_seconds" ]; then
+		args+=(--timing "kernel_build_s=$(<"$KERNEL_KDIR/build_seconds")")
+	fi
 	[ -z "$TIME_FIRST_CASE" ] || args+=(--timing "boot_s=$TIME_FIRST_CASE")
 	"$HP_TOP/build/bin/hp_report" "${args[@]}" || rc=$?
 	hp_progress "kernel $RELEASE: artifacts in $OUT"

@@ -38,6 +38,7 @@ struct opts {
 	const char *expect_cases;
 	const char *expect;
 	const char *bisect_on;
+	const char *expected_device;
 	const char *crashed[MAX_INPUTS];
 	size_t ncrashed;
 	enum format format;
@@ -51,7 +52,7 @@ static void usage(FILE *f)
 		"                 [--kernel RELEASE] [--out DIR] [--format table|md|json|junit]\n"
 		"                 [--ktap FILE ...] [--timing NAME=SECONDS ...]\n"
 		"                 [--expect-cases LIST] [--expect FILE] [--bisect-on CASE]\n"
-		"                 [--crashed-test NAME ...]\n"
+		"                 [--crashed-test NAME ...] [--expected-device DEV=WHY]\n"
 		"       hp_report --matrix DIR [DIR ...] [--out DIR]\n"
 		"\n"
 		"  --records FILE      JSON-lines records the guest wrote (start + result)\n"
@@ -68,6 +69,8 @@ static void usage(FILE *f)
 		"  --bisect-on CASE    only rows whose device/name/method contains CASE decide\n"
 		"  --crashed-test NAME the runner killed the guest at its timeout while the\n"
 		"                      program (or case) NAME ran; repeat for each boot\n"
+		"  --expected-device DEV=WHY  a guest death attributed to device DEV is an\n"
+		"                      expected VULNERABLE (WHY, e.g. no PMD special bit)\n"
 		"  --matrix DIR...     kernel x case matrix over DIR/report.json files\n"
 		"exit: 0 nothing unexpected VULNERABLE, 1 unexpected VULNERABLE (or --expect\n"
 		"mismatch), 125 nothing could be tested, 2 usage or I/O error\n");
@@ -161,7 +164,7 @@ static void add_input(const char **list, size_t *n, size_t max, const char *v,
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_RECORDS = 256, O_CONSOLE, O_KERNEL, O_OUT, O_EXPECT_CASES, O_EXPECT,
-	       O_BISECT, O_CRASHED, O_FORMAT, O_KTAP, O_TIMING, O_MATRIX };
+	       O_BISECT, O_CRASHED, O_FORMAT, O_KTAP, O_TIMING, O_MATRIX, O_EXPECTED_DEV };
 	static const struct option longopts[] = {
 		{ "records", required_argument, NULL, O_RECORDS },
 		{ "console", required_argument, NULL, O_CONSOLE },
@@ -175,6 +178,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "ktap", required_argument, NULL, O_KTAP },
 		{ "timing", required_argument, NULL, O_TIMING },
 		{ "matrix", no_argument, NULL, O_MATRIX },
+		{ "expected-device", required_argument, NULL, O_EXPECTED_DEV },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -203,6 +207,11 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			add_input(o->crashed, &o->ncrashed, MAX_INPUTS, optarg, "--crashed-test");
 			break;
 		case O_MATRIX: o->matrix = true; break;
+		case O_EXPECTED_DEV:
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				die_usage("--expected-device wants DEVICE=WHY, e.g. hugepin_ref=no PMD special bit");
+			o->expected_device = optarg;
+			break;
 		case O_FORMAT:
 			if (!strcmp(optarg, "table"))
 				o->format = FMT_TABLE;
@@ -366,6 +375,13 @@ static int run_single(const struct opts *o)
 	int code;
 
 	hp_report_init(&rep, o->kernel);
+	if (o->expected_device) {
+		const char *eq = strchr(o->expected_device, '=');
+
+		snprintf(rep.expected_device, sizeof(rep.expected_device), "%.*s",
+			 (int)(eq - o->expected_device), o->expected_device);
+		snprintf(rep.expected_why, sizeof(rep.expected_why), "%s", eq + 1);
+	}
 	one = &rep;
 	for (i = 0; i < o->nrecords; i++) {
 		text = read_file(o->records[i], &len);

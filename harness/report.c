@@ -101,6 +101,15 @@ int hp_report_add_row(struct hp_report *rep, const struct hp_result *r, bool fro
 	}
 	rep->rows[rep->nrows].r = *r;
 	rep->rows[rep->nrows].from_console = from_console;
+	if (from_console && r->verdict == HP_VULNERABLE && rep->expected_device[0] &&
+	    !strcmp(r->device, rep->expected_device)) {
+		struct hp_result *q = &rep->rows[rep->nrows].r;
+		size_t n = strlen(q->evidence);
+
+		q->expected = true;
+		snprintf(q->evidence + n, sizeof(q->evidence) - n, " (expected: %s)",
+			 rep->expected_why);
+	}
 	rep->nrows++;
 	return 0;
 }
@@ -378,6 +387,13 @@ static void guess_device_method(const char *name, struct hp_result *r)
 	}
 }
 
+/* Programs that exercise one device only, for crash rows whose case name does not say it. */
+static void guess_device_from_test(const char *test, struct hp_result *r)
+{
+	if (!strcmp(r->device, "-") && !strcmp(test, "hugepfn_ref"))
+		snprintf(r->device, sizeof(r->device), "hugepin_ref");
+}
+
 static int add_console_row(struct hp_report *rep, const char *test, const char *name,
 			   const char *con, size_t len, bool hung, const char *note)
 {
@@ -394,6 +410,7 @@ static int add_console_row(struct hp_report *rep, const char *test, const char *
 	strcpy(r.method, "-");
 	strcpy(r.level, "unknown");
 	guess_device_method(name, &r);
+	guess_device_from_test(test, &r);
 	memset(&sc, 0, sizeof(sc));
 	if (find_segment(con, len, test, name, &seg, &seg_end))
 		scan_segment(seg, seg_end, &sc);
@@ -463,6 +480,7 @@ static int add_late_damage(struct hp_report *rep, const char *con, size_t len)
 		strcpy(r.method, "-");
 		strcpy(r.level, "unknown");
 		guess_device_method(c->name, &r);
+		guess_device_from_test(c->test, &r);
 		r.verdict = HP_VULNERABLE;
 		snprintf(r.evidence, sizeof(r.evidence),
 			 "%.300s (on the console after the case reported)", sc.first_damage);

@@ -106,7 +106,7 @@ kernel-tree-install:
 	@test -f $(KDIR)/tools/testing/selftests/lib.mk || { echo "error: KDIR=$(KDIR) is not a kernel source tree (no tools/testing/selftests/lib.mk)" >&2; exit 2; }
 	@d=$(KDIR)/tools/testing/selftests/drivers/gpu/hugepin; rm -rf $$d; mkdir -p $$d; \
 	cp selftests/Makefile selftests/settings selftests/*.c $$d/ 2>/dev/null; cp -L selftests/config $$d/config; \
-	cp -r harness drm_repro gup_stress $$d/; echo "installed in $$d"; \
+	mkdir -p $$d/src; cp -r harness drm_repro gup_stress $$d/src/; echo "installed in $$d"; \
 	echo "run: make -C $(KDIR)/tools/testing/selftests TARGETS=drivers/gpu/hugepin run_tests"
 
 clean:

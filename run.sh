@@ -67,6 +67,8 @@ Results:
   --keep                 keep the initrd and scratch disk in --out
   --bisect               for git bisect run: setup failures exit 125
   --bisect-on CASE       only CASE (device/name/method substring) decides the exit code
+  --bisect-fixed         for bisecting a fix: exit 0 while still VULNERABLE, 1 once SAFE
+                         (git bisect start --term-old=vulnerable --term-new=fixed)
 Other modes:
   --host                 run the suite on the running kernel, no VM
   --i-know-this-can-crash  with --host: also pin DRM and reference-module mappings,
@@ -111,6 +113,7 @@ parse_args() {
 		--out) need_arg "$1" $#; OPT_OUT=$2; shift ;;
 		--keep) OPT_KEEP=1; PASS_ARGS+=("$1") ;;
 		--bisect) HP_BISECT=1 ;;
+		--bisect-fixed) HP_BISECT=1 HP_BISECT_FIXED=1 ;;
 		--bisect-on) need_arg "$1" $#; OPT_BISECT_ON=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--host) OPT_HOST=1 ;;
 		--i-know-this-can-crash) OPT_CRASH_OK=1 ;;
@@ -333,6 +336,10 @@ report() {
 	hp_progress "timing: build ${TIME_BUILD}s, boot to first case $(secs_or_none "$TIME_FIRST_CASE"), guest ${TIME_GUEST}s, total $(hp_elapsed)s"
 	if [ "$rc" = 2 ] && [ "$HP_BISECT" = 1 ]; then
 		rc=$HP_EXIT_SKIP
+	fi
+	# git bisect run takes 0 as the old term: when hunting a fix, old is vulnerable.
+	if [ "$HP_BISECT_FIXED" = 1 ] && { [ "$rc" = 0 ] || [ "$rc" = 1 ]; }; then
+		rc=$((1 - rc))
 	fi
 	return "$rc"
 }

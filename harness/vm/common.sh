@@ -11,6 +11,7 @@ readonly HP_EXIT_SKIP=125
 # Under --bisect a setup failure must make git bisect skip the commit rather
 # than mark it bad, so setup errors map to 125 there.
 HP_BISECT=${HP_BISECT:-0}
+HP_BISECT_FIXED=${HP_BISECT_FIXED:-0}
 HP_T0=${HP_T0:-$(date +%s.%N)}
 
 hp_log() {

@@ -46,7 +46,8 @@ int _hp_refmod_evict(const struct hp_refmod *r, uint32_t id, uint32_t flags,
 
 /*
  * Map all of buffer @bo shared, read/write, at an address aligned to its
- * block size (so the blocks can be mapped by PMDs). 0 or -errno.
+ * block size and with MADV_HUGEPAGE (so the blocks can be mapped by PMDs
+ * under THP "madvise" too). 0 or -errno.
  */
 int _hp_refmod_map(const struct hp_refmod *r, const struct hugepin_ref_create *bo,
 		   struct hp_map *m);

@@ -188,11 +188,18 @@ int _hp_refmod_evict(const struct hp_refmod *r, uint32_t id, uint32_t flags,
 	return refmod_ioctl(r, HUGEPIN_REF_IOC_EVICT, out);
 }
 
+/*
+ * MADV_HUGEPAGE as a TTM user needed it on 5.x: where the core calls
+ * ->huge_fault (5.x, 6.12+) it first applies the THP sysfs policy, and 6.12
+ * exempts only VM_PFNMAP VMAs from it, not the module's VM_MIXEDMAP one. With
+ * THP in "madvise" mode the hint is what lets the PMD form; the 6.0 .. 6.11
+ * ->fault path does not consult the policy and is unaffected by it.
+ */
 int _hp_refmod_map(const struct hp_refmod *r, const struct hugepin_ref_create *bo,
 		   struct hp_map *m)
 {
 	return _hp_map(m, r->fd, (off_t)bo->mmap_offset, bo->length, bo->block_size,
-		       PROT_READ | PROT_WRITE, MAP_SHARED, false);
+		       PROT_READ | PROT_WRITE, MAP_SHARED, true);
 }
 
 int _hp_refmod_fault(const struct hp_refmod *r, uint32_t id, struct hp_map *m,

@@ -20,7 +20,11 @@
  * VMAs (hugepage_vma_check() refuses VM_NO_KHUGEPAGED first), so there the
  * ordinary ->fault inserts the PMD itself while the PMD is still empty (the
  * core leaves the PTE table unallocated before ->fault). The path taken is
- * recorded and reported. Module parameter pte_only forces PTE mappings.
+ * recorded and reported. Where ->huge_fault is the path, the core consults
+ * the THP sysfs policy before calling it (6.12 exempts VM_PFNMAP VMAs, not
+ * this VM_MIXEDMAP one), so under "madvise" the client must MADV_HUGEPAGE
+ * the mapping, as TTM's users had to on 5.x. Module parameter pte_only
+ * forces PTE mappings.
  *
  * Allocation scheme and expected refcounts: each block is one alloc_pages()
  * of the block's order. Without __GFP_COMP the first page holds the single

@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine.h"
+#include "hugepin_ref_uapi.h"
 
 #define GS_PAGE 4096ul
 #define GS_TEST "gup_stress"
@@ -329,6 +331,28 @@ static size_t cell_size(const struct gs_config *cfg, const struct gs_region *r)
 	return cell;
 }
 
+/*
+ * The reference module knows which entries it inserted, where ptdump may be
+ * absent: report the largest level it used during the phase, since mutators
+ * may have zapped the mapping by the time the phase ends. That is what tells
+ * a run whose pins met huge pfn PMDs from one that only met special PTEs.
+ */
+static enum hp_level phase_level(const struct gs_region *r)
+{
+	struct hugepin_ref_info info = { .size = sizeof(info) };
+
+	if (r->kind != GS_MEM_REF)
+		return hp_map_level(r->addr);
+	info.id = r->bo.handle;
+	if (r->ref_fd < 0 || ioctl(r->ref_fd, HUGEPIN_REF_IOC_INFO, &info))
+		return HP_LEVEL_UNKNOWN;
+	if (info.faults_pud)
+		return HP_LEVEL_PUD;
+	if (info.faults_pmd)
+		return HP_LEVEL_PMD;
+	return info.faults_pte ? HP_LEVEL_PTE : HP_LEVEL_UNKNOWN;
+}
+
 static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 {
 	struct gs_mem_result *res = ph->res;
@@ -509,7 +533,7 @@ static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
 		}
 	}
 	res->huge_kb = gs_region_huge_kb(&ph->r);
-	res->level = hp_map_level(ph->r.addr);
+	res->level = phase_level(&ph->r);
 
 teardown:
 	for (int i = 0; i < cfg->threads; i++) {

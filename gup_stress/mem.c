@@ -413,6 +413,12 @@ int gs_region_setup(const struct gs_config *cfg, struct gs_region *r, struct gs_
 	case GS_MEM_REF:
 		err = setup_ref(cfg, r, why, sizeof(why));
 		flags = MAP_SHARED;
+		/*
+		 * Where the core calls the module's ->huge_fault (6.12+) it applies
+		 * the THP policy first; under "madvise" the PMDs need the hint.
+		 */
+		r->advice = MADV_HUGEPAGE;
+		huge = true;
 		break;
 	case GS_MEM_NR:
 		err = -EINVAL;

@@ -216,7 +216,24 @@ TEST_F_TIMEOUT(gup_stress, short_pass, STRESS_TIMEOUT)
 	EXPECT_EQ(0, json_long(self->out, "integrity_failures"));
 	EXPECT_EQ(0, json_long(self->out, "pin_balance"));
 	EXPECT_STREQ("pass", result);
-	/* A pass that pinned nothing proves nothing, unless the driver refused every pin. */
+	/*
+	 * A pass that pinned nothing proves nothing, unless refusal is the
+	 * point: DRM drivers may refuse every pin, and the reference module's
+	 * pages must never be pinned on a kernel with the PMD special bit (the
+	 * only kind that gets here). Its refusals count once a huge pfn entry
+	 * was there to be refused.
+	 */
+	if (!strcmp(variant->mem, "hugepin_ref")) {
+		char level[16] = "";
+
+		EXPECT_EQ(0, json_sum(self->out, "ok"));
+		EXPECT_EQ(0, rc);
+		json_value(self->out, "level", level, sizeof(level));
+		if (_metadata->passed && strcmp(level, "pmd") && strcmp(level, "pud"))
+			SKIP(return, "no huge pfn entry formed (level %s): the refusals met PTEs only",
+			     level[0] ? level : "missing");
+		return;
+	}
 	if (strcmp(variant->mem, "drm"))
 		EXPECT_GT(json_sum(self->out, "ok"), 0);
 	EXPECT_EQ(0, rc);

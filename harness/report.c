@@ -1367,7 +1367,7 @@ int hp_matrix_render(const struct hp_report *const *reps, size_t n,
 {
 	const char *tnames[HP_MAX_TIMINGS * 4];
 	struct keys ks = { NULL, 0 };
-	size_t nt, i, k, kw = strlen("KERNEL");
+	size_t nt, i, k;
 	bool tested = false, vuln = false;
 	double v;
 	int ret;
@@ -1383,57 +1383,80 @@ int hp_matrix_render(const struct hp_report *const *reps, size_t n,
 
 		vuln |= code == 1;
 		tested |= code == 0;
-		if (strlen(reps[i]->kernel) > kw)
-			kw = strlen(reps[i]->kernel);
 	}
 
-	/* Markdown: one row per kernel, one column per device/method. */
-	hp_buf_printf(md, "# hugepin matrix\n\n| kernel |");
-	for (k = 0; k < nt; k++)
-		hp_buf_printf(md, " %s |", tnames[k]);
-	for (k = 0; k < ks.n; k++)
-		md_cell(md, ks.k[k]);
+	/*
+	 * Markdown and text: one column per kernel, one row per timing and per
+	 * device/method, so a matrix of a few kernels stays narrow enough to
+	 * paste into a bug report.
+	 */
+	hp_buf_printf(md, "# hugepin matrix\n\n| case |");
+	for (i = 0; i < n; i++)
+		md_cell(md, reps[i]->kernel);
 	hp_buf_printf(md, "\n|---|");
-	for (k = 0; k < nt + ks.n; k++)
+	for (i = 0; i < n; i++)
 		hp_buf_printf(md, "---|");
 	hp_buf_printf(md, "\n");
-	for (i = 0; i < n; i++) {
-		hp_buf_printf(md, "|");
-		md_cell(md, reps[i]->kernel);
-		for (k = 0; k < nt; k++)
+	for (k = 0; k < nt; k++) {
+		hp_buf_printf(md, "| %s |", tnames[k]);
+		for (i = 0; i < n; i++)
 			if (timing_of(reps[i], tnames[k], &v))
 				hp_buf_printf(md, " %.1f |", v);
 			else
 				hp_buf_printf(md, " - |");
-		for (k = 0; k < ks.n; k++)
+		hp_buf_printf(md, "\n");
+	}
+	for (k = 0; k < ks.n; k++) {
+		hp_buf_printf(md, "|");
+		md_cell(md, ks.k[k]);
+		for (i = 0; i < n; i++)
 			hp_buf_printf(md, " %s |", rank_short[cell_of(reps[i], ks.k[k])]);
 		hp_buf_printf(md, "\n");
 	}
 	hp_buf_printf(md, "\nCells show the worst verdict of the cases of a device and method"
-		      " (VULN > VULN(exp) > SAFE > UNTEST; - not run).\n\nkernels needing a fix: ");
+		      " (VULN > VULN(exp) > SAFE > UNTEST; - not run); timings in seconds."
+		      "\n\nkernels needing a fix: ");
 	list_kernels(reps, n, 1, md, false);
 	hp_buf_printf(md, "\n\nkernels that could not be tested: ");
 	list_kernels(reps, n, 125, md, false);
 	hp_buf_printf(md, "\n");
 
-	/* Plain text: the same rows, aligned for a terminal. */
-	hp_buf_printf(txt, "%-*s", (int)kw, "KERNEL");
-	for (k = 0; k < nt; k++)
-		hp_buf_printf(txt, "  %s", tnames[k]);
-	for (k = 0; k < ks.n; k++)
-		hp_buf_printf(txt, "  %s", ks.k[k]);
-	hp_buf_printf(txt, "\n");
-	for (i = 0; i < n; i++) {
-		hp_buf_printf(txt, "%-*s", (int)kw, reps[i]->kernel);
-		for (k = 0; k < nt; k++)
-			if (timing_of(reps[i], tnames[k], &v))
-				hp_buf_printf(txt, "  %*.1f", (int)strlen(tnames[k]), v);
-			else
-				hp_buf_printf(txt, "  %*s", (int)strlen(tnames[k]), "-");
+	{
+		size_t cw = strlen("CASE"), *colw = calloc(n + 1, sizeof(*colw));
+
+		if (!colw) {
+			free(ks.k);
+			return -ENOMEM;
+		}
 		for (k = 0; k < ks.n; k++)
-			hp_buf_printf(txt, "  %-*s", k + 1 < ks.n ? (int)strlen(ks.k[k]) : 0,
-				      rank_short[cell_of(reps[i], ks.k[k])]);
+			if (strlen(ks.k[k]) > cw)
+				cw = strlen(ks.k[k]);
+		for (k = 0; k < nt; k++)
+			if (strlen(tnames[k]) > cw)
+				cw = strlen(tnames[k]);
+		hp_buf_printf(txt, "%-*s", (int)cw, "CASE");
+		for (i = 0; i < n; i++) {
+			colw[i] = strlen(reps[i]->kernel) > 9 ? strlen(reps[i]->kernel) : 9;
+			hp_buf_printf(txt, "  %-*s", (int)colw[i], reps[i]->kernel);
+		}
 		hp_buf_printf(txt, "\n");
+		for (k = 0; k < nt; k++) {
+			hp_buf_printf(txt, "%-*s", (int)cw, tnames[k]);
+			for (i = 0; i < n; i++)
+				if (timing_of(reps[i], tnames[k], &v))
+					hp_buf_printf(txt, "  %-*.1f", (int)colw[i], v);
+				else
+					hp_buf_printf(txt, "  %-*s", (int)colw[i], "-");
+			hp_buf_printf(txt, "\n");
+		}
+		for (k = 0; k < ks.n; k++) {
+			hp_buf_printf(txt, "%-*s", (int)cw, ks.k[k]);
+			for (i = 0; i < n; i++)
+				hp_buf_printf(txt, "  %-*s", (int)colw[i],
+					      rank_short[cell_of(reps[i], ks.k[k])]);
+			hp_buf_printf(txt, "\n");
+		}
+		free(colw);
 	}
 	hp_buf_printf(txt, "kernels needing a fix: ");
 	list_kernels(reps, n, 1, txt, false);

@@ -361,7 +361,7 @@ run_vm() {
 	base=$(initramfs_base)
 	mods_piece=$(initramfs_modules "$RELEASE" "$MOD_ROOT" "${mods[@]}")
 	suite=$(initramfs_suite_for_progs)
-	initrd=$OUT/initrd.cpio.gz
+	initrd=$OUT/initrd.cpio
 	initramfs_assemble "$initrd" "$base" "$mods_piece" "$suite"
 	run_boots "$initrd" "$(IFS=,; printf '%s' "${mods[*]}")"
 	[ "$OPT_KEEP" = 1 ] || rm -f "$initrd"

@@ -9,16 +9,18 @@
 # A piece is rebuilt only when the key of its inputs changes.
 # Sourced by run.sh.
 
-# Write directory $1 as a gzip'd newc cpio archive $2, all files owned by root.
+# Write directory $1 as a newc cpio archive $2, all files owned by root.
+# Uncompressed: under TCG the guest's gunzip costs more boot time (measured
+# about 0.4 s of 6) than QEMU spends loading the larger file.
 cpio_pack() {
-	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$2.tmp"
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$2.tmp"
 	mv "$2.tmp" "$2"
 }
 
 # Print the path of a cached piece named $1 whose inputs hash to $2, or
 # nothing (return 1) when it must be built.
 piece_cached() {
-	local f=$HP_CACHE/initramfs/$1.cpio.gz
+	local f=$HP_CACHE/initramfs/$1.cpio
 	if [ -f "$f" ] && [ "$(cat "$f.key" 2>/dev/null)" = "$2" ]; then
 		printf '%s\n' "$f"
 		return 0
@@ -27,7 +29,7 @@ piece_cached() {
 }
 
 piece_store() {
-	local name=$1 key=$2 stage=$3 f=$HP_CACHE/initramfs/$1.cpio.gz
+	local name=$1 key=$2 stage=$3 f=$HP_CACHE/initramfs/$1.cpio
 	mkdir -p "$HP_CACHE/initramfs"
 	cpio_pack "$stage" "$f"
 	printf '%s\n' "$key" >"$f.key"

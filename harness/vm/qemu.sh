@@ -64,13 +64,18 @@ qemu_disk() {
 	fi
 }
 
-# Complete lines of a file still being written, from line $2 on.
-new_lines() {
-	local total
-	[ -f "$1" ] || return 0
-	total=$(wc -l <"$1")
-	[ "$total" -ge "$2" ] || return 0
-	sed -n "$2,${total}p" "$1"
+# Read the complete lines that appeared on fd $1 since the last call into the
+# array named $2; a line still being written waits in the variable named $3.
+# Bash reads, no processes: polling must not take CPU from the guest.
+read_new_lines() {
+	local fd=$1 line
+	local -n out=$2 partial=$3
+	out=()
+	while IFS= read -r line <&"$fd"; do
+		out+=("$partial$line")
+		partial=''
+	done
+	partial+=$line
 }
 
 # Boot once. $1: boot directory (gets console.log, rec.port and the
@@ -79,15 +84,15 @@ new_lines() {
 # BOOT_WALL_S, and prints progress (programs and cases as they start).
 qemu_boot() {
 	local dir=$1 kernel=$2 initrd=$3 cmdline=$4 cache pid t0 now first=''
-	local rec_seen=0 ktap_seen=0 line name
-	local -a gpu
+	local line name ktap_fd rec_fd ktap_part='' rec_part=''
+	local -a gpu lines
 	mkdir -p "$dir"
 	cache=$(qemu_disk "$dir/scratch.img")
 	mapfile -t gpu < <(qemu_gpu_args "$OPT_DEVICES")
 	: >"$dir/rec.port"
 	: >"$dir/ktap.txt"
 	: >"$dir/dmesg.log"
-	t0=$(date +%s.%N)
+	t0=$(hp_now_us)
 	"$HP_QEMU" -accel "$HP_ACCEL" -nodefaults -display none -no-reboot \
 		-m "$OPT_MEM" -smp "$OPT_SMP" -cpu max \
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
@@ -101,11 +106,13 @@ qemu_boot() {
 	pid=$!
 	BOOT_KILLED=0
 	BOOT_FIRST_CASE_S=
+	exec {ktap_fd}<"$dir/ktap.txt" {rec_fd}<"$dir/rec.port"
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 0.25
-		now=$(date +%s.%N)
-		while IFS= read -r line; do
-			ktap_seen=$((ktap_seen + 1))
+		now=${EPOCHREALTIME//[!0-9]/}
+		now=$((10#$now))
+		read_new_lines "$ktap_fd" lines ktap_part
+		for line in "${lines[@]}"; do
 			case $line in
 			'# hugepin: begin '*)
 				read -r _ _ _ name _ <<<"$line"
@@ -113,28 +120,30 @@ qemu_boot() {
 				hp_progress "program $BOOT_PROG_I/$BOOT_PROG_N: $name"
 				;;
 			esac
-		done < <(new_lines "$dir/ktap.txt" $((ktap_seen + 1)))
-		while IFS= read -r line; do
-			rec_seen=$((rec_seen + 1))
+		done
+		read_new_lines "$rec_fd" lines rec_part
+		for line in "${lines[@]}"; do
 			case $line in
 			*'"type":"start"'*)
 				BOOT_CASE_I=$((BOOT_CASE_I + 1))
-				name=$(printf '%s\n' "$line" | sed -n 's/.*"name":"\([^"]*\)".*/\1/p')
-				[ -n "$first" ] || first=$(hp_secs "$t0" "$now")
+				name=
+				[[ $line =~ \"name\":\"([^\"]*)\" ]] && name=${BASH_REMATCH[1]}
+				[ -n "$first" ] || first=$(hp_us_secs "$t0" "$now")
 				hp_progress "  case $BOOT_CASE_I: $name"
 				;;
 			esac
-		done < <(new_lines "$dir/rec.port" $((rec_seen + 1)))
-		if awk -v a="$t0" -v b="$now" -v t="$OPT_TIMEOUT" 'BEGIN { exit !(b - a > t) }'; then
+		done
+		if ((now - t0 > OPT_TIMEOUT * 1000000)); then
 			hp_progress "guest still running after ${OPT_TIMEOUT}s: stopping it"
 			kill "$pid" 2>/dev/null
 			BOOT_KILLED=1
 			break
 		fi
 	done
+	exec {ktap_fd}<&- {rec_fd}<&-
 	wait "$pid" 2>/dev/null || true
 	BOOT_FIRST_CASE_S=$first
-	BOOT_WALL_S=$(hp_secs "$t0" "$(date +%s.%N)")
+	BOOT_WALL_S=$(hp_us_secs "$t0" "$(hp_now_us)")
 	[ "$OPT_KEEP" = 1 ] || rm -f "$dir/scratch.img"
 	# The port ends with the init's "hugepin: done" line, which is no record.
 	grep -vx 'hugepin: done' "$dir/rec.port" >"$dir/records.jsonl" || true

@@ -197,34 +197,6 @@ static enum gs_io_status after_source(struct gs_pinctx *c, const char *addr, siz
 }
 
 #ifndef HP_NO_LIBURING
-static int ring_rw(struct io_uring *ring, bool write, bool fixed, int fd, void *addr,
-		   size_t len, off_t off)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-	struct io_uring_cqe *cqe;
-	int ret;
-
-	if (!sqe)
-		return -EBUSY;
-	if (fixed && write)
-		io_uring_prep_write_fixed(sqe, fd, addr, len, off, 0);
-	else if (fixed)
-		io_uring_prep_read_fixed(sqe, fd, addr, len, off, 0);
-	else if (write)
-		io_uring_prep_write(sqe, fd, addr, len, off);
-	else
-		io_uring_prep_read(sqe, fd, addr, len, off);
-	ret = io_uring_submit(ring);
-	if (ret < 0)
-		return ret;
-	ret = io_uring_wait_cqe(ring, &cqe);
-	if (ret < 0)
-		return ret;
-	ret = cqe->res;
-	io_uring_cqe_seen(ring, cqe);
-	return ret;
-}
-
 static enum gs_io_status io_uring_op(struct gs_pinctx *c, enum hp_method m, char *addr,
 				     size_t len, uint64_t seed, int *err)
 {
@@ -252,7 +224,7 @@ static enum gs_io_status io_uring_op(struct gs_pinctx *c, enum hp_method m, char
 		io_uring_unregister_buffers(ring);
 		return c->check ? after_source(c, addr, len, seed) : GS_IO_OK;
 	}
-	ret = ring_rw(ring, m == HP_M_IOURING_FIXED_WRITE, m != HP_M_IOURING_READ,
+	ret = _hp_ring_rw(ring, m != HP_M_IOURING_READ, m == HP_M_IOURING_FIXED_WRITE,
 		      c->scratch->fd, addr, len, c->sbase);
 	if (m != HP_M_IOURING_READ)
 		io_uring_unregister_buffers(ring);

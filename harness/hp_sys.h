@@ -119,6 +119,14 @@ long _hp_pin_drain(struct hp_held_pin *p, struct hp_scratch *s, void *out, size_
 void hp_pin_release(struct hp_held_pin *p);
 
 /*
+ * One io_uring read or write (READ_FIXED/WRITE_FIXED when @fixed) of
+ * [addr, addr+len) at @off of @fd on @ring (a struct io_uring *), submitted
+ * and waited for. Returns the bytes moved or -errno. Without liburing at
+ * build time it is not defined.
+ */
+int _hp_ring_rw(void *ring, bool fixed, bool write, int fd, void *addr, size_t len, off_t off);
+
+/*
  * CONFIG_GUP_TEST: one PIN_FAST_BENCHMARK call over [addr, addr+len) on an fd
  * of /sys/kernel/debug/gup_test (hp_gup_test_open(): fd or -ENODEV). Returns
  * 0 with *bytes > 0 when pages were pinned, -EFAULT when none were (the ioctl

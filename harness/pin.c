@@ -182,23 +182,23 @@ static int pin_odirect(bool read_into, struct hp_scratch *s, void *addr, size_t 
 #ifndef HP_NO_LIBURING
 #define HP_RING_ENTRIES 4
 
-static int ring_io(struct io_uring *ring, bool fixed, bool read_into, int fd,
-		   void *addr, size_t len, long *bytes)
+int _hp_ring_rw(void *ringp, bool fixed, bool write, int fd, void *addr, size_t len, off_t off)
 {
+	struct io_uring *ring = ringp;
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 	struct io_uring_cqe *cqe;
 	int ret;
 
 	if (!sqe)
 		return -EBUSY;
-	if (fixed && read_into)
-		io_uring_prep_read_fixed(sqe, fd, addr, len, 0, 0);
+	if (fixed && write)
+		io_uring_prep_write_fixed(sqe, fd, addr, len, off, 0);
 	else if (fixed)
-		io_uring_prep_write_fixed(sqe, fd, addr, len, 0, 0);
-	else if (read_into)
-		io_uring_prep_read(sqe, fd, addr, len, 0);
+		io_uring_prep_read_fixed(sqe, fd, addr, len, off, 0);
+	else if (write)
+		io_uring_prep_write(sqe, fd, addr, len, off);
 	else
-		io_uring_prep_write(sqe, fd, addr, len, 0);
+		io_uring_prep_read(sqe, fd, addr, len, off);
 	ret = io_uring_submit(ring);
 	if (ret < 0)
 		return ret;
@@ -207,6 +207,14 @@ static int ring_io(struct io_uring *ring, bool fixed, bool read_into, int fd,
 		return ret;
 	ret = cqe->res;
 	io_uring_cqe_seen(ring, cqe);
+	return ret;
+}
+
+static int ring_io(struct io_uring *ring, bool fixed, bool read_into, int fd,
+		   void *addr, size_t len, long *bytes)
+{
+	int ret = _hp_ring_rw(ring, fixed, !read_into, fd, addr, len, 0);
+
 	if (ret < 0)
 		return ret;
 	*bytes = ret;

@@ -296,13 +296,7 @@ static void add_missing_cases(struct hp_report *rep, const char *path)
 				(got == 1 || !strcmp(rep->rows[i].r.name, name));
 		if (found)
 			continue;
-		memset(&r, 0, sizeof(r));
-		snprintf(r.test, sizeof(r.test), "%s", test);
-		snprintf(r.name, sizeof(r.name), "%s", got == 2 ? name : "-");
-		strcpy(r.device, "-");
-		strcpy(r.driver, "-");
-		strcpy(r.method, "-");
-		strcpy(r.level, "unknown");
+		hp_result_blank(&r, test, got == 2 ? name : "-");
 		r.verdict = HP_UNTESTABLE;
 		snprintf(r.evidence, sizeof(r.evidence),
 			 "infrastructure: case never ran (no record; the guest stopped earlier)");

@@ -387,6 +387,17 @@ static void guess_device_method(const char *name, struct hp_result *r)
 	}
 }
 
+void hp_result_blank(struct hp_result *r, const char *test, const char *name)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->test, sizeof(r->test), "%s", test);
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	strcpy(r->device, "-");
+	strcpy(r->driver, "-");
+	strcpy(r->method, "-");
+	strcpy(r->level, "unknown");
+}
+
 /* Programs that exercise one device only, for crash rows whose case name does not say it. */
 static void guess_device_from_test(const char *test, struct hp_result *r)
 {
@@ -402,13 +413,7 @@ static int add_console_row(struct hp_report *rep, const char *test, const char *
 	struct hp_result r;
 	const char *kind;
 
-	memset(&r, 0, sizeof(r));
-	snprintf(r.test, sizeof(r.test), "%s", test);
-	snprintf(r.name, sizeof(r.name), "%s", name);
-	strcpy(r.device, "-");
-	strcpy(r.driver, "-");
-	strcpy(r.method, "-");
-	strcpy(r.level, "unknown");
+	hp_result_blank(&r, test, name);
 	guess_device_method(name, &r);
 	guess_device_from_test(test, &r);
 	memset(&sc, 0, sizeof(sc));
@@ -472,13 +477,7 @@ static int add_late_damage(struct hp_report *rep, const char *con, size_t len)
 		scan_segment(seg, seg_end, &sc);
 		if (!sc.first_damage[0])
 			continue;
-		memset(&r, 0, sizeof(r));
-		snprintf(r.test, sizeof(r.test), "%s", c->test);
-		snprintf(r.name, sizeof(r.name), "%s", c->name);
-		strcpy(r.device, "-");
-		strcpy(r.driver, "-");
-		strcpy(r.method, "-");
-		strcpy(r.level, "unknown");
+		hp_result_blank(&r, c->test, c->name);
 		guess_device_method(c->name, &r);
 		guess_device_from_test(c->test, &r);
 		r.verdict = HP_VULNERABLE;
@@ -589,13 +588,7 @@ static int attribute(struct hp_report *rep, const char *console, size_t len,
 
 		if (used[i] || !crashed[i] || !*crashed[i])
 			continue;
-		memset(&r, 0, sizeof(r));
-		snprintf(r.test, sizeof(r.test), "%s", crashed[i]);
-		strcpy(r.name, "-");
-		strcpy(r.device, "-");
-		strcpy(r.driver, "-");
-		strcpy(r.method, "-");
-		strcpy(r.level, "unknown");
+		hp_result_blank(&r, crashed[i], "-");
 		r.verdict = HP_UNTESTABLE;
 		snprintf(r.evidence, sizeof(r.evidence),
 			 "infrastructure: guest hang in this test: killed at the timeout, no unfinished case on record");

@@ -145,6 +145,8 @@ int hp_report_add_records(struct hp_report *rep, const char *text, size_t len);
 int hp_report_attribute(struct hp_report *rep, const char *console, size_t len,
 			const char *const *crashed, size_t ncrashed);
 int hp_report_add_timing(struct hp_report *rep, const char *name_eq_value);
+/* A synthesized row's result: test and name set, every other field "-". */
+void hp_result_blank(struct hp_result *r, const char *test, const char *name);
 int hp_report_add_row(struct hp_report *rep, const struct hp_result *r, bool from_console);
 
 void hp_report_summary(const struct hp_report *rep, struct hp_summary *s);

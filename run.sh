@@ -32,8 +32,8 @@ die() {
 }
 
 # Modules the guest loads: transport first, then the GPU drivers the
-# devices bind to, vgem and null_blk.
-readonly HP_GUEST_MODULES="virtio_pci virtio_console virtio_blk bochs qxl virtio-gpu vgem vmwgfx null_blk"
+# devices bind to, vgem, null_blk, and ext4 for the page-cache disk.
+readonly HP_GUEST_MODULES="virtio_pci virtio_console virtio_blk bochs qxl virtio-gpu vgem vmwgfx null_blk ext4"
 readonly HP_DEVICES_ALL=bochs,qxl,virtio_gpu,vmwgfx,vgem
 
 usage() {

@@ -118,6 +118,15 @@ link_ports
 [ -w /sys/kernel/mm/transparent_hugepage/enabled ] || say "no THP in this kernel"
 
 export HUGEPIN_DISK=/dev/vda
+# The second disk, when the host made one, is ext4 for page-cache cases.
+mkdir -p /mnt/hugepin
+if [ -b /dev/vdb ] && mount -t ext4 /dev/vdb /mnt/hugepin 2>/dev/null; then
+	export TMPDIR=/mnt/hugepin
+else
+	say "no ext4 scratch filesystem: page-cache cases will skip"
+fi
+# A few 2 MiB hugetlb pages for the hugetlb memory type (16 of a 2 GiB guest).
+echo 16 >/proc/sys/vm/nr_hugepages 2>/dev/null || say "cannot reserve hugetlb pages"
 [ -e "$PORTS/hugepin.rec" ] && export HUGEPIN_RECORDS="$PORTS/hugepin.rec"
 [ -f /lib/hugepin/hugepin_ref.ko ] && export HUGEPIN_REF_KO=/lib/hugepin/hugepin_ref.ko
 [ -n "$filter" ] && export HUGEPIN_FILTER="$filter"

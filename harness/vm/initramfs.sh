@@ -4,7 +4,7 @@
 # (the kernel unpacks each in turn), so each piece is cached on its own:
 #   base     busybox-static and the init script
 #   modules  per kernel release: the module closure modprobe resolves for
-#            virtio, the GPU drivers, vgem and null_blk
+#            virtio, the GPU drivers, vgem, null_blk and ext4
 #   suite    the static test programs and the reference module
 # A piece is rebuilt only when the key of its inputs changes.
 # Sourced by run.sh.

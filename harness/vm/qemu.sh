@@ -64,6 +64,17 @@ qemu_disk() {
 	fi
 }
 
+# A small ext4 image for the guest's page-cache cases (gup_stress's
+# pagecache memory type wants a disk filesystem, not tmpfs). Prints the
+# -drive arguments, or nothing when mkfs.ext4 is missing.
+qemu_fs_disk() {
+	local img=$1
+	command -v mkfs.ext4 >/dev/null || return 0
+	qemu-img create -q -f raw "$img" 128M || hp_die "qemu-img create $img failed"
+	mkfs.ext4 -q -F "$img" >/dev/null 2>&1 || hp_die "mkfs.ext4 $img failed"
+	printf '%s\n' -drive "file=$img,format=raw,if=virtio"
+}
+
 # Read the complete lines that appeared on fd $1 since the last call into the
 # array named $2; a line still being written waits in the variable named $3.
 # Bash reads, no processes: polling must not take CPU from the guest.
@@ -85,10 +96,11 @@ read_new_lines() {
 qemu_boot() {
 	local dir=$1 kernel=$2 initrd=$3 cmdline=$4 cache pid t0 now first=''
 	local line name ktap_fd rec_fd ktap_part='' rec_part=''
-	local -a gpu lines
+	local -a gpu fsdisk lines
 	mkdir -p "$dir"
 	cache=$(qemu_disk "$dir/scratch.img")
 	mapfile -t gpu < <(qemu_gpu_args "$OPT_DEVICES")
+	mapfile -t fsdisk < <(qemu_fs_disk "$dir/fs.img")
 	: >"$dir/rec.port"
 	: >"$dir/ktap.txt"
 	: >"$dir/dmesg.log"
@@ -97,7 +109,7 @@ qemu_boot() {
 		-m "$OPT_MEM" -smp "$OPT_SMP" -cpu max \
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 		-serial "file:$dir/console.log" "${gpu[@]}" \
-		-drive "file=$dir/scratch.img,format=raw,if=virtio,$cache" \
+		-drive "file=$dir/scratch.img,format=raw,if=virtio,$cache" "${fsdisk[@]}" \
 		-device virtio-serial-pci \
 		-chardev "file,id=rec,path=$dir/rec.port" -device virtserialport,chardev=rec,name=hugepin.rec \
 		-chardev "file,id=ktap,path=$dir/ktap.txt" -device virtserialport,chardev=ktap,name=hugepin.ktap \
@@ -144,7 +156,7 @@ qemu_boot() {
 	wait "$pid" 2>/dev/null || true
 	BOOT_FIRST_CASE_S=$first
 	BOOT_WALL_S=$(hp_us_secs "$t0" "$(hp_now_us)")
-	[ "$OPT_KEEP" = 1 ] || rm -f "$dir/scratch.img"
+	[ "$OPT_KEEP" = 1 ] || rm -f "$dir/scratch.img" "$dir/fs.img"
 	# The port ends with the init's "hugepin: done" line, which is no record.
 	grep -vx 'hugepin: done' "$dir/rec.port" >"$dir/records.jsonl" || true
 	if [ ! -s "$dir/console.log" ] && [ -s "$dir/qemu.log" ]; then

@@ -16,10 +16,12 @@
  * cause. The refmod_dev fixture checks the ioctl and mmap interface itself.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -371,6 +373,51 @@ TEST_F(refmod_dev, destroy_while_mapped)
 	hp_map_touch(&m, true);
 	EXPECT_EQ((char)1, ((volatile char *)m.addr)[4096]);
 	hp_unmap(&m);
+}
+
+/*
+ * Last, on purpose: the module unloads without a splat although the cases
+ * above left blocks with damaged refcounts allocated (kept so the guest stays
+ * usable), then loads again for the programs that run after this one.
+ */
+FIXTURE(refmod_unload) {
+	int unused;
+};
+
+FIXTURE_SETUP(refmod_unload)
+{
+	self->unused = 0;
+}
+
+FIXTURE_TEARDOWN(refmod_unload)
+{
+}
+
+/* A fixture declared last runs last: the kselftest harness keeps declaration order. */
+TEST_F(refmod_unload, unload_after_kept_pages)
+{
+	char why[HP_TEXT_LEN];
+	struct hp_evidence ev;
+	struct hp_refmod r;
+	struct hp_detect d;
+
+	if (hp_refmod_open(&r, why, sizeof(why)))
+		SKIP(return, "%s", why);
+	hp_refmod_close(&r);
+	ASSERT_EQ(0, hp_detect_begin(&d, HP_TEST, "unload_after_kept_pages"));
+	if (syscall(SYS_delete_module, "hugepin_ref", O_NONBLOCK)) {
+		int err = errno;
+
+		if (err == EPERM)
+			SKIP(return, "unloading a module needs CAP_SYS_MODULE");
+		ASSERT_EQ(0, err) TH_LOG("delete_module(hugepin_ref): %s", strerror(err));
+	}
+	memset(&ev, 0, sizeof(ev));
+	hp_detect_end(&d, &ev);
+	EXPECT_EQ(0u, ev.splats) TH_LOG("splat on unload: %s", ev.splat_line);
+	EXPECT_EQ(0ul, ev.taint_new);
+	ASSERT_EQ(0, hp_refmod_open(&r, why, sizeof(why))) TH_LOG("reload: %s", why);
+	hp_refmod_close(&r);
 }
 
 TEST_HARNESS_MAIN

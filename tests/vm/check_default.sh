@@ -72,6 +72,19 @@ no_rows() {
 	[ "$(rows "$@")" -eq 0 ]
 }
 
+# No kselftest program printed "not ok": test failures that are not verdicts
+# (a wrong errno, a broken interface) must fail the check too.
+no_ktap_failures() {
+	local f
+	for f in "$1"/ktap/*.tap; do
+		[ -f "$f" ] || return 1
+		if grep -q '^not ok' "$f"; then
+			grep -H '^not ok' "$f" | sed 's/^/# /' >>"$TAP.body"
+			return 1
+		fi
+	done
+}
+
 is_rc() {
 	[ "$RC" = "$1" ]
 }
@@ -85,6 +98,7 @@ check_default_run() {
 	json=$d/report.json
 	check "default run exits 0 (nothing unexpected VULNERABLE)" is_rc 0
 	check "default run wrote report.json" test -s "$json"
+	check "default run: no kselftest program reports not ok" no_ktap_failures "$d"
 	[ -s "$json" ] || return 0
 	echo "# default run: $((t1 - t0)) s; $(grep -h 'timing:' "$d.err" | tail -n1)" | tee -a "$TAP.body"
 	local -a recs=()

@@ -345,7 +345,7 @@ report() {
 }
 
 run_vm() {
-	local base mods_piece suite kdir initrd mods
+	local base mods_piece suite kdir initrd mods stressng=''
 	deps_setup
 	build_suite STATIC=1 all
 	resolve_kernel
@@ -362,7 +362,11 @@ run_vm() {
 	mods_piece=$(initramfs_modules "$RELEASE" "$MOD_ROOT" "${mods[@]}")
 	suite=$(initramfs_suite_for_progs)
 	initrd=$OUT/initrd.cpio
-	initramfs_assemble "$initrd" "$base" "$mods_piece" "$suite"
+	# stress-ng (about 20 MiB with its libraries) only for the stress tools.
+	if [[ " ${PROGS[*]} " == *" gup_stress "* || " ${PROGS[*]} " == *" drm_repro "* ]]; then
+		stressng=$(initramfs_stressng)
+	fi
+	initramfs_assemble "$initrd" "$base" "$mods_piece" "$suite" ${stressng:+"$stressng"}
 	run_boots "$initrd" "$(IFS=,; printf '%s' "${mods[*]}")"
 	[ "$OPT_KEEP" = 1 ] || rm -f "$initrd"
 	collect_merge "$OUT"

@@ -108,6 +108,25 @@ initramfs_suite() {
 	piece_store suite "$key" "$stage"
 }
 
+# stress-ng and the shared libraries it loads, for gup_stress's background
+# pressure in the guest (Debian's stress-ng is dynamically linked). Prints
+# nothing when the host has no stress-ng.
+initramfs_stressng() {
+	local sng key stage lib
+	sng=$(command -v stress-ng) || return 0
+	key=$(hp_files_key "$sng")
+	piece_cached stressng "$key" && return 0
+	stage=$(mktemp -d "$HP_CACHE/stage.XXXXXX")
+	mkdir -p "$stage/usr/bin"
+	cp "$sng" "$stage/usr/bin/stress-ng"
+	# ldd prints "name => /path (addr)" and the loader as "/path (addr)".
+	for lib in $(ldd "$sng" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done
+	piece_store stressng "$key" "$stage"
+}
+
 # Concatenate the pieces into initrd $1.
 initramfs_assemble() {
 	local out=$1

@@ -56,7 +56,7 @@ enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 
 	hp_record_start(c->test, c->name);
 	/* Before the pin: a pin that fails may leave the range unmapped. */
-	ev.level = hp_map_level(addr);
+	ev.level = c->level_hint != HP_LEVEL_UNKNOWN ? c->level_hint : hp_map_level(addr);
 	if (hp_method_available(m, c->scratch, unavailable, sizeof(unavailable))) {
 		ev.untestable_why = unavailable;
 	} else {
@@ -135,9 +135,14 @@ void hp_case_sweep(const struct hp_case *c, size_t map_len, enum hp_method m,
 		   struct hp_case_tally *t)
 {
 	static const size_t offsets[] = { 0, 64ul << 10, (1ul << 20) + (4ul << 10) };
+	struct hp_case one = *c;
 	struct hp_result r;
 
 	memset(t, 0, sizeof(*t));
+	/* The sweep's pins leave the mapping as it was: one level read serves them all. */
+	if (one.level_hint == HP_LEVEL_UNKNOWN)
+		one.level_hint = hp_map_level(c->base);
+	c = &one;
 	for (size_t block = 0; block < map_len; block += HP_SZ_2M) {
 		for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
 			size_t off = block + offsets[i];

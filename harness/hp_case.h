@@ -41,6 +41,12 @@ struct hp_case {
 	const char *expected_why;
 	struct hp_scratch *scratch;	/* O_DIRECT storage, may be closed (fd -1) */
 	const void *base;	/* start of the mapping: offsets in evidence are from here */
+	/*
+	 * Level read once for a whole sweep: the ptdump debugfs file costs a
+	 * full page-table walk per read (about 0.6 s under TCG on a debug
+	 * kernel). HP_LEVEL_UNKNOWN: read it for every pin.
+	 */
+	enum hp_level level_hint;
 };
 
 /* "fixture.variant.test" into c->name. */

@@ -50,7 +50,8 @@ Kernel (default: Debian's current linux-image-amd64, fetched into build/cache):
   --kernel-tree DIR      build the kernel tree DIR with ./config over defconfig
   --base-config FILE     with --kernel-tree: start from FILE instead of defconfig
   --matrix FILE          run every kernel listed in FILE (one per line: bzImage,
-                         .deb, package name or tree) and write a kernel x case table
+                         .deb, package name, tree, or TREE@REF for a git ref of a
+                         tree, built in a worktree) and write a kernel x case table
 What to run:
   --tests PATTERN        comma list of globs over program names and case names
   --devices LIST         QEMU GPUs and vgem: bochs,qxl,virtio_gpu,vmwgfx,vgem (default all)
@@ -423,6 +424,19 @@ run_host() {
 }
 
 # --matrix: one run of this script per kernel line, then the table over all.
+# A matrix line "TREE@REF": a detached git worktree of TREE at REF under the
+# cache, so the user's checkout is left alone; reused by later matrices.
+matrix_worktree() {
+	local tree=$1 ref=$2 commit wt
+	commit=$(git -C "$tree" rev-parse --verify -q "$ref^{commit}") || return 1
+	wt=$HP_CACHE/worktrees/$(basename "$(readlink -f "$tree")")-${commit:0:12}
+	if [ ! -e "$wt/Makefile" ]; then
+		mkdir -p "$HP_CACHE/worktrees"
+		git -C "$tree" worktree add --detach "$wt" "$commit" >&2 || return 1
+	fi
+	printf '%s\n' "$wt"
+}
+
 run_matrix() {
 	local line n=0 rc=0 out dir
 	local -a dirs=() kopt
@@ -434,7 +448,10 @@ run_matrix() {
 		read -r line <<<"$line" || true
 		[ -n "$line" ] || continue
 		n=$((n + 1))
-		if [ -d "$line" ]; then
+		if [[ $line == *@* && -d ${line%@*}/.git ]]; then
+			kopt=(--kernel-tree "$(matrix_worktree "${line%@*}" "${line##*@}")") ||
+				{ hp_progress "matrix $n: no ref ${line##*@} in ${line%@*}"; continue; }
+		elif [ -d "$line" ]; then
 			kopt=(--kernel-tree "$line")
 		elif [[ $line == *.deb ]] || [ ! -e "$line" ]; then
 			kopt=(--kernel-deb "$line")

@@ -4,8 +4,9 @@
 # checks the verdicts against expected-6.1.txt and the reference module's
 # known 6.1 behaviour, then checks that a guest panic and a guest hang are
 # each blamed on the case that was running while the programs after it still
-# run on a fresh boot, and that bad kernels and options are refused with the
-# documented exit codes. Writes KTAP to OUTDIR/vm.tap (and the hp_report
+# run on a fresh boot, that on Debian's 6.12 kernel (x86 PMD special bits)
+# the reference module's PMD mappings form and every pin of them is refused,
+# and that bad kernels and options are refused with the documented exit codes. Writes KTAP to OUTDIR/vm.tap (and the hp_report
 # expectation results to OUTDIR/vm-expect.tap) for tests/summary.sh.
 # shellcheck disable=SC2317 # the predicates below run through check()
 set -euo pipefail
@@ -141,6 +142,30 @@ check_injection() {
 		has_rows "$json" '"test":"pin_vmsplice"' '"device":"anon"'
 }
 
+# The fixed side: Debian 12 also carries a 6.12 kernel, which has x86 PMD
+# special bits. There the reference module's huge pfn PMDs must still form
+# and fast GUP must refuse every pin of them.
+check_fixed_kernel() {
+	local d=$WORK/fixed pkg json
+	pkg=$(apt-cache depends linux-image-6.12-amd64 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-6\.12/ { print $2; exit }')
+	if [ -z "$pkg" ]; then
+		N=$((N + 1))
+		echo "ok $N fixed kernel: reference module refused at PMD level # SKIP no linux-image-6.12-amd64 in the archive" |
+			tee -a "$TAP.body"
+		return 0
+	fi
+	runsh "$d" --no-build --kernel-deb "$pkg" --tests hugepfn_ref,pin_vmsplice --out "$d"
+	json=$d/report.json
+	check "fixed kernel $pkg: run exits 0" is_rc 0
+	[ -s "$json" ] || return 0
+	check "fixed kernel: reference module mapped at PMD level" \
+		has_rows "$json" '"device":"hugepin_ref"' '"level":"pmd"' '"verdict":"SAFE"'
+	check "fixed kernel: no reference-module pin got through" \
+		no_rows "$json" '"device":"hugepin_ref"' '"verdict":"VULNERABLE"'
+	check "fixed kernel: no kselftest program reports not ok" no_ktap_failures "$d"
+}
+
 check_bad_input() {
 	local bad=$WORK/bad
 	mkdir -p "$bad"
@@ -175,6 +200,7 @@ KERNEL=
 check_default_run
 check_injection panic 'panic'
 check_injection hang 'hang' --timeout 60
+check_fixed_kernel
 check_bad_input
 {
 	echo "TAP version 13"

@@ -223,6 +223,10 @@ int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 	int ret;
 
 	target_init(t, test, fixture, variant, test_name, device);
+	if (!hp_case_selected(test, t->c.name)) {
+		snprintf(t->why, sizeof(t->why), "not selected by HUGEPIN_FILTER (run.sh --tests)");
+		return -ENOENT;
+	}
 	if (hp_drm_find(device, &t->dev))
 		return explain_missing(t, device);
 	snprintf(t->c.driver, sizeof(t->c.driver), "%s", t->dev.driver);
@@ -265,6 +269,10 @@ int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 	int ret;
 
 	target_init(t, test, fixture, variant, test_name, "anon");
+	if (!hp_case_selected(test, t->c.name)) {
+		snprintf(t->why, sizeof(t->why), "not selected by HUGEPIN_FILTER (run.sh --tests)");
+		return -ENOENT;
+	}
 	if (hp_thp_mode(mode, sizeof(mode), NULL)) {
 		snprintf(t->why, sizeof(t->why), "no THP (CONFIG_TRANSPARENT_HUGEPAGE unset)");
 		return -EOPNOTSUPP;

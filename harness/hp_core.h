@@ -176,6 +176,12 @@ int hp_parse_duration(const char *s, double min, double max, double *out);
  * run.sh --duration) when it is a whole number of seconds > 0, else @def.
  */
 const char *hp_env_duration(const char *def);
+/*
+ * Case selection from run.sh --tests: $HUGEPIN_FILTER is a comma list of
+ * globs over case names ("drm_bo.qxl*", "*vmsplice*"), matched against
+ * "name" and "test:name". True when unset or when one glob matches.
+ */
+bool hp_case_selected(const char *test, const char *name);
 /* Kernel release of the running kernel (uname -r), "unknown" on failure. */
 const char *hp_kernel_release(void);
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -116,4 +117,25 @@ const char *hp_env_duration(const char *def)
 	if (!v || hp_parse_long(v, 1, 86400, &secs))
 		return def;
 	return v;
+}
+
+bool hp_case_selected(const char *test, const char *name)
+{
+	const char *filter = getenv("HUGEPIN_FILTER");
+	char full[3 * HP_NAME_LEN], glob[HP_NAME_LEN * 2];
+
+	if (!filter || !*filter)
+		return true;
+	snprintf(full, sizeof(full), "%s:%s", test, name);
+	while (*filter) {
+		size_t n = strcspn(filter, ",");
+
+		snprintf(glob, sizeof(glob), "%.*s", (int)n, filter);
+		if (glob[0] && (!fnmatch(glob, name, 0) || !fnmatch(glob, full, 0)))
+			return true;
+		filter += n;
+		if (*filter)
+			filter++;
+	}
+	return false;
 }

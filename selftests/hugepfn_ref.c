@@ -118,6 +118,8 @@ static void sweep(struct __test_metadata *_metadata, FIXTURE_DATA(hugepfn_map) *
 	struct hp_case_tally t;
 
 	case_init(&c, name, sizeof(name), variant, test, &self->scratch);
+	if (!hp_case_selected(HP_TEST, name))
+		SKIP(return, "not selected by HUGEPIN_FILTER (run.sh --tests)");
 	hp_refmod_sweep(&self->r, &c, m, &t);
 	EXPECT_EQ(0, t.unexpected_err) {
 		TH_LOG("unexpected errno: %s", t.bad);

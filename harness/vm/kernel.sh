@@ -40,10 +40,27 @@ kernel_release() {
 	esac
 }
 
+# Output of apt-cache "$@", memoized under the cache until apt's package
+# lists change (apt-get update renames new lists into /var/lib/apt/lists):
+# each apt-cache call costs about half a second, most of a cached run's
+# host time.
+apt_cache_memo() {
+	local stamp key f
+	stamp=$(stat -c %Y /var/lib/apt/lists 2>/dev/null) || { apt-cache "$@"; return; }
+	key=$(printf '%s %s\n' "$stamp" "$*" | sha256sum | cut -c1-16)
+	f=$HP_CACHE/apt/$key
+	if [ ! -s "$f" ]; then
+		mkdir -p "$HP_CACHE/apt"
+		apt-cache "$@" >"$f.tmp" 2>/dev/null || { rm -f "$f.tmp"; return 1; }
+		mv "$f.tmp" "$f"
+	fi
+	cat "$f"
+}
+
 # The kernel image package Debian's linux-image-amd64 currently depends on.
 kernel_debian_default_pkg() {
 	local pkg
-	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+	pkg=$(apt_cache_memo depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
 	if [ -z "$pkg" ]; then
 		apt-get update -q >&2 || true
 		pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
@@ -66,7 +83,7 @@ kernel_fetch_deb() {
 	name=${spec%%=*}
 	ver=
 	[ "$name" != "$spec" ] && ver=${spec#*=}
-	[ -n "$ver" ] || ver=$(apt-cache policy "$name" 2>/dev/null | awk '/Candidate:/ { print $2 }')
+	[ -n "$ver" ] || ver=$(apt_cache_memo policy "$name" | awk '/Candidate:/ { print $2 }')
 	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
 		hp_die "package $name: no candidate version (apt-get update, or check the name)"
 	fi

@@ -271,10 +271,12 @@ run_boots() {
 	BOOT_PROG_I=0 BOOT_CASE_I=0
 	BOOT_PROG_N=${#PROGS[@]}
 	qemu_accel "$KERNEL_IMAGE"
+	BOOT_IMAGE=$(kernel_boot_image "$KERNEL_IMAGE")
+	[ "$BOOT_IMAGE" = "$KERNEL_IMAGE" ] || hp_progress "booting the PVH entry of its vmlinux (no firmware loader, no decompression)"
 	while [ ${#todo[@]} -gt 0 ]; do
 		n=$((n + 1))
 		hp_progress "booting $RELEASE (boot $n, ${#todo[@]} programs, $HP_ACCEL, timeout ${OPT_TIMEOUT}s)"
-		qemu_boot "$OUT/boot-$n" "$KERNEL_IMAGE" "$initrd" \
+		qemu_boot "$OUT/boot-$n" "$BOOT_IMAGE" "$initrd" \
 			"$(guest_cmdline "$mods" "$(IFS=,; printf '%s' "${todo[*]}")")"
 		[ -n "$TIME_FIRST_CASE" ] || TIME_FIRST_CASE=$BOOT_FIRST_CASE_S
 		TIME_GUEST=$(awk -v a="$TIME_GUEST" -v b="$BOOT_WALL_S" 'BEGIN { printf "%.1f", a + b }')

@@ -8,7 +8,7 @@
 
 readonly HP_DEB_PACKAGES="qemu-system-x86 qemu-utils busybox-static libdrm-dev liburing-dev
 linux-source-6.1 linux-headers-amd64 kmod cpio rsync stress-ng pkg-config make gcc libc6-dev
-e2fsprogs file"
+e2fsprogs file xz-utils zstd"
 
 # Print the packages of $HP_DEB_PACKAGES that dpkg does not have installed.
 deps_missing() {

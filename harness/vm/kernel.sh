@@ -189,3 +189,43 @@ kernel_headers_for() {
 	[ -e "/usr/src/linux-headers-$rel/Makefile" ] && printf '%s\n' "/usr/src/linux-headers-$rel"
 	return 0
 }
+
+# The uncompressed vmlinux inside bzImage $1, when the kernel has a PVH entry
+# (CONFIG_PVH): QEMU then boots the ELF directly, skipping the firmware's
+# real-mode loader and the decompressor, which under TCG saves about 2.5 s
+# of every boot (measured on Debian's 6.1: 4.9-5.3 s to init with the
+# bzImage, 2.1-2.5 s with its vmlinux). Cached per image; prints the path to
+# boot, the bzImage itself when there is no PVH entry or no decompressor.
+kernel_boot_image() {
+	local img=$1 key out fmt magic tool pos
+	key=$(hp_files_key "$img")
+	out=$HP_CACHE/vmlinux/$key
+	if [ -s "$out.elf" ]; then
+		printf '%s\n' "$out.elf"
+		return 0
+	fi
+	if [ -e "$out.none" ]; then
+		printf '%s\n' "$img"
+		return 0
+	fi
+	mkdir -p "$HP_CACHE/vmlinux"
+	for fmt in 'xz:\xfd7zXZ\x00:xz -dc --single-stream' 'zstd:\x28\xb5\x2f\xfd:zstd -qdc' \
+		'gzip:\x1f\x8b\x08:gzip -dc' 'lz4:\x02\x21\x4c\x18:lz4 -qdc' 'bzip2:BZh:bzip2 -dc'; do
+		IFS=: read -r _ magic tool <<<"$fmt"
+		command -v "${tool%% *}" >/dev/null || continue
+		pos=$(LC_ALL=C grep -aboP -m1 "$magic" "$img" 2>/dev/null | head -n1 | cut -d: -f1) || true
+		[ -n "$pos" ] || continue
+		# Trailing bytes after the stream make some decompressors complain: the
+		# ELF check below decides.
+		tail -c "+$((pos + 1))" "$img" | $tool >"$out.tmp" 2>/dev/null || true
+		if [ "$(head -c 4 "$out.tmp" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 7f454c46 ] &&
+			readelf -n "$out.tmp" 2>/dev/null | grep -qE 'note type: \(0x00000012\)|PHYS32_ENTRY'; then
+			mv "$out.tmp" "$out.elf"
+			printf '%s\n' "$out.elf"
+			return 0
+		fi
+	done
+	rm -f "$out.tmp"
+	: >"$out.none"
+	printf '%s\n' "$img"
+}

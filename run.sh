@@ -330,7 +330,7 @@ report() {
 		args+=(--expected-device "hugepin_ref=no PMD special bit")
 	fi
 	args+=(--timing "build_s=$TIME_BUILD" --timing "suite_s=$TIME_GUEST")
-	if [ -n "$KERNEL_KDIR" ] && [ -r "$KERNEL_KDIR/build_seconds" ]; then
+	if [ -n "${KERNEL_KDIR:-}" ] && [ -r "$KERNEL_KDIR/build_seconds" ]; then
 		args+=(--timing "kernel_build_s=$(<"$KERNEL_KDIR/build_seconds")")
 	fi
 	[ -z "$TIME_FIRST_CASE" ] || args+=(--timing "boot_s=$TIME_FIRST_CASE")

@@ -166,6 +166,16 @@ check_fixed_kernel() {
 	check "fixed kernel: no kselftest program reports not ok" no_ktap_failures "$d"
 }
 
+# --host on this machine (no DRM devices, no modules): the anonymous-THP
+# controls run and report; nothing needs the VM.
+check_host_mode() {
+	local d=$WORK/host
+	runsh "$d" --no-build --host --tests pin_vmsplice --out "$d"
+	check "--host: run exits 0" is_rc 0
+	check "--host: the anonymous THP control is SAFE" \
+		has_rows "$d/report.json" '"device":"anon"' '"verdict":"SAFE"'
+}
+
 check_bad_input() {
 	local bad=$WORK/bad
 	mkdir -p "$bad"
@@ -201,6 +211,7 @@ check_default_run
 check_injection panic 'panic'
 check_injection hang 'hang' --timeout 60
 check_fixed_kernel
+check_host_mode
 check_bad_input
 {
 	echo "TAP version 13"

@@ -124,6 +124,8 @@ bool hp_case_errno_allowed(const struct hp_case *c, int err)
 	       err == EPERM;
 }
 
+const size_t hp_case_offsets[HP_CASE_NOFFSETS] = { 0, 64ul << 10, (1ul << 20) + (4ul << 10) };
+
 static void note(char *buf, const struct hp_result *r)
 {
 	if (!buf[0])
@@ -131,47 +133,53 @@ static void note(char *buf, const struct hp_result *r)
 			 r->evidence);
 }
 
+void hp_case_tally_add(struct hp_case_tally *t, const struct hp_case *c, enum hp_verdict v,
+		       const struct hp_result *r)
+{
+	switch (v) {
+	case HP_SAFE:
+		if (r->err && !hp_case_errno_allowed(c, r->err)) {
+			t->unexpected_err++;
+			note(t->bad, r);
+		} else {
+			t->safe++;
+		}
+		break;
+	case HP_VULNERABLE:
+		if (r->expected) {
+			t->expected++;
+			note(t->xfail, r);
+		} else {
+			t->vulnerable++;
+			note(t->bad, r);
+		}
+		break;
+	case HP_UNTESTABLE:
+		t->untestable++;
+		note(t->skip, r);
+		break;
+	}
+}
+
 void hp_case_sweep(const struct hp_case *c, size_t map_len, enum hp_method m,
 		   struct hp_case_tally *t)
 {
-	static const size_t offsets[] = { 0, 64ul << 10, (1ul << 20) + (4ul << 10) };
 	struct hp_case one = *c;
 	struct hp_result r;
+	enum hp_verdict v;
 
 	memset(t, 0, sizeof(*t));
 	/* The sweep's pins leave the mapping as it was: one level read serves them all. */
 	if (one.level_hint == HP_LEVEL_UNKNOWN)
 		one.level_hint = hp_map_level(c->base);
-	c = &one;
 	for (size_t block = 0; block < map_len; block += HP_SZ_2M) {
-		for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
-			size_t off = block + offsets[i];
+		for (size_t i = 0; i < HP_CASE_NOFFSETS; i++) {
+			size_t off = block + hp_case_offsets[i];
 
 			if (off + HP_CASE_PIN_LEN > map_len)
 				continue;
-			switch (hp_case_run_pin(c, (char *)c->base + off, HP_CASE_PIN_LEN, m, &r)) {
-			case HP_SAFE:
-				if (r.err && !hp_case_errno_allowed(c, r.err)) {
-					t->unexpected_err++;
-					note(t->bad, &r);
-				} else {
-					t->safe++;
-				}
-				break;
-			case HP_VULNERABLE:
-				if (r.expected) {
-					t->expected++;
-					note(t->xfail, &r);
-				} else {
-					t->vulnerable++;
-					note(t->bad, &r);
-				}
-				break;
-			case HP_UNTESTABLE:
-				t->untestable++;
-				note(t->skip, &r);
-				break;
-			}
+			v = hp_case_run_pin(&one, (char *)c->base + off, HP_CASE_PIN_LEN, m, &r);
+			hp_case_tally_add(t, &one, v, &r);
 		}
 	}
 }

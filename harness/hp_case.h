@@ -69,6 +69,10 @@ bool hp_case_errno_allowed(const struct hp_case *c, int err);
 
 #define HP_CASE_PIN_LEN (64ul << 10)
 
+/* Start offsets of a sweep inside each 2 MiB block: 0, 64 KiB, 1 MiB + 4 KiB. */
+#define HP_CASE_NOFFSETS 3
+extern const size_t hp_case_offsets[HP_CASE_NOFFSETS];
+
 struct hp_case_tally {
 	int safe;
 	int vulnerable;		/* unexpected VULNERABLE verdicts */
@@ -79,6 +83,14 @@ struct hp_case_tally {
 	char xfail[HP_TEXT_LEN];	/* first expected VULNERABLE */
 	char skip[HP_TEXT_LEN];	/* first UNTESTABLE reason */
 };
+
+/*
+ * Count one judged pin into @t: an unexpected errno (by @c's rules) or an
+ * unexpected VULNERABLE is a failure, an expected one XFAIL, UNTESTABLE a
+ * skip; the first of each kind keeps its evidence.
+ */
+void hp_case_tally_add(struct hp_case_tally *t, const struct hp_case *c, enum hp_verdict v,
+		       const struct hp_result *r);
 
 /*
  * Pin @map_len bytes from c->base through @m: in every 2 MiB block, at

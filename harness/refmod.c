@@ -406,50 +406,23 @@ enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_ref
 	return res.verdict;
 }
 
-static void tally_note(char *buf, const struct hp_result *r)
-{
-	if (!buf[0])
-		snprintf(buf, HP_TEXT_LEN, "%.40s: %.330s", r->method, r->evidence);
-}
-
 void hp_refmod_sweep(const struct hp_refmod *r, const struct hp_refmod_case *c,
 		     enum hp_method m, struct hp_case_tally *t)
 {
-	static const size_t offsets[] = { 0, 64ul << 10, (1ul << 20) + (4ul << 10) };
 	const struct hp_case judge = { .owner = HP_OWNER_DRIVER };
 	struct hp_refmod_case one = *c;
 	struct hp_result res;
+	enum hp_verdict v;
 
 	memset(t, 0, sizeof(*t));
 	one.len = HP_CASE_PIN_LEN;
 	for (size_t block = 0; block < c->size; block += HP_SZ_2M) {
-		for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
-			one.offset = block + offsets[i];
+		for (size_t i = 0; i < HP_CASE_NOFFSETS; i++) {
+			one.offset = block + hp_case_offsets[i];
 			if (one.offset + one.len > c->size)
 				continue;
-			switch (hp_refmod_run_pin(r, &one, m, &res, NULL)) {
-			case HP_SAFE:
-				if (res.err && !hp_case_errno_allowed(&judge, res.err)) {
-					t->unexpected_err++;
-					tally_note(t->bad, &res);
-				} else {
-					t->safe++;
-				}
-				break;
-			case HP_VULNERABLE:
-				if (res.expected) {
-					t->expected++;
-					tally_note(t->xfail, &res);
-				} else {
-					t->vulnerable++;
-					tally_note(t->bad, &res);
-				}
-				break;
-			case HP_UNTESTABLE:
-				t->untestable++;
-				tally_note(t->skip, &res);
-				break;
-			}
+			v = hp_refmod_run_pin(r, &one, m, &res, NULL);
+			hp_case_tally_add(t, &judge, v, &res);
 		}
 	}
 }

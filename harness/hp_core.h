@@ -177,6 +177,13 @@ int hp_parse_duration(const char *s, double min, double max, double *out);
  */
 const char *hp_env_duration(const char *def);
 /*
+ * @rel resolved against the directory this program was started from
+ * (/proc/self/exe): "drm_repro", "../module/hugepin_ref.ko". Programs of the
+ * suite are installed side by side, so this is how they find each other.
+ * 0 or -errno; @buf holds the path either way when it fits.
+ */
+int hp_self_relative(const char *rel, char *buf, size_t len);
+/*
  * Case selection from run.sh --tests: $HUGEPIN_FILTER is a comma list of
  * globs over case names ("drm_bo.qxl*", "*vmsplice*"), matched against
  * "name" and "test:name". True when unset or when one glob matches.

@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <fnmatch.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -138,4 +140,17 @@ bool hp_case_selected(const char *test, const char *name)
 			filter++;
 	}
 	return false;
+}
+
+int hp_self_relative(const char *rel, char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return n < 0 ? -errno : -ENOENT;
+	exe[n] = '\0';
+	if ((size_t)snprintf(buf, len, "%s/%s", dirname(exe), rel) >= len)
+		return -ENAMETOOLONG;
+	return 0;
 }

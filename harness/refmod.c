@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,18 +28,13 @@
 static int find_ko(char *path, size_t len)
 {
 	const char *env = getenv("HUGEPIN_REF_KO");
-	char exe[PATH_MAX];
-	ssize_t n;
 
 	if (env && *env) {
 		snprintf(path, len, "%s", env);
 		return 0;
 	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
+	if (hp_self_relative("../module/" REFMOD_KO, path, len))
 		return -ENOENT;
-	exe[n] = '\0';
-	snprintf(path, len, "%s/../module/" REFMOD_KO, dirname(exe));
 	return access(path, R_OK) ? -ENOENT : 0;
 }
 

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,13 +43,10 @@ struct repro_run {
 /* drm_repro sits in the same directory as this program (lib.mk installs both). */
 static int repro_path(char *buf, size_t len)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int ret = hp_self_relative(REPRO_NAME, buf, len);
 
-	if (n < 0)
-		return -errno;
-	self[n] = '\0';
-	snprintf(buf, len, "%s/%s", dirname(self), REPRO_NAME);
+	if (ret)
+		return ret;
 	return access(buf, X_OK) ? -errno : 0;
 }
 

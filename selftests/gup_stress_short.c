@@ -49,14 +49,7 @@ FIXTURE_VARIANT_ADD(gup_stress, hugepin_ref) { .mem = "hugepin_ref" };
 
 FIXTURE_SETUP(gup_stress)
 {
-	ssize_t n = readlink("/proc/self/exe", self->prog, sizeof(self->prog) - 1);
-	char *slash;
-
-	ASSERT_GT(n, 0);
-	self->prog[n] = 0;
-	slash = strrchr(self->prog, '/');
-	ASSERT_NE(NULL, slash);
-	snprintf(slash + 1, sizeof(self->prog) - (size_t)(slash + 1 - self->prog), "gup_stress");
+	ASSERT_EQ(0, hp_self_relative("gup_stress", self->prog, sizeof(self->prog)));
 }
 
 FIXTURE_TEARDOWN(gup_stress)

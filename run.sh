@@ -63,6 +63,9 @@ Guest:
   --smp N                guest CPUs (default 2)
   --timeout S            stop a boot after S seconds (default 300); later programs
                          then run on a fresh boot
+  --no-vmwgfx-shim       leave vmwgfx unbound when QEMU's vmware-svga lacks the
+                         pitchlock capability (default: bind it through the
+                         hugepin_vmwshim module, a kretprobe on that one check)
 Results:
   --out DIR              artifacts (default build/out/<release>-<time>)
   --keep                 keep the initrd and scratch disk in --out
@@ -85,7 +88,7 @@ USAGE
 OPT_KERNEL='' OPT_MODULES='' OPT_MODULES_SET=0 OPT_KERNEL_DEB='' OPT_TESTS='' OPT_DEVICES=$HP_DEVICES_ALL
 OPT_THP=madvise OPT_DURATION=1 OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
 OPT_BISECT_ON='' OPT_HOST=0 OPT_CRASH_OK=0 OPT_BUILD=1 OPT_INJECT='' OPT_TREE='' OPT_BASE_CONFIG=''
-OPT_MATRIX=''
+OPT_MATRIX='' OPT_VMWSHIM=1
 # The options a --matrix run hands on to each kernel's run.
 PASS_ARGS=()
 
@@ -113,6 +116,7 @@ parse_args() {
 		--timeout) need_arg "$1" $#; OPT_TIMEOUT=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--out) need_arg "$1" $#; OPT_OUT=$2; shift ;;
 		--keep) OPT_KEEP=1; PASS_ARGS+=("$1") ;;
+		--no-vmwgfx-shim) OPT_VMWSHIM=0; PASS_ARGS+=("$1") ;;
 		--bisect) HP_BISECT=1 ;;
 		--bisect-fixed) HP_BISECT=1 HP_BISECT_FIXED=1 ;;
 		--bisect-on) need_arg "$1" $#; OPT_BISECT_ON=$2; PASS_ARGS+=("$1" "$2"); shift ;;
@@ -258,6 +262,7 @@ guest_cmdline() {
 	[ -z "$CASE_FILTER" ] || c+=" hugepin.filter=$CASE_FILTER"
 	[ -z "$OPT_DURATION" ] || c+=" hugepin.duration=$OPT_DURATION"
 	[ -z "$OPT_ARGS" ] || c+=" hugepin.args=${OPT_ARGS// /,}"
+	[ "$OPT_VMWSHIM" = 1 ] || c+=" hugepin.vmwshim=0"
 	printf '%s\n' "$c"
 }
 

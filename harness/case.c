@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -37,6 +38,14 @@ static void note_log_missing(void)
 	noted = true;
 }
 
+/* "note; " at the start of an evidence line; returns its length. */
+static size_t note_prefix(char *buf, size_t len, const char *note)
+{
+	int n = snprintf(buf, len, "%s%s", note, *note ? "; " : "");
+
+	return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
+}
+
 enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 				enum hp_method m, struct hp_result *out)
 {
@@ -53,6 +62,7 @@ enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 	size_t page_size = (size_t)sysconf(_SC_PAGESIZE);
 	struct hp_detect d;
 	enum hp_verdict v;
+	size_t n;
 
 	hp_record_start(c->test, c->name);
 	/* Before the pin: a pin that fails may leave the range unmapped. */
@@ -93,7 +103,9 @@ enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 	out->expected = v == HP_VULNERABLE && c->vuln_expected;
 	out->err = ev.attempted ? res.err : 0;
 	out->bytes = res.bytes;
-	snprintf(out->evidence, sizeof(out->evidence), "off=0x%zx len=0x%zx: %s", off, len, why);
+	n = note_prefix(out->evidence, sizeof(out->evidence), c->note);
+	snprintf(out->evidence + n, sizeof(out->evidence) - n, "off=0x%zx len=0x%zx: %s", off, len,
+		 why);
 	hp_record_emit(out);
 	printf("# %s %s: %s %s\n", c->device, out->method, hp_verdict_name(v), out->evidence);
 	fflush(stdout);
@@ -208,13 +220,42 @@ static int explain_missing(struct hp_target *t, const char *device)
 	for (int i = 0; i < n; i++) {
 		if (strcmp(ub[i].device, device))
 			continue;
-		snprintf(t->why, sizeof(t->why), "%s: PCI %s [%s] has no driver: %s",
-			 device, ub[i].addr, ub[i].ids, ub[i].reason);
+		const char *shim = getenv("HUGEPIN_VMWSHIM_WHY");
+
+		snprintf(t->why, sizeof(t->why), "%s: PCI %s [%s] has no driver: %s%s%s",
+			 device, ub[i].addr, ub[i].ids, ub[i].reason,
+			 shim && !strcmp(device, "vmwgfx") ? "; shim: " : "",
+			 shim && !strcmp(device, "vmwgfx") ? shim : "");
 		return -ENXIO;
 	}
 	snprintf(t->why, sizeof(t->why), "no %s DRM device (no such hardware or driver not loaded)",
 		 device);
 	return -ENODEV;
+}
+
+/*
+ * vmwgfx under QEMU binds only through the shim (init.sh loads it after the
+ * driver refused the device); every record of such a device says so.
+ */
+#define HP_VMWSHIM_SYSFS "/sys/module/hugepin_vmwshim"
+#define HP_VMWSHIM_ANSWERED HP_VMWSHIM_SYSFS "/parameters/answered"
+
+static void note_vmwshim(struct hp_target *t)
+{
+	char answered[32] = "?";
+	FILE *f;
+
+	if (strcmp(t->dev.driver, "vmwgfx") || access(HP_VMWSHIM_SYSFS, F_OK))
+		return;
+	f = fopen(HP_VMWSHIM_ANSWERED, "r");
+	if (f) {
+		if (!fgets(answered, sizeof(answered), f))
+			snprintf(answered, sizeof(answered), "?");
+		answered[strcspn(answered, "\n")] = '\0';
+		fclose(f);
+	}
+	snprintf(t->c.note, sizeof(t->c.note), "bound through hugepin_vmwshim (%s checks answered)",
+		 answered);
 }
 
 /* O_DIRECT storage is optional: methods that need it report UNTESTABLE without it. */
@@ -239,6 +280,7 @@ int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 		return explain_missing(t, device);
 	snprintf(t->c.driver, sizeof(t->c.driver), "%s", t->dev.driver);
 	t->c.owner = t->dev.ttm ? HP_OWNER_DRIVER : HP_OWNER_PAGES;
+	note_vmwshim(t);
 
 	t->drm_fd = open(t->dev.path, O_RDWR | O_CLOEXEC);
 	if (t->drm_fd < 0) {
@@ -303,6 +345,49 @@ int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 	t->c.base = t->map.addr;
 	target_scratch(t);
 	return 0;
+}
+
+bool hp_target_release(struct hp_target *t, enum hp_method m, struct hp_result *out)
+{
+	struct hp_evidence ev = {
+		.owner = t->c.owner,
+		.vuln_expected = t->c.vuln_expected,
+		.expected_why = t->c.expected_why,
+		.level = t->c.level_hint,
+	};
+	char why[HP_TEXT_LEN - HP_NAME_LEN];
+	struct hp_detect d;
+	enum hp_verdict v;
+	size_t n;
+
+	if (t->drm_fd < 0 || !t->bo.handle) {
+		hp_target_close(t);
+		return false;
+	}
+	if (ev.level == HP_LEVEL_UNKNOWN)
+		ev.level = hp_map_level(t->c.base);
+	hp_record_start(t->c.test, t->c.name);
+	if (hp_detect_begin(&d, t->c.test, t->c.name))
+		note_log_missing();
+	hp_target_close(t);
+	hp_detect_end(&d, &ev);
+	v = hp_decide_step(&ev, "buffer destroyed after the pins", why, sizeof(why));
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->test, sizeof(out->test), "%s", t->c.test);
+	snprintf(out->name, sizeof(out->name), "%s", t->c.name);
+	snprintf(out->device, sizeof(out->device), "%s", t->c.device);
+	snprintf(out->driver, sizeof(out->driver), "%s", t->c.driver);
+	snprintf(out->method, sizeof(out->method), "%s", hp_method_name(m));
+	snprintf(out->level, sizeof(out->level), "%s", hp_level_name(ev.level));
+	out->verdict = v;
+	out->expected = v == HP_VULNERABLE && t->c.vuln_expected;
+	n = note_prefix(out->evidence, sizeof(out->evidence), t->c.note);
+	snprintf(out->evidence + n, sizeof(out->evidence) - n, "%s", why);
+	hp_record_emit(out);
+	printf("# %s %s: %s %s\n", t->c.device, out->method, hp_verdict_name(v), out->evidence);
+	fflush(stdout);
+	return true;
 }
 
 void hp_target_close(struct hp_target *t)

@@ -41,6 +41,7 @@ struct hp_case {
 	const char *expected_why;
 	struct hp_scratch *scratch;	/* O_DIRECT storage, may be closed (fd -1) */
 	const void *base;	/* start of the mapping: offsets in evidence are from here */
+	char note[HP_NAME_LEN];	/* leads every evidence line: "bound through hugepin_vmwshim" */
 	/*
 	 * Level read once for a whole sweep: the ptdump debugfs file costs a
 	 * full page-table walk per read (about 0.6 s under TCG on a debug
@@ -130,6 +131,15 @@ int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 		   const char *variant, const char *test_name, size_t size);
 /* Safe on a zeroed target and on one whose setup failed. */
 void hp_target_close(struct hp_target *t);
+/*
+ * Close a DRM target inside a detector window and judge that as one more
+ * record of @m's case: TTM checks and frees a buffer's pages when the
+ * buffer is destroyed, so damage that the pins did to them shows up here
+ * ("Erroneous page count", "Bad page state"), not during the pins. True
+ * with @out filled and emitted when a buffer was judged; a target that is
+ * not DRM is just closed (false).
+ */
+bool hp_target_release(struct hp_target *t, enum hp_method m, struct hp_result *out);
 
 /* ---- kselftest glue (expanded in the test program) ---- */
 
@@ -272,16 +282,20 @@ struct hp_anon_variant {
 #endif
 
 /*
- * Test body: sweep the fixture's mapping through @method and conclude.
+ * Test body: sweep the fixture's mapping through @method, destroy a DRM
+ * buffer under the detectors, and conclude.
  * Unexpected VULNERABLE or errno: not ok. Expected VULNERABLE: XFAIL. No
  * pin judged at all: SKIP with the first reason. Otherwise ok.
  */
 #define HP_SWEEP(method)							\
 	do {									\
 		struct hp_case_tally _tally;					\
+		struct hp_result _rel;						\
 		if (HP_SETUP_SKIPPED())						\
 			return;							\
 		hp_case_sweep(&self->t.c, self->t.map.len, (method), &_tally);	\
+		if (hp_target_release(&self->t, (method), &_rel))		\
+			hp_case_tally_add(&_tally, &self->t.c, _rel.verdict, &_rel); \
 		if (_tally.unexpected_err || _tally.vulnerable) {		\
 			EXPECT_EQ(0, _tally.unexpected_err) {			\
 				TH_LOG("unexpected errno: %s", _tally.bad);	\

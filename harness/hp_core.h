@@ -115,6 +115,13 @@ struct hp_evidence {
  * (method-independent part: errno or bytes, detector findings, mapping level).
  */
 enum hp_verdict hp_decide(const struct hp_evidence *ev, char *why, size_t len);
+/*
+ * The same for a step that pins nothing but can set the detectors off: the
+ * destruction of a buffer after its pins (TTM checks and frees the pages
+ * then). @what names the step. VULNERABLE when a detector fired, else SAFE.
+ */
+enum hp_verdict hp_decide_step(const struct hp_evidence *ev, const char *what, char *why,
+			       size_t len);
 
 /* ---- per-case result records (record.c) ---- */
 

@@ -38,6 +38,8 @@ static const struct splat_pattern patterns[] = {
 	{ "Bad page state", false, HP_SPLAT_BAD_PAGE },
 	{ "Bad page map", false, HP_SPLAT_BAD_PAGE },
 	{ "Bad rss-counter", false, HP_SPLAT_BAD_PAGE },
+	/* TTM's own check when it frees a buffer's pages (5.x ttm_page_alloc.c). */
+	{ "Erroneous page count", false, HP_SPLAT_BAD_PAGE },
 	{ "VM_BUG_ON", false, HP_SPLAT_VM_BUG },
 	{ "VM_WARN_ON", false, HP_SPLAT_VM_BUG },
 	{ "page dumped because", false, HP_SPLAT_VM_BUG },

@@ -131,6 +131,25 @@ static void add_outcome(const struct hp_evidence *ev, struct line *l)
 		add(l, "pinned %ld bytes", ev->bytes);
 }
 
+/* " (expected: why)" at the end of a VULNERABLE line, kept through truncation. */
+static void add_expected(const struct hp_evidence *ev, struct line *l)
+{
+	char suffix[HP_TEXT_LEN];
+	int n;
+
+	if (!ev->vuln_expected)
+		return;
+	n = snprintf(suffix, sizeof(suffix), " (expected: %s)",
+		     ev->expected_why && *ev->expected_why ?
+		     ev->expected_why : "known limitation of this kernel");
+	if (n > 0 && (size_t)n < l->len) {
+		if (l->used + (size_t)n >= l->len)
+			l->used = l->len - 1 - (size_t)n;
+		memcpy(l->buf + l->used, suffix, (size_t)n + 1);
+		l->used += (size_t)n;
+	}
+}
+
 enum hp_verdict hp_decide(const struct hp_evidence *ev, char *why, size_t len)
 {
 	char scratch[HP_TEXT_LEN];
@@ -174,18 +193,26 @@ enum hp_verdict hp_decide(const struct hp_evidence *ev, char *why, size_t len)
 		add(&l, "level %s", hp_level_name(ev->level));
 		return HP_SAFE;
 	}
-	if (ev->vuln_expected) {
-		char suffix[HP_TEXT_LEN];
-		int n = snprintf(suffix, sizeof(suffix), " (expected: %s)",
-				 ev->expected_why && *ev->expected_why ?
-				 ev->expected_why : "known limitation of this kernel");
-
-		/* The annotation must survive truncation: it ends the line. */
-		if (n > 0 && (size_t)n < l.len) {
-			if (l.used + (size_t)n >= l.len)
-				l.used = l.len - 1 - (size_t)n;
-			memcpy(l.buf + l.used, suffix, (size_t)n + 1);
-		}
-	}
+	add_expected(ev, &l);
 	return v;
+}
+
+enum hp_verdict hp_decide_step(const struct hp_evidence *ev, const char *what, char *why,
+			       size_t len)
+{
+	char findings[HP_TEXT_LEN];
+	struct line l = { why, len, 0 };
+	struct line f = { findings, sizeof(findings), 0 };
+
+	findings[0] = '\0';
+	l.buf[0] = '\0';
+	if (!add_findings(ev, &f)) {
+		add(&l, "%s: no detector fired", what);
+		add(&l, "level %s", hp_level_name(ev->level));
+		return HP_SAFE;
+	}
+	add(&l, "%s: %s", what, findings);
+	add(&l, "level %s", hp_level_name(ev->level));
+	add_expected(ev, &l);
+	return HP_VULNERABLE;
 }

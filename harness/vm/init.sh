@@ -15,6 +15,8 @@
 #   hugepin.filter=GLOB   case filter, exported as HUGEPIN_FILTER
 #   hugepin.duration=S    exported as HUGEPIN_DURATION for the stress parts
 #   hugepin.args=a,b      arguments for the extended programs (comma = space)
+#   hugepin.vmwshim=0     leave vmwgfx unbound when QEMU's vmware-svga lacks
+#                         the pitchlock capability (run.sh --no-vmwgfx-shim)
 # No `set -e`: init must outlive any failing step, since its exit panics the
 # guest; every step reports its own failure instead.
 
@@ -30,7 +32,7 @@ mount -t tmpfs tmp /tmp
 
 PORTS=/dev/virtio-ports
 PROGDIR=/bin/hugepin
-tests='' mods='' thp=madvise filter='' duration='' args=''
+tests='' mods='' thp=madvise filter='' duration='' args='' vmwshim=1
 read -r cmdline </proc/cmdline
 for word in $cmdline; do
 	case $word in
@@ -40,6 +42,7 @@ for word in $cmdline; do
 	hugepin.filter=*) filter=${word#*=} ;;
 	hugepin.duration=*) duration=${word#*=} ;;
 	hugepin.args=*) args=$(echo "${word#*=}" | tr ',' ' ') ;;
+	hugepin.vmwshim=*) vmwshim=${word#*=} ;;
 	esac
 done
 
@@ -66,6 +69,38 @@ load_modules() {
 			fi
 			insmod "$ko" || say "insmod $ko failed"
 		done <"$list"
+	done
+}
+
+# vmwgfx refuses QEMU's vmware-svga ("Hardware has no pitchlock"): load
+# the shim that answers that one check, then bind the device again. The
+# programs learn the outcome from /sys/module/hugepin_vmwshim (bound through
+# the shim) or HUGEPIN_VMWSHIM_WHY (why it could not be).
+vmwgfx_shim() {
+	shim=/lib/hugepin/hugepin_vmwshim.ko
+	for dev in /sys/bus/pci/devices/*; do
+		[ "$(cat "$dev/vendor" 2>/dev/null)" = 0x15ad ] || continue
+		[ -e "$dev/driver" ] && continue
+		bdf=$(basename "$dev")
+		dmesg | grep -q 'Hardware has no pitchlock' || continue
+		if [ "$vmwshim" = 0 ]; then
+			say "vmwgfx: $bdf left unbound (hugepin.vmwshim=0)"
+			continue
+		fi
+		if [ ! -d /sys/bus/pci/drivers/vmwgfx ]; then
+			why="vmwgfx not loaded, shim not tried"
+		elif [ ! -f "$shim" ]; then
+			why="hugepin_vmwshim.ko not built for this kernel"
+		elif ! out=$(insmod "$shim" 2>&1) && [ ! -d /sys/module/hugepin_vmwshim ]; then
+			why="insmod hugepin_vmwshim failed: $(dmesg | grep 'hugepin_vmwshim' | tail -n1 | sed 's/^\[[^]]*\] //')${out:+ ($out)}"
+		elif ! echo "$bdf" >/sys/bus/pci/drivers/vmwgfx/bind 2>/dev/null; then
+			why="vmwgfx refused $bdf even through the shim: $(dmesg | grep -i vmwgfx | tail -n1 | sed 's/^\[[^]]*\] //')"
+		else
+			say "vmwgfx: bound $bdf through hugepin_vmwshim"
+			continue
+		fi
+		say "vmwgfx: $why"
+		export HUGEPIN_VMWSHIM_WHY="$why"
 	done
 }
 
@@ -119,6 +154,7 @@ run_one() {
 }
 
 load_modules
+vmwgfx_shim
 link_ports
 [ -w /sys/kernel/mm/transparent_hugepage/enabled ] || say "no THP in this kernel"
 

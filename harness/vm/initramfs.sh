@@ -94,17 +94,23 @@ initramfs_modules() {
 	piece_store "modules-$rel" "$key" "$stage"
 }
 
-# The static suite programs $2.. plus the reference module $1 (may be empty).
+# The static suite programs $2.. plus our modules: the reference module $1
+# and, next to it when it was built, the vmwgfx shim (either may be absent).
 initramfs_suite() {
 	local ko=$1 key stage
+	local -a kos=()
 	shift
 	[ $# -gt 0 ] || hp_die "no suite programs built: run make STATIC=1"
-	key=$(hp_files_key "$@" ${ko:+"$ko"})
+	if [ -n "$ko" ]; then
+		kos=("$ko")
+		[ -f "$(dirname "$ko")/hugepin_vmwshim.ko" ] && kos+=("$(dirname "$ko")/hugepin_vmwshim.ko")
+	fi
+	key=$(hp_files_key "$@" "${kos[@]}")
 	piece_cached suite "$key" && return 0
 	stage=$(mktemp -d "$HP_CACHE/stage.XXXXXX")
 	mkdir -p "$stage/bin/hugepin" "$stage/lib/hugepin"
 	cp "$@" "$stage/bin/hugepin/"
-	[ -z "$ko" ] || cp "$ko" "$stage/lib/hugepin/"
+	[ ${#kos[@]} -eq 0 ] || cp "${kos[@]}" "$stage/lib/hugepin/"
 	piece_store suite "$key" "$stage"
 }
 

@@ -167,6 +167,9 @@ module_build() {
 		return 0
 	fi
 	cp "$HP_TOP/build/module/hugepin_ref.ko" "$out/hugepin_ref.ko"
+	if [ -f "$HP_TOP/build/module/hugepin_vmwshim.ko" ]; then
+		cp "$HP_TOP/build/module/hugepin_vmwshim.ko" "$out/hugepin_vmwshim.ko"
+	fi
 	if [ "$(modinfo -F vermagic "$out/hugepin_ref.ko" | cut -d' ' -f1)" != "$rel" ]; then
 		REF_WHY="reference module built for $(modinfo -F vermagic "$out/hugepin_ref.ko" | cut -d' ' -f1), not $rel"
 		return 0

@@ -195,6 +195,28 @@ static void why_buffer_edges(void)
 	EXPECT_EQ(strlen(small), sizeof(small) - 1);
 }
 
+/*
+ * Destroying a vmwgfx buffer after fast GUP pinned it on Debian's 5.10: TTM
+ * finds the refcounts off and says so, then the page allocator does.
+ */
+static void buffer_destroyed_step(void)
+{
+	struct hp_evidence ev = base(HP_OWNER_DRIVER, HP_LEVEL_UNKNOWN);
+	char why[200];
+
+	EXPECT_EQ(hp_decide_step(&ev, "buffer destroyed", why, sizeof(why)), HP_SAFE);
+	EXPECT_CONTAINS(why, "buffer destroyed: no detector fired");
+	ev.splats = HP_SPLAT_BAD_PAGE;
+	snprintf(ev.splat_line, sizeof(ev.splat_line), "[TTM] Erroneous page count. Leaking pages.");
+	EXPECT_EQ(hp_decide_step(&ev, "buffer destroyed", why, sizeof(why)), HP_VULNERABLE);
+	EXPECT_CONTAINS(why, "Erroneous page count");
+	EXPECT_EQ(strstr(why, "expected") == NULL, true);
+	ev.vuln_expected = true;
+	ev.expected_why = "no PMD special bit";
+	EXPECT_EQ(hp_decide_step(&ev, "buffer destroyed", why, 40), HP_VULNERABLE);
+	EXPECT_CONTAINS(why, "(expected: no PMD special bit)");
+}
+
 static const struct unit_case cases[] = {
 	{ "not_attempted_is_untestable", not_attempted_is_untestable },
 	{ "refused_pin_is_safe", refused_pin_is_safe },
@@ -206,6 +228,7 @@ static const struct unit_case cases[] = {
 	{ "module_taint_is_ignored", module_taint_is_ignored },
 	{ "all_findings_listed", all_findings_listed },
 	{ "why_buffer_edges", why_buffer_edges },
+	{ "buffer_destroyed_step", buffer_destroyed_step },
 };
 
 int main(void)

@@ -34,6 +34,8 @@ void race_print_text(FILE *f, const struct race_cfg *cfg, const struct race_repo
 		rep->elapsed, cfg->seed);
 	if (rep->untestable[0])
 		fprintf(f, "  could not run: %s\n", rep->untestable);
+	if (rep->too_slow[0])
+		fprintf(f, "  %s\n", rep->too_slow);
 	fprintf(f, "  mapping: %s level (huge mapping %s)%s%s\n", hp_level_name(rep->level),
 		huge_level(rep->level) ? "formed" : "not seen",
 		rep->level_src[0] ? ", from " : "", rep->level_src);
@@ -124,6 +126,7 @@ void race_print_json(FILE *f, const struct race_cfg *cfg, const struct race_repo
 	json_str(f, "first_detect", rep->first_detect, true);
 	json_time(f, "first_vuln_pin_s", rep->t_first_vuln_pin);
 	json_str(f, "untestable", rep->untestable, true);
+	json_str(f, "too_slow", rep->too_slow, true);
 	fprintf(f, "\"exit\":%d,\"methods\":[", race_exit_code(rep));
 	for (i = 0; i < rep->nmethods; i++) {
 		const struct race_method *m = &rep->m[i];

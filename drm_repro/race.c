@@ -43,6 +43,13 @@
 /* How long a thread may stay in one kernel call after the race ended. */
 #define JOIN_GRACE_S 10
 /*
+ * The race runs for --duration, then on until the evictor has completed a
+ * cycle and every method has made an attempt, so what callers assert never
+ * depends on how busy the machine is; past this cap the race ends anyway and
+ * says it was too slow.
+ */
+#define MIN_WORK_CAP_S 30.0
+/*
  * The reference module keeps blocks whose refcounts were damaged allocated
  * for good. Past this much per race the evictor stops, so a vulnerable
  * kernel is not run out of memory by its own evidence.
@@ -1265,6 +1272,20 @@ static bool join_bounded(pthread_t th)
 	return true;
 }
 
+/* The least a race must do before it may end: see MIN_WORK_CAP_S. */
+static bool min_work_done(struct race *r, bool have_ev)
+{
+	const struct race_report *rep = r->rep;
+	int i;
+
+	if (have_ev && !__atomic_load_n(&rep->evict_cycles, __ATOMIC_RELAXED))
+		return false;
+	for (i = 0; i < rep->nmethods; i++)
+		if (rep->m[i].available && !__atomic_load_n(&rep->m[i].attempts, __ATOMIC_RELAXED))
+			return false;
+	return true;
+}
+
 void race_run(const struct race_cfg *cfg, struct race_report *rep)
 {
 	struct race r;
@@ -1325,10 +1346,19 @@ void race_run(const struct race_cfg *cfg, struct race_report *rep)
 	have_ck = !pthread_create(&checker, NULL, checker_main, &r);
 
 	for (;;) {
-		double left = cfg->duration - since(&r);
+		double now = since(&r), left = cfg->duration - now;
 
-		if (left <= 0)
-			break;
+		if (left <= 0) {
+			if (min_work_done(&r, have_ev))
+				break;
+			if (now >= (cfg->duration > MIN_WORK_CAP_S ? cfg->duration : MIN_WORK_CAP_S)) {
+				snprintf(rep->too_slow, sizeof(rep->too_slow),
+					 "too slow to complete an eviction cycle and one pin per method in %.0f s",
+					 now);
+				break;
+			}
+			left = IDLE_US / 1e6;
+		}
 		usleep((useconds_t)((left < 1.0 ? left : 1.0) * 1e6));
 		if (cfg->progress)
 			progress_line(&r);

@@ -73,6 +73,7 @@ struct race_report {
 	int nmethods;
 	struct race_method m[HP_M_NR];
 	char untestable[160];		/* set when the whole race could not run */
+	char too_slow[160];		/* set when the race ended before its minimum work */
 	double elapsed;
 	enum hp_level level;		/* deepest level seen backing the buffer */
 	char level_src[32];		/* who told us the level */

@@ -243,6 +243,16 @@ TEST_F_TIMEOUT(evict_race, pin_during_evict, 60)
 		summary_str(&run, "splat", splat, sizeof(splat));
 		EXPECT_EQ(0, leak) TH_LOG("pin accounting off by %ld after the race", leak);
 		EXPECT_EQ(0, splat[0]) TH_LOG("kernel log: %s", splat);
+		/*
+		 * The race runs until the evictor completed a cycle; only a
+		 * machine too slow to do that within drm_repro's cap ends
+		 * without one, and that says nothing about the kernel.
+		 */
+		summary_str(&run, "too_slow", why, sizeof(why));
+		if (why[0] && !summary_long(&run, "evict_cycles", 0)) {
+			free(run.out);
+			SKIP(return, "%s", why);
+		}
 		EXPECT_LT(0, summary_long(&run, "evict_cycles", 0))
 			TH_LOG("the evictor never completed a cycle");
 	}

@@ -155,9 +155,6 @@ static int run_bench(struct race_cfg *cfg)
 			printf(" %15.3f\n", vpin[r]);
 		else
 			printf(" %15s\n", "-");
-		if (rep.t_first_detect >= 0)
-			fprintf(stderr, "drm_repro: run %d: first detector at %.3f s: %s\n",
-				r + 1, rep.t_first_detect, rep.first_detect);
 		fflush(stdout);
 	}
 	printf("%-4s", "max");

@@ -38,7 +38,8 @@
 /* Fresh memory filled with canaries after a held pin's buffer is freed. */
 #define FRESH_BUFS 4
 #define FRESH_ANON (8ul << 20)
-#define KMSG_ROUND_S 1.0
+/* Kernel-log scan period: the time to first detection is bounded by it. */
+#define KMSG_ROUND_S 0.25
 #define IDLE_US 20000
 /* How long a thread may stay in one kernel call after the race ended. */
 #define JOIN_GRACE_S 10
@@ -101,6 +102,7 @@ struct race {
 	pthread_mutex_t note_lock;
 	double t0;
 	int stop;
+	int check_now;		/* the evictor just destroyed a buffer: scan the log */
 	char knob_paths[4][96];
 	int nknobs;
 };
@@ -366,6 +368,10 @@ static void note_detect(struct race *r, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(rep->first_detect, sizeof(rep->first_detect), fmt, ap);
 		va_end(ap);
+		/* Now, not at the end: on an affected kernel the guest may not live that long. */
+		if (r->cfg->progress)
+			fprintf(stderr, "drm_repro: first detector at %.3f s: %s\n",
+				rep->t_first_detect, rep->first_detect);
 	}
 	pthread_mutex_unlock(&r->note_lock);
 }
@@ -681,6 +687,20 @@ static void recreate_target(struct race *r)
 	pthread_rwlock_unlock(&r->lock);
 }
 
+/* Some pin has been attempted, or none ever will be. */
+static bool pins_started(struct race *r)
+{
+	bool any_available = false;
+	int i;
+
+	for (i = 0; i < r->rep->nmethods; i++) {
+		if (__atomic_load_n(&r->rep->m[i].attempts, __ATOMIC_RELAXED))
+			return true;
+		any_available |= r->rep->m[i].available;
+	}
+	return !any_available;
+}
+
 static void *evictor_main(void *arg)
 {
 	struct race *r = arg;
@@ -699,13 +719,19 @@ static void *evictor_main(void *arg)
 			recreate_target(r);
 		__atomic_fetch_add(&r->rep->evict_cycles, 1, __ATOMIC_RELAXED);
 	}
+	/* Destroying a buffer no pin has touched yet proves nothing: wait for one. */
+	while (!stopped(r) && !pins_started(r))
+		usleep(IDLE_US);
 	while (!stopped(r)) {
+		/*
+		 * Destroy first: TTM checks and frees the pages there, which is
+		 * where damage from the pins shows, so the checker looks at once.
+		 */
+		recreate_target(r);
+		__atomic_store_n(&r->check_now, 1, __ATOMIC_RELEASE);
+		__atomic_fetch_add(&r->rep->evict_cycles, 1, __ATOMIC_RELAXED);
 		apply_pressure(r);
 		poke_knobs(r);
-		if (stopped(r))
-			break;
-		recreate_target(r);
-		__atomic_fetch_add(&r->rep->evict_cycles, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
@@ -951,12 +977,12 @@ static void *checker_main(void *arg)
 			hold[nhold++] = &rep->m[i];
 	open = !hp_detect_begin(&d, r->cfg->test, "race.check");
 	while (!stopped(r)) {
-		if (hp_now() >= next) {
+		if (hp_now() >= next || __atomic_exchange_n(&r->check_now, 0, __ATOMIC_ACQ_REL)) {
 			if (open)
 				kmsg_round_end(r, &d);
 			open = !hp_detect_begin(&d, r->cfg->test, "race.check");
 			sample_level(r);
-			next += KMSG_ROUND_S;
+			next = hp_now() + KMSG_ROUND_S;
 		}
 		if (nhold) {
 			canary_round(r, hold[round % (uint64_t)nhold], round);

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The Debian kernel matrix of `make check`: each kernel of
+# tests/vm/debian-kernels.txt, fetched from its suite at its pinned version,
+# booted with vmwgfx (bound through hugepin_vmwshim), bochs and the
+# reference module, checked against its expected file and exit code. Then
+# --no-vmwgfx-shim on Debian's default kernel. Writes KTAP to
+# OUTDIR/debian.tap for tests/summary.sh.
+# shellcheck disable=SC2317 # the predicates below run through check()
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/vm/lib.sh
+. "$TOP/tests/vm/lib.sh"
+
+[ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
+OUTDIR=$1
+mkdir -p "$OUTDIR" || { echo "check_debian: cannot create $OUTDIR" >&2; exit 2; }
+OUTDIR=$(cd "$OUTDIR" && pwd)
+WORK=$OUTDIR/debian
+rm -rf "$WORK"
+mkdir -p "$WORK"
+TAP=$OUTDIR/debian.tap
+: >"$TAP.body"
+# The programs and devices that answer the question for every kernel: the
+# pin paths against vmwgfx (the driver that had the bug), bochs (TTM without
+# huge faults) and the reference module, with the anonymous THP controls.
+TESTS=pin_odirect,pin_vmsplice,pin_iouring,hugepfn_ref
+DEVICES=vmwgfx,bochs
+
+vmwgfx_bound_through_shim() {
+	has_rows "$1" '"device":"vmwgfx"' 'bound through hugepin_vmwshim' &&
+		no_rows "$1" '"device":"vmwgfx"' '"verdict":"UNTESTABLE"'
+}
+
+# Checks every kernel gets, then the ones for its side of the fix.
+check_kernel() {
+	local suite=$1 pkg=$2 ver=$3 expect=$4 want=$5 d json t0 t1
+	d=$WORK/$suite
+	t0=$(date +%s)
+	runsh "$d" --no-build --kernel-deb "$pkg=$ver" --tests "$TESTS" --devices "$DEVICES" --out "$d"
+	t1=$(date +%s)
+	json=$d/report.json
+	if [ "$RC" = 2 ] && [ ! -s "$json" ]; then
+		skip "debian:$suite $pkg=$ver" "$(grep -m1 'run.sh: ' "$d.err" || echo "run.sh exited 2")"
+		return 0
+	fi
+	echo "# debian:$suite $pkg=$ver: $((t1 - t0)) s; $(grep -h 'timing:' "$d.err" | tail -n1)" | tee -a "$TAP.body"
+	check "debian:$suite: run.sh exits $want" is_rc "$want"
+	[ -s "$json" ] || { not_ok "debian:$suite: no report.json"; return 0; }
+	if matches_expected "$d" "$TOP/tests/vm/$expect"; then
+		ok "debian:$suite: verdicts match tests/vm/$expect"
+	else
+		not_ok "debian:$suite: verdicts match tests/vm/$expect"
+		grep '^not ok' "$d/expect/expect.tap" | sed 's/^/# /' >>"$TAP.body" || true
+	fi
+	check "debian:$suite: vmwgfx bound through hugepin_vmwshim" vmwgfx_bound_through_shim "$json"
+	check "debian:$suite: bochs tested" no_rows "$json" '"device":"bochs"' '"verdict":"UNTESTABLE"'
+	check "debian:$suite: reference module loaded" \
+		no_rows "$json" '"device":"hugepin_ref"' '"method":"-"' '"verdict":"UNTESTABLE"'
+	if [ "$want" = 1 ]; then
+		check "debian:$suite: TTM's refcount check fires when a pinned vmwgfx buffer is destroyed" \
+			has_rows "$json" '"device":"vmwgfx"' '"verdict":"VULNERABLE"' 'Erroneous page count'
+		check "debian:$suite: reference module VULNERABLE, expected (no PMD special bit)" \
+			has_rows "$json" '"device":"hugepin_ref"' '"verdict":"VULNERABLE","expected":true'
+		check "debian:$suite: no unexpected reference-module VULNERABLE" \
+			no_rows "$json" '"device":"hugepin_ref"' '"verdict":"VULNERABLE","expected":false'
+	else
+		check "debian:$suite: reference module mapped at PMD level and refused" \
+			has_rows "$json" '"device":"hugepin_ref"' '"level":"pmd"' '"verdict":"SAFE"'
+		check "debian:$suite: no reference-module pin got through" \
+			no_rows "$json" '"device":"hugepin_ref"' '"verdict":"VULNERABLE"'
+		check "debian:$suite: no kselftest program reports not ok" no_ktap_failures "$d"
+	fi
+}
+
+# Without the shim vmwgfx stays unbound under QEMU, and says why.
+check_no_shim() {
+	local d=$WORK/no-shim
+	runsh "$d" --no-build --no-vmwgfx-shim --tests pin_vmsplice --devices vmwgfx --out "$d"
+	check "--no-vmwgfx-shim: vmwgfx UNTESTABLE, no pitchlock" \
+		has_rows "$d/report.json" '"device":"vmwgfx"' '"verdict":"UNTESTABLE"' 'pitchlock'
+	check "--no-vmwgfx-shim: nothing formed a huge pfn mapping, exit 125" is_rc 125
+}
+
+T0=$(date +%s)
+while read -r suite pkg ver expect want; do
+	case $suite in '' | '#'*) continue ;; esac
+	check_kernel "$suite" "$pkg" "$ver" "$expect" "$want"
+done <"$TOP/tests/vm/debian-kernels.txt"
+check_no_shim
+echo "# Debian kernel matrix: $(($(date +%s) - T0)) s" | tee -a "$TAP.body"
+tap_finish
+exit "$FAILED"

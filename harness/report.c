@@ -740,13 +740,16 @@ static bool is_control(const char *device)
 }
 
 /*
- * True when @r ran over a huge pfn mapping; @name gets its bug path and
+ * True when @row ran over a huge pfn mapping; @name gets its bug path and
  * @inferred says that only the pin shows it. Driver-owned memory is mapped
  * with special PTEs, which fast GUP refuses, so a pin of it that succeeded
- * went through a huge entry even where the level could not be seen.
+ * went through a huge entry even where the level could not be seen; so did
+ * one whose page damage killed the guest (a console row is VULNERABLE only
+ * on page damage), as a CONFIG_DEBUG_VM kernel does at the first such pin.
  */
-static bool row_path(const struct hp_result *r, char *name, size_t len, bool *inferred)
+static bool row_path(const struct hp_row *row, char *name, size_t len, bool *inferred)
 {
+	const struct hp_result *r = &row->r;
 	const struct pfn_target *t = pfn_target(r->device);
 	enum hp_level level = HP_LEVEL_UNKNOWN;
 	bool huge, pinned;
@@ -756,7 +759,9 @@ static bool row_path(const struct hp_result *r, char *name, size_t len, bool *in
 	if (hp_level_parse(r->level, &level))
 		level = HP_LEVEL_UNKNOWN;
 	huge = level == HP_LEVEL_PMD || level == HP_LEVEL_PUD;
-	pinned = t && t->kind == MEM_DRIVER && r->err == 0 && r->bytes > 0;
+	pinned = t && t->kind == MEM_DRIVER &&
+		 ((r->err == 0 && r->bytes > 0) ||
+		  (row->from_console && r->verdict == HP_VULNERABLE));
 	if (!huge && !pinned)
 		return false;
 	*inferred = !huge;
@@ -782,7 +787,7 @@ int hp_report_exit_code(const struct hp_report *rep, const char *bisect_on)
 		/* Under --bisect-on, either side of a fix may be the "expected" one. */
 		if (r->verdict == HP_VULNERABLE && (bisect_on || !r->expected))
 			vuln = true;
-		if (row_path(r, name, sizeof(name), &inferred))
+		if (row_path(&rep->rows[i], name, sizeof(name), &inferred))
 			covered = true;
 	}
 	if (vuln)
@@ -959,7 +964,7 @@ void hp_report_coverage(const struct hp_report *rep, const char *bisect_on,
 	for (i = 0; i < rep->nrows; i++) {
 		const struct hp_result *r = &rep->rows[i].r;
 
-		if (!row_path(r, name, sizeof(name), &inferred))
+		if (!row_path(&rep->rows[i], name, sizeof(name), &inferred))
 			continue;
 		if (row_decides(r, bisect_on))
 			cov->conclusive = true;

@@ -184,9 +184,10 @@ void hp_report_summary(const struct hp_report *rep, struct hp_summary *s);
 /*
  * Which bug paths ran over a huge pfn mapping: a record whose mapping was
  * seen at pmd or pud level on DRM or reference-module memory, or whose
- * fast-GUP pin of driver-owned pages succeeded (their PTEs are special, so
- * only a huge entry lets such a pin through). Anonymous, shmem, hugetlb and
- * page-cache controls are no pfn mappings and never count.
+ * fast-GUP pin of driver-owned pages succeeded or left page damage that
+ * killed the guest (their PTEs are special, so only a huge entry lets such
+ * a pin through). Anonymous, shmem, hugetlb and page-cache controls are no
+ * pfn mappings and never count.
  */
 void hp_report_coverage(const struct hp_report *rep, const char *bisect_on,
 			struct hp_coverage *cov);

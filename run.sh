@@ -70,7 +70,7 @@ Results:
   --out DIR              artifacts (default build/out/<release>-<time>)
   --keep                 keep the initrd and scratch disk in --out
   --bisect               for git bisect run: setup failures exit 125
-  --bisect-on CASE       only CASE (device/name/method substring) decides the exit code
+  --bisect-on GLOBS      only cases matching GLOBS (as --tests) decide the exit code
   --bisect-fixed         for bisecting a fix: exit 0 while still VULNERABLE, 1 once SAFE
                          (git bisect start --term-old=vulnerable --term-new=fixed)
 Other modes:
@@ -334,6 +334,8 @@ report() {
 	if release_lacks_pmd_special "$RELEASE"; then
 		args+=(--expected-device "hugepin_ref=no PMD special bit")
 	fi
+	# Without its module the reference device leaves no record: say why.
+	[ -z "${REF_WHY:-}" ] || args+=(--untestable-device "hugepin_ref=$REF_WHY")
 	args+=(--timing "build_s=$TIME_BUILD" --timing "suite_s=$TIME_GUEST")
 	if [ -n "${KERNEL_KDIR:-}" ] && [ -r "$KERNEL_KDIR/build_seconds" ]; then
 		args+=(--timing "kernel_build_s=$(<"$KERNEL_KDIR/build_seconds")")

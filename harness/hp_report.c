@@ -39,6 +39,8 @@ struct opts {
 	const char *expect;
 	const char *bisect_on;
 	const char *expected_device;
+	const char *untestable[HP_MAX_NOTES];
+	size_t nuntestable;
 	const char *crashed[MAX_INPUTS];
 	size_t ncrashed;
 	enum format format;
@@ -51,8 +53,9 @@ static void usage(FILE *f)
 		"usage: hp_report --records FILE [--records FILE ...] --console LOG\n"
 		"                 [--kernel RELEASE] [--out DIR] [--format table|md|json|junit]\n"
 		"                 [--ktap FILE ...] [--timing NAME=SECONDS ...]\n"
-		"                 [--expect-cases LIST] [--expect FILE] [--bisect-on CASE]\n"
+		"                 [--expect-cases LIST] [--expect FILE] [--bisect-on GLOBS]\n"
 		"                 [--crashed-test NAME ...] [--expected-device DEV=WHY]\n"
+		"                 [--untestable-device DEV=WHY ...]\n"
 		"       hp_report --matrix DIR [DIR ...] [--out DIR]\n"
 		"\n"
 		"  --records FILE      JSON-lines records the guest wrote (start + result)\n"
@@ -66,14 +69,19 @@ static void usage(FILE *f)
 		"                      become UNTESTABLE\n"
 		"  --expect FILE       lines \"device method verdict\" ('*' and globs allowed;\n"
 		"                      first matching line decides); exit 1 on any mismatch\n"
-		"  --bisect-on CASE    only rows whose device/name/method contains CASE decide\n"
+		"  --bisect-on GLOBS   only rows matching GLOBS decide: comma list of globs (as\n"
+		"                      run.sh --tests) over case name, program, device, method,\n"
+		"                      device/method and test:name; no substring matching\n"
 		"  --crashed-test NAME the runner killed the guest at its timeout while the\n"
 		"                      program (or case) NAME ran; repeat for each boot\n"
 		"  --expected-device DEV=WHY  a guest death attributed to device DEV is an\n"
 		"                      expected VULNERABLE (WHY, e.g. no PMD special bit)\n"
+		"  --untestable-device DEV=WHY  DEV could not run at all (no record): WHY is\n"
+		"                      named when the run is INCONCLUSIVE\n"
 		"  --matrix DIR...     kernel x case matrix over DIR/report.json files\n"
-		"exit: 0 nothing unexpected VULNERABLE, 1 unexpected VULNERABLE (or --expect\n"
-		"mismatch), 125 nothing could be tested, 2 usage or I/O error\n");
+		"exit: 0 nothing unexpected VULNERABLE and a huge pfn mapping formed, 1 unexpected\n"
+		"VULNERABLE (or --expect mismatch), 125 nothing could be tested (INCONCLUSIVE:\n"
+		"no deciding case formed a huge pfn mapping), 2 usage or I/O error\n");
 }
 
 static void die_usage(const char *what)
@@ -164,7 +172,8 @@ static void add_input(const char **list, size_t *n, size_t max, const char *v,
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_RECORDS = 256, O_CONSOLE, O_KERNEL, O_OUT, O_EXPECT_CASES, O_EXPECT,
-	       O_BISECT, O_CRASHED, O_FORMAT, O_KTAP, O_TIMING, O_MATRIX, O_EXPECTED_DEV };
+	       O_BISECT, O_CRASHED, O_FORMAT, O_KTAP, O_TIMING, O_MATRIX, O_EXPECTED_DEV,
+	       O_UNTESTABLE_DEV };
 	static const struct option longopts[] = {
 		{ "records", required_argument, NULL, O_RECORDS },
 		{ "console", required_argument, NULL, O_CONSOLE },
@@ -179,6 +188,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "timing", required_argument, NULL, O_TIMING },
 		{ "matrix", no_argument, NULL, O_MATRIX },
 		{ "expected-device", required_argument, NULL, O_EXPECTED_DEV },
+		{ "untestable-device", required_argument, NULL, O_UNTESTABLE_DEV },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -211,6 +221,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			if (!strchr(optarg, '=') || optarg[0] == '=')
 				die_usage("--expected-device wants DEVICE=WHY, e.g. hugepin_ref=no PMD special bit");
 			o->expected_device = optarg;
+			break;
+		case O_UNTESTABLE_DEV:
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				die_usage("--untestable-device wants DEVICE=WHY, e.g. hugepin_ref=no kernel headers");
+			add_input(o->untestable, &o->nuntestable, HP_MAX_NOTES, optarg,
+				  "--untestable-device");
 			break;
 		case O_FORMAT:
 			if (!strcmp(optarg, "table"))
@@ -246,8 +262,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		die_usage("--records FILE is required");
 	if (!o->console)
 		die_usage("--console LOG is required (the guest's serial log)");
-	if (o->bisect_on && !*o->bisect_on)
-		die_usage("--bisect-on needs a non-empty case");
+	if (o->bisect_on && (!*o->bisect_on || strstr(o->bisect_on, ",,") ||
+			     o->bisect_on[0] == ',' || o->bisect_on[strlen(o->bisect_on) - 1] == ','))
+		die_usage("--bisect-on wants a comma list of non-empty globs, e.g. '*noncompound*,hugepin_ref/vmsplice'");
 }
 
 static unsigned int terminal_width(void)
@@ -339,7 +356,7 @@ static int run_matrix(int argc, char **argv, const struct opts *o)
 		fprintf(stderr, "hp_report: out of memory\n");
 		return EXIT_USAGE;
 	}
-	hp_report_junit(ptrs, (size_t)n, &junit);
+	hp_report_junit(ptrs, (size_t)n, NULL, &junit);
 	print_buf(&txt);
 	if (o->out) {
 		make_out_dir(o->out);
@@ -376,6 +393,9 @@ static int run_single(const struct opts *o)
 			 (int)(eq - o->expected_device), o->expected_device);
 		snprintf(rep.expected_why, sizeof(rep.expected_why), "%s", eq + 1);
 	}
+	for (i = 0; i < o->nuntestable; i++)
+		if (hp_report_add_untestable(&rep, o->untestable[i]))
+			die_usage("--untestable-device wants DEVICE=WHY with a device name under 64 characters");
 	one = &rep;
 	for (i = 0; i < o->nrecords; i++) {
 		text = read_file(o->records[i], &len);
@@ -420,9 +440,10 @@ static int run_single(const struct opts *o)
 
 	code = hp_report_exit_code(&rep, o->bisect_on);
 	hp_report_table(&rep, terminal_width(), &table);
+	hp_report_summary_text(&rep, o->bisect_on, &table);
 	hp_report_markdown(&rep, o->bisect_on, &md);
 	hp_report_json(&rep, o->bisect_on, &json);
-	hp_report_junit(&one, 1, &junit);
+	hp_report_junit(&one, 1, o->bisect_on, &junit);
 	switch (o->format) {
 	case FMT_TABLE: print_buf(&table); break;
 	case FMT_MD: print_buf(&md); break;

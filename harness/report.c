@@ -637,19 +637,146 @@ void hp_report_summary(const struct hp_report *rep, struct hp_summary *s)
 	}
 }
 
-bool hp_row_matches_case(const struct hp_result *r, const char *pattern)
+/* One --bisect-on glob against every name a row answers to. */
+static bool glob_hits(const char *glob, const struct hp_result *r)
 {
-	char key[5 * HP_NAME_LEN];
+	char both[3 * HP_NAME_LEN + 2];
 
-	if (!pattern)
+	if (!fnmatch(glob, r->name, 0) || !fnmatch(glob, r->test, 0) ||
+	    !fnmatch(glob, r->device, 0) || !fnmatch(glob, r->method, 0))
 		return true;
-	snprintf(key, sizeof(key), "%s/%s/%s", r->device, r->name, r->method);
-	return strstr(key, pattern) || strstr(r->name, pattern);
+	snprintf(both, sizeof(both), "%s/%s", r->device, r->method);
+	if (!fnmatch(glob, both, 0))
+		return true;
+	snprintf(both, sizeof(both), "%s:%s", r->test, r->name);
+	return !fnmatch(glob, both, 0);
+}
+
+bool hp_row_matches_case(const struct hp_result *r, const char *globs)
+{
+	char glob[4 * HP_NAME_LEN];
+
+	if (!globs)
+		return true;
+	while (*globs) {
+		size_t n = strcspn(globs, ",");
+
+		/* A glob longer than any name a row has cannot match one. */
+		if (n && n < sizeof(glob)) {
+			copy_str(glob, sizeof(glob), globs, n);
+			if (glob_hits(glob, r))
+				return true;
+		}
+		globs += n;
+		if (*globs)
+			globs++;
+	}
+	return false;
+}
+
+/* ---- coverage: which bug paths ran over a huge pfn mapping ---- */
+
+enum mem_kind {
+	MEM_CONTROL,	/* anonymous, shmem, hugetlb, page cache: no pfn mapping */
+	MEM_PAGES,	/* GEM shmem: pfn entries over pages the kernel refcounts */
+	MEM_DRIVER,	/* TTM, the reference module: pages the kernel must not reference */
+};
+
+/*
+ * The memory the suite maps and the bug path a huge entry over it exercises,
+ * one line per device. A device not listed is a DRM device whose ownership
+ * the record does not tell: its huge entries count as "<device> huge pfn",
+ * a pin of it proves nothing. @huge marks devices with a huge pfn path on
+ * some kernel: a run where none formed names what kept each of them out.
+ */
+static const struct pfn_target {
+	const char *device;
+	enum mem_kind kind;
+	const char *path;	/* NULL: "<device> huge pfn" */
+	bool by_level;		/* the path is named per level: " PMD", " PUD" */
+	bool huge;
+} pfn_targets[] = {
+	{ "vmwgfx", MEM_DRIVER, "vmwgfx (TTM huge fault)", false, true },
+	{ "hugepin_ref", MEM_DRIVER, "hugepin_ref", true, true },
+	{ "bochs", MEM_DRIVER, NULL, false, false },
+	{ "qxl", MEM_DRIVER, NULL, false, false },
+	{ "amdgpu", MEM_DRIVER, NULL, false, false },
+	{ "radeon", MEM_DRIVER, NULL, false, false },
+	{ "nouveau", MEM_DRIVER, NULL, false, false },
+	{ "vboxvideo", MEM_DRIVER, NULL, false, false },
+	{ "hibmc", MEM_DRIVER, NULL, false, false },
+	{ "xe", MEM_DRIVER, NULL, false, false },
+	{ "vgem", MEM_PAGES, NULL, false, false },
+	{ "virtio_gpu", MEM_PAGES, NULL, false, false },
+	{ "anon", MEM_CONTROL, NULL, false, false },
+	{ "anon_thp", MEM_CONTROL, NULL, false, false },
+	{ "shmem", MEM_CONTROL, NULL, false, false },
+	{ "shmem_thp", MEM_CONTROL, NULL, false, false },
+	{ "memfd", MEM_CONTROL, NULL, false, false },
+	{ "hugetlb", MEM_CONTROL, NULL, false, false },
+	{ "hugetlb_1g", MEM_CONTROL, NULL, false, false },
+	{ "pagecache", MEM_CONTROL, NULL, false, false },
+	/* A console row whose case name did not tell the device. */
+	{ "-", MEM_CONTROL, NULL, false, false },
+};
+
+#define NTARGETS (sizeof(pfn_targets) / sizeof(pfn_targets[0]))
+
+static const struct pfn_target *pfn_target(const char *device)
+{
+	size_t i;
+
+	for (i = 0; i < NTARGETS; i++)
+		if (!strcmp(pfn_targets[i].device, device))
+			return &pfn_targets[i];
+	return NULL;
+}
+
+static bool is_control(const char *device)
+{
+	const struct pfn_target *t = pfn_target(device);
+
+	return !device[0] || (t && t->kind == MEM_CONTROL);
+}
+
+/*
+ * True when @row ran over a huge pfn mapping; @name gets its bug path and
+ * @inferred says that only the pin shows it. Driver-owned memory is mapped
+ * with special PTEs, which fast GUP refuses, so a pin of it that succeeded
+ * went through a huge entry even where the level could not be seen; so did
+ * one whose page damage killed the guest (a console row is VULNERABLE only
+ * on page damage), as a CONFIG_DEBUG_VM kernel does at the first such pin.
+ */
+static bool row_path(const struct hp_row *row, char *name, size_t len, bool *inferred)
+{
+	const struct hp_result *r = &row->r;
+	const struct pfn_target *t = pfn_target(r->device);
+	enum hp_level level = HP_LEVEL_UNKNOWN;
+	bool huge, pinned;
+
+	if (r->verdict == HP_UNTESTABLE || is_control(r->device))
+		return false;
+	if (hp_level_parse(r->level, &level))
+		level = HP_LEVEL_UNKNOWN;
+	huge = level == HP_LEVEL_PMD || level == HP_LEVEL_PUD;
+	pinned = t && t->kind == MEM_DRIVER &&
+		 ((r->err == 0 && r->bytes > 0) ||
+		  (row->from_console && r->verdict == HP_VULNERABLE));
+	if (!huge && !pinned)
+		return false;
+	*inferred = !huge;
+	if (t && t->path)
+		snprintf(name, len, "%s%s", t->path,
+			 !t->by_level || !huge ? "" : level == HP_LEVEL_PUD ? " PUD" : " PMD");
+	else
+		snprintf(name, len, "%s huge pfn", r->device);
+	return true;
 }
 
 int hp_report_exit_code(const struct hp_report *rep, const char *bisect_on)
 {
-	bool tested = false, vuln = false;
+	char name[HP_PATH_LEN];
+	bool covered = false, vuln = false, inferred;
 	size_t i;
 
 	for (i = 0; i < rep->nrows; i++) {
@@ -657,15 +784,219 @@ int hp_report_exit_code(const struct hp_report *rep, const char *bisect_on)
 
 		if (bisect_on && !hp_row_matches_case(r, bisect_on))
 			continue;
-		if (r->verdict != HP_UNTESTABLE)
-			tested = true;
 		/* Under --bisect-on, either side of a fix may be the "expected" one. */
 		if (r->verdict == HP_VULNERABLE && (bisect_on || !r->expected))
 			vuln = true;
+		if (row_path(&rep->rows[i], name, sizeof(name), &inferred))
+			covered = true;
 	}
 	if (vuln)
 		return 1;
-	return tested ? 0 : 125;
+	return covered ? 0 : 125;
+}
+
+/* Append to a fixed line; a full line is cut, never overrun. */
+static void line_add(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void line_add(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* The reason of an UNTESTABLE row without the pin's "off=0x0 len=0x10000: ". */
+static const char *reason_of(const char *evidence)
+{
+	const char *colon = strstr(evidence, ": ");
+
+	if (!strncmp(evidence, "off=", 4) && colon)
+		return colon + 2;
+	return evidence;
+}
+
+static bool row_decides(const struct hp_result *r, const char *bisect_on)
+{
+	return !bisect_on || hp_row_matches_case(r, bisect_on);
+}
+
+/* Why @dev's deciding rows formed no huge pfn mapping, as one clause. */
+static void device_why(const struct hp_report *rep, const char *bisect_on, const char *dev,
+		       char *buf, size_t len)
+{
+	const char *reason = NULL;
+	size_t i, j, tested = 0, best = 0;
+	unsigned int levels = 0;
+	enum hp_level l;
+
+	for (i = 0; i < rep->nrows; i++) {
+		const struct hp_result *r = &rep->rows[i].r;
+		size_t same = 0;
+
+		if (strcmp(r->device, dev) || !row_decides(r, bisect_on))
+			continue;
+		if (r->verdict != HP_UNTESTABLE) {
+			tested++;
+			if (hp_level_parse(r->level, &l))
+				l = HP_LEVEL_UNKNOWN;
+			levels |= 1u << l;
+			continue;
+		}
+		/* The reason most of its rows give speaks for the device. */
+		for (j = 0; j < rep->nrows; j++)
+			same += rep->rows[j].r.verdict == HP_UNTESTABLE &&
+				!strcmp(rep->rows[j].r.device, dev) &&
+				row_decides(&rep->rows[j].r, bisect_on) &&
+				!strcmp(reason_of(rep->rows[j].r.evidence), reason_of(r->evidence));
+		if (same > best) {
+			best = same;
+			reason = reason_of(r->evidence);
+		}
+	}
+	if (is_control(dev)) {
+		line_add(buf, len, "%s is a control, no pfn mapping", dev);
+	} else if (tested) {
+		line_add(buf, len, "%s formed no huge entry (%zu record%s, level", dev, tested,
+			 tested == 1 ? "" : "s");
+		for (l = HP_LEVEL_UNKNOWN; l <= HP_LEVEL_PUD; l++)
+			if (levels & (1u << l)) {
+				line_add(buf, len, "%c%s", levels & ((1u << l) - 1) ? '/' : ' ',
+					 hp_level_name(l));
+			}
+		line_add(buf, len, ")");
+	} else if (reason) {
+		line_add(buf, len, "%s UNTESTABLE (%.160s)", dev, reason);
+	} else {
+		for (i = 0; i < rep->nuntestable; i++)
+			if (!strcmp(rep->untestable[i].device, dev))
+				break;
+		if (i < rep->nuntestable)
+			line_add(buf, len, "%s UNTESTABLE (%.160s)", dev, rep->untestable[i].why);
+		else
+			line_add(buf, len, "%s: no record (no such device, or its cases not selected)",
+				 dev);
+	}
+}
+
+static bool note_listed(const struct hp_report *rep, size_t upto, const char *dev)
+{
+	size_t i;
+
+	for (i = 0; i < upto; i++)
+		if (!strcmp(rep->untestable[i].device, dev))
+			return true;
+	return false;
+}
+
+/* Whether an earlier deciding row than @upto has device @dev. */
+static bool device_seen(const struct hp_report *rep, const char *bisect_on, size_t upto,
+			const char *dev)
+{
+	size_t i;
+
+	for (i = 0; i < upto; i++)
+		if (!strcmp(rep->rows[i].r.device, dev) && row_decides(&rep->rows[i].r, bisect_on))
+			return true;
+	return false;
+}
+
+static void why_inconclusive(const struct hp_report *rep, const char *bisect_on,
+			     char *buf, size_t len)
+{
+	const char *sep = ": ";
+	size_t i;
+
+	buf[0] = '\0';
+	if (!bisect_on) {
+		line_add(buf, len, "no case formed a huge pfn mapping");
+		for (i = 0; i < NTARGETS; i++) {
+			if (!pfn_targets[i].huge)
+				continue;
+			line_add(buf, len, "%s", sep);
+			device_why(rep, NULL, pfn_targets[i].device, buf, len);
+			sep = "; ";
+		}
+		for (i = 0; i < rep->nuntestable; i++) {
+			const char *dev = rep->untestable[i].device;
+			const struct pfn_target *t = pfn_target(dev);
+
+			if ((t && t->huge) || note_listed(rep, i, dev))
+				continue;
+			line_add(buf, len, "%s", sep);
+			device_why(rep, NULL, dev, buf, len);
+		}
+		return;
+	}
+	for (i = 0; i < rep->nrows; i++)
+		if (row_decides(&rep->rows[i].r, bisect_on))
+			break;
+	if (i == rep->nrows) {
+		line_add(buf, len, "no case matches --bisect-on %s (globs match whole names: "
+			 "'*part*' for a part)", bisect_on);
+		return;
+	}
+	line_add(buf, len, "the deciding cases (--bisect-on %s) formed no huge pfn mapping",
+		 bisect_on);
+	for (; i < rep->nrows; i++) {
+		const struct hp_result *r = &rep->rows[i].r;
+
+		if (!row_decides(r, bisect_on) || device_seen(rep, bisect_on, i, r->device))
+			continue;
+		line_add(buf, len, "%s", sep);
+		device_why(rep, bisect_on, r->device, buf, len);
+		sep = "; ";
+	}
+}
+
+void hp_report_coverage(const struct hp_report *rep, const char *bisect_on,
+			struct hp_coverage *cov)
+{
+	char name[HP_PATH_LEN];
+	bool inferred;
+	size_t i, p;
+
+	memset(cov, 0, sizeof(*cov));
+	for (i = 0; i < rep->nrows; i++) {
+		const struct hp_result *r = &rep->rows[i].r;
+
+		if (!row_path(&rep->rows[i], name, sizeof(name), &inferred))
+			continue;
+		if (row_decides(r, bisect_on))
+			cov->conclusive = true;
+		for (p = 0; p < cov->npaths && strcmp(cov->paths[p].name, name); p++)
+			;
+		if (p == cov->npaths) {
+			if (p == HP_MAX_PATHS)
+				continue;
+			snprintf(cov->paths[cov->npaths++].name, sizeof(name), "%s", name);
+		}
+		if (inferred)
+			cov->paths[p].inferred++;
+		else
+			cov->paths[p].seen++;
+	}
+	if (!cov->conclusive)
+		why_inconclusive(rep, bisect_on, cov->why, sizeof(cov->why));
+}
+
+int hp_report_add_untestable(struct hp_report *rep, const char *dev_eq_why)
+{
+	const char *eq = dev_eq_why ? strchr(dev_eq_why, '=') : NULL;
+	struct hp_device_note *n;
+
+	if (!eq || eq == dev_eq_why || (size_t)(eq - dev_eq_why) >= sizeof(n->device) || !eq[1])
+		return -EINVAL;
+	if (rep->nuntestable == HP_MAX_NOTES)
+		return -ENOSPC;
+	n = &rep->untestable[rep->nuntestable++];
+	copy_str(n->device, sizeof(n->device), dev_eq_why, (size_t)(eq - dev_eq_why));
+	snprintf(n->why, sizeof(n->why), "%s", eq + 1);
+	return 0;
 }
 
 void hp_verdict_text(const struct hp_result *r, char *buf, size_t len)
@@ -838,21 +1169,65 @@ static const char *exit_word(int code)
 	       code == 1 ? "unexpected VULNERABLE" : "nothing could be tested";
 }
 
+/* "hugepin_ref PMD (24 records), vmwgfx (TTM huge fault) (3 records, inferred from the pin)" */
+static void coverage_list(struct hp_buf *out, const struct hp_coverage *cov)
+{
+	size_t i;
+
+	if (!cov->npaths)
+		hp_buf_printf(out, "none");
+	for (i = 0; i < cov->npaths; i++) {
+		const struct hp_path *p = &cov->paths[i];
+
+		hp_buf_printf(out, "%s%s (", i ? ", " : "", p->name);
+		if (p->seen)
+			hp_buf_printf(out, "%zu record%s", p->seen, p->seen == 1 ? "" : "s");
+		if (p->seen && p->inferred)
+			hp_buf_printf(out, "; %zu more inferred from the pin)", p->inferred);
+		else if (p->inferred)
+			hp_buf_printf(out, "%zu record%s, inferred from the pin)", p->inferred,
+				      p->inferred == 1 ? "" : "s");
+		else
+			hp_buf_printf(out, ")");
+	}
+}
+
+/* The summary lines, each after @prefix: counts, coverage, INCONCLUSIVE, exit code. */
+static void summary_lines(const struct hp_report *rep, const char *bisect_on,
+			  const char *prefix, struct hp_buf *out)
+{
+	int code = hp_report_exit_code(rep, bisect_on);
+	struct hp_coverage cov;
+	struct hp_summary s;
+
+	hp_report_summary(rep, &s);
+	hp_report_coverage(rep, bisect_on, &cov);
+	hp_buf_printf(out, "%s%zu SAFE, %zu VULNERABLE, %zu VULNERABLE (expected), %zu UNTESTABLE.\n",
+		      prefix, s.safe, s.vulnerable, s.vulnerable_expected, s.untestable);
+	hp_buf_printf(out, "%sHuge pfn mappings formed: ", prefix);
+	coverage_list(out, &cov);
+	hp_buf_printf(out, ".\n");
+	if (code == 125)
+		hp_buf_printf(out, "%sINCONCLUSIVE: %s.\n", prefix, cov.why);
+	hp_buf_printf(out, "%sExit code %d: %s%s%s.\n", prefix, code, exit_word(code),
+		      bisect_on ? ", deciding case: " : "", bisect_on ? bisect_on : "");
+}
+
+void hp_report_summary_text(const struct hp_report *rep, const char *bisect_on,
+			    struct hp_buf *out)
+{
+	summary_lines(rep, bisect_on, "", out);
+}
+
 void hp_report_markdown(const struct hp_report *rep, const char *bisect_on, struct hp_buf *out)
 {
-	struct hp_summary s;
 	char cell[LINE_LEN];
-	int code = hp_report_exit_code(rep, bisect_on);
 	size_t i;
 	int c;
 
-	hp_report_summary(rep, &s);
 	hp_buf_printf(out, "# hugepin report: %s\n\n", rep->kernel);
-	hp_buf_printf(out, "%zu SAFE, %zu VULNERABLE, %zu VULNERABLE (expected), %zu UNTESTABLE."
-		      " Exit code %d: %s%s%s.\n\n", s.safe, s.vulnerable,
-		      s.vulnerable_expected, s.untestable, code, exit_word(code),
-		      bisect_on ? ", deciding case: " : "", bisect_on ? bisect_on : "");
-	hp_buf_printf(out, "| device | driver | case | method | verdict | evidence |\n");
+	summary_lines(rep, bisect_on, "- ", out);
+	hp_buf_printf(out, "\n| device | driver | case | method | verdict | evidence |\n");
 	hp_buf_printf(out, "|---|---|---|---|---|---|\n");
 	for (i = 0; i < rep->nrows; i++) {
 		hp_buf_printf(out, "|");
@@ -893,20 +1268,45 @@ static void json_str(struct hp_buf *out, const char *s)
 	hp_buf_printf(out, "\"%s\"", esc);
 }
 
+/* "coverage":[{"path":...,"records":N,"inferred":M},...] */
+static void json_coverage(struct hp_buf *out, const struct hp_coverage *cov)
+{
+	size_t i;
+
+	hp_buf_printf(out, "\"coverage\":[");
+	for (i = 0; i < cov->npaths; i++) {
+		hp_buf_printf(out, "%s{\"path\":", i ? "," : "");
+		json_str(out, cov->paths[i].name);
+		hp_buf_printf(out, ",\"records\":%zu,\"inferred\":%zu}", cov->paths[i].seen,
+			      cov->paths[i].inferred);
+	}
+	hp_buf_printf(out, "]");
+}
+
 void hp_report_json(const struct hp_report *rep, const char *bisect_on, struct hp_buf *out)
 {
+	int code = hp_report_exit_code(rep, bisect_on);
+	struct hp_coverage cov;
 	char line[8192];
 	struct hp_summary s;
 	size_t i;
 
 	hp_report_summary(rep, &s);
+	hp_report_coverage(rep, bisect_on, &cov);
 	hp_buf_printf(out, "{\"kernel\":");
 	json_str(out, rep->kernel);
 	hp_buf_printf(out, ",\n\"summary\":{\"safe\":%zu,\"vulnerable\":%zu,"
 		      "\"vulnerable_expected\":%zu,\"untestable\":%zu,\"exit_code\":%d,"
-		      "\"bad_record_lines\":%zu},\n\"timings\":{", s.safe, s.vulnerable,
-		      s.vulnerable_expected, s.untestable,
-		      hp_report_exit_code(rep, bisect_on), rep->bad_lines);
+		      "\"bad_record_lines\":%zu,", s.safe, s.vulnerable,
+		      s.vulnerable_expected, s.untestable, code, rep->bad_lines);
+	json_coverage(out, &cov);
+	/* Set exactly when the exit code is 125 for want of a huge pfn mapping. */
+	hp_buf_printf(out, ",\"inconclusive\":");
+	if (code == 125)
+		json_str(out, cov.why);
+	else
+		hp_buf_printf(out, "null");
+	hp_buf_printf(out, "},\n\"timings\":{");
 	for (i = 0; i < rep->ntimings; i++) {
 		hp_buf_printf(out, "%s", i ? "," : "");
 		json_str(out, rep->timings[i].name);
@@ -954,7 +1354,37 @@ static void xml_text(struct hp_buf *out, const char *s)
 	}
 }
 
-static void junit_suite(const struct hp_report *rep, struct hp_buf *out)
+static void junit_property(struct hp_buf *out, const char *name, const char *value)
+{
+	hp_buf_printf(out, "   <property name=\"%s\" value=\"", name);
+	xml_text(out, value);
+	hp_buf_printf(out, "\"/>\n");
+}
+
+/* The run's answer beside its cases: exit code, coverage, and why when inconclusive. */
+static void junit_properties(const struct hp_report *rep, const char *bisect_on,
+			     struct hp_buf *out)
+{
+	int code = hp_report_exit_code(rep, bisect_on);
+	struct hp_buf list = { 0 };
+	struct hp_coverage cov;
+	char num[16];
+
+	hp_report_coverage(rep, bisect_on, &cov);
+	coverage_list(&list, &cov);
+	snprintf(num, sizeof(num), "%d", code);
+	hp_buf_printf(out, "  <properties>\n");
+	junit_property(out, "exit_code", num);
+	junit_property(out, "coverage", list.s && !list.oom ? list.s : "?");
+	if (code == 125)
+		junit_property(out, "inconclusive", cov.why);
+	if (bisect_on)
+		junit_property(out, "bisect_on", bisect_on);
+	hp_buf_printf(out, "  </properties>\n");
+	hp_buf_free(&list);
+}
+
+static void junit_suite(const struct hp_report *rep, const char *bisect_on, struct hp_buf *out)
 {
 	struct hp_summary s;
 	char verdict[HP_TEXT_LEN];
@@ -967,6 +1397,7 @@ static void junit_suite(const struct hp_report *rep, struct hp_buf *out)
 	xml_text(out, rep->kernel);
 	hp_buf_printf(out, "\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\">\n",
 		      rep->nrows + rep->ktap.n, s.vulnerable + failures, s.untestable);
+	junit_properties(rep, bisect_on, out);
 	for (i = 0; i < rep->nrows; i++) {
 		const struct hp_result *r = &rep->rows[i].r;
 
@@ -1017,13 +1448,14 @@ static void junit_suite(const struct hp_report *rep, struct hp_buf *out)
 	hp_buf_printf(out, " </testsuite>\n");
 }
 
-void hp_report_junit(const struct hp_report *const *reps, size_t n, struct hp_buf *out)
+void hp_report_junit(const struct hp_report *const *reps, size_t n, const char *bisect_on,
+		     struct hp_buf *out)
 {
 	size_t i;
 
 	hp_buf_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"hugepin\">\n");
 	for (i = 0; i < n; i++)
-		junit_suite(reps[i], out);
+		junit_suite(reps[i], bisect_on, out);
 	hp_buf_printf(out, "</testsuites>\n");
 }
 
@@ -1462,16 +1894,20 @@ int hp_matrix_render(const struct hp_report *const *reps, size_t n,
 	}
 	hp_buf_printf(json, "],\n\"kernels\":[");
 	for (i = 0; i < n; i++) {
+		struct hp_coverage cov;
 		struct hp_summary s;
 		bool first = true;
 
 		hp_report_summary(reps[i], &s);
+		hp_report_coverage(reps[i], NULL, &cov);
 		hp_buf_printf(json, "%s\n{\"kernel\":", i ? "," : "");
 		json_str(json, reps[i]->kernel);
 		hp_buf_printf(json, ",\"exit_code\":%d,\"summary\":{\"safe\":%zu,\"vulnerable\":%zu,"
-			      "\"vulnerable_expected\":%zu,\"untestable\":%zu},\"timings\":{",
+			      "\"vulnerable_expected\":%zu,\"untestable\":%zu},",
 			      hp_report_exit_code(reps[i], NULL), s.safe, s.vulnerable,
 			      s.vulnerable_expected, s.untestable);
+		json_coverage(json, &cov);
+		hp_buf_printf(json, ",\"timings\":{");
 		for (k = 0; k < reps[i]->ntimings; k++) {
 			hp_buf_printf(json, "%s", k ? "," : "");
 			json_str(json, reps[i]->timings[k].name);

@@ -106,6 +106,7 @@ struct hp_timing {
 };
 
 #define HP_MAX_TIMINGS 8
+#define HP_MAX_NOTES 4
 
 struct hp_report {
 	char kernel[128];
@@ -116,6 +117,16 @@ struct hp_report {
 	 */
 	char expected_device[HP_NAME_LEN];
 	char expected_why[96];
+	/*
+	 * A device that could not run at all leaves no record (the reference
+	 * module did not build, say): the runner names it and why, for the
+	 * INCONCLUSIVE line.
+	 */
+	struct hp_device_note {
+		char device[HP_NAME_LEN];
+		char why[HP_TEXT_LEN];
+	} untestable[HP_MAX_NOTES];
+	size_t nuntestable;
 	struct hp_row *rows;
 	size_t nrows, cap;
 	struct hp_open_case *cases;	/* start records in order of appearance */
@@ -128,6 +139,24 @@ struct hp_report {
 
 struct hp_summary {
 	size_t safe, vulnerable, vulnerable_expected, untestable;
+};
+
+/* A bug path that ran over a huge pfn mapping, and the records that show it. */
+#define HP_PATH_LEN (HP_NAME_LEN + 32)
+
+struct hp_path {
+	char name[HP_PATH_LEN];	/* "vmwgfx (TTM huge fault)", "hugepin_ref PMD" */
+	size_t seen;			/* records whose mapping level was pmd or pud */
+	size_t inferred;		/* records where only a successful fast-GUP pin shows it */
+};
+
+#define HP_MAX_PATHS 16
+
+struct hp_coverage {
+	struct hp_path paths[HP_MAX_PATHS];	/* over every row of the run */
+	size_t npaths;
+	bool conclusive;	/* a deciding row (all, or --bisect-on's) ran over one */
+	char why[2 * HP_TEXT_LEN];	/* when not conclusive: why, in one line */
 };
 
 void hp_report_init(struct hp_report *rep, const char *kernel);
@@ -145,23 +174,48 @@ int hp_report_add_records(struct hp_report *rep, const char *text, size_t len);
 int hp_report_attribute(struct hp_report *rep, const char *console, size_t len,
 			const char *const *crashed, size_t ncrashed);
 int hp_report_add_timing(struct hp_report *rep, const char *name_eq_value);
+/* "DEV=WHY": DEV could not run at all, for WHY. -EINVAL, -ENOSPC past HP_MAX_NOTES. */
+int hp_report_add_untestable(struct hp_report *rep, const char *dev_eq_why);
 /* A synthesized row's result: test and name set, every other field "-". */
 void hp_result_blank(struct hp_result *r, const char *test, const char *name);
 int hp_report_add_row(struct hp_report *rep, const struct hp_result *r, bool from_console);
 
 void hp_report_summary(const struct hp_report *rep, struct hp_summary *s);
-/* The run.sh exit code: 0, 1 or 125; @bisect_on (NULL: all rows) picks deciding rows. */
+/*
+ * Which bug paths ran over a huge pfn mapping: a record whose mapping was
+ * seen at pmd or pud level on DRM or reference-module memory, or whose
+ * fast-GUP pin of driver-owned pages succeeded or left page damage that
+ * killed the guest (their PTEs are special, so only a huge entry lets such
+ * a pin through). Anonymous, shmem, hugetlb and page-cache controls are no
+ * pfn mappings and never count.
+ */
+void hp_report_coverage(const struct hp_report *rep, const char *bisect_on,
+			struct hp_coverage *cov);
+/*
+ * The run.sh exit code over the deciding rows (@bisect_on NULL: all rows):
+ * 1 when one is VULNERABLE (unexpectedly so, without @bisect_on), else 0
+ * when one ran over a huge pfn mapping, else 125: nothing could show the bug.
+ */
 int hp_report_exit_code(const struct hp_report *rep, const char *bisect_on);
-/* True when @r is selected by a --bisect-on CASE string. */
-bool hp_row_matches_case(const struct hp_result *r, const char *pattern);
+/*
+ * True when @r is selected by --bisect-on GLOBS: a comma list of fnmatch
+ * globs, as --tests takes them, over the case name, the program, the device,
+ * the method, "device/method" and "test:name". No substring matching.
+ */
+bool hp_row_matches_case(const struct hp_result *r, const char *globs);
 /* "VULNERABLE (expected: ...)" style verdict text for tables. */
 void hp_verdict_text(const struct hp_result *r, char *buf, size_t len);
 
 /* Renderers; @width 0 means no truncation. */
 void hp_report_table(const struct hp_report *rep, unsigned int width, struct hp_buf *out);
+/* The verdict counts, the coverage, INCONCLUSIVE and why, the exit code: plain lines. */
+void hp_report_summary_text(const struct hp_report *rep, const char *bisect_on,
+			    struct hp_buf *out);
 void hp_report_markdown(const struct hp_report *rep, const char *bisect_on, struct hp_buf *out);
 void hp_report_json(const struct hp_report *rep, const char *bisect_on, struct hp_buf *out);
-void hp_report_junit(const struct hp_report *const *reps, size_t n, struct hp_buf *out);
+/* @bisect_on applies to every report (NULL for a matrix). */
+void hp_report_junit(const struct hp_report *const *reps, size_t n, const char *bisect_on,
+		     struct hp_buf *out);
 
 /*
  * Check an --expect file ("device method verdict" lines, '*' and globs

@@ -2,7 +2,7 @@
 /*
  * libFuzzer target for the whole report path (report.c): records, a serial
  * console log and an --expect file, split from one input at NUL bytes, then
- * crash attribution, every renderer and the exit code.
+ * crash attribution, every renderer, the coverage and the exit code.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,12 +43,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	code = hp_report_exit_code(&rep, NULL);
 	if (code != 0 && code != 1 && code != 125)
 		abort();
-	code = hp_report_exit_code(&rep, "bochs");
+	code = hp_report_exit_code(&rep, "bochs,*pmd*,hugepin_ref/vm*");
 	if (code != 0 && code != 1 && code != 125)
 		abort();
+	{
+		struct hp_coverage cov;
+
+		/* The exit code and the coverage must tell the same story. */
+		hp_report_coverage(&rep, NULL, &cov);
+		if (hp_report_exit_code(&rep, NULL) == 125 && (cov.conclusive || !cov.why[0]))
+			abort();
+		if (hp_report_exit_code(&rep, NULL) == 0 && !cov.conclusive)
+			abort();
+	}
 	hp_report_table(&rep, 80, &a);
+	hp_report_summary_text(&rep, "*", &a);
 	hp_report_markdown(&rep, NULL, &a);
-	hp_report_junit(&one, 1, &b);
+	hp_report_junit(&one, 1, "bochs", &b);
 	hp_report_json(&rep, NULL, &c);
 	{
 		struct hp_report back;

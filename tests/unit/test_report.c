@@ -4,7 +4,8 @@
  * hand-made guest records and serial console logs, including a guest that
  * died in bio_release_pages() after fast GUP pinned a huge pfn PMD, a guest
  * that panicked for an unrelated reason, one killed at the runner's timeout,
- * and the exit codes run.sh and git bisect act on.
+ * which bug paths ran over a huge pfn mapping, and the exit codes run.sh and
+ * git bisect act on: a run where none formed proves nothing and exits 125.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -54,6 +55,38 @@ static const char records_safe[] =
 	"{\"type\":\"result\",\"test\":\"pin_odirect\",\"name\":\"drm_bo.vmwgfx.odirect_read\","
 	"\"device\":\"vmwgfx\",\"driver\":\"-\",\"method\":\"odirect_read\",\"level\":\"unknown\","
 	"\"verdict\":\"UNTESTABLE\",\"expected\":false,\"err\":0,\"bytes\":0,\"evidence\":\"no DRM device vmwgfx\"}\n";
+
+/* One result record line; the fields the coverage rule reads are the arguments. */
+#define REC(test, name, device, method, level, verdict, err, bytes, evidence)		\
+	"{\"type\":\"result\",\"test\":\"" test "\",\"name\":\"" name "\",\"device\":\""	\
+	device "\",\"driver\":\"" device "\",\"method\":\"" method "\",\"level\":\"" level	\
+	"\",\"verdict\":\"" verdict "\",\"expected\":false,\"err\":" #err ",\"bytes\":"	\
+	#bytes ",\"evidence\":\"" evidence "\"}\n"
+
+/* Debian 12's 6.12: the reference module's PMD forms, fast GUP refuses it. */
+static const char records_fixed[] =
+	REC("hugepfn_ref", "hugepfn_map.noncompound_pmd.odirect_read", "hugepin_ref",
+	    "odirect_read", "pmd", "SAFE", 14, 0, "off=0x0 len=0x10000: refused: EFAULT; level pmd");
+
+/* Only controls and TTM mappings without huge entries: nothing could show the bug. */
+static const char records_controls[] =
+	REC("pin_vmsplice", "anon_thp.thp_2m.splice_thp", "anon", "vmsplice", "pmd", "SAFE", 0,
+	    65536, "off=0x0 len=0x10000: pinned 65536 bytes, refcounted; level pmd")
+	REC("gup_stress", "gup_stress.shmem_thp.odirect_read", "shmem_thp", "odirect_read", "pmd",
+	    "SAFE", 0, 65536, "ok")
+	REC("gup_stress", "gup_stress.hugetlb.odirect_read", "hugetlb", "odirect_read", "pmd",
+	    "SAFE", 0, 65536, "ok")
+	REC("gup_stress", "gup_stress.pagecache.odirect_read", "pagecache", "odirect_read", "pmd",
+	    "SAFE", 0, 65536, "ok")
+	REC("pin_vmsplice", "drm_bo.bochs_2m.splice_bo", "bochs", "vmsplice", "unknown", "SAFE", 14,
+	    0, "off=0x0 len=0x10000: refused: EFAULT; level unknown")
+	REC("pin_odirect", "drm_bo.vmwgfx_2m.read_into_bo", "vmwgfx", "-", "unknown", "UNTESTABLE",
+	    0, 0, "vmwgfx: PCI 0000:00:05.0 [15ad:0405] has no driver: Hardware has no pitchlock")
+	REC("pin_odirect", "drm_bo.vmwgfx_4m.read_into_bo", "vmwgfx", "-", "unknown", "UNTESTABLE",
+	    0, 0, "vmwgfx: PCI 0000:00:05.0 [15ad:0405] has no driver: Hardware has no pitchlock")
+	/* The level was read before the pin, which could not run: no pin, no coverage. */
+	REC("hugepfn_ref", "hugepfn_map.noncompound_pmd.gup_test", "hugepin_ref", "gup_test", "pmd",
+	    "UNTESTABLE", 0, 0, "off=0x0 len=0x10000: CONFIG_GUP_TEST unset");
 
 static const struct hp_row *row(const struct hp_report *rep, const char *test, bool console)
 {
@@ -219,7 +252,8 @@ static void panic_after_results_is_attributed(void)
 	/* A clean console after a completed case adds nothing. */
 	load(&rep, records_safe, "[ 5.3] hugepin: start pin_vmsplice drm_bo.qxl.vmsplice\n", NULL);
 	EXPECT_EQ(rep.nrows, 3);
-	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 0);
+	/* qxl at pte level and vmwgfx unbound: no huge pfn mapping, inconclusive. */
+	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 125);
 	hp_report_free(&rep);
 }
 
@@ -248,16 +282,18 @@ static void exit_codes(void)
 	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 125);
 	hp_report_free(&rep);
 
+	/* SAFE everywhere, but no huge pfn mapping formed: nothing was shown. */
 	load(&rep, records_safe, "", NULL);
-	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 0);
+	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 125);
 	EXPECT_EQ(hp_report_exit_code(&rep, "vmwgfx"), 125);
-	EXPECT_EQ(hp_report_exit_code(&rep, "qxl/drm_bo.qxl.vmsplice/vmsplice"), 0);
+	EXPECT_EQ(hp_report_exit_code(&rep, "qxl/vmsplice"), 125);
 	hp_report_free(&rep);
 
 	load(&rep, records_crash, console_damage, NULL);
 	/* Under --bisect-on an expected VULNERABLE decides too. */
-	EXPECT_EQ(hp_report_exit_code(&rep, "hugepfn_map"), 1);
-	EXPECT_EQ(hp_report_exit_code(&rep, "bochs"), 0);
+	EXPECT_EQ(hp_report_exit_code(&rep, "hugepfn_map.*"), 1);
+	/* bochs refused at pte level: its huge mapping never formed. */
+	EXPECT_EQ(hp_report_exit_code(&rep, "bochs"), 125);
 	EXPECT_EQ(hp_report_exit_code(&rep, "no-such-case"), 125);
 	hp_report_free(&rep);
 
@@ -269,6 +305,256 @@ static void exit_codes(void)
 	rep.rows[1].r.expected = false;
 	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 1);
 	hp_report_free(&rep);
+}
+
+static void coverage_from_a_huge_reference_mapping(void)
+{
+	struct hp_report rep;
+	struct hp_coverage cov;
+	struct hp_buf out = { 0 };
+
+	load(&rep, records_fixed, "", NULL);
+	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 0);
+	hp_report_coverage(&rep, NULL, &cov);
+	EXPECT(cov.conclusive);
+	EXPECT_EQ(cov.npaths, 1);
+	EXPECT_STR(cov.paths[0].name, "hugepin_ref PMD");
+	EXPECT_EQ(cov.paths[0].seen, 1);
+	EXPECT_EQ(cov.paths[0].inferred, 0);
+	hp_report_summary_text(&rep, NULL, &out);
+	EXPECT_CONTAINS(out.s, "Huge pfn mappings formed: hugepin_ref PMD (1 record).\n");
+	EXPECT_CONTAINS(out.s, "Exit code 0: nothing unexpected was VULNERABLE.\n");
+	EXPECT(!strstr(out.s, "INCONCLUSIVE"));
+	hp_buf_free(&out);
+	hp_report_json(&rep, NULL, &out);
+	EXPECT_CONTAINS(out.s, "\"coverage\":[{\"path\":\"hugepin_ref PMD\",\"records\":1,\"inferred\":0}],"
+			"\"inconclusive\":null");
+	hp_buf_free(&out);
+
+	/* PUD entries are their own path. */
+	EXPECT_EQ(hp_report_add_records(&rep, S(REC("hugepfn_ref", "hugepfn_map.pud.vmsplice",
+						    "hugepin_ref", "vmsplice", "pud", "SAFE", 14, 0,
+						    "refused"))), 0);
+	hp_report_coverage(&rep, NULL, &cov);
+	EXPECT_EQ(cov.npaths, 2);
+	EXPECT(cov.npaths == 2 && !strcmp(cov.paths[1].name, "hugepin_ref PUD"));
+	hp_report_free(&rep);
+}
+
+static void only_controls_is_inconclusive(void)
+{
+	struct hp_report rep;
+	struct hp_coverage cov;
+	struct hp_buf out = { 0 };
+
+	hp_report_init(&rep, "5.10.0-46-amd64");
+	EXPECT_EQ(hp_report_add_untestable(&rep, "hugepin_ref=no kernel headers for 5.10.0-46-amd64"), 0);
+	EXPECT_EQ(hp_report_add_records(&rep, S(records_controls)), 0);
+	EXPECT_EQ(hp_report_attribute(&rep, NULL, 0, NULL, 0), 0);
+	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 125);
+	hp_report_coverage(&rep, NULL, &cov);
+	EXPECT(!cov.conclusive);
+	EXPECT_EQ(cov.npaths, 0);
+	/* hugepin_ref's one row is UNTESTABLE for its own reason; the note is for when it has none. */
+	EXPECT_STR(cov.why, "no case formed a huge pfn mapping: vmwgfx UNTESTABLE (vmwgfx: PCI "
+		   "0000:00:05.0 [15ad:0405] has no driver: Hardware has no pitchlock); hugepin_ref "
+		   "UNTESTABLE (CONFIG_GUP_TEST unset)");
+	hp_report_summary_text(&rep, NULL, &out);
+	EXPECT_CONTAINS(out.s, "5 SAFE, 0 VULNERABLE, 0 VULNERABLE (expected), 3 UNTESTABLE.\n"
+			"Huge pfn mappings formed: none.\nINCONCLUSIVE: no case formed a huge pfn mapping: ");
+	EXPECT_CONTAINS(out.s, "Exit code 125: nothing could be tested.\n");
+	hp_buf_free(&out);
+	hp_report_markdown(&rep, NULL, &out);
+	EXPECT_CONTAINS(out.s, "- INCONCLUSIVE: no case formed a huge pfn mapping: vmwgfx UNTESTABLE");
+	hp_buf_free(&out);
+	hp_report_json(&rep, NULL, &out);
+	EXPECT_CONTAINS(out.s, "\"exit_code\":125,");
+	EXPECT_CONTAINS(out.s, "\"coverage\":[],\"inconclusive\":\"no case formed a huge pfn mapping: vmwgfx");
+	hp_buf_free(&out);
+	hp_report_free(&rep);
+
+	/* No reference-module record at all: the runner's note says why. */
+	hp_report_init(&rep, "5.10.0-46-amd64");
+	EXPECT_EQ(hp_report_add_untestable(&rep, "hugepin_ref=no kernel headers for 5.10.0-46-amd64"), 0);
+	EXPECT_EQ(hp_report_add_untestable(&rep, "amdgpu=driver not in this kernel"), 0);
+	EXPECT_EQ(hp_report_add_records(&rep, S(REC("pin_vmsplice", "anon_thp.thp_2m.splice_thp",
+						    "anon", "vmsplice", "pmd", "SAFE", 0, 4096, "x"))), 0);
+	hp_report_coverage(&rep, NULL, &cov);
+	EXPECT_STR(cov.why, "no case formed a huge pfn mapping: vmwgfx: no record (no such device, or its "
+		   "cases not selected); hugepin_ref UNTESTABLE (no kernel headers for 5.10.0-46-amd64); "
+		   "amdgpu UNTESTABLE (driver not in this kernel)");
+	hp_report_free(&rep);
+
+	/* A vmwgfx that bound and ran but formed no huge entry says so. */
+	load(&rep, REC("pin_odirect", "drm_bo.vmwgfx_2m.read_into_bo", "vmwgfx", "odirect_read",
+		       "unknown", "SAFE", 14, 0, "off=0x0 len=0x10000: refused: EFAULT")
+		   REC("pin_odirect", "drm_bo.vmwgfx_4m.read_into_bo", "vmwgfx", "odirect_read",
+		       "pte", "SAFE", 14, 0, "refused: EFAULT"), "", NULL);
+	hp_report_coverage(&rep, NULL, &cov);
+	EXPECT_STR(cov.why, "no case formed a huge pfn mapping: vmwgfx formed no huge entry (2 records, "
+		   "level unknown/pte); hugepin_ref: no record (no such device, or its cases not selected)");
+	hp_report_free(&rep);
+
+	hp_report_init(&rep, "k");
+	EXPECT_EQ(hp_report_add_untestable(&rep, "=why"), -EINVAL);
+	EXPECT_EQ(hp_report_add_untestable(&rep, "dev="), -EINVAL);
+	EXPECT_EQ(hp_report_add_untestable(&rep, "dev"), -EINVAL);
+	EXPECT_EQ(hp_report_add_untestable(&rep, NULL), -EINVAL);
+	while (rep.nuntestable < HP_MAX_NOTES)
+		EXPECT_EQ(hp_report_add_untestable(&rep, "a=b"), 0);
+	EXPECT_EQ(hp_report_add_untestable(&rep, "a=b"), -ENOSPC);
+	hp_report_free(&rep);
+}
+
+static void driver_pin_infers_a_huge_entry(void)
+{
+	struct hp_report rep;
+	struct hp_coverage cov;
+	struct hp_buf out = { 0 };
+
+	/* Debian 11's 5.10: vmwgfx bound, no ptdump, and the pin went through. */
+	load(&rep, REC("pin_odirect", "drm_bo.vmwgfx_4m.read_into_bo", "vmwgfx", "odirect_read",
+		       "unknown", "VULNERABLE", 0, 65536,
+		       "off=0x0 len=0x10000: fast GUP pinned driver-owned pages: 65536 bytes; level unknown"),
+	     "", NULL);
+	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 1);
+	hp_report_coverage(&rep, NULL, &cov);
+	EXPECT(cov.conclusive);
+	EXPECT_EQ(cov.npaths, 1);
+	EXPECT_STR(cov.paths[0].name, "vmwgfx (TTM huge fault)");
+	EXPECT_EQ(cov.paths[0].seen, 0);
+	EXPECT_EQ(cov.paths[0].inferred, 1);
+	hp_report_summary_text(&rep, NULL, &out);
+	EXPECT_CONTAINS(out.s, "Huge pfn mappings formed: vmwgfx (TTM huge fault) (1 record, inferred from the pin).");
+	EXPECT_CONTAINS(out.s, "Exit code 1: unexpected VULNERABLE.");
+	hp_buf_free(&out);
+	/* Seen and inferred records of one path. */
+	EXPECT_EQ(hp_report_add_records(&rep, S(REC("pin_odirect", "drm_bo.vmwgfx_2m.read_into_bo",
+						    "vmwgfx", "vmsplice", "pmd", "SAFE", 14, 0, "x"))), 0);
+	hp_report_summary_text(&rep, NULL, &out);
+	EXPECT_CONTAINS(out.s, "vmwgfx (TTM huge fault) (1 record; 1 more inferred from the pin).");
+	hp_buf_free(&out);
+	hp_report_free(&rep);
+
+	/* GEM shmem maps pages the kernel refcounts: a pin proves no huge entry. */
+	load(&rep, REC("pin_odirect", "drm_bo.vgem_2m.read_into_bo", "vgem", "odirect_read",
+		       "unknown", "SAFE", 0, 65536, "pinned 65536 bytes, refcounted"), "", NULL);
+	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 125);
+	/* Its huge entries count, and so do those of a DRM device the table does not know. */
+	EXPECT_EQ(hp_report_add_records(&rep, S(REC("pin_odirect", "drm_bo.vgem_2m.read_into_bo",
+						    "vgem", "odirect_read", "pmd", "SAFE", 14, 0, "x")
+					       REC("pin_odirect", "drm_bo.i915_2m.read_into_bo",
+						    "i915", "odirect_read", "pud", "SAFE", 14, 0, "x")
+					       REC("pin_odirect", "drm_bo.i915_2m.read_into_bo",
+						    "i915", "vmsplice", "unknown", "SAFE", 0, 4096, "x"))), 0);
+	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 0);
+	hp_report_coverage(&rep, NULL, &cov);
+	EXPECT_EQ(cov.npaths, 2);
+	EXPECT(cov.npaths == 2 && !strcmp(cov.paths[0].name, "vgem huge pfn") &&
+	       !strcmp(cov.paths[1].name, "i915 huge pfn") && cov.paths[1].seen == 1 &&
+	       cov.paths[1].inferred == 0);
+	hp_report_free(&rep);
+
+	/*
+	 * A guest killed by page damage in a reference-module case (a
+	 * CONFIG_DEBUG_VM kernel stops at the first such pin) leaves only a
+	 * console row: the damage shows the pin went through a huge entry.
+	 */
+	hp_report_init(&rep, "6.1.192");
+	snprintf(rep.expected_device, sizeof(rep.expected_device), "hugepin_ref");
+	snprintf(rep.expected_why, sizeof(rep.expected_why), "no PMD special bit");
+	EXPECT_EQ(hp_report_add_records(&rep, S("{\"type\":\"start\",\"test\":\"hugepfn_ref\","
+						"\"name\":\"hugepfn_map.noncompound_pmd.odirect_read\"}\n")), 0);
+	EXPECT_EQ(hp_report_attribute(&rep, S("[ 5.2] hugepin: start hugepfn_ref hugepfn_map.noncompound_pmd.odirect_read\n"
+					      "[ 5.4] page dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)\n"
+					      "[ 5.5] Kernel panic - not syncing: Fatal exception\n"), NULL, 0), 0);
+	EXPECT(rep.nrows == 1 && rep.rows[0].r.expected);
+	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 0);
+	hp_report_coverage(&rep, NULL, &cov);
+	EXPECT(cov.npaths == 1 && !strcmp(cov.paths[0].name, "hugepin_ref") && cov.paths[0].inferred == 1);
+	/* A death without page damage shows nothing. */
+	rep.rows[0].r.verdict = HP_UNTESTABLE;
+	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 125);
+	hp_report_free(&rep);
+}
+
+static void bisect_on_needs_the_huge_mapping(void)
+{
+	static const char recs[] =
+		REC("hugepfn_ref", "hugepfn_map.noncompound_pmd.odirect_read", "hugepin_ref",
+		    "odirect_read", "pmd", "VULNERABLE", 0, 65536, "pinned")
+		REC("hugepfn_ref", "hugepfn_map.pte_only.odirect_read", "hugepin_ref",
+		    "odirect_read", "pte", "SAFE", 14, 0, "refused: EFAULT")
+		REC("hugepfn_ref", "hugepfn_map.compound_pmd.vmsplice", "hugepin_ref",
+		    "vmsplice", "pmd", "SAFE", 14, 0, "refused: EFAULT");
+	const struct hp_report *one;
+	struct hp_report rep;
+	struct hp_coverage cov;
+	struct hp_buf out = { 0 };
+
+	load(&rep, recs, "", NULL);
+	one = &rep;
+	EXPECT_EQ(hp_report_exit_code(&rep, "*noncompound*"), 1);
+	EXPECT_EQ(hp_report_exit_code(&rep, "hugepfn_map.compound_pmd.*"), 0);
+	EXPECT_EQ(hp_report_exit_code(&rep, "*pte_only*"), 125);
+	hp_report_coverage(&rep, "*pte_only*", &cov);
+	EXPECT(!cov.conclusive);
+	/* The run's coverage is listed whatever decides. */
+	EXPECT_EQ(cov.npaths, 1);
+	EXPECT_STR(cov.why, "the deciding cases (--bisect-on *pte_only*) formed no huge pfn mapping: "
+		   "hugepin_ref formed no huge entry (1 record, level pte)");
+	hp_report_summary_text(&rep, "*pte_only*", &out);
+	EXPECT_CONTAINS(out.s, "INCONCLUSIVE: the deciding cases (--bisect-on *pte_only*) formed no huge");
+	EXPECT_CONTAINS(out.s, "Exit code 125: nothing could be tested, deciding case: *pte_only*.");
+	hp_buf_free(&out);
+	hp_report_junit(&one, 1, "*pte_only*", &out);
+	EXPECT_CONTAINS(out.s, "<property name=\"exit_code\" value=\"125\"/>");
+	EXPECT_CONTAINS(out.s, "<property name=\"bisect_on\" value=\"*pte_only*\"/>");
+	hp_buf_free(&out);
+
+	/* Substrings no longer match: the reason says how to write the glob. */
+	EXPECT_EQ(hp_report_exit_code(&rep, "noncompound"), 125);
+	hp_report_coverage(&rep, "noncompound", &cov);
+	EXPECT_CONTAINS(cov.why, "no case matches --bisect-on noncompound");
+	EXPECT_CONTAINS(cov.why, "'*part*'");
+
+	/* A control that decides is no pfn mapping. */
+	EXPECT_EQ(hp_report_add_records(&rep, S(REC("pin_vmsplice", "anon_thp.thp_2m.splice_thp",
+						    "anon", "vmsplice", "pmd", "SAFE", 0, 4096, "x"))), 0);
+	hp_report_coverage(&rep, "anon", &cov);
+	EXPECT_STR(cov.why, "the deciding cases (--bisect-on anon) formed no huge pfn mapping: "
+		   "anon is a control, no pfn mapping");
+	hp_report_free(&rep);
+}
+
+static void bisect_on_globs(void)
+{
+	struct hp_result r;
+
+	hp_result_blank(&r, "hugepfn_ref", "hugepfn_map.noncompound_pmd.odirect_read");
+	strcpy(r.device, "hugepin_ref");
+	strcpy(r.method, "odirect_read");
+	EXPECT(hp_row_matches_case(&r, NULL));
+	EXPECT(hp_row_matches_case(&r, "hugepfn_map.noncompound_pmd.odirect_read"));
+	EXPECT(hp_row_matches_case(&r, "*noncompound*"));
+	EXPECT(hp_row_matches_case(&r, "hugepfn_ref"));
+	EXPECT(hp_row_matches_case(&r, "hugepin_ref"));
+	EXPECT(hp_row_matches_case(&r, "odirect_*"));
+	EXPECT(hp_row_matches_case(&r, "hugepin_ref/odirect_read"));
+	EXPECT(hp_row_matches_case(&r, "hugepin_ref/odirect_?ead"));
+	EXPECT(hp_row_matches_case(&r, "hugepfn_ref:hugepfn_map.*"));
+	EXPECT(hp_row_matches_case(&r, "bochs,qxl*,*noncompound_pmd*"));
+	EXPECT(hp_row_matches_case(&r, ",*pmd*"));
+	/* Whole names only: substrings and other programs do not match. */
+	EXPECT(!hp_row_matches_case(&r, "noncompound"));
+	EXPECT(!hp_row_matches_case(&r, "odirect"));
+	EXPECT(!hp_row_matches_case(&r, "hugepin"));
+	EXPECT(!hp_row_matches_case(&r, "bochs,qxl"));
+	EXPECT(!hp_row_matches_case(&r, "pin_odirect:*"));
+	EXPECT(!hp_row_matches_case(&r, ""));
+	EXPECT(!hp_row_matches_case(&r, ","));
+	/* The old "device/name/method" key is not one of the forms. */
+	EXPECT(!hp_row_matches_case(&r, "hugepin_ref/hugepfn_map.noncompound_pmd.odirect_read/odirect_read"));
 }
 
 static void expect_file(void)
@@ -352,8 +638,13 @@ static void markdown_and_junit(void)
 	EXPECT_CONTAINS(md.s, "1 SAFE, 1 VULNERABLE, 1 VULNERABLE (expected), 0 UNTESTABLE");
 	EXPECT_CONTAINS(md.s, "a\\|b");
 	EXPECT_CONTAINS(md.s, "Exit code 1");
-	hp_report_junit(&one, 1, &xml);
+	hp_report_junit(&one, 1, NULL, &xml);
 	EXPECT_CONTAINS(xml.s, "tests=\"3\" failures=\"1\" skipped=\"0\"");
+	EXPECT_CONTAINS(xml.s, "<property name=\"exit_code\" value=\"1\"/>");
+	/* The qxl case killed the guest with page damage: that pin went through. */
+	EXPECT_CONTAINS(xml.s, "<property name=\"coverage\" value=\"hugepin_ref PMD (1 record), "
+			"qxl huge pfn (1 record, inferred from the pin)\"/>");
+	EXPECT(!strstr(xml.s, "inconclusive"));
 	EXPECT_CONTAINS(xml.s, "a|b &lt;c&gt; &amp; &quot;d&quot;");
 	EXPECT_CONTAINS(xml.s, "<failure message=\"VULNERABLE: page dumped because");
 	EXPECT_CONTAINS(xml.s, "<system-out>VULNERABLE (expected: no PMD special bit): ");
@@ -362,8 +653,11 @@ static void markdown_and_junit(void)
 	hp_report_free(&rep);
 
 	load(&rep, records_safe, "", NULL);
-	hp_report_junit(&one, 1, &xml);
+	hp_report_junit(&one, 1, NULL, &xml);
 	EXPECT_CONTAINS(xml.s, "<skipped message=\"no DRM device vmwgfx\"/>");
+	EXPECT_CONTAINS(xml.s, "<property name=\"coverage\" value=\"none\"/>");
+	EXPECT_CONTAINS(xml.s, "<property name=\"inconclusive\" value=\"no case formed a huge pfn mapping: "
+			"vmwgfx UNTESTABLE (no DRM device vmwgfx)");
 	hp_buf_free(&xml);
 	hp_report_free(&rep);
 }
@@ -437,6 +731,7 @@ static void matrix(void)
 	struct hp_json *j;
 
 	load(&a, records_safe, "", NULL);
+	EXPECT_EQ(hp_report_add_records(&a, S(records_fixed)), 0);
 	snprintf(a.kernel, sizeof(a.kernel), "6.1.0-56-amd64");
 	hp_report_add_timing(&a, "boot_s=6.2");
 	load(&b, records_crash, console_damage, NULL);
@@ -455,6 +750,8 @@ static void matrix(void)
 	       !strcmp(hp_json_get(j, "needing_fix")->child->str, "5.12.0"));
 	hp_json_free(j);
 	EXPECT_CONTAINS(json.s, "\"hugepin_ref/odirect_read\":\"VULNERABLE (expected)\"");
+	EXPECT_CONTAINS(json.s, "\"kernel\":\"4.19.0\",\"exit_code\":125");
+	EXPECT_CONTAINS(json.s, "\"coverage\":[{\"path\":\"hugepin_ref PMD\",\"records\":1,\"inferred\":0}]");
 	hp_buf_free(&md);
 	hp_buf_free(&json);
 	hp_buf_free(&txt);
@@ -541,6 +838,11 @@ static const struct unit_case cases[] = {
 	{ "panic_after_results_is_attributed", panic_after_results_is_attributed },
 	{ "starts_pair_within_a_file", starts_pair_within_a_file },
 	{ "exit_codes", exit_codes },
+	{ "coverage_from_a_huge_reference_mapping", coverage_from_a_huge_reference_mapping },
+	{ "only_controls_is_inconclusive", only_controls_is_inconclusive },
+	{ "driver_pin_infers_a_huge_entry", driver_pin_infers_a_huge_entry },
+	{ "bisect_on_needs_the_huge_mapping", bisect_on_needs_the_huge_mapping },
+	{ "bisect_on_globs", bisect_on_globs },
 	{ "expect_file", expect_file },
 	{ "table_rendering", table_rendering },
 	{ "markdown_and_junit", markdown_and_junit },

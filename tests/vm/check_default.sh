@@ -4,7 +4,10 @@
 # checks the verdicts against expected-6.1.txt and the reference module's
 # known 6.1 behaviour, then checks that a guest panic and a guest hang are
 # each blamed on the case that was running while the programs after it still
-# run on a fresh boot, and that bad kernels and options are refused with the
+# run on a fresh boot, that a run whose cases form no huge pfn mapping
+# (--host here, the crash runs) is INCONCLUSIVE with exit 125, that
+# --bisect-on takes case globs and decides only through a case whose huge
+# mapping formed, and that bad kernels and options are refused with the
 # documented exit codes (the fixed side, Debian's 6.12 and 7.x, is
 # check_debian.sh's). Writes KTAP to OUTDIR/vm.tap (and the hp_report
 # expectation results to OUTDIR/vm-expect.tap) for tests/summary.sh.
@@ -26,6 +29,25 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 TAP=$OUTDIR/vm.tap
 : >"$TAP.body"
+
+# The summary names no huge pfn mapping and says why, on one line.
+inconclusive() {
+	grep -q '^Huge pfn mappings formed: none\.$' "$1.out" &&
+		grep -q '^INCONCLUSIVE: no case formed a huge pfn mapping: vmwgfx.*; hugepin_ref.*\.$' "$1.out"
+}
+
+# hp_report over a finished run's records again, deciding by --bisect-on $2.
+bisect_on_rc() {
+	local d=$1 f rc=0
+	local -a recs=()
+	for f in "$d"/boot-*/records.jsonl; do
+		recs+=(--records "$f")
+	done
+	"$TOP/build/bin/hp_report" "${recs[@]}" --console "$d/console.log" --bisect-on "$2" \
+		>"$WORK/bisect-on.out" 2>&1 || rc=$?
+	echo "# hp_report --bisect-on '$2' -> exit $rc: $(grep -E '^(INCONCLUSIVE|Exit code)' "$WORK/bisect-on.out" | tr '\n' ' ')" >>"$TAP.body"
+	[ "$rc" = "$3" ]
+}
 
 check_default_run() {
 	local d=$WORK/default json
@@ -56,6 +78,15 @@ check_default_run() {
 		has_rows "$json" '"device":"hugepin_ref"' '"level":"pte"' '"verdict":"SAFE"'
 	check "hugepin_ref: no pte_only mapping is VULNERABLE" \
 		no_rows "$json" '"device":"hugepin_ref"' '"level":"pte"' '"verdict":"VULNERABLE"'
+	check "default run names its coverage: hugepin_ref PMD" \
+		grep -q '^Huge pfn mappings formed: hugepin_ref PMD ([0-9]* records)' "$d.out"
+	check "report.json carries the coverage" grep -qF '"coverage":[{"path":"hugepin_ref PMD"' "$json"
+	check "--bisect-on 'hugepfn_map.noncompound_pmd.*' exits 1 (VULNERABLE, expected or not)" \
+		bisect_on_rc "$d" 'hugepfn_map.noncompound_pmd.*' 1
+	check "--bisect-on '*pte_only*' exits 125 (its huge mapping never formed)" \
+		bisect_on_rc "$d" '*pte_only*' 125
+	check "--bisect-on noncompound exits 125 (globs, no substring match)" \
+		bisect_on_rc "$d" noncompound 125
 	KERNEL=$(sed -n 's/.*kernel: [^ ]* (\(.*\))$/\1/p' "$d.err" | head -n1)
 }
 
@@ -72,14 +103,20 @@ check_injection() {
 		has_rows "$json" "\"test\":\"inject_$kind\"" '"verdict":"UNTESTABLE"' "$verdict_word"
 	check "inject-$kind: the program after the crash ran" \
 		has_rows "$json" '"test":"pin_vmsplice"' '"device":"anon"'
+	# 6.1's TTM and GEM shmem mappings form no huge entry, and the reference
+	# module's program is not selected.
+	check "inject-$kind: no huge pfn mapping among its cases: exit 125" is_rc 125
+	check "inject-$kind: summary says INCONCLUSIVE and why" inconclusive "$d"
 }
 
 # --host on this machine (no DRM devices, no modules): the anonymous-THP
-# controls run and report; nothing needs the VM.
+# controls run and report, but no case can form a huge pfn mapping, so the
+# run proves nothing either way: INCONCLUSIVE, exit 125.
 check_host_mode() {
 	local d=$WORK/host
 	runsh "$d" --no-build --host --tests pin_vmsplice --out "$d"
-	check "--host: run exits 0" is_rc 0
+	check "--host: run exits 125 (no huge pfn mapping formed)" is_rc 125
+	check "--host: summary says INCONCLUSIVE and why" inconclusive "$d"
 	check "--host: the anonymous THP control is SAFE" \
 		has_rows "$d/report.json" '"device":"anon"' '"verdict":"SAFE"'
 }

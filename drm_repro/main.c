@@ -74,7 +74,8 @@ static void usage(FILE *f)
 	}
 	fprintf(f, "\nexit: 0 no unexpected VULNERABLE, 1 VULNERABLE, 4 nothing testable, 2 usage\n"
 		"SIGINT, SIGTERM, SIGHUP: stop, print the partial results marked INTERRUPTED, exit\n"
-		"128 + signal (130, 143, 129); a second one of the same kind ends the program at once\n");
+		"128 + signal (130, 143, 129); a second one of the same kind ends the program at once;\n"
+		"one ignored at start (nohup, a script's background job) stays ignored\n");
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -95,12 +96,13 @@ static void on_stop_signal(int sig)
 /*
  * The handler only records the signal; the race polls it, stops and joins
  * its threads, releases held pins and buffers, and reports. One-shot, so a
- * second signal still ends a run that does not stop.
+ * second signal still ends a run that does not stop. A signal ignored when
+ * we started (nohup, a background job of a script) stays ignored.
  */
 static void catch_stop_signals(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa;
+	struct sigaction sa, old;
 	size_t i;
 
 	memset(&sa, 0, sizeof(sa));
@@ -108,7 +110,8 @@ static void catch_stop_signals(void)
 	sa.sa_flags = SA_RESETHAND | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
+		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
 }
 
 static int default_device(struct race_cfg *cfg, char *err, size_t len)

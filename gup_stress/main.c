@@ -86,7 +86,8 @@ static void usage(FILE *f)
 "  -h, --help         this text\n"
 "Exit: 0 pass, 1 failure, 2 usage, 4 nothing could run (skip).\n"
 "SIGINT, SIGTERM, SIGHUP: stop, print the partial results marked INTERRUPTED, exit\n"
-"128 + signal (130, 143, 129); a second one of the same kind ends the program at once.\n"
+"128 + signal (130, 143, 129); a second one of the same kind ends the program at once;\n"
+"one ignored at start (nohup, a script's background job) stays ignored.\n"
 "Environment: HUGEPIN_DISK O_DIRECT scratch device, HUGEPIN_RECORDS record port.\n",
 		DEF_DURATION, MAX_THREADS, DEF_THREADS, MAX_MUT_THREADS, DEF_MUT_THREADS, DEF_SEED,
 		STRESS_NG_DEFAULT);
@@ -235,19 +236,21 @@ static void on_stop_signal(int sig)
 /*
  * The handler only records the signal; the engine polls it, stops and joins
  * its threads, releases its pins and memory, and the summary is printed.
- * One-shot, so a second signal still ends a run that does not stop.
+ * One-shot, so a second signal still ends a run that does not stop. A signal
+ * ignored when we started (nohup, a background job of a script) stays ignored.
  */
 static void catch_stop_signals(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa;
+	struct sigaction sa, old;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
 	sa.sa_flags = SA_RESETHAND | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
+		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
 }
 
 /* ---- stress-ng ---- */

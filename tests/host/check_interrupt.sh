@@ -8,7 +8,8 @@
 # progress line, sends the signal, and checks: exit 128 + signal within
 # EXIT_DEADLINE_S seconds, nothing of its session left, output marked
 # INTERRUPTED with the partial summary, and no method SAFE without its
-# minimum work. Writes KTAP to OUTDIR/interrupt.tap for tests/summary.sh.
+# minimum work. One case starts with SIGHUP ignored, as nohup does, and checks
+# that it stays ignored. Writes KTAP to OUTDIR/interrupt.tap for tests/summary.sh.
 # Exit: 0 all passed, 1 a check failed, 2 usage or missing build.
 # shellcheck disable=SC2317 # the predicates below run through check()
 set -euo pipefail
@@ -76,11 +77,11 @@ alive() {
 	[ -n "$s" ] && [ "$s" != Z ]
 }
 
-# Wait until FILE has a line matching REGEX while PID runs; false on a cap or an early exit.
-wait_for_line() {
-	local pid=$1 file=$2 regex=$3 end
+# Wait until FILE has COUNT lines matching REGEX while PID runs; false on a cap or an early exit.
+wait_for_lines() {
+	local pid=$1 file=$2 regex=$3 count=$4 end
 	end=$(($(now_us) + START_CAP_S * 1000000))
-	until grep -Eq -- "$regex" "$file"; do
+	until [ "$(grep -Ec -- "$regex" "$file")" -ge "$count" ]; do
 		alive "$pid" || return 1
 		[ "$(now_us)" -lt "$end" ] || return 1
 		sleep "$POLL_S"
@@ -90,6 +91,14 @@ wait_for_line() {
 # Anything left of the session the program led once it exited.
 session_left() {
 	pgrep -s "$1" || true
+}
+
+# A program that would not stop, and whatever it started, by process id.
+kill_session() {
+	local p
+	for p in $(session_left "$1"); do
+		kill -KILL "$p" 2>/dev/null || true
+	done
 }
 
 # No "verdict":"SAFE" record of drm_repro whose evidence shows no pin attempt,
@@ -119,26 +128,43 @@ all_threads_returned() {
 	! grep -q "did not return" "$@"
 }
 
-# run_case NAME SIGNAL STREAM READY_REGEX DONE_REGEX SAFE_CHECK -- COMMAND...
-# STREAM (out or err) is where READY_REGEX shows the program is racing;
-# DONE_REGEX must be in its stdout afterwards; SAFE_CHECK is a predicate on
-# stdout, or "-".
+# run_case NAME SIGNAL STREAM READY_REGEX DONE_REGEX SAFE_CHECK IGNORED -- COMMAND...
+# STREAM (out or err) is where READY_REGEX shows the program is racing, a
+# line a second; DONE_REGEX must be in its stdout afterwards; SAFE_CHECK is a
+# predicate on stdout, or "-"; IGNORED, unless "-", is a signal the program
+# starts with ignored and is sent first: it must race on past it. Bash starts
+# background commands with SIGINT ignored, so env resets it.
 run_case() {
-	local name=$1 sig=$2 stream=$3 ready=$4 done_re=$5 safe=$6
-	shift 7
-	local out=$WORK/$name.out err=$WORK/$name.err pid rc=0 t0 t1 left want children
+	local name=$1 sig=$2 stream=$3 ready=$4 done_re=$5 safe=$6 ignored=$7
+	shift 8
+	local out=$WORK/$name.out err=$WORK/$name.err pid rc=0 t0 t1 left want children lines
 	want=$((128 + $(kill -l "${sig#SIG}")))
-	setsid "$@" >"$out" 2>"$err" &
+	if [ "$ignored" = - ]; then
+		setsid env --default-signal=INT "$@" >"$out" 2>"$err" &
+	else
+		(
+			trap '' "${ignored#SIG}"
+			exec setsid env --default-signal=INT "$@"
+		) >"$out" 2>"$err" &
+	fi
 	pid=$!
-	if ! wait_for_line "$pid" "$WORK/$name.$stream" "$ready"; then
+	if ! wait_for_lines "$pid" "$WORK/$name.$stream" "$ready" 1; then
 		not_ok "$name: started racing within $START_CAP_S s"
-		sed 's/^/# /' "$err" | tail -n 5
-		kill -KILL -- "-$pid" 2>/dev/null || true
+		while IFS= read -r lines; do
+			note "$lines"
+		done < <(tail -n 5 "$err")
+		kill_session "$pid"
 		wait "$pid" 2>/dev/null || true
 		return 0
 	fi
 	children=$(pgrep -P "$pid" -d, || true)
 	note "$name: pid $pid, $(find "/proc/$pid/task" -mindepth 1 -maxdepth 1 | wc -l) threads, children: ${children:-none}"
+	if [ "$ignored" != - ]; then
+		lines=$(grep -Ec -- "$ready" "$WORK/$name.$stream" || true)
+		kill -s "${ignored#SIG}" "$pid"
+		check "$name: races on past $ignored, ignored when it started" \
+			wait_for_lines "$pid" "$WORK/$name.$stream" "$ready" $((lines + 1))
+	fi
 	t0=$(now_us)
 	kill -s "${sig#SIG}" "$pid"
 	while alive "$pid" && [ $(($(now_us) - t0)) -lt $((EXIT_DEADLINE_S * 1000000)) ]; do
@@ -147,7 +173,7 @@ run_case() {
 	t1=$(now_us)
 	if alive "$pid"; then
 		not_ok "$name: exits within $EXIT_DEADLINE_S s of $sig"
-		kill -KILL -- "-$pid" 2>/dev/null || true
+		kill_session "$pid"
 	else
 		ok "$name: exits within $EXIT_DEADLINE_S s of $sig ($(((t1 - t0) / 1000)) ms)"
 	fi
@@ -155,6 +181,7 @@ run_case() {
 	check "$name: exit code $want after $sig (got $rc)" test "$rc" -eq "$want"
 	left=$(session_left "$pid")
 	check "$name: no process of its session left${left:+ (left: ${left//$'\n'/ })}" test -z "$left"
+	[ -z "$left" ] || kill_session "$pid"
 	check "$name: every racer thread returned" all_threads_returned "$out" "$err"
 	check "$name: output marked INTERRUPTED by $sig with the partial summary" grep -Eq -- "$done_re" "$out"
 	if [ "$safe" != - ]; then
@@ -179,19 +206,22 @@ main() {
 	fi
 
 	run_case drm_repro-anon-int SIGINT err '^drm_repro: +[0-9.]+s ' \
-		'^verdict: none, INTERRUPTED by SIGINT' - -- \
+		'^verdict: none, INTERRUPTED by SIGINT' - - -- \
 		"$BIN/drm_repro" --device anon --duration "$LONG_RUN"
 	run_case drm_repro-shmem-term-json SIGTERM err '^drm_repro: +[0-9.]+s ' \
-		'^\{"type":"summary".*"interrupted":"SIGTERM","exit":143,' drm_repro_safe_has_work -- \
+		'^\{"type":"summary".*"interrupted":"SIGTERM","exit":143,' drm_repro_safe_has_work - -- \
 		"$BIN/drm_repro" --device shmem --duration "$LONG_RUN" --json
-	run_case drm_repro-bench-hup SIGHUP out '^1 ' \
-		'^bench: INTERRUPTED by SIGHUP during run' - -- \
+	run_case drm_repro-nohup-term SIGTERM err '^drm_repro: +[0-9.]+s ' \
+		'^verdict: none, INTERRUPTED by SIGTERM' - SIGHUP -- \
+		"$BIN/drm_repro" --device anon --duration "$LONG_RUN"
+	run_case drm_repro-bench-hup SIGHUP out '^[0-9]+ ' \
+		'^bench: INTERRUPTED by SIGHUP during run' - - -- \
 		"$BIN/drm_repro" --device anon --bench --methods odirect_read,vmsplice
 	run_case gup_stress-anon-int SIGINT err '^gup_stress: anon [0-9]+/' \
-		'^result: none, INTERRUPTED by SIGINT' - -- \
+		'^result: none, INTERRUPTED by SIGINT' - - -- \
 		"$BIN/gup_stress" --mem anon --duration "$LONG_RUN" --mutators "$HOST_MUTATORS" "${stress[@]}"
 	run_case gup_stress-anon-term-json SIGTERM err '^gup_stress: anon [0-9]+/' \
-		'"interrupted":"SIGTERM",.*"result":"interrupted"' gup_stress_safe_has_work -- \
+		'"interrupted":"SIGTERM",.*"result":"interrupted"' gup_stress_safe_has_work - -- \
 		"$BIN/gup_stress" --mem anon --duration "$LONG_RUN" --mutators "$HOST_MUTATORS" --no-stress-ng --json
 
 	{

@@ -60,6 +60,9 @@ $(BIN)/hp_report: harness/hp_report.c $(PURE_SRCS) $(wildcard harness/*.h)
 check:
 	@rm -rf $(OUT)/check && mkdir -p $(OUT)/check
 	$(MAKE) --no-print-directory unit lint
+	@{ $(MAKE) --no-print-directory all && tests/host/check_interrupt.sh $(OUT)/check; } || \
+		test -s $(OUT)/check/interrupt.tap || \
+		printf 'TAP version 13\n1..1\nnot ok 1 interrupt: host build or check_interrupt.sh did not run\n' > $(OUT)/check/interrupt.tap
 	@$(MAKE) --no-print-directory vmcheck || \
 		printf 'TAP version 13\n1..1\nnot ok 1 vmcheck: build or VM run failed\n' > $(OUT)/check/vmcheck-failed.tap
 	@tests/summary.sh $(OUT)/check

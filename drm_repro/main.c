@@ -11,11 +11,13 @@
  * fires on a vulnerable target.
  *
  * Exit codes follow kselftest: 0 nothing unexpected was VULNERABLE,
- * 1 unexpected VULNERABLE, 4 nothing could be tested, 2 usage error.
+ * 1 unexpected VULNERABLE, 4 nothing could be tested, 2 usage error;
+ * 128 + signal when SIGINT, SIGTERM or SIGHUP cut the race short.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -70,7 +72,10 @@ static void usage(FILE *f)
 			 help_table[i].arg ? " " : "", help_table[i].arg ? help_table[i].arg : "");
 		fprintf(f, "  %-18s %s\n", lhs, help_table[i].text);
 	}
-	fprintf(f, "\nexit: 0 no unexpected VULNERABLE, 1 VULNERABLE, 4 nothing testable, 2 usage\n");
+	fprintf(f, "\nexit: 0 no unexpected VULNERABLE, 1 VULNERABLE, 4 nothing testable, 2 usage\n"
+		"SIGINT, SIGTERM, SIGHUP: stop, print the partial results marked INTERRUPTED, exit\n"
+		"128 + signal (130, 143, 129); a second one of the same kind ends the program at once;\n"
+		"one ignored at start (nohup, a script's background job) stays ignored\n");
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -79,6 +84,34 @@ static int usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, " (see drm_repro --help)\n");
 	return EXIT_USAGE;
+}
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/*
+ * The handler only records the signal; the race polls it, stops and joins
+ * its threads, releases held pins and buffers, and reports. One-shot, so a
+ * second signal still ends a run that does not stop. A signal ignored when
+ * we started (nohup, a background job of a script) stays ignored.
+ */
+static void catch_stop_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESETHAND | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
 }
 
 static int default_device(struct race_cfg *cfg, char *err, size_t len)
@@ -99,7 +132,8 @@ static int run_bench(struct race_cfg *cfg)
 	double rates[BENCH_RUNS][HP_M_NR], evps[BENCH_RUNS], first[BENCH_RUNS];
 	double vpin[BENCH_RUNS], worst_first = -1, worst_vpin = -1, maxrate[HP_M_NR], maxev = 0;
 	bool tested = false;
-	int r, i, nm = 0;
+	char sig[32];
+	int r, i, done, nm = 0;
 
 	printf("bench: %s (%s) on %s, %.1f s per run, %d runs, %d pinner%s per method\n",
 	       cfg->device, cfg->driver, hp_kernel_release(), cfg->duration, BENCH_RUNS,
@@ -107,6 +141,9 @@ static int run_bench(struct race_cfg *cfg)
 	for (r = 0; r < BENCH_RUNS; r++) {
 		cfg->seed += 1;
 		race_run(cfg, &rep);
+		/* A cut-short run's rates say nothing: the table keeps complete runs only. */
+		if (rep.interrupted)
+			break;
 		if (rep.untestable[0]) {
 			printf("bench: cannot run: %s\n", rep.untestable);
 			return EXIT_SKIP;
@@ -157,6 +194,12 @@ static int run_bench(struct race_cfg *cfg)
 			printf(" %15s\n", "-");
 		fflush(stdout);
 	}
+	done = r;
+	if (!done) {
+		printf("bench: INTERRUPTED by %s during run 1 of %d: no run completed\n",
+		       race_signal_name(rep.interrupted, sig, sizeof(sig)), BENCH_RUNS);
+		return race_exit_code(&rep);
+	}
 	printf("%-4s", "max");
 	for (i = 0; i < nm; i++)
 		printf(" %20.1f", maxrate[i]);
@@ -169,15 +212,20 @@ static int run_bench(struct race_cfg *cfg)
 		printf(" %15.3f\n", worst_vpin);
 	else
 		printf(" %15s\n", "-");
-	for (r = 0; r < BENCH_RUNS; r++)
+	for (r = 0; r < done; r++)
 		if (first[r] < 0)
 			break;
-	if (r == BENCH_RUNS)
+	if (r == done)
 		printf("bench: first detector fired in every run, worst %.3f s (goal < %.1f s): %s\n",
 		       worst_first, BENCH_GOAL_S, worst_first < BENCH_GOAL_S ? "met" : "missed");
 	else
 		printf("bench: no detector fired in run %d (expected on a target that is not vulnerable)\n",
 		       r + 1);
+	if (rep.interrupted) {
+		printf("bench: INTERRUPTED by %s during run %d of %d: the %d runs above are complete\n",
+		       race_signal_name(rep.interrupted, sig, sizeof(sig)), done + 1, BENCH_RUNS, done);
+		return race_exit_code(&rep);
+	}
 	return tested ? 0 : EXIT_SKIP;
 }
 
@@ -282,6 +330,8 @@ int main(int argc, char **argv)
 		return EXIT_SKIP;
 	}
 
+	cfg.stop_signal = &stop_signal;
+	catch_stop_signals();
 	if (bench) {
 		if (!have_duration)
 			cfg.duration = BENCH_DURATION;

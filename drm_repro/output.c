@@ -22,10 +22,21 @@ static bool huge_level(enum hp_level l)
 	return l == HP_LEVEL_PMD || l == HP_LEVEL_PUD;
 }
 
+const char *race_signal_name(int sig, char *buf, size_t len)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(buf, len, "SIG%s", abbrev);
+	else
+		snprintf(buf, len, "signal %d", sig);
+	return buf;
+}
+
 void race_print_text(FILE *f, const struct race_cfg *cfg, const struct race_report *rep)
 {
-	char taint[64];
-	int i, vuln = 0, safe = 0;
+	char taint[64], sig[32];
+	int i, vuln = 0, xvuln = 0, safe = 0, untestable = 0;
 
 	fprintf(f, "drm_repro: %s (%s%s%s) on %s, %" PRIu64 " KiB buffers, %d pinner%s per method, %.1f s, seed %" PRIu64 "\n",
 		cfg->device, cfg->driver, cfg->kind == RACE_T_DRM ? ", " : "",
@@ -36,6 +47,9 @@ void race_print_text(FILE *f, const struct race_cfg *cfg, const struct race_repo
 		fprintf(f, "  could not run: %s\n", rep->untestable);
 	if (rep->too_slow[0])
 		fprintf(f, "  %s\n", rep->too_slow);
+	if (rep->interrupted)
+		fprintf(f, "  INTERRUPTED by %s after %.1f s: partial results; a method short of one pin attempt and one eviction cycle is UNTESTABLE\n",
+			race_signal_name(rep->interrupted, sig, sizeof(sig)), rep->elapsed);
 	fprintf(f, "  mapping: %s level (huge mapping %s)%s%s\n", hp_level_name(rep->level),
 		huge_level(rep->level) ? "formed" : "not seen",
 		rep->level_src[0] ? ", from " : "", rep->level_src);
@@ -65,10 +79,17 @@ void race_print_text(FILE *f, const struct race_cfg *cfg, const struct race_repo
 		fprintf(f, "  %-20s %-22s %s\n", res->method, verdict_text(res), res->evidence);
 		if (res->verdict == HP_VULNERABLE && !res->expected)
 			vuln++;
+		if (res->verdict == HP_VULNERABLE && res->expected)
+			xvuln++;
 		if (res->verdict == HP_SAFE)
 			safe++;
+		if (res->verdict == HP_UNTESTABLE)
+			untestable++;
 	}
-	if (vuln)
+	if (rep->interrupted)
+		fprintf(f, "verdict: none, INTERRUPTED by %s (so far of %d methods: %d VULNERABLE, %d VULNERABLE (expected), %d SAFE, %d UNTESTABLE)\n",
+			sig, rep->nmethods, vuln, xvuln, safe, untestable);
+	else if (vuln)
 		fprintf(f, "verdict: VULNERABLE (%d of %d methods)\n", vuln, rep->nmethods);
 	else if (race_exit_code(rep) == 4)
 		fprintf(f, "verdict: UNTESTABLE\n");
@@ -97,7 +118,7 @@ static void json_time(FILE *f, const char *key, double t)
 
 void race_print_json(FILE *f, const struct race_cfg *cfg, const struct race_report *rep)
 {
-	char line[4 * HP_TEXT_LEN];
+	char line[4 * HP_TEXT_LEN], sig[32];
 	int i;
 
 	for (i = 0; i < rep->nmethods; i++) {
@@ -127,6 +148,8 @@ void race_print_json(FILE *f, const struct race_cfg *cfg, const struct race_repo
 	json_time(f, "first_vuln_pin_s", rep->t_first_vuln_pin);
 	json_str(f, "untestable", rep->untestable, true);
 	json_str(f, "too_slow", rep->too_slow, true);
+	json_str(f, "interrupted", rep->interrupted ?
+		 race_signal_name(rep->interrupted, sig, sizeof(sig)) : "", true);
 	fprintf(f, "\"exit\":%d,\"methods\":[", race_exit_code(rep));
 	for (i = 0; i < rep->nmethods; i++) {
 		const struct race_method *m = &rep->m[i];

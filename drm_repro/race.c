@@ -51,6 +51,16 @@
  */
 #define MIN_WORK_CAP_S 30.0
 /*
+ * io_uring releases a registration's pins from a workqueue after its ring is
+ * gone, so the FOLL_PIN counters can lag the race's end by as long as the
+ * machine takes to run that work: they are polled until they balance, up to
+ * this cap (a real leak costs the wait), or briefly after an interrupt. With
+ * MIN_WORK_CAP_S it stays inside evict_race's 60 s per test.
+ */
+#define PIN_SETTLE_CAP_S 20.0
+#define PIN_SETTLE_INTERRUPTED_S 1.0
+#define PIN_SETTLE_STEP_US 100000
+/*
  * The reference module keeps blocks whose refcounts were damaged allocated
  * for good. Past this much per race the evictor stops, so a vulnerable
  * kernel is not run out of memory by its own evidence.
@@ -101,6 +111,7 @@ struct race {
 	uint64_t gen;			/* bumps when the target's contents are rewritten */
 	pthread_mutex_t note_lock;
 	double t0;
+	bool have_ev;			/* an evictor thread runs: its cycle is minimum work */
 	int stop;
 	int check_now;		/* the evictor just destroyed a buffer: scan the log */
 	char knob_paths[4][96];
@@ -124,6 +135,17 @@ static bool stopped(struct race *r)
 static double since(struct race *r)
 {
 	return hp_now() - r->t0;
+}
+
+/*
+ * A method's minimum work: one pin attempt, and one eviction cycle of the
+ * race when it has an evictor. A SAFE needs it; the race runs on for it.
+ */
+static bool method_min_done(const struct race *r, const struct race_method *m)
+{
+	if (r->have_ev && !__atomic_load_n(&r->rep->evict_cycles, __ATOMIC_RELAXED))
+		return false;
+	return !m->available || __atomic_load_n(&m->attempts, __ATOMIC_RELAXED);
 }
 
 static uint64_t rng_next(uint64_t *s)
@@ -1088,9 +1110,15 @@ static void decide(struct race *r)
 {
 	struct race_report *rep = r->rep;
 	const struct race_cfg *cfg = r->cfg;
+	char sig[32], no_attempt[96], no_evict[96];
 	bool any_ok = false;
 	int i;
 
+	if (rep->interrupted) {
+		race_signal_name(rep->interrupted, sig, sizeof(sig));
+		snprintf(no_attempt, sizeof(no_attempt), "interrupted by %s before one pin attempt", sig);
+		snprintf(no_evict, sizeof(no_evict), "interrupted by %s before an eviction cycle", sig);
+	}
 	for (i = 0; i < rep->nmethods; i++)
 		if (rep->m[i].ok || rep->m[i].holds_ok)
 			any_ok = true;
@@ -1115,7 +1143,8 @@ static void decide(struct race *r)
 					 strerror(m->probe_err));
 			ev->untestable_why = m->note;
 		} else if (!ev->attempted) {
-			ev->untestable_why = "no pin attempt completed in the race";
+			ev->untestable_why = rep->interrupted ? no_attempt
+							      : "no pin attempt completed in the race";
 		}
 		ev->pin_err = took ? 0 : dominant_err(m);
 		ev->bytes = m->bytes;
@@ -1135,6 +1164,14 @@ static void decide(struct race *r)
 
 		memset(res, 0, sizeof(*res));
 		res->verdict = hp_decide(ev, why, sizeof(why));
+		/*
+		 * An interrupt is not a verdict: what a detector found stands, a
+		 * SAFE needs the method's minimum work behind it.
+		 */
+		if (rep->interrupted && res->verdict == HP_SAFE && !method_min_done(r, m)) {
+			res->verdict = HP_UNTESTABLE;
+			snprintf(why, sizeof(why), "%s", m->attempts ? no_evict : no_attempt);
+		}
 		res->expected = res->verdict == HP_VULNERABLE && ev->vuln_expected;
 		res->err = ev->pin_err;
 		res->bytes = ev->bytes;
@@ -1154,6 +1191,8 @@ static void decide(struct race *r)
 			appendf(res->evidence, sizeof(res->evidence), "; refcounts %s", rep->refs_detail);
 		if ((took || !any_ok) && rep->refault_detail[0])
 			appendf(res->evidence, sizeof(res->evidence), "; contents %s", rep->refault_detail);
+		if (rep->interrupted && res->verdict != HP_UNTESTABLE)
+			appendf(res->evidence, sizeof(res->evidence), "; race interrupted by %s", sig);
 	}
 }
 
@@ -1299,17 +1338,41 @@ static bool join_bounded(pthread_t th)
 }
 
 /* The least a race must do before it may end: see MIN_WORK_CAP_S. */
-static bool min_work_done(struct race *r, bool have_ev)
+static bool min_work_done(struct race *r)
 {
-	const struct race_report *rep = r->rep;
 	int i;
 
-	if (have_ev && !__atomic_load_n(&rep->evict_cycles, __ATOMIC_RELAXED))
-		return false;
-	for (i = 0; i < rep->nmethods; i++)
-		if (rep->m[i].available && !__atomic_load_n(&rep->m[i].attempts, __ATOMIC_RELAXED))
+	for (i = 0; i < r->rep->nmethods; i++)
+		if (!method_min_done(r, &r->rep->m[i]))
 			return false;
 	return true;
+}
+
+static int stop_requested(const struct race_cfg *cfg)
+{
+	return cfg->stop_signal ? *cfg->stop_signal : 0;
+}
+
+/*
+ * Wait for the FOLL_PIN counters to balance against the race's baseline
+ * (see PIN_SETTLE_CAP_S). Another process pinning moves the acquired count:
+ * then the balance cannot be read, and hp_detect_end() says so.
+ */
+static void settle_pins(const struct race *r, const struct hp_detect *d)
+{
+	double end = hp_now() + (r->rep->interrupted ? PIN_SETTLE_INTERRUPTED_S : PIN_SETTLE_CAP_S);
+	long acq, rel, prev = -1;
+
+	if (d->pins_acquired < 0)
+		return;
+	while (!hp_vmstat_pins(&acq, &rel)) {
+		if (acq - d->pins_acquired <= rel - d->pins_released)
+			return;
+		if ((prev >= 0 && acq != prev) || hp_now() >= end)
+			return;
+		prev = acq;
+		usleep(PIN_SETTLE_STEP_US);
+	}
 }
 
 void race_run(const struct race_cfg *cfg, struct race_report *rep)
@@ -1317,7 +1380,8 @@ void race_run(const struct race_cfg *cfg, struct race_report *rep)
 	struct race r;
 	struct pinner *pins = NULL;
 	pthread_t evictor, refaulter, checker;
-	bool have_ev = false, have_rf = false, have_ck = false, all_joined = true;
+	bool have_rf = false, have_ck = false, all_joined = true;
+	sigset_t stop_set, old_set;
 	pthread_rwlockattr_t la;
 	struct hp_detect race_d;
 	struct hp_evidence ev;
@@ -1344,7 +1408,9 @@ void race_run(const struct race_cfg *cfg, struct race_report *rep)
 	race_setup(&r);
 	probe_methods(&r);
 	knobs_text(&r);
-	if (rep->untestable[0]) {
+	/* Interrupted during setup: no racer starts, nothing is claimed. */
+	rep->interrupted = stop_requested(cfg);
+	if (rep->untestable[0] || rep->interrupted) {
 		decide(&r);
 		race_teardown(&r);
 		return;
@@ -1353,6 +1419,12 @@ void race_run(const struct race_cfg *cfg, struct race_report *rep)
 	vmstat_fold();
 	detect_open = !hp_detect_begin(&race_d, cfg->test, "race");
 	r.t0 = hp_now();
+	/* The stop signals reach this thread only: racers never see EINTR. */
+	sigemptyset(&stop_set);
+	sigaddset(&stop_set, SIGINT);
+	sigaddset(&stop_set, SIGTERM);
+	sigaddset(&stop_set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop_set, &old_set);
 	pins = calloc((size_t)rep->nmethods * (size_t)cfg->threads, sizeof(*pins));
 	for (i = 0; pins && i < rep->nmethods; i++) {
 		if (!rep->m[i].available)
@@ -1367,15 +1439,19 @@ void race_run(const struct race_cfg *cfg, struct race_report *rep)
 			npins++;
 		}
 	}
-	have_ev = !pthread_create(&evictor, NULL, evictor_main, &r);
+	r.have_ev = !pthread_create(&evictor, NULL, evictor_main, &r);
 	have_rf = !pthread_create(&refaulter, NULL, refaulter_main, &r);
 	have_ck = !pthread_create(&checker, NULL, checker_main, &r);
+	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
 
 	for (;;) {
 		double now = since(&r), left = cfg->duration - now;
 
+		rep->interrupted = stop_requested(cfg);
+		if (rep->interrupted)
+			break;
 		if (left <= 0) {
-			if (min_work_done(&r, have_ev))
+			if (min_work_done(&r))
 				break;
 			if (now >= (cfg->duration > MIN_WORK_CAP_S ? cfg->duration : MIN_WORK_CAP_S)) {
 				snprintf(rep->too_slow, sizeof(rep->too_slow),
@@ -1386,7 +1462,7 @@ void race_run(const struct race_cfg *cfg, struct race_report *rep)
 			left = IDLE_US / 1e6;
 		}
 		usleep((useconds_t)((left < 1.0 ? left : 1.0) * 1e6));
-		if (cfg->progress)
+		if (cfg->progress && !stop_requested(cfg))
 			progress_line(&r);
 	}
 	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
@@ -1397,7 +1473,7 @@ void race_run(const struct race_cfg *cfg, struct race_report *rep)
 				 "a %s pin did not return within %d s after the race ended",
 				 hp_method_name(pins[i].m->method), JOIN_GRACE_S);
 		}
-	if (have_ev && !join_bounded(evictor))
+	if (r.have_ev && !join_bounded(evictor))
 		all_joined = false;
 	if (have_rf && !join_bounded(refaulter))
 		all_joined = false;
@@ -1410,6 +1486,8 @@ void race_run(const struct race_cfg *cfg, struct race_report *rep)
 			 JOIN_GRACE_S);
 
 	if (detect_open) {
+		if (all_joined)
+			settle_pins(&r, &race_d);
 		vmstat_fold();
 		memset(&ev, 0, sizeof(ev));
 		if (!hp_detect_end(&race_d, &ev)) {
@@ -1440,6 +1518,8 @@ int race_exit_code(const struct race_report *rep)
 	bool tested = false;
 	int i;
 
+	if (rep->interrupted)
+		return 128 + rep->interrupted;
 	for (i = 0; i < rep->nmethods; i++) {
 		const struct hp_result *res = &rep->m[i].res;
 

@@ -15,6 +15,7 @@
 #ifndef DRM_REPRO_RACE_H
 #define DRM_REPRO_RACE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +45,12 @@ struct race_cfg {
 	uint64_t seed;
 	bool progress;			/* one status line a second on stderr */
 	const char *test;		/* record "test" field */
+	/*
+	 * Set to a signal number by the caller's handler: the race stops
+	 * early, reports what it has and marks itself interrupted. NULL when
+	 * the caller handles no signals.
+	 */
+	const volatile sig_atomic_t *stop_signal;
 };
 
 struct race_method {
@@ -74,6 +81,7 @@ struct race_report {
 	struct race_method m[HP_M_NR];
 	char untestable[160];		/* set when the whole race could not run */
 	char too_slow[160];		/* set when the race ended before its minimum work */
+	int interrupted;		/* signal that ended the race early, 0 when none */
 	double elapsed;
 	enum hp_level level;		/* deepest level seen backing the buffer */
 	char level_src[32];		/* who told us the level */
@@ -107,7 +115,10 @@ int race_resolve_device(const char *arg, struct race_cfg *cfg, char *err, size_t
 /* Run one race as configured. Never fails: problems end up in the report. */
 void race_run(const struct race_cfg *cfg, struct race_report *rep);
 
-/* kselftest exit code: 1 unexpected VULNERABLE, 0 anything tested, 4 nothing. */
+/*
+ * kselftest exit code: 1 unexpected VULNERABLE, 0 anything tested, 4 nothing;
+ * 128 + signal for an interrupted race, whatever it found.
+ */
 int race_exit_code(const struct race_report *rep);
 
 /* Human-readable report: one line per method, evidence, detectors. */
@@ -118,5 +129,7 @@ void race_print_json(FILE *f, const struct race_cfg *cfg, const struct race_repo
 void race_emit_records(const struct race_cfg *cfg, const struct race_report *rep);
 
 const char *race_kind_name(enum race_kind k);
+/* "SIGINT" for 2: how reports name the signal that interrupted a race. */
+const char *race_signal_name(int sig, char *buf, size_t len);
 
 #endif

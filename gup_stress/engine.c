@@ -7,9 +7,15 @@
  * threads change the page tables under them. Around each phase: a kernel log
  * marker and scan, and /proc/vmstat nr_foll_pin_acquired/released, which must
  * balance once every pin is released. One record per memory type x method.
+ *
+ * A phase lasts its share of --duration, and then as long as it takes every
+ * method to have one pin answered by the kernel (taken or refused; a pin whose
+ * own pattern fill faulted under a mutator says nothing), so that no verdict
+ * depends on the machine's speed. A signal from the caller ends it at once.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +29,17 @@
 #define GS_PAGE 4096ul
 #define GS_TEST "gup_stress"
 #define GS_SHOW_BAD 5			/* integrity failures printed per phase */
-#define GS_SETTLE_STEP_NS 100000000L	/* io_uring unpins from a workqueue after exit */
-#define GS_SETTLE_STEPS 50
+/*
+ * io_uring unpins a ring's buffers from a workqueue after the ring is gone:
+ * the pin counters are polled until they balance, up to the cap (a real leak
+ * costs the wait), or briefly after an interrupt.
+ */
+#define GS_SETTLE_STEP_NS 100000000L
+#define GS_SETTLE_CAP_S 30.0
+#define GS_SETTLE_INTERRUPTED_S 1.0
+/* Past its share of --duration a phase waits this long for its minimum work. */
+#define GS_MIN_WORK_CAP_S 30.0
+#define GS_IDLE_S 0.02
 #define GS_WEIGHT_COMMON 8		/* mutator picks: compaction is global and slow */
 #define GS_WEIGHT_COMPACT 1
 
@@ -87,6 +102,22 @@ const char *gs_errno_name(int e)
 	return n ? n : "E?";
 }
 
+const char *gs_signal_name(int sig, char *buf, size_t len)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(buf, len, "SIG%s", abbrev);
+	else
+		snprintf(buf, len, "signal %d", sig);
+	return buf;
+}
+
+static int stop_requested(const struct gs_config *cfg)
+{
+	return cfg->stop_signal ? *cfg->stop_signal : 0;
+}
+
 /* ---- phase state ---- */
 
 struct gs_phase;
@@ -117,6 +148,7 @@ struct gs_phase {
 	enum hp_method methods[HP_M_NR];
 	int nmethods;
 	unsigned int mut_live;		/* mutators not (yet) found unsupported */
+	long answered[HP_M_NR];		/* pins the kernel took or refused, per method */
 	int stop;
 	long shown;
 	pthread_mutex_t lock;
@@ -144,13 +176,38 @@ static void report_bad(struct gs_phase *ph, enum hp_method m, const char *what)
 	pthread_mutex_unlock(&ph->lock);
 }
 
+/*
+ * A random method, except that one with no pin answered yet comes first: the
+ * phase's minimum work is done as early as the machine allows.
+ */
+static enum hp_method pick_method(struct gs_phase *ph, uint64_t x)
+{
+	int first = (int)(x % (unsigned)ph->nmethods);
+
+	for (int i = 0; i < ph->nmethods; i++) {
+		enum hp_method m = ph->methods[(first + i) % ph->nmethods];
+
+		if (!load_relaxed(&ph->answered[m]))
+			return m;
+	}
+	return ph->methods[first];
+}
+
+static bool min_work_done(struct gs_phase *ph)
+{
+	for (int i = 0; i < ph->nmethods; i++)
+		if (!load_relaxed(&ph->answered[ph->methods[i]]))
+			return false;
+	return true;
+}
+
 static void pin_once(struct gs_pinner *p)
 {
 	struct gs_phase *ph = p->ph;
 	struct gs_region *r = &ph->r;
 	size_t cpages = ph->cell / GS_PAGE;
 	uint64_t x = gs_rand(&p->rng);
-	enum hp_method m = ph->methods[x % (unsigned)ph->nmethods];
+	enum hp_method m = pick_method(ph, x);
 	size_t cell = p->cells[(x >> 8) % p->ncells];
 	size_t off_pages = (x >> 24) & 3 ? (x >> 32) % cpages : 0;
 	size_t avail = cpages - off_pages, npages;
@@ -166,6 +223,8 @@ static void pin_once(struct gs_pinner *p)
 	io = gs_pin_io(&p->ctx, m, addr, npages * GS_PAGE, gs_rand(&p->rng), &err);
 	seq1 = __atomic_load_n(&r->seq[slot], __ATOMIC_SEQ_CST);
 	add_relaxed(&st->ops, 1);
+	if (io != GS_IO_FAULT)
+		add_relaxed(&ph->answered[m], 1);
 	switch (io) {
 	case GS_IO_OK:
 		add_relaxed(&st->ok, 1);
@@ -294,31 +353,54 @@ static void progress(struct gs_phase *ph, struct gs_pinner *p, int n,
 		ph->res->name, hp_now() - t0, span, ops, ok, muts, bad);
 }
 
+/* A signal ends the sleep early: every caller looks at the clock again. */
 static void sleep_ns(long ns)
 {
 	struct timespec ts = { .tv_sec = ns / 1000000000L, .tv_nsec = ns % 1000000000L };
 
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+	nanosleep(&ts, NULL);
 }
 
-/* Wait for deferred unpins (io_uring drops buffers from a workqueue). */
-static long settle_pins(long base, bool *known)
+/*
+ * Wait for deferred unpins (see GS_SETTLE_CAP_S). With every pinner gone, a
+ * rise in the acquired count is another process pinning: the balance cannot
+ * be read then, and neither can it when an interrupt cut the wait short.
+ */
+static long settle_pins(long base, bool interrupted, bool *known)
 {
-	long acq, rel, delta = 0;
+	double end = hp_now() + (interrupted ? GS_SETTLE_INTERRUPTED_S : GS_SETTLE_CAP_S);
+	long acq, rel, prev = -1, delta;
 
-	*known = hp_vmstat_pins(&acq, &rel) == 0;
-	if (!*known)
-		return 0;
-	for (int i = 0; i < GS_SETTLE_STEPS; i++) {
-		if (hp_vmstat_pins(&acq, &rel))
-			break;
+	*known = false;
+	while (!hp_vmstat_pins(&acq, &rel)) {
 		delta = (acq - rel) - base;
-		if (!delta)
-			break;
+		/* Below zero is someone else dropping pins taken before the phase. */
+		if (delta <= 0) {
+			*known = true;
+			return 0;
+		}
+		if (prev >= 0 && acq != prev)
+			return 0;
+		if (hp_now() >= end) {
+			*known = !interrupted;
+			return interrupted ? 0 : delta;
+		}
+		prev = acq;
 		sleep_ns(GS_SETTLE_STEP_NS);
 	}
-	return delta;
+	return 0;
+}
+
+/* The stop signals go to the thread that polls for them, never to a pinner mid-call. */
+static void block_stop_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
 static size_t cell_size(const struct gs_config *cfg, const struct gs_region *r)
@@ -356,7 +438,12 @@ static enum hp_level phase_level(const struct gs_region *r)
 static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 {
 	struct gs_mem_result *res = ph->res;
+	char sig[32] = "", stopped[64] = "";
 
+	if (res->interrupted) {
+		gs_signal_name(res->interrupted, sig, sizeof(sig));
+		snprintf(stopped, sizeof(stopped), "interrupted by %s before a pin was answered", sig);
+	}
 	res->failed = res->failed || det->splats || det->taint_new || res->pin_delta;
 	for (int i = 0; i < ph->nmethods; i++) {
 		enum hp_method m = ph->methods[i];
@@ -372,8 +459,13 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 		ev.owner = res->owner;
 		ev.huge_required = false;
 		ev.level = res->level;
-		ev.attempted = s->ops > 0;
-		ev.untestable_why = s->ops ? NULL : "no pin attempted in the time given";
+		/*
+		 * An interrupt is not a verdict: a method without its minimum work
+		 * is UNTESTABLE, one with it keeps what the evidence says.
+		 */
+		ev.attempted = ph->answered[m] > 0;
+		ev.untestable_why = res->interrupted ? stopped :
+				    res->too_slow[0] ? res->too_slow : "no pinner thread ran";
 		ev.pin_err = s->ok ? 0 : (top ? top : EIO);
 		ev.bytes = s->pages * (long)GS_PAGE;
 		ev.pin_leak = res->pin_delta;
@@ -383,8 +475,9 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 		ev.expected_why = res->vuln_expected ? "no PMD special bit" : NULL;
 		res->verdict[m] = hp_decide(&ev, why, sizeof(why));
 		snprintf(res->evidence[m], sizeof(res->evidence[m]),
-			 "%ld ops, %ld ok, %ld integrity failures: %s", s->ops, s->ok,
-			 s->integrity, why);
+			 "%ld ops, %ld ok, %ld integrity failures: %s%s%s", s->ops, s->ok,
+			 s->integrity, why, ev.attempted && sig[0] ? "; phase interrupted by " : "",
+			 ev.attempted ? sig : "");
 		if (s->integrity || (res->verdict[m] == HP_VULNERABLE && !res->vuln_expected))
 			res->failed = true;
 
@@ -416,7 +509,8 @@ static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
 	bool detecting = false, known;
 	long acq = 0, rel = 0, base = 0;
 	int started = 0, mstarted = 0;
-	double t0, next;
+	double t0, next, cap = span > GS_MIN_WORK_CAP_S ? span : GS_MIN_WORK_CAP_S;
+	sigset_t old_mask;
 
 	if (!ph || !pin || !mt) {
 		snprintf(res->skip, sizeof(res->skip), "out of memory");
@@ -478,14 +572,17 @@ static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
 		res->mut[GS_MUT_REMAP].disabled = true;
 		res->mut[GS_MUT_REMAP].disabled_err = ENOMEM;
 	}
-	for (int i = 0; i < cfg->threads; i++) {
+	/* Interrupted during setup: no thread starts, nothing is claimed. */
+	res->interrupted = stop_requested(cfg);
+	block_stop_signals(&old_mask);
+	for (int i = 0; !res->interrupted && i < cfg->threads; i++) {
 		if (!pin[i].ncells)
 			continue;
 		if (pthread_create(&pin[i].tid, NULL, pinner_main, &pin[i]))
 			break;
 		started = i + 1;
 	}
-	for (int i = 0; cfg->mutators && i < cfg->mutator_threads; i++) {
+	for (int i = 0; !res->interrupted && cfg->mutators && i < cfg->mutator_threads; i++) {
 		mt[i].ph = ph;
 		gs_mutctx_init(&mt[i].ctx, &ph->r, seed ^ (0xabcdefull * (uint64_t)(i + 7)));
 		if (pthread_create(&mt[i].tid, NULL, mutator_main, &mt[i])) {
@@ -494,18 +591,35 @@ static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
 		}
 		mstarted = i + 1;
 	}
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 
 	t0 = hp_now();
 	next = t0 + 1;
 	for (;;) {
-		double now = hp_now(), until = now + 1 < t0 + span ? next : t0 + span;
+		double now = hp_now(), until;
 
-		if (now >= t0 + span)
+		res->interrupted = stop_requested(cfg);
+		if (res->interrupted)
 			break;
+		if (now >= t0 + span) {
+			if (!started || min_work_done(ph))
+				break;
+			if (now >= t0 + cap) {
+				snprintf(res->too_slow, sizeof(res->too_slow),
+					 "too slow to have one pin of every method answered in %.0f s",
+					 now - t0);
+				break;
+			}
+			until = now + GS_IDLE_S;
+		} else {
+			until = t0 + span;
+		}
+		if (until > next)
+			until = next;
 		if (until > now)
 			sleep_ns((long)((until - now) * 1e9) + 1);
 		if (hp_now() >= next) {
-			if (cfg->progress)
+			if (cfg->progress && !stop_requested(cfg))
 				progress(ph, pin, started, mt, mstarted, t0, span);
 			next += 1;
 		}
@@ -542,7 +656,7 @@ teardown:
 	}
 	gs_region_teardown(&ph->r);
 	if (res->ran) {
-		res->pin_delta = settle_pins(base, &known);
+		res->pin_delta = settle_pins(base, res->interrupted, &known);
 		res->pins_known = known;
 		memset(&det, 0, sizeof(det));
 		if (detecting)
@@ -579,10 +693,20 @@ int gs_run(const struct gs_config *cfg, struct gs_run *run)
 	gs_fault_guard_install();
 	for (int i = 0; i < run->nmem; i++) {
 		struct gs_mem_result *res = &run->mem[i];
+		char sig[32];
 
 		if (res->skip[0])
 			continue;
+		if (!run->interrupted)
+			run->interrupted = stop_requested(cfg);
+		if (run->interrupted) {
+			res->interrupted = run->interrupted;
+			snprintf(res->skip, sizeof(res->skip), "interrupted by %s before it ran",
+				 gs_signal_name(run->interrupted, sig, sizeof(sig)));
+			continue;
+		}
 		run_phase(cfg, res, sp, cfg->duration / runnable, gs_rand(&seed));
+		run->interrupted = res->interrupted;
 		if (!res->ran)
 			continue;
 		run->any_ran = true;
@@ -605,7 +729,8 @@ void gs_run_free(struct gs_run *run)
 
 /* ---- benchmark ---- */
 
-int gs_bench(const struct gs_config *cfg, struct gs_bench_row **rows, int *nrows)
+int gs_bench(const struct gs_config *cfg, struct gs_bench_row **rows, int *nrows,
+	     int *interrupted)
 {
 	struct gs_mem_result *mem = NULL;
 	struct hp_scratch scratch, *sp = NULL;
@@ -620,11 +745,15 @@ int gs_bench(const struct gs_config *cfg, struct gs_bench_row **rows, int *nrows
 	pairs *= __builtin_popcount(cfg->methods);
 	if (!hp_scratch_open(&scratch, (off_t)cfg->io_size))
 		sp = &scratch;
+	*interrupted = 0;
 	for (int i = 0; i < nmem; i++) {
 		struct gs_region r;
 		struct gs_pinctx ctx;
 		size_t len;
 
+		*interrupted = stop_requested(cfg);
+		if (*interrupted)
+			break;
 		if (mem[i].skip[0] || gs_region_setup(cfg, &r, &mem[i])) {
 			v = realloc(v, sizeof(*v) * (size_t)(n + 1));
 			if (!v)
@@ -672,8 +801,12 @@ int gs_bench(const struct gs_config *cfg, struct gs_bench_row **rows, int *nrows
 					row->err = e ? e : EIO;
 				}
 				row->ops++;
-			} while (hp_now() < end);
+				*interrupted = stop_requested(cfg);
+			} while (!*interrupted && hp_now() < end);
 			row->seconds = hp_now() - t0;
+			row->interrupted = *interrupted != 0;
+			if (*interrupted)
+				break;
 			if (row->pages && ctx.gup_fd >= 0) {
 				double ns = gs_gup_test_ns_per_page(ctx.gup_fd, r.addr, len);
 

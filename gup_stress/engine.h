@@ -11,6 +11,7 @@
 #ifndef GS_ENGINE_H
 #define GS_ENGINE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -73,6 +74,11 @@ struct gs_config {
 	uint64_t seed;
 	const char *dir;		/* directory for the page-cache file */
 	bool progress;			/* one line per second on stderr */
+	/*
+	 * Set to a signal number by the caller's handler: the run stops at
+	 * once and reports what it has. NULL when no signal is handled.
+	 */
+	const volatile sig_atomic_t *stop_signal;
 };
 
 struct gs_method_stats {
@@ -110,6 +116,8 @@ struct gs_mem_result {
 	unsigned long taint_new;
 	long extra_refs;		/* reference module: pages with wrong refcounts at eviction */
 	char first_bad[240];		/* first integrity failure, one line */
+	char too_slow[160];		/* the phase ended before every method's minimum work */
+	int interrupted;		/* signal that cut this phase short or kept it from running */
 	unsigned int methods;		/* methods run on this memory */
 	char method_skip[HP_M_NR][96];	/* why a requested method did not run */
 	struct gs_method_stats m[HP_M_NR];
@@ -127,6 +135,7 @@ struct gs_run {
 	long pin_delta;
 	bool failed;
 	bool any_ran;
+	int interrupted;		/* signal that stopped the run early, 0 when none */
 };
 
 /* Run the stress over every memory type in cfg. 0, or -errno on setup failure. */
@@ -143,10 +152,15 @@ struct gs_bench_row {
 	double seconds;
 	int err;			/* first errno when no op succeeded */
 	double gup_test_ns_page;	/* PIN_FAST_BENCHMARK on the same range; 0 when absent */
+	bool interrupted;		/* cut short by a signal: the rates are partial */
 	char skip[160];
 };
 
-int gs_bench(const struct gs_config *cfg, struct gs_bench_row **rows, int *nrows);
+/* Rows up to the one a signal cut short, if one did: *interrupted is then its number. */
+int gs_bench(const struct gs_config *cfg, struct gs_bench_row **rows, int *nrows,
+	     int *interrupted);
+/* "SIGINT" for 2. */
+const char *gs_signal_name(int sig, char *buf, size_t len);
 
 /* ---- internals shared between the engine's files ---- */
 

@@ -5,7 +5,8 @@
  * the pins), and a pin-rate benchmark against gup_test's PIN_FAST_BENCHMARK.
  *
  * Exit codes follow kselftest: 0 pass, 1 failure (integrity, pin accounting,
- * kernel log, unexpected VULNERABLE), 2 usage, 4 nothing could run (skip).
+ * kernel log, unexpected VULNERABLE), 2 usage, 4 nothing could run (skip);
+ * 128 + signal when SIGINT, SIGTERM or SIGHUP cut the run short.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,6 +41,7 @@
 #define STRESS_NG_DEFAULT "--vm 1 --vm-bytes 10% --mmap 1 --mmap-bytes 10% --page-in"
 #define STRESS_NG_MAX_ARGS 64
 #define STRESS_NG_GRACE_STEPS 100	/* x 100 ms after SIGINT, then SIGKILL */
+#define STRESS_NG_GRACE_STEPS_INTERRUPTED 20	/* the same when we were interrupted */
 #define STRESS_NG_SAFETY_TIMEOUT 60	/* seconds past our run: it must not outlive us */
 
 struct opts {
@@ -83,6 +85,9 @@ static void usage(FILE *f)
 "  --quiet            no progress lines on stderr\n"
 "  -h, --help         this text\n"
 "Exit: 0 pass, 1 failure, 2 usage, 4 nothing could run (skip).\n"
+"SIGINT, SIGTERM, SIGHUP: stop, print the partial results marked INTERRUPTED, exit\n"
+"128 + signal (130, 143, 129); a second one of the same kind ends the program at once;\n"
+"one ignored at start (nohup, a script's background job) stays ignored.\n"
 "Environment: HUGEPIN_DISK O_DIRECT scratch device, HUGEPIN_RECORDS record port.\n",
 		DEF_DURATION, MAX_THREADS, DEF_THREADS, MAX_MUT_THREADS, DEF_MUT_THREADS, DEF_SEED,
 		STRESS_NG_DEFAULT);
@@ -221,6 +226,33 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/*
+ * The handler only records the signal; the engine polls it, stops and joins
+ * its threads, releases its pins and memory, and the summary is printed.
+ * One-shot, so a second signal still ends a run that does not stop. A signal
+ * ignored when we started (nohup, a background job of a script) stays ignored.
+ */
+static void catch_stop_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESETHAND | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+}
+
 /* ---- stress-ng ---- */
 
 struct stressng {
@@ -288,16 +320,17 @@ static void stressng_start(struct stressng *s, const char *args, double duration
 		setpgid(s->pid, s->pid);
 }
 
-static void stressng_stop(struct stressng *s)
+static void stressng_stop(struct stressng *s, bool interrupted)
 {
 	struct timespec step = { .tv_nsec = 100000000L };
+	int steps = interrupted ? STRESS_NG_GRACE_STEPS_INTERRUPTED : STRESS_NG_GRACE_STEPS;
 	int status = 0;
 	pid_t w = 0;
 
 	if (s->pid <= 0)
 		return;
 	kill(-s->pid, SIGINT);
-	for (int i = 0; i < STRESS_NG_GRACE_STEPS; i++) {
+	for (int i = 0; i < steps; i++) {
 		w = waitpid(s->pid, &status, WNOHANG);
 		if (w)
 			break;
@@ -348,9 +381,14 @@ static const char *log_text(const struct gs_mem_result *r)
 
 static void print_text(const struct opts *o, const struct gs_run *run, const char *stress)
 {
+	char sig[32] = "";
+
 	printf("gup_stress: kernel %s, %.0f s, seed %llu, %d pinner(s), %d mutator thread(s)\n",
 	       hp_kernel_release(), o->cfg.duration, (unsigned long long)o->cfg.seed,
 	       o->cfg.threads, o->cfg.mutator_threads);
+	if (run->interrupted)
+		printf("gup_stress: INTERRUPTED by %s: partial results; a method without one pin answered is UNTESTABLE\n",
+		       gs_signal_name(run->interrupted, sig, sizeof(sig)));
 	printf("stress-ng: %s\n", stress);
 	printf("%-12s %-20s %9s %9s %10s %6s %6s %6s  %-24s %s\n", "memory", "method", "ops", "ok",
 	       "pages", "integ", "raced", "faults", "errors", "verdict");
@@ -397,10 +435,18 @@ static void print_text(const struct opts *o, const struct gs_run *run, const cha
 		printf("\n");
 		if (r->first_bad[0])
 			printf("%-12s first failure: %s\n", r->name, r->first_bad);
+		if (r->too_slow[0])
+			printf("%-12s %s\n", r->name, r->too_slow);
+		if (r->interrupted)
+			printf("%-12s interrupted by %s after %.1f s\n", r->name, sig, r->seconds);
 	}
-	printf("result: %s: %ld integrity failures, pin balance %ld\n",
-	       !run->any_ran ? "SKIP" : run->failed ? "FAIL" : "PASS", run->integrity,
-	       run->pin_delta);
+	if (run->interrupted)
+		printf("result: none, INTERRUPTED by %s (so far %s: %ld integrity failures, pin balance %ld)\n",
+		       sig, run->failed ? "FAIL" : "no failure", run->integrity, run->pin_delta);
+	else
+		printf("result: %s: %ld integrity failures, pin balance %ld\n",
+		       !run->any_ran ? "SKIP" : run->failed ? "FAIL" : "PASS", run->integrity,
+		       run->pin_delta);
 }
 
 static void json_str(const char *key, const char *val, bool comma)
@@ -411,10 +457,24 @@ static void json_str(const char *key, const char *val, bool comma)
 	printf("\"%s\":\"%s\"%s", key, buf, comma ? "," : "");
 }
 
+static const char *mem_status(const struct gs_mem_result *r)
+{
+	if (r->interrupted)
+		return "interrupted";
+	if (!r->ran)
+		return "skip";
+	return r->failed ? "fail" : "pass";
+}
+
 static void print_json(const struct opts *o, const struct gs_run *run, const char *stress)
 {
+	char sig[32] = "";
+
+	if (run->interrupted)
+		gs_signal_name(run->interrupted, sig, sizeof(sig));
 	printf("{");
 	json_str("kernel", hp_kernel_release(), true);
+	json_str("interrupted", sig, true);
 	printf("\"duration\":%.3f,\"seed\":%llu,\"threads\":%d,\"mutator_threads\":%d,",
 	       o->cfg.duration, (unsigned long long)o->cfg.seed, o->cfg.threads,
 	       o->cfg.mutator_threads);
@@ -426,7 +486,7 @@ static void print_json(const struct opts *o, const struct gs_run *run, const cha
 
 		printf("%s{", i ? "," : "");
 		json_str("mem", r->name, true);
-		json_str("status", r->ran ? (r->failed ? "fail" : "pass") : "skip", true);
+		json_str("status", mem_status(r), true);
 		if (!r->ran) {
 			json_str("reason", r->skip, false);
 			printf("}");
@@ -439,6 +499,7 @@ static void print_json(const struct opts *o, const struct gs_run *run, const cha
 		json_str("log", log_text(r), true);
 		printf("\"taint\":%lu,\"extra_refs\":%ld,", r->taint_new, r->extra_refs);
 		json_str("first_failure", r->first_bad, true);
+		json_str("too_slow", r->too_slow, true);
 		printf("\"methods\":[");
 		for (int m = 0; m < HP_M_NR; m++) {
 			const struct gs_method_stats *s = &r->m[m];
@@ -487,14 +548,20 @@ static void print_json(const struct opts *o, const struct gs_run *run, const cha
 	}
 	printf("],\"integrity_failures\":%ld,\"pin_balance\":%ld,", run->integrity,
 	       run->pin_delta);
-	json_str("result", !run->any_ran ? "skip" : run->failed ? "fail" : "pass", false);
+	json_str("result", run->interrupted ? "interrupted" : !run->any_ran ? "skip" :
+		 run->failed ? "fail" : "pass", false);
 	printf("}\n");
 }
 
-static void print_bench(const struct opts *o, const struct gs_bench_row *v, int n)
+static void print_bench(const struct opts *o, const struct gs_bench_row *v, int n,
+			int interrupted)
 {
+	char sig[32] = "";
+
+	if (interrupted)
+		gs_signal_name(interrupted, sig, sizeof(sig));
 	if (o->json)
-		printf("{\"bench\":[");
+		printf("{\"interrupted\":\"%s\",\"bench\":[", sig);
 	else
 		printf("%-12s %-20s %12s %12s %14s %14s\n", "memory", "method", "pins/s",
 		       "pages/s", "ns/page", "vs gup_test");
@@ -510,7 +577,10 @@ static void print_bench(const struct opts *o, const struct gs_bench_row *v, int 
 			printf("%s{", i ? "," : "");
 			json_str("mem", r->mem, true);
 			json_str("method", method, true);
-			if (r->skip[0] || !r->ok) {
+			if (r->interrupted) {
+				json_str("status", "interrupted", true);
+				printf("\"ops\":%ld,\"ok\":%ld", r->ops, r->ok);
+			} else if (r->skip[0] || !r->ok) {
 				json_str("status", "skip", true);
 				json_str("reason", r->skip[0] ? r->skip : gs_errno_name(r->err), false);
 			} else {
@@ -521,7 +591,10 @@ static void print_bench(const struct opts *o, const struct gs_bench_row *v, int 
 			printf("}");
 			continue;
 		}
-		if (r->skip[0]) {
+		if (r->interrupted) {
+			printf("%-12s %-20s interrupted by %s after %ld attempts (%ld ok): no rate\n",
+			       r->mem, method, sig, r->ops, r->ok);
+		} else if (r->skip[0]) {
 			printf("%-12s %-20s skipped: %s\n", r->mem, method, r->skip);
 		} else if (!r->ok) {
 			printf("%-12s %-20s refused: %s (%ld attempts)\n", r->mem, method,
@@ -539,22 +612,27 @@ static void print_bench(const struct opts *o, const struct gs_bench_row *v, int 
 	else if (n)
 		printf("vs gup_test: our per-page cost / PIN_FAST_BENCHMARK on the same range "
 		       "(n/a: CONFIG_GUP_TEST not available or nothing pinned)\n");
+	if (interrupted && !o->json)
+		printf("bench: INTERRUPTED by %s: partial results, the rows above are all that ran\n",
+		       sig);
 }
 
 static int run_bench(struct opts *o)
 {
 	struct gs_bench_row *rows = NULL;
-	int n = 0, ok = 0, err;
+	int n = 0, ok = 0, err, interrupted;
 
-	err = gs_bench(&o->cfg, &rows, &n);
+	err = gs_bench(&o->cfg, &rows, &n, &interrupted);
 	if (err) {
 		fprintf(stderr, "gup_stress: benchmark setup failed: %s\n", strerror(-err));
 		return EXIT_FAIL;
 	}
-	print_bench(o, rows, n);
+	print_bench(o, rows, n, interrupted);
 	for (int i = 0; i < n; i++)
 		ok += rows[i].ok > 0;
 	free(rows);
+	if (interrupted)
+		return 128 + interrupted;
 	return ok ? EXIT_PASS : EXIT_SKIP;
 }
 
@@ -582,13 +660,15 @@ int main(int argc, char **argv)
 	if (parse(argc, argv, &o))
 		return EXIT_USAGE;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	o.cfg.stop_signal = &stop_signal;
+	catch_stop_signals();
 	if (o.bench)
 		return run_bench(&o);
 
 	/* Background pressure only when something will run under it. */
 	stressng_start(&sng, runnable(&o.cfg) ? o.stress_args : NULL, o.cfg.duration);
 	err = gs_run(&o.cfg, &run);
-	stressng_stop(&sng);
+	stressng_stop(&sng, run.interrupted != 0);
 	if (err) {
 		fprintf(stderr, "gup_stress: setup failed: %s\n", strerror(-err));
 		return EXIT_FAIL;
@@ -597,7 +677,9 @@ int main(int argc, char **argv)
 		print_json(&o, &run, sng.status);
 	else
 		print_text(&o, &run, sng.status);
-	if (!run.any_ran) {
+	if (run.interrupted) {
+		rc = 128 + run.interrupted;
+	} else if (!run.any_ran) {
 		/* One line naming why, for the kselftest SKIP. */
 		for (int i = 0; i < run.nmem; i++)
 			fprintf(stderr, "gup_stress: %s skipped: %s\n", run.mem[i].name,

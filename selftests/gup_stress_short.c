@@ -22,7 +22,12 @@
 #include "hugepin_ref_uapi.h"
 
 #define STRESS_SECONDS "3"
-#define STRESS_TIMEOUT 40	/* seconds per test: 3 s of stress plus setup and settling */
+/*
+ * Seconds per test: 3 s of stress, up to 30 s more until every method had a
+ * pin answered on a slow machine, up to 30 s for deferred unpins to settle
+ * when they do not balance, and setup.
+ */
+#define STRESS_TIMEOUT 90
 #define OUT_MAX (256 * 1024)
 #define EXIT_SKIP_CODE 4
 #define EXIT_USAGE_CODE 2
@@ -169,7 +174,7 @@ static bool refmod_damage_expected(void)
 
 TEST_F_TIMEOUT(gup_stress, short_pass, STRESS_TIMEOUT)
 {
-	char reason[256] = "", result[16] = "", line[256];
+	char reason[256] = "", result[16] = "", line[256], slow[160] = "";
 	int rc;
 
 	ASSERT_EQ(0, access(self->prog, X_OK))
@@ -227,6 +232,14 @@ TEST_F_TIMEOUT(gup_stress, short_pass, STRESS_TIMEOUT)
 			     level[0] ? level : "missing");
 		return;
 	}
+	/*
+	 * gup_stress runs on until every method had a pin answered; only a
+	 * machine too slow for that within its cap gets here with nothing
+	 * pinned, and that says nothing about the kernel.
+	 */
+	json_value(self->out, "too_slow", slow, sizeof(slow));
+	if (_metadata->passed && slow[0] && !json_sum(self->out, "ok"))
+		SKIP(return, "%s", slow);
 	if (strcmp(variant->mem, "drm"))
 		EXPECT_GT(json_sum(self->out, "ok"), 0);
 	EXPECT_EQ(0, rc);

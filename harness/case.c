@@ -269,11 +269,13 @@ int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 		  const char *variant, const char *test_name, const char *device,
 		  enum hp_placement placement, size_t size)
 {
+	const char *skip;
 	int ret;
 
 	target_init(t, test, fixture, variant, test_name, device);
-	if (!hp_case_selected(test, t->c.name)) {
-		snprintf(t->why, sizeof(t->why), "not selected by HUGEPIN_FILTER (run.sh --tests)");
+	skip = hp_case_skip_why(test, t->c.name);
+	if (skip) {
+		snprintf(t->why, sizeof(t->why), "%s", skip);
 		return -ENOENT;
 	}
 	if (hp_drm_find(device, &t->dev))
@@ -315,12 +317,14 @@ int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 		   const char *variant, const char *test_name, size_t size)
 {
+	const char *skip;
 	char mode[16];
 	int ret;
 
 	target_init(t, test, fixture, variant, test_name, "anon");
-	if (!hp_case_selected(test, t->c.name)) {
-		snprintf(t->why, sizeof(t->why), "not selected by HUGEPIN_FILTER (run.sh --tests)");
+	skip = hp_case_skip_why(test, t->c.name);
+	if (skip) {
+		snprintf(t->why, sizeof(t->why), "%s", skip);
 		return -ENOENT;
 	}
 	if (hp_thp_mode(mode, sizeof(mode), NULL)) {

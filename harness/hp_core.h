@@ -191,11 +191,15 @@ const char *hp_env_duration(const char *def);
  */
 int hp_self_relative(const char *rel, char *buf, size_t len);
 /*
- * Case selection from run.sh --tests: $HUGEPIN_FILTER is a comma list of
+ * Case selection. From run.sh --tests: $HUGEPIN_FILTER is a comma list of
  * globs over case names ("drm_bo.qxl*", "*vmsplice*"), matched against
- * "name" and "test:name". True when unset or when one glob matches.
+ * "name" and "test:name"; a case is selected when it is unset or one glob
+ * matches. From a guest that died: $HUGEPIN_SKIP names a file of
+ * "test:name" lines, the cases that started in an earlier boot (the one
+ * that crashed among them), which are not run again. NULL when the case
+ * is to run, else the reason it is skipped.
  */
-bool hp_case_selected(const char *test, const char *name);
+const char *hp_case_skip_why(const char *test, const char *name);
 /* Kernel release of the running kernel (uname -r), "unknown" on failure. */
 const char *hp_kernel_release(void);
 

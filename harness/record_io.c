@@ -121,14 +121,10 @@ const char *hp_env_duration(const char *def)
 	return v;
 }
 
-bool hp_case_selected(const char *test, const char *name)
+static bool filter_selects(const char *filter, const char *name, const char *full)
 {
-	const char *filter = getenv("HUGEPIN_FILTER");
-	char full[3 * HP_NAME_LEN], glob[HP_NAME_LEN * 2];
+	char glob[HP_NAME_LEN * 2];
 
-	if (!filter || !*filter)
-		return true;
-	snprintf(full, sizeof(full), "%s:%s", test, name);
 	while (*filter) {
 		size_t n = strcspn(filter, ",");
 
@@ -140,6 +136,36 @@ bool hp_case_selected(const char *test, const char *name)
 			filter++;
 	}
 	return false;
+}
+
+/* True when the file @path has the line @full. */
+static bool listed(const char *path, const char *full)
+{
+	char line[3 * HP_NAME_LEN + 2];
+	bool hit = false;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	while (!hit && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		hit = !strcmp(line, full);
+	}
+	fclose(f);
+	return hit;
+}
+
+const char *hp_case_skip_why(const char *test, const char *name)
+{
+	const char *filter = getenv("HUGEPIN_FILTER"), *skip = getenv("HUGEPIN_SKIP");
+	char full[3 * HP_NAME_LEN];
+
+	snprintf(full, sizeof(full), "%s:%s", test, name);
+	if (skip && *skip && listed(skip, full))
+		return "started in an earlier boot, which the guest did not survive";
+	if (filter && *filter && !filter_selects(filter, name, full))
+		return "not selected by HUGEPIN_FILTER (run.sh --tests)";
+	return NULL;
 }
 
 int hp_self_relative(const char *rel, char *buf, size_t len)

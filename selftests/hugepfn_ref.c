@@ -116,10 +116,12 @@ static void sweep(struct __test_metadata *_metadata, FIXTURE_DATA(hugepfn_map) *
 	char name[2 * HP_NAME_LEN];
 	struct hp_refmod_case c;
 	struct hp_case_tally t;
+	const char *skip;
 
 	case_init(&c, name, sizeof(name), variant, test, &self->scratch);
-	if (!hp_case_selected(HP_TEST, name))
-		SKIP(return, "not selected by HUGEPIN_FILTER (run.sh --tests)");
+	skip = hp_case_skip_why(HP_TEST, name);
+	if (skip)
+		SKIP(return, "%s", skip);
 	hp_refmod_sweep(&self->r, &c, m, &t);
 	EXPECT_EQ(0, t.unexpected_err) {
 		TH_LOG("unexpected errno: %s", t.bad);

@@ -132,7 +132,7 @@ static int run_bench(struct race_cfg *cfg)
 	double rates[BENCH_RUNS][HP_M_NR], evps[BENCH_RUNS], first[BENCH_RUNS];
 	double vpin[BENCH_RUNS], worst_first = -1, worst_vpin = -1, maxrate[HP_M_NR], maxev = 0;
 	bool tested = false;
-	char sig[32], name[HP_NAME_LEN];
+	char sig[32], name[HP_NAME_LEN + 8];
 	int r, i, done, nm = 0;
 
 	printf("bench: %s (%s) on %s, %.1f s per run, %d runs, %d pinner%s per method\n",

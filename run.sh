@@ -79,8 +79,9 @@ Other modes:
                          which can corrupt this machine's memory
   --no-build             use build/bin-static as it is (no make)
 Tests of the runner itself:
-  --inject-panic         crash the guest (sysrq c) inside a case first
-  --inject-hang          stall the guest inside a case first
+  --inject-panic         crash the guest (sysrq c) in the first case of the first
+                         boot; the next boot resumes after that case
+  --inject-hang          stall the guest in that case instead
   -h, --help             this text
 USAGE
 }
@@ -123,8 +124,8 @@ parse_args() {
 		--host) OPT_HOST=1 ;;
 		--i-know-this-can-crash) OPT_CRASH_OK=1 ;;
 		--no-build) OPT_BUILD=0; PASS_ARGS+=("$1") ;;
-		--inject-panic) OPT_INJECT=inject_panic ;;
-		--inject-hang) OPT_INJECT=inject_hang ;;
+		--inject-panic) OPT_INJECT=panic ;;
+		--inject-hang) OPT_INJECT=hang ;;
 		-h | --help) usage; exit 0 ;;
 		*) hp_usage_error "unknown option '$1'" ;;
 		esac
@@ -263,43 +264,64 @@ guest_cmdline() {
 	[ -z "$OPT_DURATION" ] || c+=" hugepin.duration=$OPT_DURATION"
 	[ -z "$OPT_ARGS" ] || c+=" hugepin.args=${OPT_ARGS// /,}"
 	[ "$OPT_VMWSHIM" = 1 ] || c+=" hugepin.vmwshim=0"
+	[ -z "$OPT_INJECT" ] || [ "$BOOT_N" != 1 ] || c+=" hugepin.inject=$OPT_INJECT"
 	printf '%s\n' "$c"
 }
 
-# Boot until every program has run: a boot that dies or hangs in a program
-# is followed by one that starts with the next program.
+# Boot until every program has run. When a boot dies or hangs in a case,
+# the next one runs that program again with every case it had started
+# listed in HUGEPIN_SKIP, so it resumes at the case after the one that
+# crashed, then the programs that never started. A program that crashes in
+# the same case twice is not resumed again (it cannot skip that case).
 run_boots() {
-	local initrd=$1 mods=$2 n=0 crashed
+	local initrd=$1 mods=$2 n=0 crashed at boot_initrd last_crash=''
 	local -a todo=("${PROGS[@]}")
-	CRASHED=()
+	CRASHED=() NOT_RUN=()
 	TIME_FIRST_CASE='' TIME_GUEST=0
 	BOOT_PROG_I=0 BOOT_CASE_I=0
 	BOOT_PROG_N=${#PROGS[@]}
 	qemu_accel "$KERNEL_IMAGE"
 	BOOT_IMAGE=$(kernel_boot_image "$KERNEL_IMAGE")
 	[ "$BOOT_IMAGE" = "$KERNEL_IMAGE" ] || hp_progress "booting the PVH entry of its vmlinux (no firmware loader, no decompression)"
+	: >"$OUT/skip.txt"
 	while [ ${#todo[@]} -gt 0 ]; do
 		n=$((n + 1))
+		BOOT_N=$n
+		boot_initrd=$initrd
+		if [ -s "$OUT/skip.txt" ]; then
+			boot_initrd=$OUT/initrd-skip.cpio
+			initramfs_with_skip "$initrd" "$OUT/skip.txt" "$boot_initrd"
+		fi
 		hp_progress "booting $RELEASE (boot $n, ${#todo[@]} programs, $HP_ACCEL, timeout ${OPT_TIMEOUT}s)"
-		qemu_boot "$OUT/boot-$n" "$BOOT_IMAGE" "$initrd" \
+		qemu_boot "$OUT/boot-$n" "$BOOT_IMAGE" "$boot_initrd" \
 			"$(guest_cmdline "$mods" "$(IFS=,; printf '%s' "${todo[*]}")")"
 		[ -n "$TIME_FIRST_CASE" ] || TIME_FIRST_CASE=$BOOT_FIRST_CASE_S
 		TIME_GUEST=$(awk -v a="$TIME_GUEST" -v b="$BOOT_WALL_S" 'BEGIN { printf "%.1f", a + b }')
 		hp_progress "guest exited after ${BOOT_WALL_S}s (boot to first case: $(secs_or_none "$BOOT_FIRST_CASE_S"))"
-		boot_completed "$OUT/boot-$n" && break
+		boot_completed "$OUT/boot-$n" && { todo=(); break; }
 		crashed=$(boot_crashed_in "$OUT/boot-$n")
 		if [ -z "$crashed" ]; then
 			hp_progress "boot $n ran no program: see $OUT/boot-$n/console.log"
 			break
 		fi
+		at=$(boot_last_case "$OUT/boot-$n" "$crashed")
 		if [ "$BOOT_KILLED" = 1 ]; then
 			CRASHED+=("$crashed")
-			hp_progress "guest hung in $crashed"
+			hp_progress "guest hung in $crashed${at:+ at $at}"
 		else
-			hp_progress "guest died in $crashed"
+			hp_progress "guest died in $crashed${at:+ at $at}"
 		fi
 		mapfile -t todo < <(boot_remaining "$OUT/boot-$n" "${todo[@]}")
+		if [ -n "$at" ] && [ "$crashed:$at" != "$last_crash" ]; then
+			boot_started_cases "$OUT/boot-$n" "$crashed" >>"$OUT/skip.txt"
+			todo=("$crashed" "${todo[@]}")
+			last_crash=$crashed:$at
+			BOOT_PROG_N=$((BOOT_PROG_N + 1))
+			hp_progress "resuming $crashed after $at on a fresh boot"
+		fi
 	done
+	NOT_RUN=("${todo[@]}")
+	rm -f "$OUT/initrd-skip.cpio"
 }
 
 secs_or_none() {
@@ -329,6 +351,9 @@ report() {
 	done < <(collect_split_ktap "$OUT")
 	for c in "${CRASHED[@]}"; do
 		args+=(--crashed-test "$c")
+	done
+	for c in "${NOT_RUN[@]}"; do
+		args+=(--not-run "$c")
 	done
 	[ -z "$OPT_BISECT_ON" ] || args+=(--bisect-on "$OPT_BISECT_ON")
 	if release_lacks_pmd_special "$RELEASE"; then
@@ -363,7 +388,6 @@ run_vm() {
 	mkdir -p "$OUT" || hp_die "cannot create --out $OUT"
 	OUT=$(readlink -f "$OUT")
 	select_programs "$HP_TOP/build/bin-static"
-	[ -z "$OPT_INJECT" ] || PROGS=("$OPT_INJECT" "${PROGS[@]}")
 	kdir=${KERNEL_KDIR:-$(kernel_headers_for "$RELEASE")}
 	module_build "$RELEASE" "$kdir"
 	[ -n "$REF_KO" ] || hp_progress "reference module: $REF_WHY; its cases report UNTESTABLE"
@@ -416,7 +440,7 @@ run_host() {
 	[ -z "$OPT_DURATION" ] || export HUGEPIN_DURATION=$OPT_DURATION
 	: >"$OUT/records.jsonl"
 	: >"$OUT/ktap.txt"
-	CRASHED=()
+	CRASHED=() NOT_RUN=()
 	TIME_FIRST_CASE='' TIME_GUEST=0
 	local t0
 	t0=$(date +%s.%N)

@@ -43,6 +43,9 @@ struct opts {
 	size_t nuntestable;
 	const char *crashed[MAX_INPUTS];
 	size_t ncrashed;
+	const char *not_run[HP_MAX_NOT_RUN];
+	size_t nnot_run;
+	const char *interrupted;
 	enum format format;
 	bool matrix;
 };
@@ -55,7 +58,8 @@ static void usage(FILE *f)
 		"                 [--ktap FILE ...] [--timing NAME=SECONDS ...]\n"
 		"                 [--expect-cases LIST] [--expect FILE] [--bisect-on GLOBS]\n"
 		"                 [--crashed-test NAME ...] [--expected-device DEV=WHY]\n"
-		"                 [--untestable-device DEV=WHY ...]\n"
+		"                 [--untestable-device DEV=WHY ...] [--not-run PROGRAM ...]\n"
+		"                 [--interrupted SIGNAL]\n"
 		"       hp_report --matrix DIR [DIR ...] [--out DIR]\n"
 		"\n"
 		"  --records FILE      JSON-lines records the guest wrote (start + result)\n"
@@ -78,6 +82,8 @@ static void usage(FILE *f)
 		"                      expected VULNERABLE (WHY, e.g. no PMD special bit)\n"
 		"  --untestable-device DEV=WHY  DEV could not run at all (no record): WHY is\n"
 		"                      named when the run is INCONCLUSIVE\n"
+		"  --not-run PROGRAM   PROGRAM never started (listed as NOT RUN)\n"
+		"  --interrupted SIG   the run was stopped by SIG: the report is partial\n"
 		"  --matrix DIR...     kernel x case matrix over DIR/report.json files\n"
 		"exit: 0 nothing unexpected VULNERABLE and a huge pfn mapping formed, 1 unexpected\n"
 		"VULNERABLE (or --expect mismatch), 125 nothing could be tested (INCONCLUSIVE:\n"
@@ -173,7 +179,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_RECORDS = 256, O_CONSOLE, O_KERNEL, O_OUT, O_EXPECT_CASES, O_EXPECT,
 	       O_BISECT, O_CRASHED, O_FORMAT, O_KTAP, O_TIMING, O_MATRIX, O_EXPECTED_DEV,
-	       O_UNTESTABLE_DEV };
+	       O_UNTESTABLE_DEV, O_NOT_RUN, O_INTERRUPTED };
 	static const struct option longopts[] = {
 		{ "records", required_argument, NULL, O_RECORDS },
 		{ "console", required_argument, NULL, O_CONSOLE },
@@ -189,6 +195,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "matrix", no_argument, NULL, O_MATRIX },
 		{ "expected-device", required_argument, NULL, O_EXPECTED_DEV },
 		{ "untestable-device", required_argument, NULL, O_UNTESTABLE_DEV },
+		{ "not-run", required_argument, NULL, O_NOT_RUN },
+		{ "interrupted", required_argument, NULL, O_INTERRUPTED },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -221,6 +229,14 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			if (!strchr(optarg, '=') || optarg[0] == '=')
 				die_usage("--expected-device wants DEVICE=WHY, e.g. hugepin_ref=no PMD special bit");
 			o->expected_device = optarg;
+			break;
+		case O_NOT_RUN:
+			add_input(o->not_run, &o->nnot_run, HP_MAX_NOT_RUN, optarg, "--not-run");
+			break;
+		case O_INTERRUPTED:
+			if (strncmp(optarg, "SIG", 3) || strlen(optarg) >= 16)
+				die_usage("--interrupted wants a signal name, e.g. SIGINT");
+			o->interrupted = optarg;
 			break;
 		case O_UNTESTABLE_DEV:
 			if (!strchr(optarg, '=') || optarg[0] == '=')
@@ -396,6 +412,11 @@ static int run_single(const struct opts *o)
 	for (i = 0; i < o->nuntestable; i++)
 		if (hp_report_add_untestable(&rep, o->untestable[i]))
 			die_usage("--untestable-device wants DEVICE=WHY with a device name under 64 characters");
+	for (i = 0; i < o->nnot_run; i++)
+		if (hp_report_add_not_run(&rep, o->not_run[i]))
+			die_usage("--not-run wants a program name under 64 characters");
+	if (o->interrupted)
+		snprintf(rep.interrupted, sizeof(rep.interrupted), "%s", o->interrupted);
 	one = &rep;
 	for (i = 0; i < o->nrecords; i++) {
 		text = read_file(o->records[i], &len);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <fnmatch.h>
 #include <libgen.h>
@@ -70,6 +71,33 @@ static void records_write(char *buf, int n)
 	pthread_mutex_unlock(&rec_lock);
 }
 
+/*
+ * The runner's own tests (run.sh --inject-panic/--inject-hang) make the
+ * guest die or stall inside the first case it starts, once: a boot that
+ * resumes after the crash has HUGEPIN_SKIP set and carries on.
+ */
+static void inject_fault(void)
+{
+	const char *inject = getenv("HUGEPIN_INJECT");
+	int fd;
+
+	if (!inject || getenv("HUGEPIN_SKIP"))
+		return;
+	if (!strcmp(inject, "hang")) {
+		/* Stop the parent too: the kselftest harness would time the case out. */
+		kill(getppid(), SIGSTOP);
+		for (;;)
+			pause();
+	}
+	if (strcmp(inject, "panic"))
+		return;
+	fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		write_line(fd, "c");
+		close(fd);
+	}
+}
+
 void hp_record_start(const char *test, const char *name)
 {
 	char buf[HP_RECORD_MAX + 2];
@@ -82,6 +110,7 @@ void hp_record_start(const char *test, const char *name)
 		close(kfd);
 	}
 	records_write(buf, hp_record_format_start(test, name, buf, HP_RECORD_MAX));
+	inject_fault();
 }
 
 void hp_record_emit(const struct hp_result *r)

@@ -984,6 +984,16 @@ void hp_report_coverage(const struct hp_report *rep, const char *bisect_on,
 		why_inconclusive(rep, bisect_on, cov->why, sizeof(cov->why));
 }
 
+int hp_report_add_not_run(struct hp_report *rep, const char *program)
+{
+	if (!*program || strlen(program) >= HP_NAME_LEN)
+		return -EINVAL;
+	if (rep->nnot_run == HP_MAX_NOT_RUN)
+		return -ENOSPC;
+	snprintf(rep->not_run[rep->nnot_run++], HP_NAME_LEN, "%s", program);
+	return 0;
+}
+
 int hp_report_add_untestable(struct hp_report *rep, const char *dev_eq_why)
 {
 	const char *eq = dev_eq_why ? strchr(dev_eq_why, '=') : NULL;
@@ -1202,8 +1212,19 @@ static void summary_lines(const struct hp_report *rep, const char *bisect_on,
 
 	hp_report_summary(rep, &s);
 	hp_report_coverage(rep, bisect_on, &cov);
+	if (rep->interrupted[0])
+		hp_buf_printf(out, "%sINTERRUPTED by %s: a partial report of the cases that ran.\n",
+			      prefix, rep->interrupted);
 	hp_buf_printf(out, "%s%zu SAFE, %zu VULNERABLE, %zu VULNERABLE (expected), %zu UNTESTABLE.\n",
 		      prefix, s.safe, s.vulnerable, s.vulnerable_expected, s.untestable);
+	if (rep->nnot_run) {
+		hp_buf_printf(out, "%sNOT RUN: ", prefix);
+		for (size_t i = 0; i < rep->nnot_run; i++)
+			hp_buf_printf(out, "%s%s", i ? ", " : "", rep->not_run[i]);
+		hp_buf_printf(out, " (never started: %s).\n",
+			      rep->interrupted[0] ? "the run was interrupted" :
+			      "the guest did not get to them");
+	}
 	hp_buf_printf(out, "%sHuge pfn mappings formed: ", prefix);
 	coverage_list(out, &cov);
 	hp_buf_printf(out, ".\n");
@@ -1306,7 +1327,17 @@ void hp_report_json(const struct hp_report *rep, const char *bisect_on, struct h
 		json_str(out, cov.why);
 	else
 		hp_buf_printf(out, "null");
-	hp_buf_printf(out, "},\n\"timings\":{");
+	hp_buf_printf(out, ",\"interrupted\":");
+	if (rep->interrupted[0])
+		json_str(out, rep->interrupted);
+	else
+		hp_buf_printf(out, "null");
+	hp_buf_printf(out, ",\"not_run\":[");
+	for (i = 0; i < rep->nnot_run; i++) {
+		hp_buf_printf(out, "%s", i ? "," : "");
+		json_str(out, rep->not_run[i]);
+	}
+	hp_buf_printf(out, "]},\n\"timings\":{");
 	for (i = 0; i < rep->ntimings; i++) {
 		hp_buf_printf(out, "%s", i ? "," : "");
 		json_str(out, rep->timings[i].name);
@@ -1396,7 +1427,8 @@ static void junit_suite(const struct hp_report *rep, const char *bisect_on, stru
 	hp_buf_printf(out, " <testsuite name=\"hugepin ");
 	xml_text(out, rep->kernel);
 	hp_buf_printf(out, "\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\">\n",
-		      rep->nrows + rep->ktap.n, s.vulnerable + failures, s.untestable);
+		      rep->nrows + rep->ktap.n + rep->nnot_run, s.vulnerable + failures,
+		      s.untestable + rep->nnot_run);
 	junit_properties(rep, bisect_on, out);
 	for (i = 0; i < rep->nrows; i++) {
 		const struct hp_result *r = &rep->rows[i].r;
@@ -1431,6 +1463,14 @@ static void junit_suite(const struct hp_report *rep, const char *bisect_on, stru
 			hp_buf_printf(out, "</system-out>");
 		}
 		hp_buf_printf(out, "</testcase>\n");
+	}
+	for (i = 0; i < rep->nnot_run; i++) {
+		hp_buf_printf(out, "  <testcase classname=\"");
+		xml_text(out, rep->kernel);
+		hp_buf_printf(out, ".kselftest\" name=\"");
+		xml_text(out, rep->not_run[i]);
+		hp_buf_printf(out, "\"><skipped message=\"NOT RUN%s\"/></testcase>\n",
+			      rep->interrupted[0] ? ": interrupted" : "");
 	}
 	for (i = 0; i < rep->ktap.n; i++) {
 		const struct hp_ktap_prog *p = &rep->ktap.progs[i];

@@ -107,6 +107,7 @@ struct hp_timing {
 
 #define HP_MAX_TIMINGS 8
 #define HP_MAX_NOTES 4
+#define HP_MAX_NOT_RUN 32
 
 struct hp_report {
 	char kernel[128];
@@ -127,6 +128,11 @@ struct hp_report {
 		char why[HP_TEXT_LEN];
 	} untestable[HP_MAX_NOTES];
 	size_t nuntestable;
+	/* A run stopped by a signal: its report is partial ("SIGINT"). */
+	char interrupted[16];
+	/* Programs that never started: the guest died or the run was stopped first. */
+	char not_run[HP_MAX_NOT_RUN][HP_NAME_LEN];
+	size_t nnot_run;
 	struct hp_row *rows;
 	size_t nrows, cap;
 	struct hp_open_case *cases;	/* start records in order of appearance */
@@ -176,6 +182,8 @@ int hp_report_attribute(struct hp_report *rep, const char *console, size_t len,
 int hp_report_add_timing(struct hp_report *rep, const char *name_eq_value);
 /* "DEV=WHY": DEV could not run at all, for WHY. -EINVAL, -ENOSPC past HP_MAX_NOTES. */
 int hp_report_add_untestable(struct hp_report *rep, const char *dev_eq_why);
+/* A program that never started. -EINVAL for a bad name, -ENOSPC past HP_MAX_NOT_RUN. */
+int hp_report_add_not_run(struct hp_report *rep, const char *program);
 /* A synthesized row's result: test and name set, every other field "-". */
 void hp_result_blank(struct hp_result *r, const char *test, const char *name);
 int hp_report_add_row(struct hp_report *rep, const struct hp_result *r, bool from_console);

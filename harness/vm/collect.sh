@@ -23,6 +23,18 @@ boot_completed() {
 	grep -qx 'hugepin: done' "$1/ktap.txt" 2>/dev/null
 }
 
+# "test:name" of every case program $2 started in boot $1, from the start
+# records it wrote.
+boot_started_cases() {
+	sed -n "s/^{\"type\":\"start\",\"test\":\"$2\",\"name\":\"\([^\"]*\)\".*/$2:\1/p" \
+		"$1/records.jsonl" 2>/dev/null | awk '!seen[$0]++'
+}
+
+# The case program $2 started last in boot $1 (where it died), or nothing.
+boot_last_case() {
+	boot_started_cases "$1" "$2" | tail -n1 | cut -d: -f2-
+}
+
 # Programs of the list $2.. that boot $1 never started.
 boot_remaining() {
 	local dir=$1 p

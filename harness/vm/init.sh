@@ -8,8 +8,9 @@
 # programs themselves), KTAP (hugepin.ktap) and the kernel log (hugepin.log).
 # Settings come from the kernel command line, because the kernel keeps
 # dotted parameters (hugepin.tests=...) away from init's environment:
-#   hugepin.tests=a,b     programs to run, in order (inject_panic and
-#                         inject_hang are hooks that crash or stall the guest)
+#   hugepin.tests=a,b     programs to run, in order
+#   hugepin.inject=KIND   panic or hang: the first case a program starts
+#                         crashes or stalls the guest (the runner's own tests)
 #   hugepin.mods=m1,m2    modules to load (dependency lists in /lib/modules/hugepin)
 #   hugepin.thp=MODE      transparent_hugepage/enabled for each program
 #   hugepin.filter=GLOB   case filter, exported as HUGEPIN_FILTER
@@ -43,6 +44,7 @@ for word in $cmdline; do
 	hugepin.duration=*) duration=${word#*=} ;;
 	hugepin.args=*) args=$(echo "${word#*=}" | tr ',' ' ') ;;
 	hugepin.vmwshim=*) vmwshim=${word#*=} ;;
+	hugepin.inject=*) export HUGEPIN_INJECT="${word#*=}" ;;
 	esac
 done
 
@@ -119,25 +121,8 @@ link_ports() {
 	say "virtio-serial ports hugepin.rec/hugepin.ktap missing: results go to the console only"
 }
 
-# The same start record hp_record_start() writes, for the crash hooks.
-start_record() {
-	echo "hugepin: start $1 $2" >/dev/kmsg
-	[ -e "$PORTS/hugepin.rec" ] &&
-		printf '{"type":"start","test":"%s","name":"%s"}\n' "$1" "$2" >"$PORTS/hugepin.rec"
-}
-
 run_one() {
 	p=$1
-	case $p in
-	inject_panic)
-		start_record "$p" "inject.sysrq_crash"
-		echo c >/proc/sysrq-trigger
-		;;
-	inject_hang)
-		start_record "$p" "inject.stall"
-		while :; do sleep 60; done
-		;;
-	esac
 	if [ ! -x "$PROGDIR/$p" ]; then
 		echo "# hugepin: $p is not in the initramfs"
 		return 127
@@ -171,6 +156,8 @@ echo 16 >/proc/sys/vm/nr_hugepages 2>/dev/null || say "cannot reserve hugetlb pa
 [ -e "$PORTS/hugepin.rec" ] && export HUGEPIN_RECORDS="$PORTS/hugepin.rec"
 [ -f /lib/hugepin/hugepin_ref.ko ] && export HUGEPIN_REF_KO=/lib/hugepin/hugepin_ref.ko
 [ -n "$filter" ] && export HUGEPIN_FILTER="$filter"
+# Cases a guest that died had started: the programs do not run them again.
+[ -f /etc/hugepin/skip ] && export HUGEPIN_SKIP=/etc/hugepin/skip
 [ -n "$duration" ] && export HUGEPIN_DURATION="$duration"
 
 if [ -e "$PORTS/hugepin.ktap" ]; then

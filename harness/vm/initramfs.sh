@@ -133,6 +133,18 @@ initramfs_stressng() {
 	piece_store stressng "$key" "$stage"
 }
 
+# Initrd $1 plus a piece holding the skip list $2 (etc/hugepin/skip, which
+# init.sh hands to the programs as HUGEPIN_SKIP), written to $3.
+initramfs_with_skip() {
+	local stage
+	stage=$(mktemp -d "$HP_CACHE/stage.XXXXXX")
+	mkdir -p "$stage/etc/hugepin"
+	cp "$2" "$stage/etc/hugepin/skip"
+	cpio_pack "$stage" "$stage.cpio"
+	cat "$1" "$stage.cpio" >"$3"
+	rm -rf "$stage" "$stage.cpio"
+}
+
 # Concatenate the pieces into initrd $1.
 initramfs_assemble() {
 	local out=$1

@@ -341,6 +341,30 @@ static void coverage_from_a_huge_reference_mapping(void)
 	hp_report_free(&rep);
 }
 
+/* A run that stopped early says so in every format; its exit code follows the cases that ran. */
+static void interrupted_and_not_run(void)
+{
+	struct hp_report rep;
+	struct hp_buf out = { 0 };
+
+	load(&rep, records_fixed, "", NULL);
+	snprintf(rep.interrupted, sizeof(rep.interrupted), "SIGINT");
+	EXPECT_EQ(hp_report_add_not_run(&rep, "gup_stress_short"), 0);
+	EXPECT_EQ(hp_report_add_not_run(&rep, ""), -EINVAL);
+	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 0);
+	hp_report_summary_text(&rep, NULL, &out);
+	EXPECT_CONTAINS(out.s, "INTERRUPTED by SIGINT: a partial report");
+	EXPECT_CONTAINS(out.s, "NOT RUN: gup_stress_short (never started: the run was interrupted).\n");
+	hp_buf_free(&out);
+	hp_report_json(&rep, NULL, &out);
+	EXPECT_CONTAINS(out.s, "\"interrupted\":\"SIGINT\",\"not_run\":[\"gup_stress_short\"]");
+	hp_buf_free(&out);
+	hp_report_junit((const struct hp_report *const[]){ &rep }, 1, NULL, &out);
+	EXPECT_CONTAINS(out.s, "name=\"gup_stress_short\"><skipped message=\"NOT RUN: interrupted\"/>");
+	hp_buf_free(&out);
+	hp_report_free(&rep);
+}
+
 static void only_controls_is_inconclusive(void)
 {
 	struct hp_report rep;
@@ -831,6 +855,7 @@ static void ktap_runner(void)
 }
 
 static const struct unit_case cases[] = {
+	{ "interrupted_and_not_run", interrupted_and_not_run },
 	{ "crash_with_page_damage_is_vulnerable", crash_with_page_damage_is_vulnerable },
 	{ "crash_without_damage_is_infrastructure", crash_without_damage_is_infrastructure },
 	{ "timeout_is_a_hang", timeout_is_a_hang },

@@ -92,17 +92,22 @@ check_default_run() {
 
 # A crash hook runs first, then pin_vmsplice must still run on a new boot.
 check_injection() {
-	local kind=$1 verdict_word=$2 d=$WORK/inject-$1 json
+	local kind=$1 verdict_word=$2 d=$WORK/inject-$1 json first=drm_bo.bochs_2m.splice_bo
 	shift 2
 	runsh "$d" --no-build --tests pin_vmsplice --out "$d" "--inject-$kind" "$@"
 	json=$d/report.json
 	check "inject-$kind: run finished with a report" test -s "$json"
 	[ -s "$json" ] || return 0
 	check "inject-$kind: guest booted twice" test -d "$d/boot-2"
-	check "inject-$kind: crash blamed on inject_$kind" \
-		has_rows "$json" "\"test\":\"inject_$kind\"" '"verdict":"UNTESTABLE"' "$verdict_word"
-	check "inject-$kind: the program after the crash ran" \
+	check "inject-$kind: crash blamed on the first case, $first" \
+		has_rows "$json" '"test":"pin_vmsplice"' "\"name\":\"$first\"" '"verdict":"UNTESTABLE"' "$verdict_word"
+	check "inject-$kind: the next boot resumed the program after that case" \
+		has_rows "$d/boot-2/records.jsonl" '"name":"drm_bo.bochs_4m.splice_bo"'
+	check "inject-$kind: the crashed case was not run again" \
+		no_rows "$d/boot-2/records.jsonl" "\"name\":\"$first\""
+	check "inject-$kind: the program's last cases ran" \
 		has_rows "$json" '"test":"pin_vmsplice"' '"device":"anon"'
+	check "inject-$kind: nothing listed as NOT RUN" grep -qF '"not_run":[]' "$json"
 	# 6.1's TTM and GEM shmem mappings form no huge entry, and the reference
 	# module's program is not selected.
 	check "inject-$kind: no huge pfn mapping among its cases: exit 125" is_rc 125

@@ -284,6 +284,7 @@ run_boots() {
 	BOOT_IMAGE=$(kernel_boot_image "$KERNEL_IMAGE")
 	[ "$BOOT_IMAGE" = "$KERNEL_IMAGE" ] || hp_progress "booting the PVH entry of its vmlinux (no firmware loader, no decompression)"
 	: >"$OUT/skip.txt"
+	HP_PHASE=boots
 	while [ ${#todo[@]} -gt 0 ]; do
 		n=$((n + 1))
 		BOOT_N=$n
@@ -321,6 +322,7 @@ run_boots() {
 		fi
 	done
 	NOT_RUN=("${todo[@]}")
+	HP_PHASE=
 	rm -f "$OUT/initrd-skip.cpio"
 }
 
@@ -355,6 +357,7 @@ report() {
 	for c in "${NOT_RUN[@]}"; do
 		args+=(--not-run "$c")
 	done
+	[ -z "$HP_SIGNAL" ] || args+=(--interrupted "$HP_SIGNAL")
 	[ -z "$OPT_BISECT_ON" ] || args+=(--bisect-on "$OPT_BISECT_ON")
 	if release_lacks_pmd_special "$RELEASE"; then
 		args+=(--expected-device "hugepin_ref=no PMD special bit")
@@ -444,13 +447,18 @@ run_host() {
 	TIME_FIRST_CASE='' TIME_GUEST=0
 	local t0
 	t0=$(date +%s.%N)
+	HP_PHASE=host
 	for p in "${PROGS[@]}"; do
 		hp_progress "program: $p"
 		echo "# hugepin: begin $p" >>"$OUT/ktap.txt"
 		rc=0
-		(cd "${TMPDIR:-/tmp}" && "$HP_TOP/build/bin/$p") >>"$OUT/ktap.txt" 2>&1 || rc=$?
+		(cd "${TMPDIR:-/tmp}" && exec "$HP_TOP/build/bin/$p") >>"$OUT/ktap.txt" 2>&1 &
+		HP_CHILD_PID=$!
+		wait "$HP_CHILD_PID" || rc=$?
+		HP_CHILD_PID=
 		echo "# hugepin: end $p rc=$rc" >>"$OUT/ktap.txt"
 	done
+	HP_PHASE=
 	TIME_GUEST=$(hp_secs "$t0" "$(date +%s.%N)")
 	dmesg >"$OUT/console.log" 2>/dev/null || : >"$OUT/console.log"
 	report
@@ -472,10 +480,12 @@ matrix_worktree() {
 
 run_matrix() {
 	local line n=0 rc=0 out dir
-	local -a dirs=() kopt
+	local -a kopt
 	[ -r "$OPT_MATRIX" ] || hp_usage_error "--matrix $OPT_MATRIX: no such file"
 	out=${OPT_OUT:-$HP_TOP/build/out/matrix-$(date +%Y%m%d-%H%M%S)}
 	mkdir -p "$out" && out=$(readlink -f "$out")
+	MATRIX_OUT=$out
+	HP_PHASE=matrix
 	while read -r line; do
 		line=${line%%#*}
 		read -r line <<<"$line" || true
@@ -494,16 +504,81 @@ run_matrix() {
 		dir=$out/$n-$(printf '%s' "$(basename "$line")" | tr -c 'A-Za-z0-9._=-' '_')
 		hp_progress "matrix $n: ${kopt[*]}"
 		rc=0
-		"$HP_TOP/run.sh" "${kopt[@]}" "${PASS_ARGS[@]}" --out "$dir" || rc=$?
+		MATRIX_CURRENT=$dir
+		"$HP_TOP/run.sh" "${kopt[@]}" "${PASS_ARGS[@]}" --out "$dir" &
+		HP_CHILD_PID=$!
+		wait "$HP_CHILD_PID" || rc=$?
+		HP_CHILD_PID=
 		hp_progress "matrix $n: exit $rc"
-		[ -f "$dir/report.json" ] && dirs+=("$dir")
+		[ -f "$dir/report.json" ] && MATRIX_DIRS+=("$dir")
 	done <"$OPT_MATRIX"
 	[ "$n" -gt 0 ] || hp_usage_error "--matrix $OPT_MATRIX lists no kernel"
-	[ ${#dirs[@]} -gt 0 ] || hp_die "no kernel of $OPT_MATRIX produced a report"
-	"$HP_TOP/build/bin/hp_report" --matrix "${dirs[@]}" --out "$out"
+	[ ${#MATRIX_DIRS[@]} -gt 0 ] || hp_die "no kernel of $OPT_MATRIX produced a report"
+	"$HP_TOP/build/bin/hp_report" --matrix "${MATRIX_DIRS[@]}" --out "$MATRIX_OUT"
+}
+
+# ---- interrupts ----
+# SIGINT, SIGTERM and SIGHUP stop the guest and every child, never reboot
+# and never blame a case: what ran is reported as a partial report marked
+# INTERRUPTED, the programs that never started as NOT RUN, and the exit
+# code is 128+signal, so `git bisect run` aborts instead of marking a commit.
+HP_SIGNAL='' HP_PHASE='' HP_CHILD_PID='' MATRIX_OUT='' MATRIX_CURRENT=''
+MATRIX_DIRS=()
+
+# Programs of PROGS that no boot (or the host run) began.
+programs_not_started() {
+	local p
+	for p in "${PROGS[@]}"; do
+		grep -qs "^# hugepin: begin $p\( \|$\)" "$OUT"/boot-*/ktap.txt "$OUT/ktap.txt" ||
+			printf '%s\n' "$p"
+	done
+}
+
+interrupted_report() {
+	case $HP_PHASE in
+	boots | host)
+		mapfile -t NOT_RUN < <(programs_not_started)
+		if [ "$HP_PHASE" = boots ]; then
+			local b
+			# The boot that was stopped never got its port turned into records.
+			for b in "$OUT"/boot-*; do
+				[ -f "$b/records.jsonl" ] || grep -vx 'hugepin: done' "$b/rec.port" >"$b/records.jsonl" || true
+			done
+			collect_merge "$OUT"
+		fi
+		report || true
+		;;
+	matrix)
+		[ ! -f "$MATRIX_CURRENT/report.json" ] || MATRIX_DIRS+=("$MATRIX_CURRENT")
+		if [ ${#MATRIX_DIRS[@]} -gt 0 ]; then
+			"$HP_TOP/build/bin/hp_report" --matrix "${MATRIX_DIRS[@]}" --out "$MATRIX_OUT" || true
+			hp_progress "partial matrix of ${#MATRIX_DIRS[@]} kernels in $MATRIX_OUT"
+		fi
+		;;
+	esac
+}
+
+on_signal() {
+	local sig=$1 num=$2
+	trap '' INT TERM HUP
+	HP_SIGNAL=SIG$sig
+	hp_progress "interrupted by SIG$sig: stopping"
+	[ -z "${HP_QEMU_PID:-}" ] || kill "$HP_QEMU_PID" 2>/dev/null || true
+	# A matrix's kernel run traps TERM (a background job cannot trap INT).
+	[ -z "$HP_CHILD_PID" ] || kill -TERM "$HP_CHILD_PID" 2>/dev/null || true
+	wait 2>/dev/null || true
+	interrupted_report
+	if [ -n "${OUT:-}" ] && [ "$OPT_KEEP" = 0 ]; then
+		rm -f "$OUT"/initrd*.cpio "$OUT"/boot-*/scratch.img "$OUT"/boot-*/fs.img
+	fi
+	rm -rf "$HP_CACHE"/stage."$$".*
+	exit $((128 + num))
 }
 
 main() {
+	trap 'on_signal INT 2' INT
+	trap 'on_signal TERM 15' TERM
+	trap 'on_signal HUP 1' HUP
 	parse_args "$@"
 	if [ -n "$OPT_MATRIX" ]; then
 		run_matrix

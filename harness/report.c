@@ -425,6 +425,9 @@ static int add_console_row(struct hp_report *rep, const char *test, const char *
 			 sc.first_damage, note);
 		return hp_report_add_row(rep, &r, true);
 	}
+	/* An interrupt stopped this case: no verdict, unless the kernel said more. */
+	if (rep->interrupted[0] && !(sc.mask & (HP_SPLAT_PANIC | HP_SPLAT_HUNG)))
+		return 0;
 	if (sc.mask & HP_SPLAT_PANIC)
 		kind = "panic";
 	else if (hung || (sc.mask & HP_SPLAT_HUNG))

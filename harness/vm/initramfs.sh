@@ -46,7 +46,7 @@ initramfs_base() {
 		hp_die "$bb is dynamically linked: apt-get install busybox-static"
 	key=$(hp_files_key "$bb" "$HP_TOP/harness/vm/init.sh")
 	piece_cached base "$key" && return 0
-	stage=$(mktemp -d "$HP_CACHE/stage.XXXXXX")
+	stage=$(mktemp -d "$HP_CACHE/stage.$$.XXXXXX")
 	mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,lib/modules/hugepin,lib/hugepin}
 	cp "$bb" "$stage/bin/busybox"
 	install -m 0755 "$HP_TOP/harness/vm/init.sh" "$stage/init"
@@ -65,7 +65,7 @@ initramfs_modules() {
 		key=$(printf 'builtin %s %s\n' "$rel" "$*" | sha256sum | cut -d' ' -f1)
 	fi
 	piece_cached "modules-$rel" "$key" && return 0
-	stage=$(mktemp -d "$HP_CACHE/stage.XXXXXX")
+	stage=$(mktemp -d "$HP_CACHE/stage.$$.XXXXXX")
 	mkdir -p "$stage/lib/modules/hugepin"
 	for m in "$@"; do
 		if [ -z "$root" ]; then
@@ -107,7 +107,7 @@ initramfs_suite() {
 	fi
 	key=$(hp_files_key "$@" "${kos[@]}")
 	piece_cached suite "$key" && return 0
-	stage=$(mktemp -d "$HP_CACHE/stage.XXXXXX")
+	stage=$(mktemp -d "$HP_CACHE/stage.$$.XXXXXX")
 	mkdir -p "$stage/bin/hugepin" "$stage/lib/hugepin"
 	cp "$@" "$stage/bin/hugepin/"
 	[ ${#kos[@]} -eq 0 ] || cp "${kos[@]}" "$stage/lib/hugepin/"
@@ -122,7 +122,7 @@ initramfs_stressng() {
 	sng=$(command -v stress-ng) || return 0
 	key=$(hp_files_key "$sng")
 	piece_cached stressng "$key" && return 0
-	stage=$(mktemp -d "$HP_CACHE/stage.XXXXXX")
+	stage=$(mktemp -d "$HP_CACHE/stage.$$.XXXXXX")
 	mkdir -p "$stage/usr/bin"
 	cp "$sng" "$stage/usr/bin/stress-ng"
 	# ldd prints "name => /path (addr)" and the loader as "/path (addr)".
@@ -137,7 +137,7 @@ initramfs_stressng() {
 # init.sh hands to the programs as HUGEPIN_SKIP), written to $3.
 initramfs_with_skip() {
 	local stage
-	stage=$(mktemp -d "$HP_CACHE/stage.XXXXXX")
+	stage=$(mktemp -d "$HP_CACHE/stage.$$.XXXXXX")
 	mkdir -p "$stage/etc/hugepin"
 	cp "$2" "$stage/etc/hugepin/skip"
 	cpio_pack "$stage" "$stage.cpio"

@@ -116,6 +116,7 @@ qemu_boot() {
 		-chardev "file,id=log,path=$dir/dmesg.log" -device virtserialport,chardev=log,name=hugepin.log \
 		>"$dir/qemu.log" 2>&1 &
 	pid=$!
+	HP_QEMU_PID=$pid
 	BOOT_KILLED=0
 	BOOT_FIRST_CASE_S=
 	exec {ktap_fd}<"$dir/ktap.txt" {rec_fd}<"$dir/rec.port"

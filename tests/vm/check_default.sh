@@ -114,6 +114,37 @@ check_injection() {
 	check "inject-$kind: summary says INCONCLUSIVE and why" inconclusive "$d"
 }
 
+# SIGINT to run.sh's process group while the guest runs cases, as a terminal
+# sends it: exit 130 within 5 s, QEMU gone, nothing blamed on a case, and a
+# partial report marked INTERRUPTED with the programs that never started.
+check_interrupt() {
+	local d=$WORK/interrupt pid t0 t1 rc=''
+	rm -rf "$d"
+	setsid "$TOP/run.sh" --no-build --tests pin_vmsplice,pin_odirect --out "$d" \
+		>"$d.out" 2>"$d.err" &
+	pid=$!
+	for _ in $(seq 1 600); do
+		grep -q '  case 3: ' "$d.err" 2>/dev/null && break
+		sleep 0.5
+	done
+	t0=$(date +%s%N)
+	kill -INT -- "-$pid" 2>/dev/null || true
+	for _ in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	t1=$(date +%s%N)
+	wait "$pid" || rc=$?
+	echo "# run.sh interrupted after its third case: exit ${rc:-0} after $(((t1 - t0) / 1000000)) ms" >>"$TAP.body"
+	check "SIGINT: run.sh exits 130" test "${rc:-0}" = 130
+	check "SIGINT: exit within 5 s" test $(((t1 - t0) / 1000000)) -lt 5000
+	check "SIGINT: no QEMU left running" sh -c "! pgrep -f 'qemu-system.*$d/' >/dev/null"
+	check "SIGINT: nothing blamed on a case" sh -c "! grep -q 'guest died\|guest hung' '$d.err'"
+	check "SIGINT: report marked INTERRUPTED" grep -q '^- INTERRUPTED by SIGINT' "$d/report.md"
+	check "SIGINT: the program that never started is NOT RUN" grep -qF '"not_run":["pin_vmsplice"]' "$d/report.json"
+	check "SIGINT: no scratch disk or initrd left" sh -c "! ls '$d'/initrd*.cpio '$d'/boot-*/scratch.img 2>/dev/null"
+}
+
 # --host on this machine (no DRM devices, no modules): the anonymous-THP
 # controls run and report, but no case can form a huge pfn mapping, so the
 # run proves nothing either way: INCONCLUSIVE, exit 125.
@@ -160,6 +191,7 @@ KERNEL=
 check_default_run
 check_injection panic 'panic'
 check_injection hang 'hang' --timeout 60
+check_interrupt
 check_host_mode
 check_bad_input
 tap_finish

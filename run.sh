@@ -193,6 +193,28 @@ select_programs() {
 	done
 	[ ${#PROGS[@]} -gt 0 ] || hp_die "no test programs to run in $bindir (build with make STATIC=1, or check --tests)"
 	CASE_FILTER=$(IFS=,; printf '%s' "${case_globs[*]}")
+	[ ${#case_globs[@]} -eq 0 ] || check_case_globs "$bindir" "${case_globs[@]}"
+}
+
+# Every --tests glob that named no program must name cases: a typo must not
+# run the whole suite. The case names come from the programs themselves
+# (HUGEPIN_LIST), run on this machine, where they only print them.
+check_case_globs() {
+	local bindir=$1 glob p n
+	local -a names=()
+	shift
+	for p in $(makefile_list HUGEPIN_CASE_PROGS); do
+		[ -x "$bindir/$p" ] || continue
+		mapfile -t -O "${#names[@]}" names < <(cd "${TMPDIR:-/tmp}" &&
+			HUGEPIN_LIST=1 timeout 60 "$bindir/$p" 2>/dev/null | sed -n 's/^# hugepin-case //p')
+	done
+	for glob in "$@"; do
+		for n in "${names[@]}"; do
+			# shellcheck disable=SC2053 # the right side is a glob on purpose
+			[[ $n == $glob || ${n#*:} == $glob ]] && continue 2
+		done
+		hp_usage_error "--tests: '$glob' names no program ($(makefile_list TEST_GEN_PROGS) $(makefile_list TEST_GEN_PROGS_EXTENDED)) and no case (e.g. ${names[0]#*:}, ${names[-1]#*:})"
+	done
 }
 
 build_suite() {

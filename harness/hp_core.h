@@ -196,8 +196,9 @@ int hp_self_relative(const char *rel, char *buf, size_t len);
  * "name" and "test:name"; a case is selected when it is unset or one glob
  * matches. From a guest that died: $HUGEPIN_SKIP names a file of
  * "test:name" lines, the cases that started in an earlier boot (the one
- * that crashed among them), which are not run again. NULL when the case
- * is to run, else the reason it is skipped.
+ * that crashed among them), which are not run again. With $HUGEPIN_LIST
+ * set every case prints "# hugepin-case test:name" and is skipped. NULL
+ * when the case is to run, else the reason it is skipped.
  */
 const char *hp_case_skip_why(const char *test, const char *name);
 /* Kernel release of the running kernel (uname -r), "unknown" on failure. */

@@ -122,6 +122,8 @@ static void sweep(struct __test_metadata *_metadata, FIXTURE_DATA(hugepfn_map) *
 	skip = hp_case_skip_why(HP_TEST, name);
 	if (skip)
 		SKIP(return, "%s", skip);
+	if (_metadata->skip)
+		return;
 	hp_refmod_sweep(&self->r, &c, m, &t);
 	EXPECT_EQ(0, t.unexpected_err) {
 		TH_LOG("unexpected errno: %s", t.bad);
@@ -140,8 +142,6 @@ static void sweep(struct __test_metadata *_metadata, FIXTURE_DATA(hugepfn_map) *
 #define PIN_TEST(tname, method)						\
 	TEST_F(hugepfn_map, tname)						\
 	{									\
-		if (_metadata->skip)						\
-			return;							\
 		sweep(_metadata, self, variant, #tname, (method));		\
 	}
 

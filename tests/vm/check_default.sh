@@ -170,6 +170,10 @@ check_bad_input() {
 	check "option without its value exits 2" is_rc 2
 	runsh "$bad/badmem" --mem lots
 	check "--mem lots exits 2" is_rc 2
+	runsh "$bad/nomatch" --no-build --tests nomatch_xyz
+	check "--tests that selects nothing exits 2" is_rc 2
+	check "--tests that selects nothing names the programs, before any boot" \
+		sh -c "grep -q 'names no program (pin_odirect' '$bad/nomatch.err' && ! grep -q booting '$bad/nomatch.err'"
 	fixture_headerless_image "$bad/zero.img"
 	runsh "$bad/zero" --no-build --kernel "$bad/zero.img"
 	check "kernel without a boot header exits 2" is_rc 2

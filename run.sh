@@ -69,6 +69,8 @@ Guest:
 Results:
   --out DIR              artifacts (default build/out/<release>-<time>)
   --keep                 keep the initrd and scratch disk in --out
+  --verbose              print every test x device x method row (default: a device x
+                         method grid, evidence for VULNERABLE and UNTESTABLE cells)
   --bisect               for git bisect run: setup failures exit 125
   --bisect-on GLOBS      only cases matching GLOBS (as --tests) decide the exit code
   --bisect-fixed         for bisecting a fix: exit 0 while still VULNERABLE, 1 once SAFE
@@ -89,7 +91,7 @@ USAGE
 OPT_KERNEL='' OPT_MODULES='' OPT_MODULES_SET=0 OPT_KERNEL_DEB='' OPT_TESTS='' OPT_DEVICES=$HP_DEVICES_ALL
 OPT_THP=madvise OPT_DURATION=1 OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
 OPT_BISECT_ON='' OPT_HOST=0 OPT_CRASH_OK=0 OPT_BUILD=1 OPT_INJECT='' OPT_TREE='' OPT_BASE_CONFIG=''
-OPT_MATRIX='' OPT_VMWSHIM=1
+OPT_MATRIX='' OPT_VMWSHIM=1 OPT_VERBOSE=0
 # The options a --matrix run hands on to each kernel's run.
 PASS_ARGS=()
 
@@ -118,6 +120,7 @@ parse_args() {
 		--out) need_arg "$1" $#; OPT_OUT=$2; shift ;;
 		--keep) OPT_KEEP=1; PASS_ARGS+=("$1") ;;
 		--no-vmwgfx-shim) OPT_VMWSHIM=0; PASS_ARGS+=("$1") ;;
+		--verbose) OPT_VERBOSE=1; PASS_ARGS+=("$1") ;;
 		--bisect) HP_BISECT=1 ;;
 		--bisect-fixed) HP_BISECT=1 HP_BISECT_FIXED=1 ;;
 		--bisect-on) need_arg "$1" $#; OPT_BISECT_ON=$2; PASS_ARGS+=("$1" "$2"); shift ;;
@@ -300,7 +303,7 @@ run_boots() {
 	local -a todo=("${PROGS[@]}")
 	CRASHED=() NOT_RUN=()
 	TIME_FIRST_CASE='' TIME_GUEST=0
-	BOOT_PROG_I=0 BOOT_CASE_I=0
+	BOOT_PROG_I=0 BOOT_CASE_I=0 BOOT_PROG_NAME=''
 	BOOT_PROG_N=${#PROGS[@]}
 	qemu_accel "$KERNEL_IMAGE"
 	BOOT_IMAGE=$(kernel_boot_image "$KERNEL_IMAGE")
@@ -380,6 +383,7 @@ report() {
 		args+=(--not-run "$c")
 	done
 	[ -z "$HP_SIGNAL" ] || args+=(--interrupted "$HP_SIGNAL")
+	[ "$OPT_VERBOSE" = 0 ] || args+=(--verbose)
 	[ -z "$OPT_BISECT_ON" ] || args+=(--bisect-on "$OPT_BISECT_ON")
 	if release_lacks_pmd_special "$RELEASE"; then
 		args+=(--expected-device "hugepin_ref=no PMD special bit")

@@ -48,6 +48,7 @@ struct opts {
 	const char *interrupted;
 	enum format format;
 	bool matrix;
+	bool verbose;
 };
 
 static void usage(FILE *f)
@@ -59,7 +60,7 @@ static void usage(FILE *f)
 		"                 [--expect-cases LIST] [--expect FILE] [--bisect-on GLOBS]\n"
 		"                 [--crashed-test NAME ...] [--expected-device DEV=WHY]\n"
 		"                 [--untestable-device DEV=WHY ...] [--not-run PROGRAM ...]\n"
-		"                 [--interrupted SIGNAL]\n"
+		"                 [--interrupted SIGNAL] [--verbose]\n"
 		"       hp_report --matrix DIR [DIR ...] [--out DIR]\n"
 		"\n"
 		"  --records FILE      JSON-lines records the guest wrote (start + result)\n"
@@ -83,6 +84,8 @@ static void usage(FILE *f)
 		"  --untestable-device DEV=WHY  DEV could not run at all (no record): WHY is\n"
 		"                      named when the run is INCONCLUSIVE\n"
 		"  --not-run PROGRAM   PROGRAM never started (listed as NOT RUN)\n"
+		"  --verbose           the table format lists every test x device x method\n"
+		"                      (default: a device x method grid and the evidence that matters)\n"
 		"  --interrupted SIG   the run was stopped by SIG: the report is partial\n"
 		"  --matrix DIR...     kernel x case matrix over DIR/report.json files\n"
 		"exit: 0 nothing unexpected VULNERABLE and a huge pfn mapping formed, 1 unexpected\n"
@@ -179,7 +182,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_RECORDS = 256, O_CONSOLE, O_KERNEL, O_OUT, O_EXPECT_CASES, O_EXPECT,
 	       O_BISECT, O_CRASHED, O_FORMAT, O_KTAP, O_TIMING, O_MATRIX, O_EXPECTED_DEV,
-	       O_UNTESTABLE_DEV, O_NOT_RUN, O_INTERRUPTED };
+	       O_UNTESTABLE_DEV, O_NOT_RUN, O_INTERRUPTED, O_VERBOSE };
 	static const struct option longopts[] = {
 		{ "records", required_argument, NULL, O_RECORDS },
 		{ "console", required_argument, NULL, O_CONSOLE },
@@ -196,6 +199,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "expected-device", required_argument, NULL, O_EXPECTED_DEV },
 		{ "untestable-device", required_argument, NULL, O_UNTESTABLE_DEV },
 		{ "not-run", required_argument, NULL, O_NOT_RUN },
+		{ "verbose", no_argument, NULL, O_VERBOSE },
 		{ "interrupted", required_argument, NULL, O_INTERRUPTED },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -229,6 +233,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			if (!strchr(optarg, '=') || optarg[0] == '=')
 				die_usage("--expected-device wants DEVICE=WHY, e.g. hugepin_ref=no PMD special bit");
 			o->expected_device = optarg;
+			break;
+		case O_VERBOSE:
+			o->verbose = true;
 			break;
 		case O_NOT_RUN:
 			add_input(o->not_run, &o->nnot_run, HP_MAX_NOT_RUN, optarg, "--not-run");
@@ -460,7 +467,10 @@ static int run_single(const struct opts *o)
 			die_usage("--timing wants NAME=SECONDS, e.g. boot_s=6.2");
 
 	code = hp_report_exit_code(&rep, o->bisect_on);
-	hp_report_table(&rep, terminal_width(), &table);
+	if (o->verbose)
+		hp_report_table(&rep, terminal_width(), &table);
+	else
+		hp_report_grid(&rep, terminal_width(), &table);
 	hp_report_summary_text(&rep, o->bisect_on, &table);
 	hp_report_markdown(&rep, o->bisect_on, &md);
 	hp_report_json(&rep, o->bisect_on, &json);

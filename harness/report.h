@@ -216,6 +216,8 @@ void hp_verdict_text(const struct hp_result *r, char *buf, size_t len);
 
 /* Renderers; @width 0 means no truncation. */
 void hp_report_table(const struct hp_report *rep, unsigned int width, struct hp_buf *out);
+/* Device x method grid of worst verdicts, then evidence for VULNERABLE and UNTESTABLE cells. */
+void hp_report_grid(const struct hp_report *rep, unsigned int width, struct hp_buf *out);
 /* The verdict counts, the coverage, INCONCLUSIVE and why, the exit code: plain lines. */
 void hp_report_summary_text(const struct hp_report *rep, const char *bisect_on,
 			    struct hp_buf *out);

@@ -39,8 +39,28 @@ hp_us_secs() {
 # Progress line with the wall time since run.sh started.
 hp_progress() {
 	local t=${EPOCHREALTIME//[!0-9]/} d
+	hp_status_end
 	d=$(((10#$t - HP_T0_US) / 100000))
 	printf '[%4d.%ds] %s\n' "$((d / 10))" "$((d % 10))" "$*" >&2
+}
+
+# One status line rewritten in place on a terminal (the case that runs now,
+# with the elapsed time); nothing when stderr is a file or a pipe, where
+# only the per-program lines go.
+HP_STATUS_OPEN=0
+hp_status() {
+	[ -t 2 ] || return 0
+	local t=${EPOCHREALTIME//[!0-9]/} d cols=${COLUMNS:-100}
+	d=$(((10#$t - HP_T0_US) / 100000))
+	printf '\r\033[K%.*s' "$((cols - 1))" "[$((d / 10)).$((d % 10))s] $*" >&2
+	HP_STATUS_OPEN=1
+}
+
+# End the status line before a line of its own.
+hp_status_end() {
+	[ "$HP_STATUS_OPEN" = 1 ] || return 0
+	printf '\r\033[K' >&2
+	HP_STATUS_OPEN=0
 }
 
 # Usage error: wrong option or argument. Always 2.

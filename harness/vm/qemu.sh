@@ -130,6 +130,8 @@ qemu_boot() {
 			'# hugepin: begin '*)
 				read -r _ _ _ name _ <<<"$line"
 				BOOT_PROG_I=$((BOOT_PROG_I + 1))
+				BOOT_PROG_NAME=$name
+				hp_status_end
 				hp_progress "program $BOOT_PROG_I/$BOOT_PROG_N: $name"
 				;;
 			esac
@@ -142,7 +144,7 @@ qemu_boot() {
 				name=
 				[[ $line =~ \"name\":\"([^\"]*)\" ]] && name=${BASH_REMATCH[1]}
 				[ -n "$first" ] || first=$(hp_us_secs "$t0" "$now")
-				hp_progress "  case $BOOT_CASE_I: $name"
+				hp_status "program $BOOT_PROG_I/$BOOT_PROG_N $BOOT_PROG_NAME, case $BOOT_CASE_I: $name"
 				;;
 			esac
 		done

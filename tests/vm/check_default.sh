@@ -124,7 +124,7 @@ check_interrupt() {
 		>"$d.out" 2>"$d.err" &
 	pid=$!
 	for _ in $(seq 1 600); do
-		grep -q '  case 3: ' "$d.err" 2>/dev/null && break
+		[ "$(grep -c '"type":"start"' "$d/boot-1/rec.port" 2>/dev/null)" -ge 3 ] && break
 		sleep 0.5
 	done
 	t0=$(date +%s%N)

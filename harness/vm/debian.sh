@@ -169,7 +169,8 @@ debian_suite_kernel() {
 	meta=$(debian_versions linux-image-amd64 | awk -v s="$suite" '
 		$2 == s || (s ~ /^(bullseye|bookworm)$/ && $2 == s "-security") { print $1 }' | debian_highest)
 	[ -n "$meta" ] || hp_die "debian:$suite: no linux-image-amd64 in the package lists ($(debian_state_hint))"
-	deps=$({ debian_query show "linux-image-amd64=$meta" || true; } | sed -n '/^Depends: /{s///p;q}')
+	deps=$({ debian_query show "linux-image-amd64=$meta" || true; } |
+		awk '/^Depends: / && !n++ { sub(/^Depends: /, ""); print }')
 	DEB_NAME='' DEB_VERSION=''
 	read -r DEB_NAME DEB_VERSION < <(debian_parse_depends <<<"$deps" |
 		awk '$1 ~ /^linux-image-[0-9]/ && n++ == 0') || true

@@ -51,12 +51,13 @@ host_tools_id() {
 # change of those: a compiler feature the host gcc lacks is unset in
 # include/config/auto.conf (Makefile flags) and include/generated/autoconf.h
 # (C), CONFIG_GCC_VERSION becomes the host's, and module BTF is left out
-# when the host's pahole is older than the kernel's. The packaged files are
-# kept as *.debian.
+# when the host's pahole is older than the kernel's (in auto.conf only: the
+# symbol also shapes struct module, which must match the kernel's). The
+# packaged files are kept as *.debian.
 headers_fit_host() {
 	local kdir=$1 conf=$1/include/config/auto.conf hdr=$1/include/generated/autoconf.h
 	local id entry sym kind probe val script mine theirs v
-	local -a unset=()
+	local -a unset=() make_only=()
 	id=$(host_tools_id)
 	[ "$(cat "$kdir/.host-tools" 2>/dev/null)" != "$id" ] || return 0
 	[ -f "$conf" ] && [ -f "$hdr" ] || return 0
@@ -75,11 +76,14 @@ headers_fit_host() {
 	mine=0
 	command -v pahole >/dev/null && mine=$(pahole --version | tr -dc '0-9')
 	if grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$conf.debian" && [ "${mine:-0}" -lt "${theirs:-0}" ]; then
-		unset+=(DEBUG_INFO_BTF_MODULES)
+		make_only+=(DEBUG_INFO_BTF_MODULES)
 	fi
 	script=
 	for sym in "${unset[@]}"; do
 		script+="/^CONFIG_$sym=/d; /^#define CONFIG_$sym /d; "
+	done
+	for sym in "${make_only[@]}"; do
+		script+="/^CONFIG_$sym=/d; "
 	done
 	v=$(gcc -dumpfullversion | awk -F. '{ printf "%d%02d%02d", $1, $2, $3 }')
 	script+="s/^CONFIG_GCC_VERSION=.*/CONFIG_GCC_VERSION=$v/; s/^#define CONFIG_GCC_VERSION .*/#define CONFIG_GCC_VERSION $v/; "
@@ -88,8 +92,8 @@ headers_fit_host() {
 	fi
 	sed "$script" "$conf.debian" >"$conf.tmp.$$" && mv "$conf.tmp.$$" "$conf"
 	sed "$script" "$hdr.debian" >"$hdr.tmp.$$" && mv "$hdr.tmp.$$" "$hdr"
-	printf '%s\n' "${unset[@]}" >"$kdir/.host-tools-unset"
 	printf '%s\n' "$id" >"$kdir/.host-tools"
+	unset+=("${make_only[@]}")
 	[ ${#unset[@]} -eq 0 ] || hp_progress "headers $(basename "$kdir"): unset for the host's gcc/pahole: ${unset[*]}"
 }
 

@@ -387,13 +387,17 @@ static const struct vm_operations_struct hpref_vm_ops = {
 /*
  * is_cow_mapping() moved to linux/mm.h in 5.13 ("mm: introduce
  * page_needs_cow_for_dma() for deciding whether cow"); 5.10 kept it private.
+ * 7.3, with VMA flags turned into the vma_flags_t bitmap, asks the VMA
+ * instead: vma_is_cow_mapping() replaced it.
  */
-static bool hpref_is_cow(vm_flags_t flags)
+static bool hpref_is_cow(const struct vm_area_struct *vma)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 13, 0)
-	return is_cow_mapping(flags);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
+	return vma_is_cow_mapping(vma);
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(5, 13, 0)
+	return is_cow_mapping(vma->vm_flags);
 #else
-	return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+	return (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
 #endif
 }
 
@@ -406,7 +410,7 @@ static int hpref_mmap(struct file *file, struct vm_area_struct *vma)
 	u64 off;
 
 	/* Like TTM: a private writable mapping would need COW of pfn pages. */
-	if (hpref_is_cow(vma->vm_flags))
+	if (hpref_is_cow(vma))
 		return -EINVAL;
 	buf = hpref_buf_get(file, id);
 	if (!buf)

@@ -43,7 +43,8 @@ Boot a kernel in QEMU with emulated GPUs and the hugepin suite; print one
 verdict per case and pin method. Exit: 0 nothing unexpected was VULNERABLE,
 1 something was, 125 nothing could be tested, 2 usage or setup error.
 
-Kernel (default: Debian's current linux-image-amd64, fetched into build/cache):
+Kernel (default: the current kernel of the host's Debian release, else of
+bookworm, as --kernel-deb debian:SUITE gives it):
   --kernel PATH          bzImage to boot
   --modules DIR          its lib/modules/<release> tree (none: all built in)
   --kernel-deb SPEC      a Debian kernel: FILE.deb; NAME[=VERSION] from any suite

@@ -62,7 +62,8 @@ debian_setup() {
 	# The host's preferences and dpkg state must not pick versions here; apt
 	# still reads the host's apt.conf (proxies). The binary package cache is
 	# kept (some hosts turn it off): without it each query parses every list
-	# again, seconds each.
+	# again, seconds each. Downloads run as the caller, since the cache need
+	# not be writable by apt's _apt user.
 	DEBIAN_APT=(-o "Dir::Etc::SourceList=$DEBIAN_DIR/sources.list" -o Dir::Etc::SourceParts=/dev/null
 		-o "Dir::State::Lists=$DEBIAN_DIR/lists" -o "Dir::Cache=$DEBIAN_DIR/cache"
 		-o Dir::Cache::pkgcache=pkgcache.bin -o Dir::Cache::srcpkgcache=
@@ -181,7 +182,7 @@ debian_suite_kernel() {
 # Sets DEB_NAME and DEB_VERSION for NAME[=VERSION] $1: the exact version, or
 # apt's candidate across all suites.
 debian_package() {
-	local spec=$1
+	local spec=$1 have
 	DEB_NAME=${spec%%=*}
 	DEB_VERSION=
 	[ "$DEB_NAME" = "$spec" ] || DEB_VERSION=${spec#*=}
@@ -191,7 +192,8 @@ debian_package() {
 		[ -n "$DEB_VERSION" ] ||
 			hp_die "package $DEB_NAME is in none of the suites ${HP_DEBIAN_SOURCES// /, } ($(debian_state_hint)); check the name"
 	elif [ -z "$(debian_suite_of "$DEB_NAME" "$DEB_VERSION")" ]; then
-		hp_die "package $DEB_NAME=$DEB_VERSION is in none of the suites ${HP_DEBIAN_SOURCES// /, } ($(debian_state_hint)); apt-cache madison tells the versions"
+		have=$(debian_versions "$DEB_NAME" | awk '{ printf "%s%s (%s)", n++ ? ", " : "", $1, $2 }')
+		hp_die "package $DEB_NAME=$DEB_VERSION is in none of the suites ${HP_DEBIAN_SOURCES// /, } ($(debian_state_hint)); ${have:+it has }${have:-check the name}"
 	fi
 }
 

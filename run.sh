@@ -43,15 +43,24 @@ Boot a kernel in QEMU with emulated GPUs and the hugepin suite; print one
 verdict per case and pin method. Exit: 0 nothing unexpected was VULNERABLE,
 1 something was, 125 nothing could be tested, 2 usage or setup error.
 
-Kernel (default: Debian's current linux-image-amd64, fetched into build/cache):
+Kernel (default: the current kernel of the host's Debian release, else of
+bookworm, as --kernel-deb debian:SUITE gives it):
   --kernel PATH          bzImage to boot
   --modules DIR          its lib/modules/<release> tree (none: all built in)
-  --kernel-deb SPEC      FILE.deb, or NAME[=VERSION] fetched with apt-get download
+  --kernel-deb SPEC      a Debian kernel: FILE.deb; NAME[=VERSION] from any suite
+                         below (apt's candidate without =VERSION); or debian:SUITE,
+                         that suite's current kernel: bullseye, bookworm (both with
+                         their -security updates), bookworm-backports, trixie, sid,
+                         experimental. Fetched through a private apt setup in
+                         build/cache/debian, never installed; the headers for the
+                         reference module come from the same suite
+                         (HUGEPIN_DEBIAN_MIRROR: a mirror other than deb.debian.org)
   --kernel-tree DIR      build the kernel tree DIR with ./config over defconfig
   --base-config FILE     with --kernel-tree: start from FILE instead of defconfig
   --matrix FILE          run every kernel listed in FILE (one per line: bzImage,
-                         .deb, package name, tree, or TREE@REF for a git ref of a
-                         tree, built in a worktree) and write a kernel x case table
+                         .deb, package name, debian:SUITE, tree, or TREE@REF for a
+                         git ref of a tree, built in a worktree) and write a
+                         kernel x case table
 What to run:
   --tests PATTERN        comma list of globs over program names and case names
   --devices LIST         QEMU GPUs and vgem: bochs,qxl,virtio_gpu,vmwgfx,vgem (default all)
@@ -234,8 +243,7 @@ build_suite() {
 
 # Sets KERNEL_IMAGE, RELEASE and MOD_ROOT from the options.
 resolve_kernel() {
-	local deb
-	MODULES_DIR='' KERNEL_KDIR=''
+	MODULES_DIR='' KERNEL_KDIR='' KERNEL_DEB_VERSION=''
 	if [ -n "$OPT_TREE" ]; then
 		[ -d "$OPT_TREE" ] || hp_die "--kernel-tree $OPT_TREE: no such directory"
 		hp_progress "building kernel tree $OPT_TREE"
@@ -247,12 +255,7 @@ resolve_kernel() {
 		KERNEL_IMAGE=$(readlink -f "$OPT_KERNEL" || printf '%s' "$OPT_KERNEL")
 		MODULES_DIR=$OPT_MODULES
 	else
-		if [ -n "$OPT_KERNEL_DEB" ]; then
-			deb=$(kernel_fetch_deb "$OPT_KERNEL_DEB")
-		else
-			deb=$(kernel_fetch_deb "$(kernel_debian_default_pkg)")
-		fi
-		kernel_from_deb "$deb"
+		kernel_from_spec "${OPT_KERNEL_DEB:-$(kernel_default_spec)}"
 	fi
 	RELEASE=$(kernel_release "$KERNEL_IMAGE")
 	if [ -n "$MODULES_DIR" ] && [ "$(basename "$(readlink -f "$MODULES_DIR")")" != "$RELEASE" ] &&
@@ -409,7 +412,7 @@ report() {
 }
 
 run_vm() {
-	local base mods_piece suite kdir initrd mods stressng=''
+	local base mods_piece suite initrd mods stressng=''
 	deps_setup
 	build_suite STATIC=1 all
 	resolve_kernel
@@ -417,8 +420,8 @@ run_vm() {
 	mkdir -p "$OUT" || hp_die "cannot create --out $OUT"
 	OUT=$(readlink -f "$OUT")
 	select_programs "$HP_TOP/build/bin-static"
-	kdir=${KERNEL_KDIR:-$(kernel_headers_for "$RELEASE")}
-	module_build "$RELEASE" "$kdir"
+	[ -n "$KERNEL_KDIR" ] || kernel_headers_for "$RELEASE"
+	module_build "$RELEASE" "${KERNEL_KDIR:-$KERNEL_HEADERS}"
 	[ -n "$REF_KO" ] || hp_progress "reference module: $REF_WHY; its cases report UNTESTABLE"
 	mapfile -t mods < <(guest_modules)
 	base=$(initramfs_base)

@@ -384,6 +384,23 @@ static const struct vm_operations_struct hpref_vm_ops = {
 	.huge_fault = hpref_huge_fault,
 };
 
+/*
+ * is_cow_mapping() moved to linux/mm.h in 5.13 ("mm: introduce
+ * page_needs_cow_for_dma() for deciding whether cow"); 5.10 kept it private.
+ * 7.3, with VMA flags turned into the vma_flags_t bitmap, asks the VMA
+ * instead: vma_is_cow_mapping() replaced it.
+ */
+static bool hpref_is_cow(const struct vm_area_struct *vma)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
+	return vma_is_cow_mapping(vma);
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(5, 13, 0)
+	return is_cow_mapping(vma->vm_flags);
+#else
+	return (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+#endif
+}
+
 static int hpref_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	u64 start = (u64)vma->vm_pgoff << PAGE_SHIFT;
@@ -393,7 +410,7 @@ static int hpref_mmap(struct file *file, struct vm_area_struct *vma)
 	u64 off;
 
 	/* Like TTM: a private writable mapping would need COW of pfn pages. */
-	if (is_cow_mapping(vma->vm_flags))
+	if (hpref_is_cow(vma))
 		return -EINVAL;
 	buf = hpref_buf_get(file, id);
 	if (!buf)
@@ -415,11 +432,17 @@ static int hpref_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
-/* mm->get_unmapped_area became mm_get_unmapped_area() in 6.10. */
+/*
+ * mm->get_unmapped_area became mm_get_unmapped_area() in 6.10, which lost
+ * its mm argument in 6.19 ("mm: Consistently use current->mm in
+ * mm_get_unmapped_area()").
+ */
 static unsigned long hpref_mm_area(struct file *file, unsigned long addr, unsigned long len,
 				   unsigned long pgoff, unsigned long flags)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 19, 0)
+	return mm_get_unmapped_area(file, addr, len, pgoff, flags);
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
 	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
 #else
 	return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);

@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 # hugepin VM runner: host packages. QEMU boots the guest, busybox-static is
-# its userland, libdrm/liburing and gcc build the static suite, the kernel
-# headers build the reference module, kmod resolves the guest's modules,
-# e2fsprogs formats the guest's page-cache disk.
+# its userland, libdrm/liburing and gcc build the static suite and the
+# reference module, kmod resolves the guest's modules, e2fsprogs formats the
+# guest's page-cache disk, debian-archive-keyring checks what the private
+# apt setup fetches. Kernels and their headers are never installed here:
+# they are unpacked into the cache.
 # Sourced by run.sh.
 
 readonly HP_DEB_PACKAGES="qemu-system-x86 qemu-utils busybox-static libdrm-dev liburing-dev
-linux-source-6.1 linux-headers-amd64 kmod cpio rsync stress-ng pkg-config make gcc libc6-dev
+linux-source-6.1 debian-archive-keyring kmod cpio rsync stress-ng pkg-config make gcc libc6-dev
 e2fsprogs file xz-utils zstd"
 
 # Print the packages of $HP_DEB_PACKAGES that dpkg does not have installed.

@@ -4,7 +4,8 @@
 # (the kernel unpacks each in turn), so each piece is cached on its own:
 #   base     busybox-static and the init script
 #   modules  per kernel release: the module closure modprobe resolves for
-#            virtio, the GPU drivers, vgem, null_blk and ext4
+#            the QEMU devices' modaliases (virtio, the GPUs) and for vgem,
+#            null_blk and ext4 by name
 #   suite    the static test programs and the reference module
 # A piece is rebuilt only when the key of its inputs changes.
 # Sourced by run.sh.
@@ -53,45 +54,88 @@ initramfs_base() {
 	piece_store base "$key" "$stage"
 }
 
-# Module closure of the modules named in $3.. for release $1 in module root
-# $2 (empty: a kernel with everything built in). Each module gets
-# lib/modules/hugepin/NAME.order listing the .ko files to insmod, deps first.
+# Module closure of the guest modules named in $3.. for release $1 in module
+# root $2 (empty: a kernel with everything built in). A module that drives a
+# QEMU device is found by that device's modaliases in the kernel's
+# modules.alias, whatever it is called in that release; the others by name.
+# Each gets lib/modules/hugepin/NAME.order listing the .ko files to insmod,
+# dependencies first, empty when built in; a module the kernel lacks gets
+# none, and init.sh reports it.
 initramfs_modules() {
-	local rel=$1 root=$2 key stage m verb path dest
+	local rel=$1 root=$2 key stage m
 	shift 2
-	if [ -n "$root" ]; then
-		key=$(printf '%s %s %s\n' "$rel" "$*" "$(sha256sum <"$root/lib/modules/$rel/modules.dep")" | sha256sum | cut -d' ' -f1)
-	else
-		key=$(printf 'builtin %s %s\n' "$rel" "$*" | sha256sum | cut -d' ' -f1)
-	fi
+	key=$(
+		printf '%s %s\n' "$rel" "$*"
+		for m in "$@"; do qemu_device_modaliases "$m"; done
+		if [ -n "$root" ]; then sha256sum <"$root/lib/modules/$rel/modules.dep"; else echo builtin; fi
+	)
+	key=$(sha256sum <<<"$key" | cut -d' ' -f1)
 	piece_cached "modules-$rel" "$key" && return 0
 	stage=$(mktemp -d "$HP_CACHE/stage.$$.XXXXXX")
 	mkdir -p "$stage/lib/modules/hugepin"
 	for m in "$@"; do
 		if [ -z "$root" ]; then
 			: >"$stage/lib/modules/hugepin/$m.order"
-			continue
+		elif module_resolve "$rel" "$root" "$m" >"$stage/deps"; then
+			module_stage "$rel" "$root" "$stage" "$m" <"$stage/deps"
 		fi
-		# "insmod PATH [options]" per module, dependencies first; "builtin NAME".
-		if ! modprobe -d "$root" -S "$rel" --show-depends "$m" >"$stage/deps" 2>/dev/null; then
-			hp_progress "module $m: not in $rel, its cases report UNTESTABLE"
-			continue
-		fi
-		: >"$stage/lib/modules/hugepin/$m.order"
-		while read -r verb path _; do
-			[ "$verb" = insmod ] || continue
-			dest=/lib/modules/$rel/${path#"$root/lib/modules/$rel/"}
-			case $dest in
-			*.ko.xz) dest=${dest%.xz}; mkdir -p "$stage$(dirname "$dest")"; xz -dc "$path" >"$stage$dest" ;;
-			*.ko.zst) dest=${dest%.zst}; mkdir -p "$stage$(dirname "$dest")"; zstd -qdc "$path" >"$stage$dest" ;;
-			*.ko.gz) dest=${dest%.gz}; mkdir -p "$stage$(dirname "$dest")"; gzip -dc "$path" >"$stage$dest" ;;
-			*) mkdir -p "$stage$(dirname "$dest")"; cp "$path" "$stage$dest" ;;
-			esac
-			printf '%s\n' "$dest" >>"$stage/lib/modules/hugepin/$m.order"
-		done <"$stage/deps"
 	done
 	rm -f "$stage/deps"
 	piece_store "modules-$rel" "$key" "$stage"
+}
+
+# modprobe's "insmod PATH" and "builtin NAME" lines for guest module $3 of
+# release $1 in module root $2: every modalias of its device must resolve (a
+# virtio device needs its transport and its driver) or be served by a
+# built-in driver, else the module is not in this kernel.
+module_resolve() {
+	local rel=$1 root=$2 m=$3 alias names n ok
+	local -a lines
+	# The host's modprobe.d does not apply to the guest.
+	local -a mp=(modprobe -C /dev/null -d "$root" -S "$rel" --show-depends)
+	mapfile -t lines < <(qemu_device_modaliases "$m")
+	if [ ${#lines[@]} -eq 0 ]; then
+		"${mp[@]}" "$m" 2>/dev/null && return 0
+		hp_progress "module $m: not in $rel, its cases report UNTESTABLE"
+		return 1
+	fi
+	for alias in "${lines[@]}"; do
+		read -r alias names <<<"$alias"
+		"${mp[@]}" "$alias" 2>/dev/null && continue
+		ok=0
+		for n in $names; do
+			[[ $("${mp[@]}" "$n" 2>/dev/null || true) != builtin* ]] || ok=1
+		done
+		[ "$ok" = 1 ] && continue
+		hp_progress "module $m: no driver in $rel for $alias, its cases report UNTESTABLE"
+		return 1
+	done
+}
+
+# Copy the modules of modprobe's lines on stdin into the initramfs at $3,
+# uncompressed, and list them in lib/modules/hugepin/$4.order once each.
+module_stage() {
+	local rel=$1 root=$2 stage=$3 m=$4 verb path dest order
+	order=$stage/lib/modules/hugepin/$m.order
+	: >"$order"
+	while read -r verb path _; do
+		[ "$verb" = insmod ] || continue
+		dest=/lib/modules/$rel/${path#"$root/lib/modules/$rel/"}
+		dest=${dest%.xz}
+		dest=${dest%.zst}
+		dest=${dest%.gz}
+		! grep -qxF "$dest" "$order" || continue
+		if [ ! -f "$stage$dest" ]; then
+			mkdir -p "$stage$(dirname "$dest")"
+			case $path in
+			*.ko.xz) xz -dc "$path" >"$stage$dest" ;;
+			*.ko.zst) zstd -qdc "$path" >"$stage$dest" ;;
+			*.ko.gz) gzip -dc "$path" >"$stage$dest" ;;
+			*) cp "$path" "$stage$dest" ;;
+			esac
+		fi
+		printf '%s\n' "$dest" >>"$order"
+	done
 }
 
 # The static suite programs $2.. plus our modules: the reference module $1

@@ -1,10 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash disable=SC2034 # sets variables for run.sh
 # hugepin VM runner: the kernel under test. Reads the release out of a
-# bzImage's x86 boot protocol header, fetches and unpacks Debian kernel
-# packages into the cache, prepares the module tree modprobe resolves
-# against, and builds the reference module for that release.
+# bzImage's x86 boot protocol header, fetches Debian kernel packages of any
+# suite and unpacks them into the cache, prepares the module tree modprobe
+# resolves against, and builds our modules for that release.
 # Sourced by run.sh.
+
+# shellcheck source=harness/vm/debian.sh
+. "$HP_TOP/harness/vm/debian.sh"
+# shellcheck source=harness/vm/headers.sh
+. "$HP_TOP/harness/vm/headers.sh"
 
 # Little-endian unsigned integer of $3 bytes at offset $2 of file $1.
 le_uint() {
@@ -40,83 +45,110 @@ kernel_release() {
 	esac
 }
 
-# Output of apt-cache "$@", memoized under the cache until apt's package
-# lists change (apt-get update renames new lists into /var/lib/apt/lists):
-# each apt-cache call costs about half a second, most of a cached run's
-# host time.
-apt_cache_memo() {
-	local stamp key f
-	stamp=$(stat -c %Y /var/lib/apt/lists 2>/dev/null) || { apt-cache "$@"; return; }
-	key=$(printf '%s %s\n' "$stamp" "$*" | sha256sum | cut -c1-16)
-	f=$HP_CACHE/apt/$key
-	if [ ! -s "$f" ]; then
-		mkdir -p "$HP_CACHE/apt"
-		apt-cache "$@" >"$f.tmp" 2>/dev/null || { rm -f "$f.tmp"; return 1; }
-		mv "$f.tmp" "$f"
-	fi
-	cat "$f"
+# The default kernel: the current one of the host's Debian release when the
+# private sources carry it, else bookworm's.
+kernel_default_spec() {
+	local codename=
+	[ -r /etc/os-release ] && codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release | tr -d '"')
+	[[ -n $codename && " $HP_DEBIAN_SUITES " == *" $codename "* ]] || codename=bookworm
+	printf 'debian:%s\n' "$codename"
 }
 
-# The kernel image package Debian's linux-image-amd64 currently depends on.
-kernel_debian_default_pkg() {
-	local pkg
-	pkg=$(apt_cache_memo depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-	if [ -z "$pkg" ]; then
-		apt-get update -q >&2 || true
-		pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-	fi
-	[ -n "$pkg" ] || hp_die "cannot tell which kernel linux-image-amd64 depends on: run apt-get update, or pass --kernel/--kernel-deb"
-	printf '%s\n' "$pkg"
-}
-
-# Path of a .deb for spec $1 (FILE.deb, or NAME[=VERSION] fetched with
-# apt-get download into $HP_CACHE/debs, reused when already there).
-kernel_fetch_deb() {
-	local spec=$1 name ver dir deb pattern
+# --kernel-deb SPEC: FILE.deb, debian:SUITE (that suite's current kernel) or
+# NAME[=VERSION] from any suite. Unpacks it into the cache and sets
+# KERNEL_IMAGE, MODULES_DIR and KERNEL_DEB_VERSION (for the headers).
+kernel_from_spec() {
+	local spec=$1 deb=
 	case $spec in
 	*.deb)
 		[ -r "$spec" ] || hp_die "--kernel-deb $spec: no such file"
-		readlink -f "$spec"
-		return
+		deb=$(readlink -f "$spec")
+		DEB_NAME=$(dpkg-deb -f "$deb" Package 2>/dev/null) || hp_die "--kernel-deb $spec: not a Debian package"
+		DEB_VERSION=$(dpkg-deb -f "$deb" Version)
 		;;
+	debian:*) debian_suite_kernel "${spec#debian:}" ;;
+	*) debian_package "$spec" ;;
 	esac
-	name=${spec%%=*}
-	ver=
-	[ "$name" != "$spec" ] && ver=${spec#*=}
-	[ -n "$ver" ] || ver=$(apt_cache_memo policy "$name" | awk '/Candidate:/ { print $2 }')
-	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
-		hp_die "package $name: no candidate version (apt-get update, or check the name)"
-	fi
-	dir=$HP_CACHE/debs
-	mkdir -p "$dir"
-	# apt-get download names files NAME_VERSION_ARCH.deb with ':' as %3a.
-	pattern="${name}_${ver//:/%3a}_*.deb"
-	deb=$(find "$dir" -maxdepth 1 -name "$pattern" | head -n1)
-	if [ -z "$deb" ]; then
-		hp_progress "downloading $name=$ver"
-		(cd "$dir" && apt-get download -q "$name=$ver" >&2) || hp_die "apt-get download $name=$ver failed"
-		deb=$(find "$dir" -maxdepth 1 -name "$pattern" | head -n1)
-	fi
-	[ -n "$deb" ] || hp_die "apt-get download $name=$ver left no .deb in $dir"
-	printf '%s\n' "$deb"
+	kernel_from_debs "$DEB_NAME" "$DEB_VERSION" "$deb"
 }
 
-# Unpack kernel .deb $1 once into the cache; sets KERNEL_IMAGE and MODULES_DIR.
-kernel_from_deb() {
-	local deb=$1 root img
-	root=$HP_CACHE/kernels/$(basename "$deb" .deb)
-	if [ ! -e "$root/.unpacked" ]; then
-		hp_progress "unpacking $(basename "$deb")"
-		rm -rf "$root"
-		mkdir -p "$root"
-		dpkg-deb -x "$deb" "$root" || hp_die "dpkg-deb -x $deb failed: not a kernel package?"
-		touch "$root/.unpacked"
+# The vmlinuz under unpacked packages $1: boot/vmlinuz-REL up to 6.x,
+# usr/lib/modules/REL/vmlinuz from 7.x.
+kernel_find_image() {
+	local f
+	for f in "$1"/boot/vmlinuz-* "$1"/usr/lib/modules/*/vmlinuz "$1"/lib/modules/*/vmlinuz; do
+		[ -f "$f" ] || continue
+		printf '%s\n' "$f"
+		return 0
+	done
+}
+
+kernel_image_release() {
+	case $1 in
+	*/vmlinuz) basename "$(dirname "$1")" ;;
+	*) basename "$1" | sed 's/^vmlinuz-//' ;;
+	esac
+}
+
+# Index the modules of the tree unpacked in $1 before it is renamed into place.
+kernel_prepare_tree() {
+	local tmp=$1 img rel base
+	img=$(kernel_find_image "$tmp")
+	if [ -z "$img" ]; then
+		DEBIAN_ERR="no boot/vmlinuz-* or usr/lib/modules/*/vmlinuz in it: not a kernel image package"
+		return 1
 	fi
-	img=$(find "$root/boot" -maxdepth 1 -name 'vmlinuz-*' 2>/dev/null | head -n1)
-	[ -n "$img" ] || hp_die "$(basename "$deb") holds no boot/vmlinuz-*: pass a linux-image package"
-	KERNEL_IMAGE=$img
-	MODULES_DIR=$root/lib/modules/$(basename "$img" | sed 's/^vmlinuz-//')
-	[ -d "$MODULES_DIR" ] || MODULES_DIR=
+	rel=$(kernel_image_release "$img")
+	for base in "$tmp" "$tmp/usr"; do
+		[ -d "$base/lib/modules/$rel/kernel" ] || continue
+		depmod -b "$base" "$rel" || { DEBIAN_ERR="depmod -b $base $rel failed"; return 1; }
+	done
+}
+
+# The packages of the same build that kernel package $2 (.deb $1) is split
+# into, as "NAME VERSION": from 7.x linux-image-REL is a meta package over
+# linux-binary-REL (vmlinuz), linux-modules-REL and linux-base-REL
+# (modules.builtin and the like).
+kernel_split_parts() {
+	local deb=$1 name=$2
+	debian_deb_depends "$deb" | awk '$1 ~ /^linux-(binary|modules|base)-/'
+	case $name in
+	linux-binary-*) printf '%s\n' "linux-modules-${name#linux-binary-}" "linux-base-${name#linux-binary-}" ;;
+	esac
+}
+
+# Unpack kernel package $1 version $2 (.deb $3 when given, else fetched) and
+# its split parts once into the cache; sets KERNEL_IMAGE, MODULES_DIR and
+# KERNEL_DEB_VERSION.
+kernel_from_debs() {
+	local name=$1 ver=$2 deb=$3 root dep dver rel
+	local -a debs=() fetched=()
+	root=$HP_CACHE/kernels/${name}_${ver//:/%3a}
+	if [ ! -e "$root/.unpacked" ]; then
+		if [ -z "$deb" ]; then
+			debian_fetch "$name" "$ver" || hp_die "$DEBIAN_ERR"
+			deb=$DEBIAN_DEB
+			fetched+=("$deb")
+		fi
+		debs=("$deb")
+		while read -r dep dver; do
+			debian_fetch "$dep" "${dver:-$ver}" || hp_die "$DEBIAN_ERR"
+			debs+=("$DEBIAN_DEB")
+			fetched+=("$DEBIAN_DEB")
+		done < <(kernel_split_parts "$deb" "$name")
+		hp_progress "unpacking $name $ver"
+		debian_unpack_into "$root" kernel_prepare_tree "${debs[@]}" || hp_die "$name $ver: $DEBIAN_ERR"
+		# The unpacked tree is what later runs use.
+		rm -f "${fetched[@]}"
+	fi
+	KERNEL_IMAGE=$(kernel_find_image "$root")
+	[ -n "$KERNEL_IMAGE" ] || hp_die "$name $ver holds no vmlinuz: pass a linux-image package"
+	rel=$(kernel_image_release "$KERNEL_IMAGE")
+	MODULES_DIR=
+	for dep in "$root/lib/modules/$rel" "$root/usr/lib/modules/$rel"; do
+		[ -d "$dep/kernel" ] && MODULES_DIR=$dep
+	done
+	KERNEL_DEB_VERSION=$ver
 }
 
 # Set MOD_ROOT to a directory R with R/lib/modules/$2 = module tree $1 (what
@@ -141,56 +173,73 @@ kernel_modroot() {
 	fi
 }
 
-# Build the reference module for release $1 with headers $2 into the cache.
-# Sets REF_KO, or REF_KO= and REF_WHY (the cases then report UNTESTABLE).
+# Build our modules for release $1 against headers $2: every .ko `make
+# module` leaves goes to $HP_CACHE/module/$1, which MODULE_KO_DIR names.
+# Sets REF_KO to the reference module there, or REF_KO= and REF_WHY (its
+# cases then report UNTESTABLE).
 module_build() {
-	local rel=$1 kdir=$2 out log
-	REF_KO=
-	REF_WHY=
+	local rel=$1 kdir=$2 out b log ko vm
+	local -a args
+	REF_KO='' REF_WHY='' MODULE_KO_DIR=''
 	out=$HP_CACHE/module/$rel
 	log=$out/build.log
 	if [ -z "$kdir" ] || [ ! -e "$kdir/Makefile" ]; then
-		REF_WHY="no kernel headers for $rel (apt-get install linux-headers-$rel, or --modules with a build link)"
+		REF_WHY=${HEADERS_WHY:-no kernel headers for $rel}
 		return 0
 	fi
 	mkdir -p "$out"
-	if [ -f "$out/hugepin_ref.ko" ] && [ -z "$(find "$HP_TOP/drm_repro/module" -newer "$out/hugepin_ref.ko" -type f)" ]; then
+	if [ -f "$out/hugepin_ref.ko" ] && [ "$(cat "$out/kdir" 2>/dev/null)" = "$kdir" ] &&
+		[ -z "$(find "$HP_TOP/drm_repro/module" -newer "$out/hugepin_ref.ko" -type f)" ]; then
 		REF_KO=$out/hugepin_ref.ko
+		MODULE_KO_DIR=$out
 		return 0
 	fi
-	if ! make -s -C "$HP_TOP" module KDIR="$kdir" >"$log" 2>&1; then
-		REF_WHY="reference module did not build against $kdir (see $log)"
+	b=$out/build
+	args=(module KDIR="$kdir" OUT="$b")
+	# Debian's headers name the compiler their kernel was built with (gcc-10
+	# for 5.10, gcc-16 for 7.x); headers_fit_host made them fit the host's.
+	[ ! -e "$kdir/.kernelvariables" ] || args+=(CC=gcc)
+	rm -rf "$b/module"
+	if ! make -s -C "$HP_TOP" "${args[@]}" >"$log" 2>&1; then
+		REF_WHY="reference module did not build against $kdir: $(grep -m1 -E 'error:|Error [0-9]+' "$log" | cut -c1-200 || true) (see $log)"
 		return 0
 	fi
-	if [ ! -f "$HP_TOP/build/module/hugepin_ref.ko" ]; then
-		REF_WHY="make module left no build/module/hugepin_ref.ko"
+	rm -f "$out"/*.ko
+	for ko in "$b"/module/*.ko; do
+		[ -f "$ko" ] && cp "$ko" "$out/"
+	done
+	if [ ! -f "$out/hugepin_ref.ko" ]; then
+		REF_WHY="make module left no hugepin_ref.ko in $b/module"
 		return 0
 	fi
-	cp "$HP_TOP/build/module/hugepin_ref.ko" "$out/hugepin_ref.ko"
-	if [ -f "$HP_TOP/build/module/hugepin_vmwshim.ko" ]; then
-		cp "$HP_TOP/build/module/hugepin_vmwshim.ko" "$out/hugepin_vmwshim.ko"
-	fi
-	if [ "$(modinfo -F vermagic "$out/hugepin_ref.ko" | cut -d' ' -f1)" != "$rel" ]; then
-		REF_WHY="reference module built for $(modinfo -F vermagic "$out/hugepin_ref.ko" | cut -d' ' -f1), not $rel"
+	vm=$(modinfo -F vermagic "$out/hugepin_ref.ko" | cut -d' ' -f1)
+	if [ "$vm" != "$rel" ]; then
+		REF_WHY="reference module built for $vm, not $rel"
 		return 0
 	fi
+	printf '%s\n' "$kdir" >"$out/kdir"
 	REF_KO=$out/hugepin_ref.ko
+	MODULE_KO_DIR=$out
 }
 
-# Headers to build modules for release $1: the module tree's build link, else
-# Debian's linux-headers-$1 (installed on demand when root on Debian).
+# Headers to build modules for release $1, in KERNEL_HEADERS, or none and
+# the reason in HEADERS_WHY: the module tree's build link (a kernel tree, or
+# the host's own Debian kernel), the host's /usr/src/linux-headers-$1, else
+# the Debian headers of the Debian kernel under test, unpacked into the
+# cache. Nothing is ever installed.
 kernel_headers_for() {
-	local rel=$1
-	if [ -n "${MOD_ROOT:-}" ] && [ -e "$MOD_ROOT/lib/modules/$rel/build/Makefile" ]; then
-		readlink -f "$MOD_ROOT/lib/modules/$rel/build"
-		return
+	local rel=$1 link
+	KERNEL_HEADERS='' HEADERS_WHY=''
+	link=${MOD_ROOT:+$MOD_ROOT/lib/modules/$rel/build}
+	if [ -n "$link" ] && [ -e "$link/Makefile" ]; then
+		KERNEL_HEADERS=$(readlink -f "$link")
+	elif [ -e "/usr/src/linux-headers-$rel/Makefile" ]; then
+		KERNEL_HEADERS=/usr/src/linux-headers-$rel
+	elif [ -n "${KERNEL_DEB_VERSION:-}" ]; then
+		headers_from_debian "$rel" "$KERNEL_DEB_VERSION"
+	else
+		HEADERS_WHY="no kernel headers for $rel (--modules with a build link, or a Debian kernel, brings them)"
 	fi
-	if [ ! -e "/usr/src/linux-headers-$rel/Makefile" ] && [ "$(id -u)" = 0 ] &&
-		apt-cache show "linux-headers-$rel" >/dev/null 2>&1; then
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "linux-headers-$rel" >&2 || true
-	fi
-	[ -e "/usr/src/linux-headers-$rel/Makefile" ] && printf '%s\n' "/usr/src/linux-headers-$rel"
-	return 0
 }
 
 # The uncompressed vmlinux inside bzImage $1, when the kernel has a PVH entry

@@ -37,12 +37,16 @@ deps_setup() {
 		printf 'run.sh: missing packages; as root run: apt-get install -y %s\n' "$missing" >&2
 		exit "$HP_EXIT_USAGE"
 	fi
-	hp_progress "installing: $missing"
+	# Headless TCG runs need none of QEMU's recommended GUI and audio
+	# packages, which used to be most of a fresh machine's first run.
+	local log=$HP_CACHE/apt-install.log
+	mkdir -p "$HP_CACHE"
+	hp_progress "installing: $missing(transcript: $log)"
 	# shellcheck disable=SC2086 # word splitting of the package list is wanted
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >&2; then
-		apt-get update -q >&2 || hp_die "apt-get update failed"
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >"$log" 2>&1; then
+		apt-get update -q >>"$log" 2>&1 || hp_die "apt-get update failed (see $log)"
 		# shellcheck disable=SC2086
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >&2 ||
-			hp_die "apt-get install -y $missing failed"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >>"$log" 2>&1 ||
+			hp_die "apt-get install -y $missing failed (see $log)"
 	fi
 }

@@ -81,7 +81,8 @@ $(OUT)/unit/%: tests/unit/%.c $(PURE_SRCS) $(wildcard harness/*.h tests/unit/*.h
 
 vmcheck: all
 	$(MAKE) STATIC=1 all
-	tests/vm/check_default.sh $(OUT)/check
+	tests/vm/check_default.sh $(OUT)/check; rc=$$?; \
+	tests/vm/check_debian.sh $(OUT)/check || rc=1; exit $$rc
 
 run_tests: all
 	+$(SUBMAKE) run_tests

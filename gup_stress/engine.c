@@ -439,12 +439,15 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 {
 	struct gs_mem_result *res = ph->res;
 	char sig[32] = "", stopped[64] = "";
+	bool any_ok = false;
 
 	if (res->interrupted) {
 		gs_signal_name(res->interrupted, sig, sizeof(sig));
 		snprintf(stopped, sizeof(stopped), "interrupted by %s before a pin was answered", sig);
 	}
 	res->failed = res->failed || det->splats || det->taint_new || res->pin_delta;
+	for (int i = 0; i < ph->nmethods; i++)
+		any_ok |= res->m[ph->methods[i]].ok > 0;
 	for (int i = 0; i < ph->nmethods; i++) {
 		enum hp_method m = ph->methods[i];
 		struct gs_method_stats *s = &res->m[m];
@@ -473,6 +476,17 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 		ev.extra_refs = res->extra_refs;
 		ev.vuln_expected = res->vuln_expected;
 		ev.expected_why = res->vuln_expected ? "no PMD special bit" : NULL;
+		/*
+		 * Phase-wide findings belong to the methods that got pins in:
+		 * one that was refused throughout did not do the damage.
+		 */
+		if (!s->ok && any_ok) {
+			ev.splats = 0;
+			ev.splat_line[0] = '\0';
+			ev.taint_new = 0;
+			ev.pin_leak = 0;
+			ev.extra_refs = 0;
+		}
 		res->verdict[m] = hp_decide(&ev, why, sizeof(why));
 		snprintf(res->evidence[m], sizeof(res->evidence[m]),
 			 "%ld ops, %ld ok, %ld integrity failures: %s%s%s", s->ops, s->ok,

@@ -234,8 +234,12 @@ build_suite() {
 	t0=$(date +%s.%N)
 	if [ "$OPT_BUILD" = 1 ]; then
 		hp_progress "building the suite (make $*)"
-		make -s -C "$HP_TOP" "$@" >&2 || hp_die "make $* failed: fix the build first"
-		make -s -C "$HP_TOP" "$HP_TOP/build/bin/hp_report" >&2 || hp_die "make build/bin/hp_report failed"
+		# Runs in one checkout share build/: one make at a time.
+		mkdir -p "$HP_TOP/build"
+		flock "$HP_TOP/build/.make.lock" make -s -C "$HP_TOP" "$@" >&2 ||
+			hp_die "make $* failed: fix the build first"
+		flock "$HP_TOP/build/.make.lock" make -s -C "$HP_TOP" "$HP_TOP/build/bin/hp_report" >&2 ||
+			hp_die "make build/bin/hp_report failed"
 	fi
 	[ -x "$HP_TOP/build/bin/hp_report" ] || hp_die "no build/bin/hp_report: run make (or drop --no-build)"
 	TIME_BUILD=$(hp_secs "$t0" "$(date +%s.%N)")
@@ -416,7 +420,7 @@ run_vm() {
 	deps_setup
 	build_suite STATIC=1 all
 	resolve_kernel
-	OUT=${OPT_OUT:-$HP_TOP/build/out/$RELEASE-$(date +%Y%m%d-%H%M%S)}
+	OUT=${OPT_OUT:-$HP_TOP/build/out/$RELEASE-$(date +%Y%m%d-%H%M%S)-$$}
 	mkdir -p "$OUT" || hp_die "cannot create --out $OUT"
 	OUT=$(readlink -f "$OUT")
 	select_programs "$HP_TOP/build/bin-static"
@@ -456,7 +460,7 @@ run_host() {
 	local p rc dri=0
 	build_suite all
 	RELEASE=$(uname -r)
-	OUT=${OPT_OUT:-$HP_TOP/build/out/host-$RELEASE-$(date +%Y%m%d-%H%M%S)}
+	OUT=${OPT_OUT:-$HP_TOP/build/out/host-$RELEASE-$(date +%Y%m%d-%H%M%S)-$$}
 	mkdir -p "$OUT" && OUT=$(readlink -f "$OUT")
 	select_programs "$HP_TOP/build/bin"
 	compgen -G '/dev/dri/card*' >/dev/null && dri=1
@@ -511,7 +515,7 @@ run_matrix() {
 	local line n=0 rc=0 out dir
 	local -a kopt
 	[ -r "$OPT_MATRIX" ] || hp_usage_error "--matrix $OPT_MATRIX: no such file"
-	out=${OPT_OUT:-$HP_TOP/build/out/matrix-$(date +%Y%m%d-%H%M%S)}
+	out=${OPT_OUT:-$HP_TOP/build/out/matrix-$(date +%Y%m%d-%H%M%S)-$$}
 	mkdir -p "$out" && out=$(readlink -f "$out")
 	MATRIX_OUT=$out
 	HP_PHASE=matrix

@@ -14,8 +14,8 @@
 # Uncompressed: under TCG the guest's gunzip costs more boot time (measured
 # about 0.4 s of 6) than QEMU spends loading the larger file.
 cpio_pack() {
-	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$2.tmp"
-	mv "$2.tmp" "$2"
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$2.tmp.$$"
+	mv "$2.tmp.$$" "$2"
 }
 
 # Print the path of a cached piece named $1 whose inputs hash to $2, or

@@ -178,6 +178,17 @@ kernel_modroot() {
 # Sets REF_KO to the reference module there, or REF_KO= and REF_WHY (its
 # cases then report UNTESTABLE).
 module_build() {
+	local lockfd rc=0
+	# Two runs for one release share its module directory: one builds at a time.
+	mkdir -p "$HP_CACHE/module"
+	exec {lockfd}>"$HP_CACHE/module/$1.lock"
+	flock "$lockfd"
+	module_build_locked "$@" || rc=$?
+	exec {lockfd}>&-
+	return "$rc"
+}
+
+module_build_locked() {
 	local rel=$1 kdir=$2 out b log ko vm
 	local -a args
 	REF_KO='' REF_WHY='' MODULE_KO_DIR=''
@@ -269,15 +280,15 @@ kernel_boot_image() {
 		[ -n "$pos" ] || continue
 		# Trailing bytes after the stream make some decompressors complain: the
 		# ELF check below decides.
-		tail -c "+$((pos + 1))" "$img" | $tool >"$out.tmp" 2>/dev/null || true
-		if [ "$(head -c 4 "$out.tmp" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 7f454c46 ] &&
-			readelf -n "$out.tmp" 2>/dev/null | grep -qE 'note type: \(0x00000012\)|PHYS32_ENTRY'; then
-			mv "$out.tmp" "$out.elf"
+		tail -c "+$((pos + 1))" "$img" | $tool >"$out.tmp.$$" 2>/dev/null || true
+		if [ "$(head -c 4 "$out.tmp.$$" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 7f454c46 ] &&
+			readelf -n "$out.tmp.$$" 2>/dev/null | grep -qE 'note type: \(0x00000012\)|PHYS32_ENTRY'; then
+			mv "$out.tmp.$$" "$out.elf"
 			printf '%s\n' "$out.elf"
 			return 0
 		fi
 	done
-	rm -f "$out.tmp"
+	rm -f "$out.tmp.$$"
 	: >"$out.none"
 	printf '%s\n' "$img"
 }

@@ -25,7 +25,7 @@ TAP=$OUTDIR/debian.tap
 # The programs and devices that answer the question for every kernel: the
 # pin paths against vmwgfx (the driver that had the bug), bochs (TTM without
 # huge faults) and the reference module, with the anonymous THP controls.
-TESTS=pin_odirect,pin_vmsplice,pin_iouring,hugepfn_ref
+TESTS=pin_odirect,pin_vmsplice,pin_iouring,pin_procvm,hugepfn_ref
 DEVICES=vmwgfx,bochs
 
 vmwgfx_bound_through_shim() {

@@ -126,12 +126,54 @@ void hp_pin_release(struct hp_held_pin *p);
  */
 int _hp_ring_rw(void *ring, bool fixed, bool write, int fd, void *addr, size_t len, off_t off);
 
+/* ---- the gup_test / gup_benchmark ioctl (gup_layout.c, pin.c) ---- */
+
+#define HP_KVER(major, minor) ((unsigned int)(major) << 8 | (unsigned int)(minor))
+
+/* One layout of the ioctl: which file speaks it and its fast benchmark command. */
+struct hp_gup_layout {
+	const char *file;	/* debugfs path */
+	const char *kernels;	/* releases that have it, for messages */
+	unsigned int nr;	/* command number */
+	unsigned int size;	/* argument size, encoded in the ioctl number */
+	unsigned int first;	/* HP_KVER bounds where another row shares the size; */
+	unsigned int last;	/*   0: unbounded, both 0: the kernel's answer decides */
+};
+
+#define HP_GUP_NLAYOUTS 5
+extern const struct hp_gup_layout hp_gup_layouts[HP_GUP_NLAYOUTS];
+
+/* The ioctl number of @l's command. */
+unsigned long hp_gup_layout_cmd(const struct hp_gup_layout *l);
+/* May @l be tried on a kernel of @release (uname -r)? */
+bool hp_gup_layout_fits(const struct hp_gup_layout *l, const char *release);
+
 /*
- * CONFIG_GUP_TEST: one PIN_FAST_BENCHMARK call over [addr, addr+len) on an fd
- * of /sys/kernel/debug/gup_test (hp_gup_test_open(): fd or -ENODEV). Returns
- * 0 with *bytes > 0 when pages were pinned, -EFAULT when none were (the ioctl
- * succeeds either way and does not pass the refusal's errno back), or the
- * ioctl's -errno. @usec (optional) gets the kernel's get+put time.
+ * The argument every layout starts with, and room for the longest one; the
+ * rest stays zero (no gup_test sub-test, no page dump).
+ */
+struct hp_gup_args {
+	uint64_t get_usec;	/* out: time taking the references */
+	uint64_t put_usec;	/* out: time dropping them */
+	uint64_t addr;
+	uint64_t len;		/* in: bytes to cover; out: bytes covered */
+	uint32_t pages_per_call;
+	uint32_t foll_flags;
+	uint32_t rest[20];
+};
+
+/*
+ * hp_gup_test_open(): an fd of /sys/kernel/debug/gup_test, else of
+ * gup_benchmark, with the layout the kernel accepts found on the first call
+ * and kept for the process. -ENODEV when neither file exists, -EOPNOTSUPP
+ * when the kernel refuses every layout that fits its release, or the errno
+ * of open or of the ioctl.
+ *
+ * _hp_gup_test_pin(): one fast benchmark call over [addr, addr+len) on such
+ * an fd. Returns 0 with *bytes > 0 when pages were pinned, -EFAULT when none
+ * were (the ioctl succeeds either way and does not pass the refusal's errno
+ * back), or the ioctl's -errno. @usec (optional) gets the kernel's get+put
+ * time.
  */
 int hp_gup_test_open(void);
 int _hp_gup_test_pin(int fd, void *addr, size_t len, long *bytes, uint64_t *usec);
@@ -184,8 +226,9 @@ int hp_pin(enum hp_method m, struct hp_scratch *s, void *addr, size_t len,
 
 /*
  * Can @m be tried at all here (liburing built in and io_uring not disabled,
- * CONFIG_GUP_TEST's debugfs file present, O_DIRECT storage open for the
- * methods that do I/O)? 0, or -EOPNOTSUPP with a one-line reason in @why.
+ * gup_test or gup_benchmark present and speaking a layout we know, O_DIRECT
+ * storage open for the methods that do I/O)? 0, or -EOPNOTSUPP with a
+ * one-line reason in @why.
  */
 int hp_method_available(enum hp_method m, const struct hp_scratch *s, char *why, size_t len);
 

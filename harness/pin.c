@@ -7,10 +7,11 @@
  * vmsplice through get_user_pages_fast(), io_uring buffer registration
  * through pin_user_pages() (slow, VMA-checked, FOLL_LONGTERM),
  * process_vm_readv/writev through pin_user_pages_remote() (slow), and the
- * CONFIG_GUP_TEST ioctl through pin_user_pages_fast() on any address. Later
- * kernels moved io_uring and O_DIRECT to pin_user_pages_fast(), so which
- * method reaches the huge-PMD path depends on the kernel: every method is
- * tried on its own and reported on its own.
+ * CONFIG_GUP_TEST ioctl (CONFIG_GUP_BENCHMARK's before 5.11) through
+ * pin_user_pages_fast() on any address. Later kernels moved io_uring and
+ * O_DIRECT to pin_user_pages_fast(), so which method reaches the huge-PMD
+ * path depends on the kernel: every method is tried on its own and reported
+ * on its own.
  *
  * O_DIRECT needs storage that honours it: $HUGEPIN_DISK (the guest's scratch
  * block device), else a file in a directory whose filesystem passes a real
@@ -41,7 +42,6 @@
 /* O_DIRECT alignment that every block device and filesystem we use accepts. */
 #define HP_DIO_ALIGN 4096
 #define HP_SCRATCH_NAME "hugepin-scratch-XXXXXX"
-#define GUP_TEST_PATH "/sys/kernel/debug/gup_test"
 
 /* ---- scratch storage ---- */
 
@@ -433,54 +433,97 @@ out:
 	return ret;
 }
 
-/* ---- CONFIG_GUP_TEST ---- */
+/* ---- CONFIG_GUP_TEST and CONFIG_GUP_BENCHMARK ---- */
 
-/* Layout of struct gup_test in mm/gup_test.h (6.1); not in installed uapi headers. */
-#define HP_GUP_TEST_MAX_PAGES_TO_DUMP 8
-struct hp_gup_test {
-	uint64_t get_delta_usec;
-	uint64_t put_delta_usec;
-	uint64_t addr;
-	uint64_t size;
-	uint32_t nr_pages_per_call;
-	uint32_t gup_flags;
-	uint32_t test_flags;
-	uint32_t which_pages[HP_GUP_TEST_MAX_PAGES_TO_DUMP];
-};
-#define HP_PIN_FAST_BENCHMARK _IOWR('g', 2, struct hp_gup_test)
 #define HP_FOLL_WRITE 0x01
+
+/* Index into hp_gup_layouts of the layout this kernel accepted; -1 until known. */
+static int gup_layout = -1;
+
+/*
+ * The first layout of @file that fits the running release and that the
+ * kernel takes, asked with an empty range so nothing is pinned. A wrong size
+ * or number is refused with EINVAL (ENOTTY where no handler knows it).
+ */
+static int gup_find_layout(int fd, const char *file)
+{
+	int i;
+
+	for (i = 0; i < HP_GUP_NLAYOUTS; i++) {
+		const struct hp_gup_layout *l = &hp_gup_layouts[i];
+		struct hp_gup_args a = { .pages_per_call = 1 };
+
+		if (strcmp(l->file, file) || !hp_gup_layout_fits(l, hp_kernel_release()))
+			continue;
+		if (!ioctl(fd, hp_gup_layout_cmd(l), &a))
+			return i;
+		if (errno != EINVAL && errno != ENOTTY)
+			return -errno;
+	}
+	return -EOPNOTSUPP;
+}
 
 int hp_gup_test_open(void)
 {
-	int fd = open(GUP_TEST_PATH, O_RDWR | O_CLOEXEC);
+	int known = __atomic_load_n(&gup_layout, __ATOMIC_RELAXED);
+	const char *tried = "";
+	int i, fd, found;
 
-	return fd < 0 ? -ENODEV : fd;
+	if (known >= 0) {
+		fd = open(hp_gup_layouts[known].file, O_RDWR | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	/* The rows of one file are adjacent: open each file once, in table order. */
+	for (i = 0; i < HP_GUP_NLAYOUTS; i++) {
+		const char *file = hp_gup_layouts[i].file;
+
+		if (!strcmp(file, tried))
+			continue;
+		tried = file;
+		fd = open(file, O_RDWR | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if (fd < 0)
+			return -errno;
+		found = gup_find_layout(fd, file);
+		if (found < 0) {
+			close(fd);
+			return found;
+		}
+		__atomic_store_n(&gup_layout, found, __ATOMIC_RELAXED);
+		return fd;
+	}
+	return -ENODEV;
 }
 
 int _hp_gup_test_pin(int fd, void *addr, size_t len, long *bytes, uint64_t *usec)
 {
+	int known = __atomic_load_n(&gup_layout, __ATOMIC_RELAXED);
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	struct hp_gup_test gt = {
+	struct hp_gup_args a = {
 		.addr = (uintptr_t)addr,
-		.size = len,
-		.nr_pages_per_call = (uint32_t)(len / page),
-		.gup_flags = HP_FOLL_WRITE,
+		.len = len,
+		.pages_per_call = (uint32_t)(len / page),
+		.foll_flags = HP_FOLL_WRITE,
 	};
 
 	*bytes = 0;
+	/* Only hp_gup_test_open() hands out these fds, and it settles the layout first. */
+	if (known < 0)
+		return -EBADF;
 	/*
 	 * The benchmark succeeds even when nothing was pinned and reports the
-	 * range it covered in .size; the errno of the refusal is not passed
+	 * range it covered in .len; the errno of the refusal is not passed
 	 * back, and EFAULT is what fast GUP's fallback gives for these VMAs.
 	 * One call for the whole range keeps the head-first order of a real pin.
 	 */
-	if (ioctl(fd, HP_PIN_FAST_BENCHMARK, &gt))
+	if (ioctl(fd, hp_gup_layout_cmd(&hp_gup_layouts[known]), &a))
 		return -errno;
 	if (usec)
-		*usec = gt.get_delta_usec + gt.put_delta_usec;
-	if (!gt.size)
+		*usec = a.get_usec + a.put_usec;
+	if (!a.len)
 		return -EFAULT;
-	*bytes = (long)gt.size;
+	*bytes = (long)a.len;
 	return 0;
 }
 
@@ -663,6 +706,25 @@ void hp_pin_release(struct hp_held_pin *p)
 	p->held = false;
 }
 
+static int gup_test_available(char *why, size_t len)
+{
+	int fd = hp_gup_test_open();
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (fd == -ENODEV)
+		snprintf(why, len, "/sys/kernel/debug/gup_test and gup_benchmark missing "
+			 "(CONFIG_GUP_TEST unset or debugfs not mounted)");
+	else if (fd == -EOPNOTSUPP)
+		snprintf(why, len, "gup_test ioctl: %s refuses every layout in harness/gup_layout.c",
+			 hp_kernel_release());
+	else
+		snprintf(why, len, "gup_test/gup_benchmark: %s", strerror(-fd));
+	return -EOPNOTSUPP;
+}
+
 int hp_method_available(enum hp_method m, const struct hp_scratch *s, char *why, size_t len)
 {
 	bool needs_storage = m == HP_M_ODIRECT_READ || m == HP_M_ODIRECT_WRITE ||
@@ -693,10 +755,7 @@ int hp_method_available(enum hp_method m, const struct hp_scratch *s, char *why,
 		io_uring_queue_exit(&ring);
 #endif
 	}
-	if (m == HP_M_GUP_TEST && access(GUP_TEST_PATH, F_OK)) {
-		snprintf(why, len, "%s missing (CONFIG_GUP_TEST unset or debugfs not mounted)",
-			 GUP_TEST_PATH);
-		return -EOPNOTSUPP;
-	}
+	if (m == HP_M_GUP_TEST)
+		return gup_test_available(why, len);
 	return 0;
 }

@@ -86,34 +86,6 @@ static int usage_error(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-/*
- * The handler only records the signal; the race polls it, stops and joins
- * its threads, releases held pins and buffers, and reports. One-shot, so a
- * second signal still ends a run that does not stop. A signal ignored when
- * we started (nohup, a background job of a script) stays ignored.
- */
-static void catch_stop_signals(void)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa, old;
-	size_t i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
-	sa.sa_flags = SA_RESETHAND | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler != SIG_IGN)
-			sigaction(sigs[i], &sa, NULL);
-}
-
 static int default_device(struct race_cfg *cfg, char *err, size_t len)
 {
 	struct hp_drm_dev devs[1];
@@ -200,7 +172,7 @@ static int run_bench(struct race_cfg *cfg)
 	done = r;
 	if (!done) {
 		printf("bench: INTERRUPTED by %s during run 1 of %d: no run completed\n",
-		       race_signal_name(rep.interrupted, sig, sizeof(sig)), BENCH_RUNS);
+		       hp_signal_name(rep.interrupted, sig, sizeof(sig)), BENCH_RUNS);
 		return race_exit_code(&rep);
 	}
 	printf("%-4s", "max");
@@ -226,7 +198,7 @@ static int run_bench(struct race_cfg *cfg)
 		       r + 1);
 	if (rep.interrupted) {
 		printf("bench: INTERRUPTED by %s during run %d of %d: the %d runs above are complete\n",
-		       race_signal_name(rep.interrupted, sig, sizeof(sig)), done + 1, BENCH_RUNS, done);
+		       hp_signal_name(rep.interrupted, sig, sizeof(sig)), done + 1, BENCH_RUNS, done);
 		return race_exit_code(&rep);
 	}
 	return tested ? 0 : EXIT_SKIP;
@@ -333,8 +305,8 @@ int main(int argc, char **argv)
 		return EXIT_SKIP;
 	}
 
-	cfg.stop_signal = &stop_signal;
-	catch_stop_signals();
+	cfg.stop_signal = &hp_stop_signal;
+	hp_catch_stop_signals();
 	if (bench) {
 		if (!have_duration)
 			cfg.duration = BENCH_DURATION;

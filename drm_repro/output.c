@@ -22,17 +22,6 @@ static bool huge_level(enum hp_level l)
 	return l == HP_LEVEL_PMD || l == HP_LEVEL_PUD;
 }
 
-const char *race_signal_name(int sig, char *buf, size_t len)
-{
-	const char *abbrev = sigabbrev_np(sig);
-
-	if (abbrev)
-		snprintf(buf, len, "SIG%s", abbrev);
-	else
-		snprintf(buf, len, "signal %d", sig);
-	return buf;
-}
-
 void race_print_text(FILE *f, const struct race_cfg *cfg, const struct race_report *rep)
 {
 	char taint[64], sig[32];
@@ -49,7 +38,7 @@ void race_print_text(FILE *f, const struct race_cfg *cfg, const struct race_repo
 		fprintf(f, "  %s\n", rep->too_slow);
 	if (rep->interrupted)
 		fprintf(f, "  INTERRUPTED by %s after %.1f s: partial results; a method short of one pin attempt and one eviction cycle is UNTESTABLE\n",
-			race_signal_name(rep->interrupted, sig, sizeof(sig)), rep->elapsed);
+			hp_signal_name(rep->interrupted, sig, sizeof(sig)), rep->elapsed);
 	fprintf(f, "  mapping: %s level (huge mapping %s)%s%s\n", hp_level_name(rep->level),
 		huge_level(rep->level) ? "formed" : "not seen",
 		rep->level_src[0] ? ", from " : "", rep->level_src);
@@ -149,7 +138,7 @@ void race_print_json(FILE *f, const struct race_cfg *cfg, const struct race_repo
 	json_str(f, "untestable", rep->untestable, true);
 	json_str(f, "too_slow", rep->too_slow, true);
 	json_str(f, "interrupted", rep->interrupted ?
-		 race_signal_name(rep->interrupted, sig, sizeof(sig)) : "", true);
+		 hp_signal_name(rep->interrupted, sig, sizeof(sig)) : "", true);
 	fprintf(f, "\"exit\":%d,\"methods\":[", race_exit_code(rep));
 	for (i = 0; i < rep->nmethods; i++) {
 		const struct race_method *m = &rep->m[i];

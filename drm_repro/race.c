@@ -1115,7 +1115,7 @@ static void decide(struct race *r)
 	int i;
 
 	if (rep->interrupted) {
-		race_signal_name(rep->interrupted, sig, sizeof(sig));
+		hp_signal_name(rep->interrupted, sig, sizeof(sig));
 		snprintf(no_attempt, sizeof(no_attempt), "interrupted by %s before one pin attempt", sig);
 		snprintf(no_evict, sizeof(no_evict), "interrupted by %s before an eviction cycle", sig);
 	}

@@ -129,7 +129,5 @@ void race_print_json(FILE *f, const struct race_cfg *cfg, const struct race_repo
 void race_emit_records(const struct race_cfg *cfg, const struct race_report *rep);
 
 const char *race_kind_name(enum race_kind k);
-/* "SIGINT" for 2: how reports name the signal that interrupted a race. */
-const char *race_signal_name(int sig, char *buf, size_t len);
 
 #endif

@@ -102,17 +102,6 @@ const char *gs_errno_name(int e)
 	return n ? n : "E?";
 }
 
-const char *gs_signal_name(int sig, char *buf, size_t len)
-{
-	const char *abbrev = sigabbrev_np(sig);
-
-	if (abbrev)
-		snprintf(buf, len, "SIG%s", abbrev);
-	else
-		snprintf(buf, len, "signal %d", sig);
-	return buf;
-}
-
 static int stop_requested(const struct gs_config *cfg)
 {
 	return cfg->stop_signal ? *cfg->stop_signal : 0;
@@ -442,7 +431,7 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 	bool any_ok = false;
 
 	if (res->interrupted) {
-		gs_signal_name(res->interrupted, sig, sizeof(sig));
+		hp_signal_name(res->interrupted, sig, sizeof(sig));
 		snprintf(stopped, sizeof(stopped), "interrupted by %s before a pin was answered", sig);
 	}
 	res->failed = res->failed || det->splats || det->taint_new || res->pin_delta;
@@ -716,7 +705,7 @@ int gs_run(const struct gs_config *cfg, struct gs_run *run)
 		if (run->interrupted) {
 			res->interrupted = run->interrupted;
 			snprintf(res->skip, sizeof(res->skip), "interrupted by %s before it ran",
-				 gs_signal_name(run->interrupted, sig, sizeof(sig)));
+				 hp_signal_name(run->interrupted, sig, sizeof(sig)));
 			continue;
 		}
 		run_phase(cfg, res, sp, cfg->duration / runnable, gs_rand(&seed));

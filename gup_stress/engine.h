@@ -159,8 +159,6 @@ struct gs_bench_row {
 /* Rows up to the one a signal cut short, if one did: *interrupted is then its number. */
 int gs_bench(const struct gs_config *cfg, struct gs_bench_row **rows, int *nrows,
 	     int *interrupted);
-/* "SIGINT" for 2. */
-const char *gs_signal_name(int sig, char *buf, size_t len);
 
 /* ---- internals shared between the engine's files ---- */
 

@@ -226,33 +226,6 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-/*
- * The handler only records the signal; the engine polls it, stops and joins
- * its threads, releases its pins and memory, and the summary is printed.
- * One-shot, so a second signal still ends a run that does not stop. A signal
- * ignored when we started (nohup, a background job of a script) stays ignored.
- */
-static void catch_stop_signals(void)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa, old;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
-	sa.sa_flags = SA_RESETHAND | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler != SIG_IGN)
-			sigaction(sigs[i], &sa, NULL);
-}
-
 /* ---- stress-ng ---- */
 
 struct stressng {
@@ -388,7 +361,7 @@ static void print_text(const struct opts *o, const struct gs_run *run, const cha
 	       o->cfg.threads, o->cfg.mutator_threads);
 	if (run->interrupted)
 		printf("gup_stress: INTERRUPTED by %s: partial results; a method without one pin answered is UNTESTABLE\n",
-		       gs_signal_name(run->interrupted, sig, sizeof(sig)));
+		       hp_signal_name(run->interrupted, sig, sizeof(sig)));
 	printf("stress-ng: %s\n", stress);
 	printf("%-12s %-20s %9s %9s %10s %6s %6s %6s  %-24s %s\n", "memory", "method", "ops", "ok",
 	       "pages", "integ", "raced", "faults", "errors", "verdict");
@@ -471,7 +444,7 @@ static void print_json(const struct opts *o, const struct gs_run *run, const cha
 	char sig[32] = "";
 
 	if (run->interrupted)
-		gs_signal_name(run->interrupted, sig, sizeof(sig));
+		hp_signal_name(run->interrupted, sig, sizeof(sig));
 	printf("{");
 	json_str("kernel", hp_kernel_release(), true);
 	json_str("interrupted", sig, true);
@@ -559,7 +532,7 @@ static void print_bench(const struct opts *o, const struct gs_bench_row *v, int 
 	char sig[32] = "";
 
 	if (interrupted)
-		gs_signal_name(interrupted, sig, sizeof(sig));
+		hp_signal_name(interrupted, sig, sizeof(sig));
 	if (o->json)
 		printf("{\"interrupted\":\"%s\",\"bench\":[", sig);
 	else
@@ -660,8 +633,8 @@ int main(int argc, char **argv)
 	if (parse(argc, argv, &o))
 		return EXIT_USAGE;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	o.cfg.stop_signal = &stop_signal;
-	catch_stop_signals();
+	o.cfg.stop_signal = &hp_stop_signal;
+	hp_catch_stop_signals();
 	if (o.bench)
 		return run_bench(&o);
 

@@ -251,4 +251,15 @@ int _hp_bo_create_placed(int drm_fd, const char *driver, enum hp_placement place
 			 uint64_t size, struct hp_bo *bo);
 const char *hp_placement_name(enum hp_placement placement);	/* "dumb", "vram", "system" */
 
+/* ---- stop signals (signals.c) ---- */
+
+#include <signal.h>
+
+/* The stop signal caught (SIGINT, SIGTERM, SIGHUP), 0 while none came. */
+extern volatile sig_atomic_t hp_stop_signal;
+/* Catch SIGINT, SIGTERM and SIGHUP into hp_stop_signal, once each. */
+void hp_catch_stop_signals(void);
+/* "SIGINT", or "signal N". */
+const char *hp_signal_name(int sig, char *buf, size_t len);
+
 #endif

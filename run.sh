@@ -402,9 +402,10 @@ report() {
 		args+=(--timing "kernel_build_s=$(<"$KERNEL_KDIR/build_seconds")")
 	fi
 	[ -z "$TIME_FIRST_CASE" ] || args+=(--timing "boot_s=$TIME_FIRST_CASE")
-	"$HP_TOP/build/bin/hp_report" "${args[@]}" || rc=$?
+	# The report ends the output: its last line is the exit code and its meaning.
 	hp_progress "kernel $RELEASE: artifacts in $OUT"
 	hp_progress "timing: build ${TIME_BUILD}s, boot to first case $(secs_or_none "$TIME_FIRST_CASE"), guest ${TIME_GUEST}s, total $(hp_elapsed)s"
+	"$HP_TOP/build/bin/hp_report" "${args[@]}" || rc=$?
 	if [ "$rc" = 2 ] && [ "$HP_BISECT" = 1 ]; then
 		rc=$HP_EXIT_SKIP
 	fi

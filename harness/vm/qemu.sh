@@ -187,6 +187,18 @@ qemu_boot() {
 	[ "$OPT_KEEP" = 1 ] || rm -f "$dir/scratch.img" "$dir/fs.img"
 	# The port ends with the init's "hugepin: done" line, which is no record.
 	grep -vx 'hugepin: done' "$dir/rec.port" >"$dir/records.jsonl" || true
+	# A signal that reached QEMU with us (a terminal's Ctrl-C goes to the whole
+	# process group, and a script's background job ignores SIGINT itself) is
+	# an interrupt of the run, not a guest that died.
+	local sig
+	sig=$(sed -n 's/.*terminating on signal \([0-9]*\).*/\1/p' "$dir/qemu.log" | head -n1)
+	if [ "$BOOT_KILLED" = 0 ] && [ -n "$sig" ]; then
+		case $sig in
+		1) on_signal HUP 1 ;;
+		2) on_signal INT 2 ;;
+		15) on_signal TERM 15 ;;
+		esac
+	fi
 	if [ ! -s "$dir/console.log" ] && [ -s "$dir/qemu.log" ]; then
 		hp_die "QEMU failed: $(head -n1 "$dir/qemu.log")"
 	fi

@@ -120,11 +120,12 @@ check_injection() {
 check_interrupt() {
 	local d=$WORK/interrupt pid t0 t1 rc=''
 	rm -rf "$d"
-	setsid "$TOP/run.sh" --no-build --tests pin_vmsplice,pin_odirect --out "$d" \
+	# A script's background job starts with SIGINT ignored; a terminal's does not.
+	setsid env --default-signal=INT "$TOP/run.sh" --no-build --tests pin_vmsplice,pin_odirect --out "$d" \
 		>"$d.out" 2>"$d.err" &
 	pid=$!
 	for _ in $(seq 1 600); do
-		[ "$(grep -c '"type":"start"' "$d/boot-1/rec.port" 2>/dev/null)" -ge 3 ] && break
+		[ -f "$d/boot-1/rec.port" ] && [ "$(grep -c '"type":"start"' "$d/boot-1/rec.port")" -ge 3 ] && break
 		sleep 0.5
 	done
 	t0=$(date +%s%N)

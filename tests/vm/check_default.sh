@@ -139,7 +139,7 @@ check_interrupt() {
 	echo "# run.sh interrupted after its third case: exit ${rc:-0} after $(((t1 - t0) / 1000000)) ms" >>"$TAP.body"
 	check "SIGINT: run.sh exits 130" test "${rc:-0}" = 130
 	check "SIGINT: exit within 5 s" test $(((t1 - t0) / 1000000)) -lt 5000
-	check "SIGINT: no QEMU left running" sh -c "! pgrep -f 'qemu-system.*$d/' >/dev/null"
+	check "SIGINT: no QEMU left running" sh -c "! pgrep -f '[q]emu-system.*$d/' >/dev/null"
 	check "SIGINT: nothing blamed on a case" sh -c "! grep -q 'guest died\|guest hung' '$d.err'"
 	check "SIGINT: report marked INTERRUPTED" grep -q '^- INTERRUPTED by SIGINT' "$d/report.md"
 	check "SIGINT: the program that never started is NOT RUN" grep -qF '"not_run":["pin_vmsplice"]' "$d/report.json"

@@ -420,12 +420,12 @@ run_vm() {
 	local base mods_piece suite initrd mods stressng=''
 	deps_setup
 	build_suite STATIC=1 all
-	resolve_kernel
+	cache_locked resolve_kernel
 	OUT=${OPT_OUT:-$HP_TOP/build/out/$RELEASE-$(date +%Y%m%d-%H%M%S)-$$}
 	mkdir -p "$OUT" || hp_die "cannot create --out $OUT"
 	OUT=$(readlink -f "$OUT")
 	select_programs "$HP_TOP/build/bin-static"
-	[ -n "$KERNEL_KDIR" ] || kernel_headers_for "$RELEASE"
+	[ -n "$KERNEL_KDIR" ] || cache_locked kernel_headers_for "$RELEASE"
 	module_build "$RELEASE" "${KERNEL_KDIR:-$KERNEL_HEADERS}"
 	[ -n "$REF_KO" ] || hp_progress "reference module: $REF_WHY; its cases report UNTESTABLE"
 	mapfile -t mods < <(guest_modules)
@@ -442,6 +442,19 @@ run_vm() {
 	[ "$OPT_KEEP" = 1 ] || rm -f "$initrd"
 	collect_merge "$OUT"
 	report
+}
+
+# Run "$@" holding the cache's kernel lock: fetching, unpacking and building
+# kernels and headers is done by one run at a time, and a run that waited
+# finds the other's result in place.
+cache_locked() {
+	local lockfd rc=0
+	mkdir -p "$HP_CACHE"
+	exec {lockfd}>"$HP_CACHE/.kernel.lock"
+	flock "$lockfd"
+	"$@" || rc=$?
+	exec {lockfd}>&-
+	return "$rc"
 }
 
 # The suite piece holds every built program, so --tests does not change it,

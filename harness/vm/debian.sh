@@ -75,7 +75,19 @@ debian_setup() {
 	age=$HP_DEBIAN_MAX_AGE
 	[ -f "$stamp" ] && age=$(($(date +%s) - $(stat -c %Y "$stamp")))
 	if [ "$(cat "$stamp" 2>/dev/null)" != "$key" ] || [ "$age" -ge "$HP_DEBIAN_MAX_AGE" ]; then
-		debian_update "$key"
+		# Two runs share the lists: one updates, the other waits and then
+		# finds them fresh (apt itself would refuse the second update).
+		local lockfd
+		exec {lockfd}>"$DEBIAN_DIR/update.lock"
+		flock "$lockfd"
+		age=$HP_DEBIAN_MAX_AGE
+		[ -f "$stamp" ] && age=$(($(date +%s) - $(stat -c %Y "$stamp")))
+		if [ "$(cat "$stamp" 2>/dev/null)" != "$key" ] || [ "$age" -ge "$HP_DEBIAN_MAX_AGE" ]; then
+			debian_update "$key"
+		else
+			DEBIAN_STATE=fresh
+		fi
+		exec {lockfd}>&-
 	else
 		DEBIAN_STATE=fresh
 	fi

@@ -447,14 +447,14 @@ run_vm() {
 # Run "$@" holding the cache's kernel lock: fetching, unpacking and building
 # kernels and headers is done by one run at a time, and a run that waited
 # finds the other's result in place.
+# Not in a condition: set -e must still stop the run at a failing step.
 cache_locked() {
-	local lockfd rc=0
+	local lockfd
 	mkdir -p "$HP_CACHE"
 	exec {lockfd}>"$HP_CACHE/.kernel.lock"
 	flock "$lockfd"
-	"$@" || rc=$?
+	"$@"
 	exec {lockfd}>&-
-	return "$rc"
 }
 
 # The suite piece holds every built program, so --tests does not change it,

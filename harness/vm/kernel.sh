@@ -178,14 +178,14 @@ kernel_modroot() {
 # Sets REF_KO to the reference module there, or REF_KO= and REF_WHY (its
 # cases then report UNTESTABLE).
 module_build() {
-	local lockfd rc=0
-	# Two runs for one release share its module directory: one builds at a time.
+	local lockfd
+	# Two runs for one release share its module directory: one builds at a
+	# time. Not in a condition, so set -e still stops the run at a failure.
 	mkdir -p "$HP_CACHE/module"
 	exec {lockfd}>"$HP_CACHE/module/$1.lock"
 	flock "$lockfd"
-	module_build_locked "$@" || rc=$?
+	module_build_locked "$@"
 	exec {lockfd}>&-
-	return "$rc"
 }
 
 module_build_locked() {

@@ -1059,22 +1059,6 @@ static void probe_methods(struct race *r)
 		hp_unmap(&ctl);
 }
 
-/* Append to a bounded line; what does not fit is cut. */
-static void appendf(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void appendf(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strnlen(buf, len);
-	va_list ap;
-
-	if (used + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
-}
-
 static int dominant_err(const struct race_method *m)
 {
 	long best = 0;
@@ -1183,16 +1167,16 @@ static void decide(struct race *r)
 		snprintf(res->method, sizeof(res->method), "%s", hp_method_name(m->method));
 		snprintf(res->level, sizeof(res->level), "%s", hp_level_name(rep->level));
 		errs_text(m, errs, sizeof(errs));
-		appendf(res->evidence, sizeof(res->evidence), "%s; %ld pins, %ld ok, errors: %s; held %ld/%ld",
+		hp_appendf(res->evidence, sizeof(res->evidence), "%s; %ld pins, %ld ok, errors: %s; held %ld/%ld",
 			why, m->attempts, m->ok, errs, m->holds_ok, m->holds);
 		if (m->canary_detail[0])
-			appendf(res->evidence, sizeof(res->evidence), "; %s", m->canary_detail);
+			hp_appendf(res->evidence, sizeof(res->evidence), "; %s", m->canary_detail);
 		if ((took || !any_ok) && rep->refs_detail[0])
-			appendf(res->evidence, sizeof(res->evidence), "; refcounts %s", rep->refs_detail);
+			hp_appendf(res->evidence, sizeof(res->evidence), "; refcounts %s", rep->refs_detail);
 		if ((took || !any_ok) && rep->refault_detail[0])
-			appendf(res->evidence, sizeof(res->evidence), "; contents %s", rep->refault_detail);
+			hp_appendf(res->evidence, sizeof(res->evidence), "; contents %s", rep->refault_detail);
 		if (rep->interrupted && res->verdict != HP_UNTESTABLE)
-			appendf(res->evidence, sizeof(res->evidence), "; race interrupted by %s", sig);
+			hp_appendf(res->evidence, sizeof(res->evidence), "; race interrupted by %s", sig);
 	}
 }
 

@@ -168,6 +168,8 @@ void hp_record_emit(const struct hp_result *r);
 
 /* JSON string escaping into buf; always NUL-terminates; returns bytes needed. */
 size_t hp_json_escape(const char *in, char *buf, size_t len);
+/* Append to the NUL-terminated line in buf[len]; what does not fit is cut, never overrun. */
+void hp_appendf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Monotonic clock in seconds. */
 double hp_now(void);
 /*

@@ -798,21 +798,6 @@ int hp_report_exit_code(const struct hp_report *rep, const char *bisect_on)
 	return covered ? 0 : 125;
 }
 
-/* Append to a fixed line; a full line is cut, never overrun. */
-static void line_add(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void line_add(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	va_list ap;
-
-	if (used + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
-}
-
 /* The reason of an UNTESTABLE row without the pin's "off=0x0 len=0x10000: ". */
 static const char *reason_of(const char *evidence)
 {
@@ -862,26 +847,26 @@ static void device_why(const struct hp_report *rep, const char *bisect_on, const
 		}
 	}
 	if (is_control(dev)) {
-		line_add(buf, len, "%s is a control, no pfn mapping", dev);
+		hp_appendf(buf, len, "%s is a control, no pfn mapping", dev);
 	} else if (tested) {
-		line_add(buf, len, "%s formed no huge entry (%zu record%s, level", dev, tested,
+		hp_appendf(buf, len, "%s formed no huge entry (%zu record%s, level", dev, tested,
 			 tested == 1 ? "" : "s");
 		for (l = HP_LEVEL_UNKNOWN; l <= HP_LEVEL_PUD; l++)
 			if (levels & (1u << l)) {
-				line_add(buf, len, "%c%s", levels & ((1u << l) - 1) ? '/' : ' ',
+				hp_appendf(buf, len, "%c%s", levels & ((1u << l) - 1) ? '/' : ' ',
 					 hp_level_name(l));
 			}
-		line_add(buf, len, ")");
+		hp_appendf(buf, len, ")");
 	} else if (reason) {
-		line_add(buf, len, "%s UNTESTABLE (%.160s)", dev, reason);
+		hp_appendf(buf, len, "%s UNTESTABLE (%.160s)", dev, reason);
 	} else {
 		for (i = 0; i < rep->nuntestable; i++)
 			if (!strcmp(rep->untestable[i].device, dev))
 				break;
 		if (i < rep->nuntestable)
-			line_add(buf, len, "%s UNTESTABLE (%.160s)", dev, rep->untestable[i].why);
+			hp_appendf(buf, len, "%s UNTESTABLE (%.160s)", dev, rep->untestable[i].why);
 		else
-			line_add(buf, len, "%s: no record (no such device, or its cases not selected)",
+			hp_appendf(buf, len, "%s: no record (no such device, or its cases not selected)",
 				 dev);
 	}
 }
@@ -916,11 +901,11 @@ static void why_inconclusive(const struct hp_report *rep, const char *bisect_on,
 
 	buf[0] = '\0';
 	if (!bisect_on) {
-		line_add(buf, len, "no case formed a huge pfn mapping");
+		hp_appendf(buf, len, "no case formed a huge pfn mapping");
 		for (i = 0; i < NTARGETS; i++) {
 			if (!pfn_targets[i].huge)
 				continue;
-			line_add(buf, len, "%s", sep);
+			hp_appendf(buf, len, "%s", sep);
 			device_why(rep, NULL, pfn_targets[i].device, buf, len);
 			sep = "; ";
 		}
@@ -930,7 +915,7 @@ static void why_inconclusive(const struct hp_report *rep, const char *bisect_on,
 
 			if ((t && t->huge) || note_listed(rep, i, dev))
 				continue;
-			line_add(buf, len, "%s", sep);
+			hp_appendf(buf, len, "%s", sep);
 			device_why(rep, NULL, dev, buf, len);
 		}
 		return;
@@ -939,18 +924,18 @@ static void why_inconclusive(const struct hp_report *rep, const char *bisect_on,
 		if (row_decides(&rep->rows[i].r, bisect_on))
 			break;
 	if (i == rep->nrows) {
-		line_add(buf, len, "no case matches --bisect-on %s (globs match whole names: "
+		hp_appendf(buf, len, "no case matches --bisect-on %s (globs match whole names: "
 			 "'*part*' for a part)", bisect_on);
 		return;
 	}
-	line_add(buf, len, "the deciding cases (--bisect-on %s) formed no huge pfn mapping",
+	hp_appendf(buf, len, "the deciding cases (--bisect-on %s) formed no huge pfn mapping",
 		 bisect_on);
 	for (; i < rep->nrows; i++) {
 		const struct hp_result *r = &rep->rows[i].r;
 
 		if (!row_decides(r, bisect_on) || device_seen(rep, bisect_on, i, r->device))
 			continue;
-		line_add(buf, len, "%s", sep);
+		hp_appendf(buf, len, "%s", sep);
 		device_why(rep, bisect_on, r->device, buf, len);
 		sep = "; ";
 	}

@@ -49,7 +49,8 @@ ksft: $(KSFT_STAMP)
 $(OUT)/ksft/linux-source-6.1/tools/testing/selftests/.unpacked:
 	@test -r $(LINUX_SOURCE_TAR) || { echo "error: $(LINUX_SOURCE_TAR) not found: apt-get install linux-source-6.1, or set KSFT_DIR=/path/to/linux/tools/testing/selftests" >&2; exit 2; }
 	@mkdir -p $(OUT)/ksft
-	tar -xJf $(LINUX_SOURCE_TAR) -C $(OUT)/ksft $(addprefix linux-source-6.1/tools/testing/selftests/,$(KSFT_FILES))
+	# The archive has many xz blocks: decompressing them on every core is about twice as fast.
+	xz -T0 -dc $(LINUX_SOURCE_TAR) | tar -x -C $(OUT)/ksft $(addprefix linux-source-6.1/tools/testing/selftests/,$(KSFT_FILES))
 	@touch $@
 
 $(BIN)/hp_report: harness/hp_report.c $(PURE_SRCS) $(wildcard harness/*.h)

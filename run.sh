@@ -236,13 +236,32 @@ build_suite() {
 		hp_progress "building the suite (make $*)"
 		# Runs in one checkout share build/: one make at a time.
 		mkdir -p "$HP_TOP/build"
-		flock "$HP_TOP/build/.make.lock" make -s -C "$HP_TOP" "$@" >&2 ||
+		flock "$HP_TOP/build/.make.lock" make -s -j"$(nproc)" -C "$HP_TOP" "$@" >&2 ||
 			hp_die "make $* failed: fix the build first"
 		flock "$HP_TOP/build/.make.lock" make -s -C "$HP_TOP" "$HP_TOP/build/bin/hp_report" >&2 ||
 			hp_die "make build/bin/hp_report failed"
 	fi
 	[ -x "$HP_TOP/build/bin/hp_report" ] || hp_die "no build/bin/hp_report: run make (or drop --no-build)"
 	TIME_BUILD=$(hp_secs "$t0" "$(date +%s.%N)")
+}
+
+# build_suite "$@" in the background, beside the kernel's fetch and unpack;
+# build_wait takes its result (a failure has been reported already).
+BUILD_PID=''
+build_start() {
+	mkdir -p "$HP_CACHE"
+	BUILD_TIME_FILE=$HP_CACHE/stage.$$.build_s
+	{ build_suite "$@" && printf '%s\n' "$TIME_BUILD" >"$BUILD_TIME_FILE"; } &
+	BUILD_PID=$!
+}
+
+build_wait() {
+	[ -n "$BUILD_PID" ] || return 0
+	local pid=$BUILD_PID
+	BUILD_PID=''
+	wait "$pid" || exit "$?"
+	TIME_BUILD=$(<"$BUILD_TIME_FILE")
+	rm -f "$BUILD_TIME_FILE"
 }
 
 # Sets KERNEL_IMAGE, RELEASE and MOD_ROOT from the options.
@@ -418,19 +437,23 @@ report() {
 
 run_vm() {
 	local base mods_piece suite initrd mods stressng=''
+	# A fresh machine's first run: the guest's packages install, the suite
+	# builds and the kernel is fetched and unpacked, all at once.
 	deps_setup
-	build_suite STATIC=1 all
+	build_start STATIC=1 all
 	cache_locked resolve_kernel
 	OUT=${OPT_OUT:-$HP_TOP/build/out/$RELEASE-$(date +%Y%m%d-%H%M%S)-$$}
 	mkdir -p "$OUT" || hp_die "cannot create --out $OUT"
 	OUT=$(readlink -f "$OUT")
-	select_programs "$HP_TOP/build/bin-static"
 	[ -n "$KERNEL_KDIR" ] || cache_locked kernel_headers_for "$RELEASE"
 	module_build "$RELEASE" "${KERNEL_KDIR:-$KERNEL_HEADERS}"
 	[ -n "$REF_KO" ] || hp_progress "reference module: $REF_WHY; its cases report UNTESTABLE"
 	mapfile -t mods < <(guest_modules)
+	deps_wait
 	base=$(initramfs_base)
 	mods_piece=$(initramfs_modules "$RELEASE" "$MOD_ROOT" "${mods[@]}")
+	build_wait
+	select_programs "$HP_TOP/build/bin-static"
 	suite=$(initramfs_suite_for_progs)
 	initrd=$OUT/initrd.cpio
 	# stress-ng (about 20 MiB with its libraries) only for the stress tools.
@@ -613,6 +636,10 @@ on_signal() {
 	[ -z "${HP_QEMU_PID:-}" ] || kill "$HP_QEMU_PID" 2>/dev/null || true
 	# A matrix's kernel run traps TERM (a background job cannot trap INT).
 	[ -z "$HP_CHILD_PID" ] || kill -TERM "$HP_CHILD_PID" 2>/dev/null || true
+	# The background build and package install (a terminal's SIGINT reached
+	# them already).
+	[ -z "$BUILD_PID" ] || pkill -TERM -P "$BUILD_PID" 2>/dev/null || true
+	[ -z "$HP_DEPS_PID" ] || pkill -TERM -P "$HP_DEPS_PID" 2>/dev/null || true
 	wait 2>/dev/null || true
 	interrupted_report
 	if [ -n "${OUT:-}" ] && [ "$OPT_KEEP" = 0 ]; then

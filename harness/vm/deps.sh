@@ -8,45 +8,75 @@
 # they are unpacked into the cache.
 # Sourced by run.sh.
 
-readonly HP_DEB_PACKAGES="qemu-system-x86 qemu-utils busybox-static libdrm-dev liburing-dev
-linux-source-6.1 debian-archive-keyring kmod cpio rsync stress-ng pkg-config make gcc libc6-dev
-e2fsprogs file xz-utils zstd"
+# Two groups, so that a fresh machine builds the suite and fetches its kernel
+# while the second group installs: what building and unpacking need, then
+# what only the guest needs.
+readonly HP_DEB_BUILD="libdrm-dev liburing-dev linux-source-6.1 debian-archive-keyring kmod rsync
+pkg-config make gcc libc6-dev file xz-utils zstd"
+readonly HP_DEB_GUEST="qemu-system-x86 qemu-utils busybox-static cpio e2fsprogs stress-ng"
+HP_DEPS_PID=''
 
-# Print the packages of $HP_DEB_PACKAGES that dpkg does not have installed.
+# Print the packages of "$@" that dpkg does not have installed.
 deps_missing() {
 	local p
-	for p in $HP_DEB_PACKAGES; do
+	for p in "$@"; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 			printf '%s ' "$p"
 		fi
 	done
 }
 
+# apt-get install "$@" without recommends, the transcript appended to $1;
+# on failure once more after apt-get update.
+deps_install() {
+	local log=$1
+	shift
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$log" 2>&1; then
+		apt-get update -q >>"$log" 2>&1 || hp_die "apt-get update failed (see $log)"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$log" 2>&1 ||
+			hp_die "apt-get install -y $* failed (see $log)"
+	fi
+}
+
 # Install what is missing on Debian (as root), or say exactly what to run.
+# The build group is installed before this returns; the guest group goes on
+# in the background until deps_wait.
 deps_setup() {
-	local missing
+	local build guest
 	if [ ! -r /etc/debian_version ] || ! command -v dpkg-query >/dev/null; then
 		for cmd in qemu-system-x86_64 qemu-img busybox cpio modprobe depmod make gcc; do
 			command -v "$cmd" >/dev/null || [ -x "/sbin/$cmd" ] || hp_die "$cmd not found: install QEMU, busybox (static), kmod, cpio, make and gcc"
 		done
 		return 0
 	fi
-	missing=$(deps_missing)
-	[ -z "$missing" ] && return 0
+	# shellcheck disable=SC2086 # the lists are split into package names
+	build=$(deps_missing $HP_DEB_BUILD)
+	# shellcheck disable=SC2086
+	guest=$(deps_missing $HP_DEB_GUEST)
+	[ -z "$build$guest" ] && return 0
 	if [ "$(id -u)" != 0 ]; then
-		printf 'run.sh: missing packages; as root run: apt-get install -y %s\n' "$missing" >&2
+		printf 'run.sh: missing packages; as root run: apt-get install -y %s\n' "$build$guest" >&2
 		exit "$HP_EXIT_USAGE"
 	fi
 	# Headless TCG runs need none of QEMU's recommended GUI and audio
 	# packages, which used to be most of a fresh machine's first run.
 	local log=$HP_CACHE/apt-install.log
 	mkdir -p "$HP_CACHE"
-	hp_progress "installing: $missing(transcript: $log)"
-	# shellcheck disable=SC2086 # word splitting of the package list is wanted
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >"$log" 2>&1; then
-		apt-get update -q >>"$log" 2>&1 || hp_die "apt-get update failed (see $log)"
+	: >"$log"
+	hp_progress "installing: $build$guest(transcript: $log)"
+	# shellcheck disable=SC2086
+	[ -z "$build" ] || deps_install "$log" $build
+	if [ -n "$guest" ]; then
 		# shellcheck disable=SC2086
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >>"$log" 2>&1 ||
-			hp_die "apt-get install -y $missing failed (see $log)"
+		deps_install "$log" $guest &
+		HP_DEPS_PID=$!
 	fi
+}
+
+# Wait for the guest group; its failure has been reported already.
+deps_wait() {
+	[ -n "$HP_DEPS_PID" ] || return 0
+	local pid=$HP_DEPS_PID
+	HP_DEPS_PID=''
+	wait "$pid" || exit "$?"
 }

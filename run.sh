@@ -264,6 +264,16 @@ build_wait() {
 	rm -f "$BUILD_TIME_FILE"
 }
 
+# The network part of resolve_kernel that needs no host package: refresh
+# the private Debian lists when the kernel comes from Debian's archive.
+kernel_prefetch() {
+	[ -z "$OPT_TREE" ] && [ -z "$OPT_KERNEL" ] || return 0
+	case ${OPT_KERNEL_DEB:-debian:} in
+	*.deb) ;;
+	*) debian_setup ;;
+	esac
+}
+
 # Sets KERNEL_IMAGE, RELEASE and MOD_ROOT from the options.
 resolve_kernel() {
 	MODULES_DIR='' KERNEL_KDIR='' KERNEL_DEB_VERSION=''
@@ -440,6 +450,8 @@ run_vm() {
 	# A fresh machine's first run: the guest's packages install, the suite
 	# builds and the kernel is fetched and unpacked, all at once.
 	deps_setup
+	kernel_prefetch
+	deps_wait_build
 	build_start STATIC=1 all
 	cache_locked resolve_kernel
 	OUT=${OPT_OUT:-$HP_TOP/build/out/$RELEASE-$(date +%Y%m%d-%H%M%S)-$$}

@@ -14,7 +14,7 @@
 readonly HP_DEB_BUILD="libdrm-dev liburing-dev linux-source-6.1 debian-archive-keyring kmod rsync
 pkg-config make gcc libc6-dev file xz-utils zstd"
 readonly HP_DEB_GUEST="qemu-system-x86 qemu-utils busybox-static cpio e2fsprogs stress-ng"
-HP_DEPS_PID=''
+HP_DEPS_PID='' HP_DEPS_BUILT=''
 
 # Print the packages of "$@" that dpkg does not have installed.
 deps_missing() {
@@ -39,8 +39,8 @@ deps_install() {
 }
 
 # Install what is missing on Debian (as root), or say exactly what to run.
-# The build group is installed before this returns; the guest group goes on
-# in the background until deps_wait.
+# The install runs in the background: deps_wait_build waits for the build
+# group, deps_wait for both.
 deps_setup() {
 	local build guest
 	if [ ! -r /etc/debian_version ] || ! command -v dpkg-query >/dev/null; then
@@ -63,20 +63,32 @@ deps_setup() {
 	local log=$HP_CACHE/apt-install.log
 	mkdir -p "$HP_CACHE"
 	: >"$log"
+	HP_DEPS_BUILT=$HP_CACHE/stage.$$.deps-build
 	hp_progress "installing: $build$guest(transcript: $log)"
 	# shellcheck disable=SC2086
-	[ -z "$build" ] || deps_install "$log" $build
-	if [ -n "$guest" ]; then
-		# shellcheck disable=SC2086
-		deps_install "$log" $guest &
-		HP_DEPS_PID=$!
-	fi
+	{
+		[ -z "$build" ] || deps_install "$log" $build
+		: >"$HP_DEPS_BUILT"
+		[ -z "$guest" ] || deps_install "$log" $guest
+	} &
+	HP_DEPS_PID=$!
 }
 
-# Wait for the guest group; its failure has been reported already.
+# Wait until the build group is installed (or its install failed).
+deps_wait_build() {
+	[ -n "$HP_DEPS_PID" ] || return 0
+	while [ ! -e "$HP_DEPS_BUILT" ]; do
+		kill -0 "$HP_DEPS_PID" 2>/dev/null || break
+		sleep 0.2
+	done
+	[ -e "$HP_DEPS_BUILT" ] || deps_wait
+}
+
+# Wait for the whole install; a failure has been reported already.
 deps_wait() {
 	[ -n "$HP_DEPS_PID" ] || return 0
 	local pid=$HP_DEPS_PID
-	HP_DEPS_PID=''
+	HP_DEPS_PID='' HP_DEPS_BUILT=''
 	wait "$pid" || exit "$?"
+	rm -f "$HP_DEPS_BUILT"
 }

@@ -264,14 +264,18 @@ build_wait() {
 	rm -f "$BUILD_TIME_FILE"
 }
 
-# The network part of resolve_kernel that needs no host package: refresh
-# the private Debian lists when the kernel comes from Debian's archive.
+# The network part of resolve_kernel, which needs no host package: refresh
+# the private Debian lists and download the kernel and its headers when
+# they come from Debian's archive.
 kernel_prefetch() {
+	local spec=${OPT_KERNEL_DEB:-$(kernel_default_spec)}
 	[ -z "$OPT_TREE" ] && [ -z "$OPT_KERNEL" ] || return 0
-	case ${OPT_KERNEL_DEB:-debian:} in
-	*.deb) ;;
-	*) debian_setup ;;
+	case $spec in
+	*.deb) return 0 ;;
+	debian:*) debian_suite_kernel "${spec#debian:}" ;;
+	*) debian_package "$spec" ;;
 	esac
+	debian_prefetch "$DEB_NAME" "$DEB_VERSION"
 }
 
 # Sets KERNEL_IMAGE, RELEASE and MOD_ROOT from the options.
@@ -450,7 +454,7 @@ run_vm() {
 	# A fresh machine's first run: the guest's packages install, the suite
 	# builds and the kernel is fetched and unpacked, all at once.
 	deps_setup
-	kernel_prefetch
+	cache_locked kernel_prefetch
 	deps_wait_build
 	build_start STATIC=1 all
 	cache_locked resolve_kernel

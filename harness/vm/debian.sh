@@ -229,6 +229,48 @@ debian_deb_depends() {
 	dpkg-deb -f "$1" Depends | debian_parse_depends
 }
 
+# Depends of package $1 version $2 in the lists, as debian_parse_depends
+# prints them.
+debian_show_depends() {
+	{ debian_query show "$1=$2" || true; } |
+		awk '/^Depends: / && !n++ { sub(/^Depends: /, ""); print }' | debian_parse_depends
+}
+
+# Download in one apt-get call what the run fetches one package at a time
+# later: kernel package $1 version $2 with 7.x's binary, modules and base
+# parts, and the headers of its release with their -common and kbuild parts.
+# The downloads then overlap each other and the host's package install.
+# Best effort: whatever it misses, debian_fetch gets and reports later.
+debian_prefetch() {
+	local name=$1 ver=$2 rel dep dver suite p dir=$HP_CACHE/debs
+	local -a want=() get=()
+	rel=${name#linux-image-}
+	rel=${rel#linux-binary-}
+	if [ ! -e "$HP_CACHE/kernels/${name}_${ver//:/%3a}/.unpacked" ]; then
+		want+=("$name=$ver")
+		while read -r dep dver; do
+			case $dep in linux-binary-* | linux-modules-* | linux-base-*) want+=("$dep=${dver:-$ver}") ;; esac
+		done < <(debian_show_depends "$name" "$ver")
+	fi
+	suite=$(debian_suite_of "linux-headers-$rel" "$ver")
+	if [ -n "$suite" ] && [ ! -e "$HP_CACHE/headers/${rel}_${ver//:/%3a}/.unpacked" ]; then
+		want+=("linux-headers-$rel=$ver")
+		while read -r dep dver; do
+			case $dep in linux-headers-* | linux-kbuild-*) ;; *) continue ;; esac
+			[ -n "$dver" ] || dver=$(headers_part_version "$dep" "$ver" "$suite")
+			[ -z "$dver" ] || want+=("$dep=$dver")
+		done < <(debian_show_depends "linux-headers-$rel" "$ver")
+	fi
+	mkdir -p "$dir"
+	for p in "${want[@]}"; do
+		dver=${p#*=}
+		[ -n "$(find "$dir" -maxdepth 1 -name "${p%%=*}_${dver//:/%3a}_*.deb" -print -quit)" ] || get+=("$p")
+	done
+	[ ${#get[@]} -gt 0 ] || return 0
+	hp_progress "downloading ${get[*]}"
+	(cd "$dir" && apt-get "${DEBIAN_APT[@]}" -q download "${get[@]}" >"$dir/download.log" 2>&1) || true
+}
+
 # Set DEBIAN_DEB to package $1 version $2 as a .deb in $HP_CACHE/debs,
 # downloaded unless already there. On failure sets DEBIAN_ERR, returns 1.
 debian_fetch() {

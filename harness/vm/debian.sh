@@ -262,7 +262,7 @@ debian_prefetch() {
 		done < <(debian_show_depends "linux-headers-$rel" "$ver")
 	fi
 	mkdir -p "$dir"
-	for p in "${want[@]}"; do
+	for p in $(printf '%s\n' "${want[@]}" | sort -u); do
 		dver=${p#*=}
 		[ -n "$(find "$dir" -maxdepth 1 -name "${p%%=*}_${dver//:/%3a}_*.deb" -print -quit)" ] || get+=("$p")
 	done

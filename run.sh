@@ -23,6 +23,8 @@ HP_T0=$(date +%s.%N)
 . "$HP_TOP/harness/vm/qemu.sh"
 # shellcheck source=harness/vm/collect.sh
 . "$HP_TOP/harness/vm/collect.sh"
+# shellcheck source=harness/vm/modtree.sh
+. "$HP_TOP/harness/vm/modtree.sh"
 # shellcheck source=harness/kbuild.sh
 . "$HP_TOP/harness/kbuild.sh"
 
@@ -57,6 +59,12 @@ bookworm, as --kernel-deb debian:SUITE gives it):
                          (HUGEPIN_DEBIAN_MIRROR: a mirror other than deb.debian.org)
   --kernel-tree DIR      build the kernel tree DIR with ./config over defconfig
   --base-config FILE     with --kernel-tree: start from FILE instead of defconfig
+  --module-tree DIR      with a Debian kernel (or --kernel and --modules): build
+                         driver directories of the kernel source tree DIR against
+                         that kernel's headers and load them in place of its own
+                         (bisects a driver without building kernels)
+  --module-dirs LIST     those directories, in build order (default
+                         drivers/gpu/drm/ttm,drivers/gpu/drm/vmwgfx: the TTM side)
   --matrix FILE          run every kernel listed in FILE (one per line: bzImage,
                          .deb, package name, debian:SUITE, tree, or TREE@REF for a
                          git ref of a tree, built in a worktree) and write a
@@ -100,7 +108,7 @@ USAGE
 OPT_KERNEL='' OPT_MODULES='' OPT_MODULES_SET=0 OPT_KERNEL_DEB='' OPT_TESTS='' OPT_DEVICES=$HP_DEVICES_ALL
 OPT_THP=madvise OPT_DURATION=1 OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
 OPT_BISECT_ON='' OPT_HOST=0 OPT_CRASH_OK=0 OPT_BUILD=1 OPT_INJECT='' OPT_TREE='' OPT_BASE_CONFIG=''
-OPT_MATRIX='' OPT_VMWSHIM=1 OPT_VERBOSE=0
+OPT_MATRIX='' OPT_VMWSHIM=1 OPT_VERBOSE=0 OPT_MODTREE='' OPT_MODTREE_DIRS=$HP_MODTREE_DIRS
 # The options a --matrix run hands on to each kernel's run.
 PASS_ARGS=()
 
@@ -117,6 +125,8 @@ parse_args() {
 		--kernel-deb) need_arg "$1" $#; OPT_KERNEL_DEB=$2; shift ;;
 		--kernel-tree) need_arg "$1" $#; OPT_TREE=$2; shift ;;
 		--base-config) need_arg "$1" $#; OPT_BASE_CONFIG=$2; shift ;;
+		--module-tree) need_arg "$1" $#; OPT_MODTREE=$2; shift ;;
+		--module-dirs) need_arg "$1" $#; OPT_MODTREE_DIRS=$2; shift ;;
 		--matrix) need_arg "$1" $#; OPT_MATRIX=$2; shift ;;
 		--tests) need_arg "$1" $#; OPT_TESTS=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--devices) need_arg "$1" $#; OPT_DEVICES=$2; PASS_ARGS+=("$1" "$2"); shift ;;
@@ -149,6 +159,11 @@ parse_args() {
 	done
 	[ "$sources" -le 1 ] || hp_usage_error "--kernel, --kernel-deb, --kernel-tree and --matrix exclude each other"
 	[ -z "$OPT_BASE_CONFIG" ] || [ -n "$OPT_TREE" ] || hp_usage_error "--base-config goes with --kernel-tree"
+	if [ -n "$OPT_MODTREE" ]; then
+		[ -d "$OPT_MODTREE" ] || hp_usage_error "--module-tree $OPT_MODTREE: no such directory"
+		[ -z "$OPT_TREE$OPT_MATRIX" ] || hp_usage_error "--module-tree goes with --kernel-deb or --kernel, not --kernel-tree or --matrix"
+		[ "$OPT_HOST" = 0 ] || hp_usage_error "--module-tree needs the VM (not --host)"
+	fi
 	[ -z "$OPT_BASE_CONFIG" ] || [ -r "$OPT_BASE_CONFIG" ] || hp_usage_error "--base-config $OPT_BASE_CONFIG: no such file"
 	[ "$OPT_MODULES_SET" = 0 ] || [ -n "$OPT_KERNEL" ] || hp_usage_error "--modules goes with --kernel"
 	[[ $OPT_SMP =~ ^[1-9][0-9]?$ ]] || hp_usage_error "--smp $OPT_SMP: a CPU count from 1 to 99"
@@ -463,6 +478,9 @@ run_vm() {
 	OUT=$(readlink -f "$OUT")
 	[ -n "$KERNEL_KDIR" ] || cache_locked kernel_headers_for "$RELEASE"
 	module_build "$RELEASE" "${KERNEL_KDIR:-$KERNEL_HEADERS}"
+	if [ -n "$OPT_MODTREE" ]; then
+		cache_locked modtree_apply "$(readlink -f "$OPT_MODTREE")" "$OPT_MODTREE_DIRS" "$RELEASE" "$KERNEL_HEADERS"
+	fi
 	[ -n "$REF_KO" ] || hp_progress "reference module: $REF_WHY; its cases report UNTESTABLE"
 	mapfile -t mods < <(guest_modules)
 	deps_wait

@@ -65,7 +65,7 @@ initramfs_modules() {
 	local rel=$1 root=$2 key stage m
 	shift 2
 	key=$(
-		printf '%s %s\n' "$rel" "$*"
+		printf '%s %s %s\n' "$rel" "$*" "${MODTREE_KEY:-}"
 		for m in "$@"; do qemu_device_modaliases "$m"; done
 		if [ -n "$root" ]; then sha256sum <"$root/lib/modules/$rel/modules.dep"; else echo builtin; fi
 	)

@@ -92,6 +92,9 @@ Results:
   --bisect-on GLOBS      only cases matching GLOBS (as --tests) decide the exit code
   --bisect-fixed         for bisecting a fix: exit 0 while still VULNERABLE, 1 once SAFE
                          (git bisect start --term-old=vulnerable --term-new=fixed)
+  --fixed-without-huge   with --bisect-fixed: deciding cases that ran SAFE but formed no
+                         huge pfn mapping count as fixed (a fix that removed the huge
+                         mapping itself, as TTM's did); without it such a step exits 125
 Other modes:
   --host                 run the suite on the running kernel, no VM
   --i-know-this-can-crash  with --host: also pin DRM and reference-module mappings,
@@ -108,7 +111,7 @@ USAGE
 OPT_KERNEL='' OPT_MODULES='' OPT_MODULES_SET=0 OPT_KERNEL_DEB='' OPT_TESTS='' OPT_DEVICES=$HP_DEVICES_ALL
 OPT_THP=madvise OPT_DURATION=1 OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
 OPT_BISECT_ON='' OPT_HOST=0 OPT_CRASH_OK=0 OPT_BUILD=1 OPT_INJECT='' OPT_TREE='' OPT_BASE_CONFIG=''
-OPT_MATRIX='' OPT_VMWSHIM=1 OPT_VERBOSE=0 OPT_MODTREE='' OPT_MODTREE_DIRS=$HP_MODTREE_DIRS
+OPT_MATRIX='' OPT_VMWSHIM=1 OPT_VERBOSE=0 OPT_UNMAPPED_FIXED=0 OPT_MODTREE='' OPT_MODTREE_DIRS=$HP_MODTREE_DIRS
 # The options a --matrix run hands on to each kernel's run.
 PASS_ARGS=()
 
@@ -142,6 +145,7 @@ parse_args() {
 		--verbose) OPT_VERBOSE=1; PASS_ARGS+=("$1") ;;
 		--bisect) HP_BISECT=1 ;;
 		--bisect-fixed) HP_BISECT=1 HP_BISECT_FIXED=1 ;;
+		--fixed-without-huge) OPT_UNMAPPED_FIXED=1 ;;
 		--bisect-on) need_arg "$1" $#; OPT_BISECT_ON=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--host) OPT_HOST=1 ;;
 		--i-know-this-can-crash) OPT_CRASH_OK=1 ;;
@@ -159,6 +163,7 @@ parse_args() {
 	done
 	[ "$sources" -le 1 ] || hp_usage_error "--kernel, --kernel-deb, --kernel-tree and --matrix exclude each other"
 	[ -z "$OPT_BASE_CONFIG" ] || [ -n "$OPT_TREE" ] || hp_usage_error "--base-config goes with --kernel-tree"
+	[ "$OPT_UNMAPPED_FIXED" = 0 ] || [ "$HP_BISECT_FIXED" = 1 ] || hp_usage_error "--fixed-without-huge goes with --bisect-fixed"
 	if [ -n "$OPT_MODTREE" ]; then
 		[ -d "$OPT_MODTREE" ] || hp_usage_error "--module-tree $OPT_MODTREE: no such directory"
 		[ -z "$OPT_TREE$OPT_MATRIX" ] || hp_usage_error "--module-tree goes with --kernel-deb or --kernel, not --kernel-tree or --matrix"
@@ -440,6 +445,7 @@ report() {
 	[ -z "$HP_SIGNAL" ] || args+=(--interrupted "$HP_SIGNAL")
 	[ "$OPT_VERBOSE" = 0 ] || args+=(--verbose)
 	[ -z "$OPT_BISECT_ON" ] || args+=(--bisect-on "$OPT_BISECT_ON")
+	[ "$OPT_UNMAPPED_FIXED" = 0 ] || args+=(--unmapped-safe-decides)
 	if release_lacks_pmd_special "$RELEASE"; then
 		args+=(--expected-device "hugepin_ref=no PMD special bit")
 	fi

@@ -46,6 +46,7 @@ struct opts {
 	const char *not_run[HP_MAX_NOT_RUN];
 	size_t nnot_run;
 	const char *interrupted;
+	bool unmapped_safe;
 	enum format format;
 	bool matrix;
 	bool verbose;
@@ -60,7 +61,7 @@ static void usage(FILE *f)
 		"                 [--expect-cases LIST] [--expect FILE] [--bisect-on GLOBS]\n"
 		"                 [--crashed-test NAME ...] [--expected-device DEV=WHY]\n"
 		"                 [--untestable-device DEV=WHY ...] [--not-run PROGRAM ...]\n"
-		"                 [--interrupted SIGNAL] [--verbose]\n"
+		"                 [--interrupted SIGNAL] [--unmapped-safe-decides] [--verbose]\n"
 		"       hp_report --matrix DIR [DIR ...] [--out DIR]\n"
 		"\n"
 		"  --records FILE      JSON-lines records the guest wrote (start + result)\n"
@@ -87,6 +88,8 @@ static void usage(FILE *f)
 		"  --verbose           the table format lists every test x device x method\n"
 		"                      (default: a device x method grid and the evidence that matters)\n"
 		"  --interrupted SIG   the run was stopped by SIG: the report is partial\n"
+		"  --unmapped-safe-decides  deciding cases that ran SAFE decide (exit 0) even\n"
+		"                      without a huge pfn mapping (a fix that removed it)\n"
 		"  --matrix DIR...     kernel x case matrix over DIR/report.json files\n"
 		"exit: 0 nothing unexpected VULNERABLE and a huge pfn mapping formed, 1 unexpected\n"
 		"VULNERABLE (or --expect mismatch), 125 nothing could be tested (INCONCLUSIVE:\n"
@@ -182,7 +185,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_RECORDS = 256, O_CONSOLE, O_KERNEL, O_OUT, O_EXPECT_CASES, O_EXPECT,
 	       O_BISECT, O_CRASHED, O_FORMAT, O_KTAP, O_TIMING, O_MATRIX, O_EXPECTED_DEV,
-	       O_UNTESTABLE_DEV, O_NOT_RUN, O_INTERRUPTED, O_VERBOSE };
+	       O_UNTESTABLE_DEV, O_NOT_RUN, O_INTERRUPTED, O_VERBOSE, O_UNMAPPED_SAFE };
 	static const struct option longopts[] = {
 		{ "records", required_argument, NULL, O_RECORDS },
 		{ "console", required_argument, NULL, O_CONSOLE },
@@ -201,6 +204,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "not-run", required_argument, NULL, O_NOT_RUN },
 		{ "verbose", no_argument, NULL, O_VERBOSE },
 		{ "interrupted", required_argument, NULL, O_INTERRUPTED },
+		{ "unmapped-safe-decides", no_argument, NULL, O_UNMAPPED_SAFE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -225,6 +229,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case O_EXPECT_CASES: o->expect_cases = optarg; break;
 		case O_EXPECT: o->expect = optarg; break;
 		case O_BISECT: o->bisect_on = optarg; break;
+		case O_UNMAPPED_SAFE: o->unmapped_safe = true; break;
 		case O_CRASHED:
 			add_input(o->crashed, &o->ncrashed, MAX_INPUTS, optarg, "--crashed-test");
 			break;
@@ -424,6 +429,7 @@ static int run_single(const struct opts *o)
 			die_usage("--not-run wants a program name under 64 characters");
 	if (o->interrupted)
 		snprintf(rep.interrupted, sizeof(rep.interrupted), "%s", o->interrupted);
+	rep.unmapped_safe_decides = o->unmapped_safe;
 	one = &rep;
 	for (i = 0; i < o->nrecords; i++) {
 		text = read_file(o->records[i], &len);

@@ -779,7 +779,7 @@ static bool row_path(const struct hp_row *row, char *name, size_t len, bool *inf
 int hp_report_exit_code(const struct hp_report *rep, const char *bisect_on)
 {
 	char name[HP_PATH_LEN];
-	bool covered = false, vuln = false, inferred;
+	bool covered = false, vuln = false, safe = false, inferred;
 	size_t i;
 
 	for (i = 0; i < rep->nrows; i++) {
@@ -790,12 +790,14 @@ int hp_report_exit_code(const struct hp_report *rep, const char *bisect_on)
 		/* Under --bisect-on, either side of a fix may be the "expected" one. */
 		if (r->verdict == HP_VULNERABLE && (bisect_on || !r->expected))
 			vuln = true;
+		if (r->verdict == HP_SAFE)
+			safe = true;
 		if (row_path(&rep->rows[i], name, sizeof(name), &inferred))
 			covered = true;
 	}
 	if (vuln)
 		return 1;
-	return covered ? 0 : 125;
+	return covered || (safe && rep->unmapped_safe_decides) ? 0 : 125;
 }
 
 /* The reason of an UNTESTABLE row without the pin's "off=0x0 len=0x10000: ". */
@@ -1218,6 +1220,9 @@ static void summary_lines(const struct hp_report *rep, const char *bisect_on,
 	hp_buf_printf(out, ".\n");
 	if (code == 125)
 		hp_buf_printf(out, "%sINCONCLUSIVE: %s.\n", prefix, cov.why);
+	else if (code == 0 && !cov.conclusive)
+		hp_buf_printf(out, "%sNO HUGE MAPPING: %s; the deciding cases ran SAFE, counted as fixed as asked.\n",
+			      prefix, cov.why);
 	hp_buf_printf(out, "%sExit code %d: %s%s%s.\n", prefix, code, exit_word(code),
 		      bisect_on ? ", deciding case: " : "", bisect_on ? bisect_on : "");
 }

@@ -130,6 +130,11 @@ struct hp_report {
 	size_t nuntestable;
 	/* A run stopped by a signal: its report is partial ("SIGINT"). */
 	char interrupted[16];
+	/*
+	 * Deciding rows that ran SAFE count even when they formed no huge pfn
+	 * mapping: bisecting a fix that removed the huge mapping itself.
+	 */
+	bool unmapped_safe_decides;
 	/* Programs that never started: the guest died or the run was stopped first. */
 	char not_run[HP_MAX_NOT_RUN][HP_NAME_LEN];
 	size_t nnot_run;

@@ -287,6 +287,10 @@ static void exit_codes(void)
 	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 125);
 	EXPECT_EQ(hp_report_exit_code(&rep, "vmwgfx"), 125);
 	EXPECT_EQ(hp_report_exit_code(&rep, "qxl/vmsplice"), 125);
+	/* --fixed-without-huge: a deciding case that ran SAFE counts; one that never ran does not. */
+	rep.unmapped_safe_decides = true;
+	EXPECT_EQ(hp_report_exit_code(&rep, "qxl/vmsplice"), 0);
+	EXPECT_EQ(hp_report_exit_code(&rep, "vmwgfx"), 125);
 	hp_report_free(&rep);
 
 	load(&rep, records_crash, console_damage, NULL);

@@ -4,7 +4,8 @@
 # tests/vm/debian-kernels.txt, fetched from its suite at its pinned version,
 # booted with vmwgfx (bound through hugepin_vmwshim), bochs and the
 # reference module, checked against its expected file and exit code. Then
-# --no-vmwgfx-shim on Debian's default kernel. Writes KTAP to
+# --no-vmwgfx-shim on Debian's default kernel, and --module-tree with
+# bullseye's TTM and vmwgfx sources, as found and as fixed. Writes KTAP to
 # OUTDIR/debian.tap for tests/summary.sh.
 # shellcheck disable=SC2317 # the predicates below run through check()
 set -euo pipefail
@@ -83,12 +84,87 @@ check_no_shim() {
 	check "--no-vmwgfx-shim: nothing formed a huge pfn mapping, exit 125" is_rc 125
 }
 
+# drivers/gpu/drm/ttm and drivers/gpu/drm/vmwgfx of Debian's linux-source-5.10
+# version $1, unpacked once into the cache through run.sh's private apt setup.
+modtree_source() {
+	local ver=$1 fx
+	fx=${HUGEPIN_CACHE:-$TOP/build/cache}/fixtures/linux-source-5.10_$ver
+	if [ ! -e "$fx/.unpacked" ]; then
+		(
+			HP_CACHE=${HUGEPIN_CACHE:-$TOP/build/cache}
+			# shellcheck source=harness/vm/common.sh
+			. "$TOP/harness/vm/common.sh"
+			# shellcheck source=harness/vm/debian.sh
+			. "$TOP/harness/vm/debian.sh"
+			debian_fetch linux-source-5.10 "$ver" || { echo "check_debian: $DEBIAN_ERR" >&2; exit 1; }
+			rm -rf "$fx.tmp.$$"
+			mkdir -p "$fx.tmp.$$"
+			dpkg-deb --fsys-tarfile "$DEBIAN_DEB" | tar -xO ./usr/src/linux-source-5.10.tar.xz |
+				xz -T0 -dc | tar -x -C "$fx.tmp.$$" --strip-components=1 \
+				linux-source-5.10/drivers/gpu/drm/ttm linux-source-5.10/drivers/gpu/drm/vmwgfx
+			rm -f "$DEBIAN_DEB"
+			: >"$fx.tmp.$$/.unpacked"
+			rm -rf "$fx"
+			mv "$fx.tmp.$$" "$fx"
+		) || return 1
+	fi
+	printf '%s\n' "$fx"
+}
+
+no_huge_fault_left() {
+	! grep -q 'huge_fault' "$1/drivers/gpu/drm/vmwgfx/vmwgfx_ttm_glue.c"
+}
+
+log_has() {
+	grep -qF -- "$2" "$1"
+}
+
+# --module-tree on bullseye's kernel: its own TTM and vmwgfx sources rebuilt
+# against its headers reproduce the bug; the same sources without vmwgfx's
+# huge fault handler (the TTM side's fix) do not, which --bisect-fixed
+# --fixed-without-huge counts as fixed and a plain run as inconclusive.
+check_modtree() {
+	local pkg=$1 ver=$2 src vuln=$WORK/tree-vulnerable fixed=$WORK/tree-fixed d
+	local -a args
+	if ! src=$(modtree_source "$ver" 2>"$WORK/modtree-source.err"); then
+		skip "--module-tree" "linux-source-5.10=$ver: $(tail -n1 "$WORK/modtree-source.err")"
+		return 0
+	fi
+	mkdir -p "$vuln" "$fixed"
+	cp -r "$src/drivers" "$vuln/"
+	cp -r "$src/drivers" "$fixed/"
+	sed -i '/\.huge_fault = vmw_bo_vm_huge_fault,/d' "$fixed/drivers/gpu/drm/vmwgfx/vmwgfx_ttm_glue.c"
+	check "--module-tree fixture: the fixed sources no longer set .huge_fault" no_huge_fault_left "$fixed"
+	args=(--no-build --kernel-deb "$pkg=$ver" --tests pin_vmsplice --devices vmwgfx --bisect-on vmwgfx)
+	d=$WORK/modtree-vulnerable
+	runsh "$d" "${args[@]}" --bisect-fixed --fixed-without-huge --module-tree "$vuln" --out "$d"
+	check "--module-tree: ttm and vmwgfx built from linux-source-5.10 and loaded" \
+		log_has "$d.err" "modules ttm vmwgfx from $vuln"
+	check "--module-tree, 5.10's own sources: vmwgfx VULNERABLE" \
+		has_rows "$d/report.json" '"device":"vmwgfx"' '"verdict":"VULNERABLE"'
+	check "--module-tree, 5.10's own sources: still vulnerable under --bisect-fixed (exit 0)" is_rc 0
+	d=$WORK/modtree-fixed
+	runsh "$d" "${args[@]}" --bisect-fixed --fixed-without-huge --module-tree "$fixed" --out "$d"
+	check "--module-tree, no huge fault: no vmwgfx pin got through" \
+		no_rows "$d/report.json" '"device":"vmwgfx"' '"verdict":"VULNERABLE"'
+	check "--module-tree, no huge fault: the summary says no huge mapping formed" \
+		log_has "$d.out" "NO HUGE MAPPING: "
+	check "--module-tree, no huge fault: fixed under --fixed-without-huge (exit 1)" is_rc 1
+	d=$WORK/modtree-fixed-strict
+	runsh "$d" "${args[@]}" --bisect --module-tree "$fixed" --out "$d"
+	check "--module-tree, no huge fault, without --fixed-without-huge: inconclusive (exit 125)" is_rc 125
+}
+
 T0=$(date +%s)
 while read -r suite pkg ver expect want; do
 	case $suite in '' | '#'*) continue ;; esac
 	check_kernel "$suite" "$pkg" "$ver" "$expect" "$want"
 done <"$TOP/tests/vm/debian-kernels.txt"
 check_no_shim
+read -r _ MT_PKG MT_VER _ < <(grep '^bullseye ' "$TOP/tests/vm/debian-kernels.txt")
+T1=$(date +%s)
+check_modtree "$MT_PKG" "$MT_VER"
+echo "# --module-tree checks: $(($(date +%s) - T1)) s" | tee -a "$TAP.body"
 echo "# Debian kernel matrix: $(($(date +%s) - T0)) s" | tee -a "$TAP.body"
 tap_finish
 exit "$FAILED"

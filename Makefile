@@ -33,7 +33,8 @@ KSFT_FILES := lib.mk kselftest_harness.h kselftest.h kselftest/runner.sh kselfte
 SUBMAKE := $(MAKE) -C selftests OUTPUT=$(BIN) KSFT_DIR=$(KSFT) STATIC=$(STATIC)
 WARN := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
 SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-PURE_SRCS := $(filter-out harness/hp_report.c,$(shell grep -l 'hugepin: pure' harness/*.c 2>/dev/null))
+PURE_SRCS := $(filter-out host/hp_report.c,$(shell grep -l 'hugepin: pure' lib/*.c host/*.c 2>/dev/null))
+INCS := -Ilib -Ihost -Imodule
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/test_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -53,9 +54,9 @@ $(OUT)/ksft/linux-source-6.1/tools/testing/selftests/.unpacked:
 	xz -T0 -dc $(LINUX_SOURCE_TAR) | tar -x -C $(OUT)/ksft $(addprefix linux-source-6.1/tools/testing/selftests/,$(KSFT_FILES))
 	@touch $@
 
-$(BIN)/hp_report: harness/hp_report.c $(PURE_SRCS) $(wildcard harness/*.h)
+$(BIN)/hp_report: host/hp_report.c $(PURE_SRCS) $(wildcard lib/*.h host/*.h)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(WARN) -O2 -g -Iharness $(filter %.c,$^) -o $@
+	$(HOSTCC) $(WARN) -O2 -g $(INCS) $(filter %.c,$^) -o $@
 
 # Every step leaves KTAP in build/check; the summary decides pass or fail.
 check:
@@ -76,9 +77,9 @@ unit: $(UNIT_TESTS)
 	@mkdir -p $(OUT)/check
 	@for t in $(UNIT_TESTS); do $$t > $(OUT)/check/$$(basename $$t).tap 2>&1; echo $$? > $(OUT)/check/$$(basename $$t).rc; cat $(OUT)/check/$$(basename $$t).tap; done
 
-$(OUT)/unit/%: tests/unit/%.c $(PURE_SRCS) $(wildcard harness/*.h tests/unit/*.h)
+$(OUT)/unit/%: tests/unit/%.c $(PURE_SRCS) $(wildcard lib/*.h host/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(WARN) $(SAN) -Iharness -Itests/unit $(filter %.c,$^) -o $@
+	$(HOSTCC) $(WARN) $(SAN) $(INCS) -Itests/unit $(filter %.c,$^) -o $@
 
 vmcheck: all
 	$(MAKE) STATIC=1 all
@@ -91,10 +92,10 @@ run_tests: all
 install: all
 	+$(SUBMAKE) install INSTALL_PATH=$(DESTDIR)$(PREFIX)
 	install -m 0755 $(BIN)/hp_report $(DESTDIR)$(PREFIX)/
-	install -m 0755 harness/run_kselftest.sh $(DESTDIR)$(PREFIX)/run_kselftest.sh
+	install -m 0755 lib/run_kselftest.sh $(DESTDIR)$(PREFIX)/run_kselftest.sh
 
 module:
-	$(MAKE) -C drm_repro/module KDIR=$(KDIR) OUT=$(OUT)/module
+	$(MAKE) -C module KDIR=$(KDIR) OUT=$(OUT)/module
 
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do echo "fuzz: $$f ($(FUZZ_SECONDS) s)"; \
@@ -103,15 +104,15 @@ fuzz: $(FUZZERS)
 		{ tail -n 30 $(OUT)/fuzz/$$(basename $$f).log; echo "fuzz: $$f failed" >&2; exit 1; }; \
 	tail -n 3 $(OUT)/fuzz/$$(basename $$f).log; done
 
-$(OUT)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) $(wildcard harness/*.h)
+$(OUT)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) $(wildcard lib/*.h host/*.h)
 	@mkdir -p $(dir $@) $(OUT)/fuzz/corpus-$*
-	clang $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Iharness $(filter %.c,$^) -o $@
+	clang $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined $(INCS) $(filter %.c,$^) -o $@
 
 kernel-tree-install:
 	@test -f $(KDIR)/tools/testing/selftests/lib.mk || { echo "error: KDIR=$(KDIR) is not a kernel source tree (no tools/testing/selftests/lib.mk)" >&2; exit 2; }
 	@d=$(KDIR)/tools/testing/selftests/drivers/gpu/hugepin; rm -rf $$d; mkdir -p $$d; \
 	cp selftests/Makefile selftests/settings selftests/*.c $$d/ 2>/dev/null; cp -L selftests/config $$d/config; \
-	mkdir -p $$d/src; cp -r harness drm_repro gup_stress $$d/src/; echo "installed in $$d"; \
+	mkdir -p $$d/src; cp -r lib module drm_repro gup_stress $$d/src/; echo "installed in $$d"; \
 	echo "run: make -C $(KDIR)/tools/testing/selftests TARGETS=drivers/gpu/hugepin run_tests"
 
 clean:

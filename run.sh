@@ -11,22 +11,22 @@ set -euo pipefail
 HP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HP_CACHE=${HUGEPIN_CACHE:-$HP_TOP/build/cache}
 HP_T0=$(date +%s.%N)
-# shellcheck source=harness/vm/common.sh
-. "$HP_TOP/harness/vm/common.sh"
-# shellcheck source=harness/vm/deps.sh
-. "$HP_TOP/harness/vm/deps.sh"
-# shellcheck source=harness/vm/kernel.sh
-. "$HP_TOP/harness/vm/kernel.sh"
-# shellcheck source=harness/vm/initramfs.sh
-. "$HP_TOP/harness/vm/initramfs.sh"
-# shellcheck source=harness/vm/qemu.sh
-. "$HP_TOP/harness/vm/qemu.sh"
-# shellcheck source=harness/vm/collect.sh
-. "$HP_TOP/harness/vm/collect.sh"
-# shellcheck source=harness/vm/modtree.sh
-. "$HP_TOP/harness/vm/modtree.sh"
-# shellcheck source=harness/kbuild.sh
-. "$HP_TOP/harness/kbuild.sh"
+# shellcheck source=host/vm/common.sh
+. "$HP_TOP/host/vm/common.sh"
+# shellcheck source=host/vm/deps.sh
+. "$HP_TOP/host/vm/deps.sh"
+# shellcheck source=host/vm/kernel.sh
+. "$HP_TOP/host/vm/kernel.sh"
+# shellcheck source=host/vm/initramfs.sh
+. "$HP_TOP/host/vm/initramfs.sh"
+# shellcheck source=host/vm/qemu.sh
+. "$HP_TOP/host/vm/qemu.sh"
+# shellcheck source=host/vm/collect.sh
+. "$HP_TOP/host/vm/collect.sh"
+# shellcheck source=host/vm/modtree.sh
+. "$HP_TOP/host/vm/modtree.sh"
+# shellcheck source=host/kbuild.sh
+. "$HP_TOP/host/kbuild.sh"
 
 # kbuild.sh reports through die MESSAGE CODE; its failures are setup errors.
 die() {

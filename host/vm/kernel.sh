@@ -6,10 +6,10 @@
 # resolves against, and builds our modules for that release.
 # Sourced by run.sh.
 
-# shellcheck source=harness/vm/debian.sh
-. "$HP_TOP/harness/vm/debian.sh"
-# shellcheck source=harness/vm/headers.sh
-. "$HP_TOP/harness/vm/headers.sh"
+# shellcheck source=host/vm/debian.sh
+. "$HP_TOP/host/vm/debian.sh"
+# shellcheck source=host/vm/headers.sh
+. "$HP_TOP/host/vm/headers.sh"
 
 # Little-endian unsigned integer of $3 bytes at offset $2 of file $1.
 le_uint() {
@@ -200,7 +200,7 @@ module_build_locked() {
 	fi
 	mkdir -p "$out"
 	if [ -f "$out/hugepin_ref.ko" ] && [ "$(cat "$out/kdir" 2>/dev/null)" = "$kdir" ] &&
-		[ -z "$(find "$HP_TOP/drm_repro/module" -newer "$out/hugepin_ref.ko" -type f)" ]; then
+		[ -z "$(find "$HP_TOP/module" -newer "$out/hugepin_ref.ko" -type f)" ]; then
 		REF_KO=$out/hugepin_ref.ko
 		MODULE_KO_DIR=$out
 		return 0

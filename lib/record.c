@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "hp_core.h"
-#include "report.h"
+#include "json.h"
 
 /* Escaped forms of the record's text fields; escaping can grow text 6x. */
 struct escaped {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Userspace side of the reference module (drm_repro/module/hugepin_ref.c):
+ * Userspace side of the reference module (module/hugepin_ref.c):
  * loading it with finit_module(2), its ioctls, mapping its buffers 2 MiB
  * aligned so the module can insert huge pfn PMDs, and one judged pin whose
  * verdict also weighs the module's eviction report, the detector that sees

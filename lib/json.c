@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "json.h"
 
 /* errno values are small; anything else in "err" is garbage, not an errno. */
 #define HP_MAX_ERRNO 4095

@@ -718,7 +718,7 @@ static int gup_test_available(char *why, size_t len)
 		snprintf(why, len, "/sys/kernel/debug/gup_test and gup_benchmark missing "
 			 "(CONFIG_GUP_TEST unset or debugfs not mounted)");
 	else if (fd == -EOPNOTSUPP)
-		snprintf(why, len, "gup_test ioctl: %s refuses every layout in harness/gup_layout.c",
+		snprintf(why, len, "gup_test ioctl: %s refuses every layout in lib/gup_layout.c",
 			 hp_kernel_release());
 	else
 		snprintf(why, len, "gup_test/gup_benchmark: %s", strerror(-fd));

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Coverage and exit code: which bug paths ran over a huge pfn mapping, why
+ * a run was inconclusive, and the runner's notes about devices.
+ * hugepin: pure
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_int.h"
+
+/* ---- coverage: which bug paths ran over a huge pfn mapping ---- */
+
+enum mem_kind {
+	MEM_CONTROL,	/* anonymous, shmem, hugetlb, page cache: no pfn mapping */
+	MEM_PAGES,	/* GEM shmem: pfn entries over pages the kernel refcounts */
+	MEM_DRIVER,	/* TTM, the reference module: pages the kernel must not reference */
+};
+
+/*
+ * The memory the suite maps and the bug path a huge entry over it exercises,
+ * one line per device. A device not listed is a DRM device whose ownership
+ * the record does not tell: its huge entries count as "<device> huge pfn",
+ * a pin of it proves nothing. @huge marks devices with a huge pfn path on
+ * some kernel: a run where none formed names what kept each of them out.
+ */
+static const struct pfn_target {
+	const char *device;
+	enum mem_kind kind;
+	const char *path;	/* NULL: "<device> huge pfn" */
+	bool by_level;		/* the path is named per level: " PMD", " PUD" */
+	bool huge;
+} pfn_targets[] = {
+	{ "vmwgfx", MEM_DRIVER, "vmwgfx (TTM huge fault)", false, true },
+	{ "hugepin_ref", MEM_DRIVER, "hugepin_ref", true, true },
+	{ "bochs", MEM_DRIVER, NULL, false, false },
+	{ "qxl", MEM_DRIVER, NULL, false, false },
+	{ "amdgpu", MEM_DRIVER, NULL, false, false },
+	{ "radeon", MEM_DRIVER, NULL, false, false },
+	{ "nouveau", MEM_DRIVER, NULL, false, false },
+	{ "vboxvideo", MEM_DRIVER, NULL, false, false },
+	{ "hibmc", MEM_DRIVER, NULL, false, false },
+	{ "xe", MEM_DRIVER, NULL, false, false },
+	{ "vgem", MEM_PAGES, NULL, false, false },
+	{ "virtio_gpu", MEM_PAGES, NULL, false, false },
+	{ "anon", MEM_CONTROL, NULL, false, false },
+	{ "anon_thp", MEM_CONTROL, NULL, false, false },
+	{ "shmem", MEM_CONTROL, NULL, false, false },
+	{ "shmem_thp", MEM_CONTROL, NULL, false, false },
+	{ "memfd", MEM_CONTROL, NULL, false, false },
+	{ "hugetlb", MEM_CONTROL, NULL, false, false },
+	{ "hugetlb_1g", MEM_CONTROL, NULL, false, false },
+	{ "pagecache", MEM_CONTROL, NULL, false, false },
+	/* A console row whose case name did not tell the device. */
+	{ "-", MEM_CONTROL, NULL, false, false },
+};
+
+#define NTARGETS (sizeof(pfn_targets) / sizeof(pfn_targets[0]))
+
+static const struct pfn_target *pfn_target(const char *device)
+{
+	size_t i;
+
+	for (i = 0; i < NTARGETS; i++)
+		if (!strcmp(pfn_targets[i].device, device))
+			return &pfn_targets[i];
+	return NULL;
+}
+
+static bool is_control(const char *device)
+{
+	const struct pfn_target *t = pfn_target(device);
+
+	return !device[0] || (t && t->kind == MEM_CONTROL);
+}
+
+/*
+ * True when @row ran over a huge pfn mapping; @name gets its bug path and
+ * @inferred says that only the pin shows it. Driver-owned memory is mapped
+ * with special PTEs, which fast GUP refuses, so a pin of it that succeeded
+ * went through a huge entry even where the level could not be seen; so did
+ * one whose page damage killed the guest (a console row is VULNERABLE only
+ * on page damage), as a CONFIG_DEBUG_VM kernel does at the first such pin.
+ */
+static bool row_path(const struct hp_row *row, char *name, size_t len, bool *inferred)
+{
+	const struct hp_result *r = &row->r;
+	const struct pfn_target *t = pfn_target(r->device);
+	enum hp_level level = HP_LEVEL_UNKNOWN;
+	bool huge, pinned;
+
+	if (r->verdict == HP_UNTESTABLE || is_control(r->device))
+		return false;
+	if (hp_level_parse(r->level, &level))
+		level = HP_LEVEL_UNKNOWN;
+	huge = level == HP_LEVEL_PMD || level == HP_LEVEL_PUD;
+	pinned = t && t->kind == MEM_DRIVER &&
+		 ((r->err == 0 && r->bytes > 0) ||
+		  (row->from_console && r->verdict == HP_VULNERABLE));
+	if (!huge && !pinned)
+		return false;
+	*inferred = !huge;
+	if (t && t->path)
+		snprintf(name, len, "%s%s", t->path,
+			 !t->by_level || !huge ? "" : level == HP_LEVEL_PUD ? " PUD" : " PMD");
+	else
+		snprintf(name, len, "%s huge pfn", r->device);
+	return true;
+}
+
+int hp_report_exit_code(const struct hp_report *rep, const char *bisect_on)
+{
+	char name[HP_PATH_LEN];
+	bool covered = false, vuln = false, safe = false, inferred;
+	size_t i;
+
+	for (i = 0; i < rep->nrows; i++) {
+		const struct hp_result *r = &rep->rows[i].r;
+
+		if (bisect_on && !hp_row_matches_case(r, bisect_on))
+			continue;
+		/* Under --bisect-on, either side of a fix may be the "expected" one. */
+		if (r->verdict == HP_VULNERABLE && (bisect_on || !r->expected))
+			vuln = true;
+		if (r->verdict == HP_SAFE)
+			safe = true;
+		if (row_path(&rep->rows[i], name, sizeof(name), &inferred))
+			covered = true;
+	}
+	if (vuln)
+		return 1;
+	return covered || (safe && rep->unmapped_safe_decides) ? 0 : 125;
+}
+
+/* The reason of an UNTESTABLE row without the pin's "off=0x0 len=0x10000: ". */
+static const char *reason_of(const char *evidence)
+{
+	const char *colon = strstr(evidence, ": ");
+
+	if (!strncmp(evidence, "off=", 4) && colon)
+		return colon + 2;
+	return evidence;
+}
+
+static bool row_decides(const struct hp_result *r, const char *bisect_on)
+{
+	return !bisect_on || hp_row_matches_case(r, bisect_on);
+}
+
+/* Why @dev's deciding rows formed no huge pfn mapping, as one clause. */
+static void device_why(const struct hp_report *rep, const char *bisect_on, const char *dev,
+		       char *buf, size_t len)
+{
+	const char *reason = NULL;
+	size_t i, j, tested = 0, best = 0;
+	unsigned int levels = 0;
+	enum hp_level l;
+
+	for (i = 0; i < rep->nrows; i++) {
+		const struct hp_result *r = &rep->rows[i].r;
+		size_t same = 0;
+
+		if (strcmp(r->device, dev) || !row_decides(r, bisect_on))
+			continue;
+		if (r->verdict != HP_UNTESTABLE) {
+			tested++;
+			if (hp_level_parse(r->level, &l))
+				l = HP_LEVEL_UNKNOWN;
+			levels |= 1u << l;
+			continue;
+		}
+		/* The reason most of its rows give speaks for the device. */
+		for (j = 0; j < rep->nrows; j++)
+			same += rep->rows[j].r.verdict == HP_UNTESTABLE &&
+				!strcmp(rep->rows[j].r.device, dev) &&
+				row_decides(&rep->rows[j].r, bisect_on) &&
+				!strcmp(reason_of(rep->rows[j].r.evidence), reason_of(r->evidence));
+		if (same > best) {
+			best = same;
+			reason = reason_of(r->evidence);
+		}
+	}
+	if (is_control(dev)) {
+		hp_appendf(buf, len, "%s is a control, no pfn mapping", dev);
+	} else if (tested) {
+		hp_appendf(buf, len, "%s formed no huge entry (%zu record%s, level", dev, tested,
+			 tested == 1 ? "" : "s");
+		for (l = HP_LEVEL_UNKNOWN; l <= HP_LEVEL_PUD; l++)
+			if (levels & (1u << l)) {
+				hp_appendf(buf, len, "%c%s", levels & ((1u << l) - 1) ? '/' : ' ',
+					 hp_level_name(l));
+			}
+		hp_appendf(buf, len, ")");
+	} else if (reason) {
+		hp_appendf(buf, len, "%s UNTESTABLE (%.160s)", dev, reason);
+	} else {
+		for (i = 0; i < rep->nuntestable; i++)
+			if (!strcmp(rep->untestable[i].device, dev))
+				break;
+		if (i < rep->nuntestable)
+			hp_appendf(buf, len, "%s UNTESTABLE (%.160s)", dev, rep->untestable[i].why);
+		else
+			hp_appendf(buf, len, "%s: no record (no such device, or its cases not selected)",
+				 dev);
+	}
+}
+
+static bool note_listed(const struct hp_report *rep, size_t upto, const char *dev)
+{
+	size_t i;
+
+	for (i = 0; i < upto; i++)
+		if (!strcmp(rep->untestable[i].device, dev))
+			return true;
+	return false;
+}
+
+/* Whether an earlier deciding row than @upto has device @dev. */
+static bool device_seen(const struct hp_report *rep, const char *bisect_on, size_t upto,
+			const char *dev)
+{
+	size_t i;
+
+	for (i = 0; i < upto; i++)
+		if (!strcmp(rep->rows[i].r.device, dev) && row_decides(&rep->rows[i].r, bisect_on))
+			return true;
+	return false;
+}
+
+static void why_inconclusive(const struct hp_report *rep, const char *bisect_on,
+			     char *buf, size_t len)
+{
+	const char *sep = ": ";
+	size_t i;
+
+	buf[0] = '\0';
+	if (!bisect_on) {
+		hp_appendf(buf, len, "no case formed a huge pfn mapping");
+		for (i = 0; i < NTARGETS; i++) {
+			if (!pfn_targets[i].huge)
+				continue;
+			hp_appendf(buf, len, "%s", sep);
+			device_why(rep, NULL, pfn_targets[i].device, buf, len);
+			sep = "; ";
+		}
+		for (i = 0; i < rep->nuntestable; i++) {
+			const char *dev = rep->untestable[i].device;
+			const struct pfn_target *t = pfn_target(dev);
+
+			if ((t && t->huge) || note_listed(rep, i, dev))
+				continue;
+			hp_appendf(buf, len, "%s", sep);
+			device_why(rep, NULL, dev, buf, len);
+		}
+		return;
+	}
+	for (i = 0; i < rep->nrows; i++)
+		if (row_decides(&rep->rows[i].r, bisect_on))
+			break;
+	if (i == rep->nrows) {
+		hp_appendf(buf, len, "no case matches --bisect-on %s (globs match whole names: "
+			 "'*part*' for a part)", bisect_on);
+		return;
+	}
+	hp_appendf(buf, len, "the deciding cases (--bisect-on %s) formed no huge pfn mapping",
+		 bisect_on);
+	for (; i < rep->nrows; i++) {
+		const struct hp_result *r = &rep->rows[i].r;
+
+		if (!row_decides(r, bisect_on) || device_seen(rep, bisect_on, i, r->device))
+			continue;
+		hp_appendf(buf, len, "%s", sep);
+		device_why(rep, bisect_on, r->device, buf, len);
+		sep = "; ";
+	}
+}
+
+void hp_report_coverage(const struct hp_report *rep, const char *bisect_on,
+			struct hp_coverage *cov)
+{
+	char name[HP_PATH_LEN];
+	bool inferred;
+	size_t i, p;
+
+	memset(cov, 0, sizeof(*cov));
+	for (i = 0; i < rep->nrows; i++) {
+		const struct hp_result *r = &rep->rows[i].r;
+
+		if (!row_path(&rep->rows[i], name, sizeof(name), &inferred))
+			continue;
+		if (row_decides(r, bisect_on))
+			cov->conclusive = true;
+		for (p = 0; p < cov->npaths && strcmp(cov->paths[p].name, name); p++)
+			;
+		if (p == cov->npaths) {
+			if (p == HP_MAX_PATHS)
+				continue;
+			snprintf(cov->paths[cov->npaths++].name, sizeof(name), "%s", name);
+		}
+		if (inferred)
+			cov->paths[p].inferred++;
+		else
+			cov->paths[p].seen++;
+	}
+	if (!cov->conclusive)
+		why_inconclusive(rep, bisect_on, cov->why, sizeof(cov->why));
+}
+
+int hp_report_add_not_run(struct hp_report *rep, const char *program)
+{
+	if (!*program || strlen(program) >= HP_NAME_LEN)
+		return -EINVAL;
+	if (rep->nnot_run == HP_MAX_NOT_RUN)
+		return -ENOSPC;
+	snprintf(rep->not_run[rep->nnot_run++], HP_NAME_LEN, "%s", program);
+	return 0;
+}
+
+int hp_report_add_untestable(struct hp_report *rep, const char *dev_eq_why)
+{
+	const char *eq = dev_eq_why ? strchr(dev_eq_why, '=') : NULL;
+	struct hp_device_note *n;
+
+	if (!eq || eq == dev_eq_why || (size_t)(eq - dev_eq_why) >= sizeof(n->device) || !eq[1])
+		return -EINVAL;
+	if (rep->nuntestable == HP_MAX_NOTES)
+		return -ENOSPC;
+	n = &rep->untestable[rep->nuntestable++];
+	copy_str(n->device, sizeof(n->device), dev_eq_why, (size_t)(eq - dev_eq_why));
+	snprintf(n->why, sizeof(n->why), "%s", eq + 1);
+	return 0;
+}
+
+void hp_verdict_text(const struct hp_result *r, char *buf, size_t len)
+{
+	const char *ev = r->evidence;
+	const char *exp = strstr(ev, "(expected: ");
+
+	if (r->verdict != HP_VULNERABLE || !r->expected) {
+		snprintf(buf, len, "%s", hp_verdict_name(r->verdict));
+		return;
+	}
+	/* hp_decide() ends the evidence with "(expected: <why>)": reuse it. */
+	if (exp)
+		snprintf(buf, len, "VULNERABLE %.*s", (int)(strcspn(exp, ")") + 1), exp);
+	else
+		snprintf(buf, len, "VULNERABLE (expected)");
+}
+

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the report_*.c files share beyond report.h: limits of the rendered
+ * text and the helpers more than one of them uses.
+ */
+#ifndef HP_REPORT_INT_H
+#define HP_REPORT_INT_H
+
+#include "report.h"
+
+#define MARKER "hugepin: start "
+#define CELL_CAP 40		/* table cells wider than this are cut */
+#define LINE_LEN 512
+
+/* report.c */
+/* Copy at most @n bytes of @src into @dst of @len bytes, always terminated. */
+void copy_str(char *dst, size_t len, const char *src, size_t n);
+/* Whether case name @child is @parent or one of its sub-cases. */
+bool name_covers(const char *parent, const char *child);
+/* The last open case of @test/@name from index @from on, or NULL. */
+struct hp_open_case *case_find(struct hp_report *rep, size_t from, const char *test,
+			       const char *name);
+
+/* report_render.c */
+void md_cell(struct hp_buf *out, const char *s);
+void json_str(struct hp_buf *out, const char *s);
+void json_coverage(struct hp_buf *out, const struct hp_coverage *cov);
+
+/* report_matrix.c: how bad a verdict is, for sorting rows. */
+int row_rank(const struct hp_result *r);
+
+#endif /* HP_REPORT_INT_H */

@@ -92,10 +92,10 @@ modtree_source() {
 	if [ ! -e "$fx/.unpacked" ]; then
 		(
 			HP_CACHE=${HUGEPIN_CACHE:-$TOP/build/cache}
-			# shellcheck source=harness/vm/common.sh
-			. "$TOP/harness/vm/common.sh"
-			# shellcheck source=harness/vm/debian.sh
-			. "$TOP/harness/vm/debian.sh"
+			# shellcheck source=host/vm/common.sh
+			. "$TOP/host/vm/common.sh"
+			# shellcheck source=host/vm/debian.sh
+			. "$TOP/host/vm/debian.sh"
 			debian_fetch linux-source-5.10 "$ver" || { echo "check_debian: $DEBIAN_ERR" >&2; exit 1; }
 			rm -rf "$fx.tmp.$$"
 			mkdir -p "$fx.tmp.$$"

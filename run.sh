@@ -13,6 +13,8 @@ HP_CACHE=${HUGEPIN_CACHE:-$HP_TOP/build/cache}
 HP_T0=$(date +%s.%N)
 # shellcheck source=host/vm/common.sh
 . "$HP_TOP/host/vm/common.sh"
+# shellcheck source=host/vm/protocol.sh
+. "$HP_TOP/host/vm/protocol.sh"
 # shellcheck source=host/vm/deps.sh
 . "$HP_TOP/host/vm/deps.sh"
 # shellcheck source=host/vm/kernel.sh
@@ -560,13 +562,13 @@ run_host() {
 	HP_PHASE=host
 	for p in "${PROGS[@]}"; do
 		hp_progress "program: $p"
-		echo "# hugepin: begin $p" >>"$OUT/ktap.txt"
+		echo "$HP_MARK_BEGIN $p" >>"$OUT/ktap.txt"
 		rc=0
 		(cd "${TMPDIR:-/tmp}" && exec "$HP_TOP/build/bin/$p") >>"$OUT/ktap.txt" 2>&1 &
 		HP_CHILD_PID=$!
 		wait "$HP_CHILD_PID" || rc=$?
 		HP_CHILD_PID=
-		echo "# hugepin: end $p rc=$rc" >>"$OUT/ktap.txt"
+		echo "$HP_MARK_END $p rc=$rc" >>"$OUT/ktap.txt"
 	done
 	HP_PHASE=
 	TIME_GUEST=$(hp_secs "$t0" "$(date +%s.%N)")
@@ -639,7 +641,7 @@ MATRIX_DIRS=()
 programs_not_started() {
 	local p
 	for p in "${PROGS[@]}"; do
-		grep -qs "^# hugepin: begin $p\( \|$\)" "$OUT"/boot-*/ktap.txt "$OUT/ktap.txt" ||
+		grep -qs "^$HP_MARK_BEGIN $p\( \|$\)" "$OUT"/boot-*/ktap.txt "$OUT/ktap.txt" ||
 			printf '%s\n' "$p"
 	done
 }
@@ -652,7 +654,7 @@ interrupted_report() {
 			local b
 			# The boot that was stopped never got its port turned into records.
 			for b in "$OUT"/boot-*; do
-				[ -f "$b/records.jsonl" ] || grep -vx 'hugepin: done' "$b/rec.port" >"$b/records.jsonl" || true
+				[ -f "$b/records.jsonl" ] || cp "$b/rec.port" "$b/records.jsonl" 2>/dev/null || true
 			done
 			collect_merge "$OUT"
 		fi

@@ -8,7 +8,7 @@
 
 #include "report.h"
 
-#define MARKER "hugepin: start "
+#define MARKER HP_MARK_START
 #define CELL_CAP 40		/* table cells wider than this are cut */
 #define LINE_LEN 512
 

@@ -108,7 +108,7 @@ int hp_detect_begin(struct hp_detect *d, const char *test, const char *name)
 	memset(d, 0, sizeof(*d));
 	if (getrandom(&tag, sizeof(tag), GRND_NONBLOCK) != sizeof(tag))
 		tag = (uint64_t)getpid() << 32 ^ (uint64_t)(hp_now() * 1e9);
-	snprintf(d->marker, sizeof(d->marker), "hugepin: marker %s %s %016llx",
+	snprintf(d->marker, sizeof(d->marker), HP_MARK_WINDOW "%s %s %016llx",
 		 test, name, (unsigned long long)tag);
 	if (hp_vmstat_pins(&d->pins_acquired, &d->pins_released)) {
 		d->pins_acquired = d->pins_released = -1;
@@ -157,7 +157,7 @@ static void scan_log(struct hp_detect *d, struct hp_evidence *ev)
 		nl = strchr(text, '\n');
 		if (nl)
 			*nl = '\0';
-		if (strstr(text, "hugepin: "))
+		if (strstr(text, HP_MARK_PREFIX))
 			continue;
 		mask = hp_kmsg_classify(text);
 		if (!mask)

@@ -156,10 +156,21 @@ int hp_record_format_start(const char *test, const char *name, char *buf, size_t
 int hp_record_parse(const char *line, struct hp_result *r);
 
 /*
+ * The kernel-log side of the guest/host protocol (the shell's side is
+ * host/vm/protocol.sh): a case opens with "hugepin: start <test> <name>",
+ * which the host reads from the serial console to attribute a crash, and a
+ * detector window with "hugepin: marker <test> <name> <tag>". The scanner
+ * skips every line with HP_MARK_PREFIX: those are ours.
+ */
+#define HP_MARK_PREFIX "hugepin: "
+#define HP_MARK_START HP_MARK_PREFIX "start "
+#define HP_MARK_WINDOW HP_MARK_PREFIX "marker "
+
+/*
  * Emit records where the runner wants them: the path in $HUGEPIN_RECORDS
  * (the guest's virtio-serial port), opened once, one write() per line.
- * No-op when unset. Start records also go to /dev/kmsg as
- * "hugepin: start <test> <name>" so a crash can be attributed from the console.
+ * No-op when unset. Start records also go to /dev/kmsg as HP_MARK_START
+ * "<test> <name>" so a crash can be attributed from the console.
  */
 void hp_record_start(const char *test, const char *name);
 void hp_record_emit(const struct hp_result *r);

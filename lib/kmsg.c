@@ -15,9 +15,6 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Our own markers mention test names; they must never count as splats. */
-#define HP_MARKER_PREFIX "hugepin:"
-
 struct splat_pattern {
 	const char *text;
 	bool at_start;		/* must open the message, not just appear in it */
@@ -121,7 +118,8 @@ unsigned int hp_kmsg_classify(const char *line)
 	if (!line)
 		return 0;
 	msg = message_start(line);
-	if (!strncmp(msg, HP_MARKER_PREFIX, strlen(HP_MARKER_PREFIX)))
+	/* Our own markers mention test names; they must never count as splats. */
+	if (!strncmp(msg, HP_MARK_PREFIX, strlen(HP_MARK_PREFIX)))
 		return 0;
 	for (i = 0; i < ARRAY_LEN(patterns); i++) {
 		const struct splat_pattern *pt = &patterns[i];

@@ -8,7 +8,7 @@
 
 # Programs a boot started, in order.
 boot_started() {
-	sed -n 's/^# hugepin: begin \([^ ]*\).*/\1/p' "$1/ktap.txt" 2>/dev/null
+	sed -n "s/^$HP_MARK_BEGIN \\([^ ]*\\).*/\\1/p" "$1/ktap.txt" 2>/dev/null
 }
 
 # The program that began but never ended: the guest died or hung in it.
@@ -16,11 +16,11 @@ boot_crashed_in() {
 	local last
 	last=$(boot_started "$1" | tail -n1)
 	[ -n "$last" ] || return 0
-	grep -q "^# hugepin: end $last " "$1/ktap.txt" || printf '%s\n' "$last"
+	grep -q "^$HP_MARK_END $last " "$1/ktap.txt" || printf '%s\n' "$last"
 }
 
 boot_completed() {
-	grep -qx 'hugepin: done' "$1/ktap.txt" 2>/dev/null
+	grep -qxF "$HP_MARK_DONE" "$1/ktap.txt" 2>/dev/null
 }
 
 # "test:name" of every case program $2 started in boot $1, from the start
@@ -54,7 +54,7 @@ collect_merge() {
 		[ -d "$b" ] || continue
 		n=$((n + 1))
 		printf '==== hugepin: boot %d ====\n' "$n" | tee -a "$out/console.log" >>"$out/dmesg.log"
-		printf '# hugepin: boot %d\n' "$n" >>"$out/ktap.txt"
+		printf '%s %d\n' "$HP_MARK_BOOT" "$n" >>"$out/ktap.txt"
 		cat "$b/console.log" >>"$out/console.log" 2>/dev/null || true
 		cat "$b/ktap.txt" >>"$out/ktap.txt" 2>/dev/null || true
 		cat "$b/dmesg.log" >>"$out/dmesg.log" 2>/dev/null || true
@@ -68,9 +68,10 @@ collect_split_ktap() {
 	local out=$1 f
 	rm -rf "$out/ktap"
 	mkdir -p "$out/ktap"
-	awk -v dir="$out/ktap" '
-		/^# hugepin: begin / { f = dir "/" $4 ".tap"; next }
-		/^# hugepin: (end|boot) / || /^hugepin: done$/ { f = ""; next }
+	awk -v dir="$out/ktap" -v begin="$HP_MARK_BEGIN " -v end="$HP_MARK_END " -v boot="$HP_MARK_BOOT " \
+		-v done="$HP_MARK_DONE" '
+		index($0, begin) == 1 { f = dir "/" $4 ".tap"; next }
+		index($0, end) == 1 || index($0, boot) == 1 || $0 == done { f = ""; next }
 		f != "" { print >> f }' "$out/ktap.txt"
 	for f in "$out"/ktap/*.tap; do
 		[ -f "$f" ] && grep -qE '^(TAP version|1\.\.[0-9])' "$f" && printf '%s\n' "$f"

@@ -22,6 +22,8 @@
 # guest; every step reports its own failure instead.
 
 /bin/busybox --install -s /bin
+# shellcheck source=host/vm/protocol.sh
+. /etc/hugepin/protocol.sh
 export PATH=/bin:/sbin:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -167,15 +169,14 @@ else
 fi
 for p in $(echo "$tests" | tr ',' ' '); do
 	echo "$thp" >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
-	echo "# hugepin: begin $p uptime=$(cut -d' ' -f1 /proc/uptime)" >&3
+	echo "$HP_MARK_BEGIN $p uptime=$(cut -d' ' -f1 /proc/uptime)" >&3
 	say "running $p"
 	(cd /tmp && run_one "$p") >&3 2>&1
-	echo "# hugepin: end $p rc=$? uptime=$(cut -d' ' -f1 /proc/uptime)" >&3
+	echo "$HP_MARK_END $p rc=$? uptime=$(cut -d' ' -f1 /proc/uptime)" >&3
 done
-echo "hugepin: done" >&3
+echo "$HP_MARK_DONE" >&3
 exec 3>&-
 [ -e "$PORTS/hugepin.log" ] && dmesg >"$PORTS/hugepin.log"
-[ -e "$PORTS/hugepin.rec" ] && echo "hugepin: done" >"$PORTS/hugepin.rec"
 say "done"
 sync
 poweroff -f

@@ -45,12 +45,13 @@ initramfs_base() {
 	[ -n "$bb" ] || hp_die "busybox not found: apt-get install busybox-static"
 	file -L "$bb" 2>/dev/null | grep -q 'dynamically linked' &&
 		hp_die "$bb is dynamically linked: apt-get install busybox-static"
-	key=$(hp_files_key "$bb" "$HP_TOP/host/vm/init.sh")
+	key=$(hp_files_key "$bb" "$HP_TOP/host/vm/init.sh" "$HP_TOP/host/vm/protocol.sh")
 	piece_cached base "$key" && return 0
 	stage=$(mktemp -d "$HP_CACHE/stage.$$.XXXXXX")
 	mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,lib/modules/hugepin,lib/hugepin}
 	cp "$bb" "$stage/bin/busybox"
 	install -m 0755 "$HP_TOP/host/vm/init.sh" "$stage/init"
+	install -D -m 0644 "$HP_TOP/host/vm/protocol.sh" "$stage/etc/hugepin/protocol.sh"
 	piece_store base "$key" "$stage"
 }
 

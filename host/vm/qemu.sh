@@ -152,7 +152,7 @@ qemu_boot() {
 		read_new_lines "$ktap_fd" lines ktap_part
 		for line in "${lines[@]}"; do
 			case $line in
-			'# hugepin: begin '*)
+			"$HP_MARK_BEGIN "*)
 				read -r _ _ _ name _ <<<"$line"
 				BOOT_PROG_I=$((BOOT_PROG_I + 1))
 				BOOT_PROG_NAME=$name
@@ -185,8 +185,7 @@ qemu_boot() {
 	BOOT_FIRST_CASE_S=$first
 	BOOT_WALL_S=$(hp_us_secs "$t0" "$(hp_now_us)")
 	[ "$OPT_KEEP" = 1 ] || rm -f "$dir/scratch.img" "$dir/fs.img"
-	# The port ends with the init's "hugepin: done" line, which is no record.
-	grep -vx 'hugepin: done' "$dir/rec.port" >"$dir/records.jsonl" || true
+	cp "$dir/rec.port" "$dir/records.jsonl"
 	# A signal that reached QEMU with us (a terminal's Ctrl-C goes to the whole
 	# process group, and a script's background job ignores SIGINT itself) is
 	# an interrupt of the run, not a guest that died.

@@ -198,19 +198,12 @@ static bool method_can_hold(enum hp_method m)
 
 /* ---- device resolution ---- */
 
-static const char *const known_drm_names[] = {
-	"bochs", "qxl", "virtio_gpu", "vgem", "vmwgfx", "amdgpu", "radeon",
-	"nouveau", "i915", "ast", "mgag200", "hibmc",
-};
-
+/* A DRM driver name of the target registry (lib/targets.c). */
 static bool is_known_drm_name(const char *s)
 {
-	size_t i;
+	const struct hp_target_info *t = hp_target_info(s);
 
-	for (i = 0; i < sizeof(known_drm_names) / sizeof(known_drm_names[0]); i++)
-		if (!strcmp(s, known_drm_names[i]))
-			return true;
-	return false;
+	return t && t->drm;
 }
 
 int race_resolve_device(const char *arg, struct race_cfg *cfg, char *err, size_t len)

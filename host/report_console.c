@@ -130,12 +130,6 @@ static bool crashed_matches(const char *crashed, const char *test, const char *n
 		!strcmp(crashed + tl + 1, name));
 }
 
-/* Device short names the suite reports, to recognize them inside case names. */
-static const char *const known_devices[] = {
-	"bochs", "qxl", "virtio_gpu", "vgem", "vmwgfx", "hugepin_ref", "anon",
-	"shmem", "amdgpu", "radeon", "nouveau", "i915",
-};
-
 /*
  * A start record carries only test and name; case names are
  * fixture.variant.test, with the device and method among the parts
@@ -148,19 +142,26 @@ static void guess_device_method(const char *name, struct hp_result *r)
 
 	while (*p) {
 		size_t n = strcspn(p, ".");
+		char found[HP_NAME_LEN] = "";
 		enum hp_method m;
-		size_t i;
+		size_t i, best = 0;
 
 		copy_str(part, sizeof(part), p, n);
 		if (!hp_method_parse(part, &m))
 			snprintf(r->method, sizeof(r->method), "%s", hp_method_name(m));
-		for (i = 0; i < sizeof(known_devices) / sizeof(known_devices[0]); i++) {
-			size_t dl = strlen(known_devices[i]);
+		/* The registry's longest name that the part starts with. */
+		for (i = 0; hp_target_at(i); i++) {
+			const char *dev = hp_target_at(i)->name;
+			size_t dl = strlen(dev);
 
-			if (!strcmp(r->device, "-") && !strncmp(part, known_devices[i], dl) &&
-			    (part[dl] == '\0' || part[dl] == '_' || part[dl] == '-'))
-				snprintf(r->device, sizeof(r->device), "%s", known_devices[i]);
+			if (strcmp(dev, "-") && dl > best && !strncmp(part, dev, dl) &&
+			    (part[dl] == '\0' || part[dl] == '_' || part[dl] == '-')) {
+				snprintf(found, sizeof(found), "%s", dev);
+				best = dl;
+			}
 		}
+		if (best && !strcmp(r->device, "-"))
+			snprintf(r->device, sizeof(r->device), "%s", found);
 		p += n;
 		if (*p)
 			p++;

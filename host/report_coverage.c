@@ -15,67 +15,22 @@
 
 /* ---- coverage: which bug paths ran over a huge pfn mapping ---- */
 
-enum mem_kind {
-	MEM_CONTROL,	/* anonymous, shmem, hugetlb, page cache: no pfn mapping */
-	MEM_PAGES,	/* GEM shmem: pfn entries over pages the kernel refcounts */
-	MEM_DRIVER,	/* TTM, the reference module: pages the kernel must not reference */
-};
-
 /*
- * The memory the suite maps and the bug path a huge entry over it exercises,
- * one line per device. A device not listed is a DRM device whose ownership
- * the record does not tell: its huge entries count as "<device> huge pfn",
- * a pin of it proves nothing. @huge marks devices with a huge pfn path on
- * some kernel: a run where none formed names what kept each of them out.
+ * What a record's device is and which bug path a huge entry over it
+ * exercises comes from the target registry (lib/targets.c). A device not
+ * listed is a DRM device whose ownership the record does not tell: its huge
+ * entries count as "<device> huge pfn", a pin of it proves nothing.
  */
-static const struct pfn_target {
-	const char *device;
-	enum mem_kind kind;
-	const char *path;	/* NULL: "<device> huge pfn" */
-	bool by_level;		/* the path is named per level: " PMD", " PUD" */
-	bool huge;
-} pfn_targets[] = {
-	{ "vmwgfx", MEM_DRIVER, "vmwgfx (TTM huge fault)", false, true },
-	{ "hugepin_ref", MEM_DRIVER, "hugepin_ref", true, true },
-	{ "bochs", MEM_DRIVER, NULL, false, false },
-	{ "qxl", MEM_DRIVER, NULL, false, false },
-	{ "amdgpu", MEM_DRIVER, NULL, false, false },
-	{ "radeon", MEM_DRIVER, NULL, false, false },
-	{ "nouveau", MEM_DRIVER, NULL, false, false },
-	{ "vboxvideo", MEM_DRIVER, NULL, false, false },
-	{ "hibmc", MEM_DRIVER, NULL, false, false },
-	{ "xe", MEM_DRIVER, NULL, false, false },
-	{ "vgem", MEM_PAGES, NULL, false, false },
-	{ "virtio_gpu", MEM_PAGES, NULL, false, false },
-	{ "anon", MEM_CONTROL, NULL, false, false },
-	{ "anon_thp", MEM_CONTROL, NULL, false, false },
-	{ "shmem", MEM_CONTROL, NULL, false, false },
-	{ "shmem_thp", MEM_CONTROL, NULL, false, false },
-	{ "memfd", MEM_CONTROL, NULL, false, false },
-	{ "hugetlb", MEM_CONTROL, NULL, false, false },
-	{ "hugetlb_1g", MEM_CONTROL, NULL, false, false },
-	{ "pagecache", MEM_CONTROL, NULL, false, false },
-	/* A console row whose case name did not tell the device. */
-	{ "-", MEM_CONTROL, NULL, false, false },
-};
-
-#define NTARGETS (sizeof(pfn_targets) / sizeof(pfn_targets[0]))
-
-static const struct pfn_target *pfn_target(const char *device)
+static const struct hp_target_info *pfn_target(const char *device)
 {
-	size_t i;
-
-	for (i = 0; i < NTARGETS; i++)
-		if (!strcmp(pfn_targets[i].device, device))
-			return &pfn_targets[i];
-	return NULL;
+	return hp_target_info(device);
 }
 
 static bool is_control(const char *device)
 {
-	const struct pfn_target *t = pfn_target(device);
+	const struct hp_target_info *t = pfn_target(device);
 
-	return !device[0] || (t && t->kind == MEM_CONTROL);
+	return !device[0] || (t && t->kind == HP_MEM_CONTROL);
 }
 
 /*
@@ -89,7 +44,7 @@ static bool is_control(const char *device)
 static bool row_path(const struct hp_row *row, char *name, size_t len, bool *inferred)
 {
 	const struct hp_result *r = &row->r;
-	const struct pfn_target *t = pfn_target(r->device);
+	const struct hp_target_info *t = pfn_target(r->device);
 	enum hp_level level = HP_LEVEL_UNKNOWN;
 	bool huge, pinned;
 
@@ -98,7 +53,7 @@ static bool row_path(const struct hp_row *row, char *name, size_t len, bool *inf
 	if (hp_level_parse(r->level, &level))
 		level = HP_LEVEL_UNKNOWN;
 	huge = level == HP_LEVEL_PMD || level == HP_LEVEL_PUD;
-	pinned = t && t->kind == MEM_DRIVER &&
+	pinned = t && t->kind == HP_MEM_DRIVER &&
 		 ((r->err == 0 && r->bytes > 0) ||
 		  (row->from_console && r->verdict == HP_VULNERABLE));
 	if (!huge && !pinned)
@@ -240,16 +195,16 @@ static void why_inconclusive(const struct hp_report *rep, const char *bisect_on,
 	buf[0] = '\0';
 	if (!bisect_on) {
 		hp_appendf(buf, len, "no case formed a huge pfn mapping");
-		for (i = 0; i < NTARGETS; i++) {
-			if (!pfn_targets[i].huge)
+		for (i = 0; hp_target_at(i); i++) {
+			if (!hp_target_at(i)->huge)
 				continue;
 			hp_appendf(buf, len, "%s", sep);
-			device_why(rep, NULL, pfn_targets[i].device, buf, len);
+			device_why(rep, NULL, hp_target_at(i)->name, buf, len);
 			sep = "; ";
 		}
 		for (i = 0; i < rep->nuntestable; i++) {
 			const char *dev = rep->untestable[i].device;
-			const struct pfn_target *t = pfn_target(dev);
+			const struct hp_target_info *t = pfn_target(dev);
 
 			if ((t && t->huge) || note_listed(rep, i, dev))
 				continue;

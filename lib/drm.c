@@ -47,25 +47,6 @@
 #define HP_DUMB_BPP 32
 #define HP_DUMB_WIDTH 1024u
 
-/*
- * Drivers whose buffer objects are TTM objects on every kernel that has them.
- * i915 uses TTM only for device-local memory (discrete cards): decided per
- * device below. ast and mgag200 used TTM through the VRAM helper before 5.10
- * and shmem after; they are left out rather than guessed.
- */
-static const char *const ttm_drivers[] = {
-	"vmwgfx", "amdgpu", "radeon", "nouveau", "qxl", "bochs-drm", "bochs",
-	"vboxvideo", "hibmc", "xe",
-};
-
-bool hp_drm_driver_is_ttm(const char *driver)
-{
-	for (size_t i = 0; i < sizeof(ttm_drivers) / sizeof(ttm_drivers[0]); i++)
-		if (!strcmp(driver, ttm_drivers[i]))
-			return true;
-	return false;
-}
-
 /* Short report name: "bochs-drm" -> "bochs", dashes become underscores. */
 static void short_name(const char *driver, char *out, size_t len)
 {
@@ -78,6 +59,23 @@ static void short_name(const char *driver, char *out, size_t len)
 	for (char *p = out; *p; p++)
 		if (*p == '-')
 			*p = '_';
+}
+
+/*
+ * Drivers whose buffer objects are TTM objects on every kernel that has them,
+ * from the target registry. i915 uses TTM only for device-local memory
+ * (discrete cards): decided per device below. ast and mgag200 used TTM
+ * through the VRAM helper before 5.10 and shmem after; they are left out
+ * rather than guessed.
+ */
+bool hp_drm_driver_is_ttm(const char *driver)
+{
+	const struct hp_target_info *t;
+	char name[HP_NAME_LEN];
+
+	short_name(driver, name, sizeof(name));
+	t = hp_target_info(name);
+	return t && t->ttm;
 }
 
 #ifdef DRM_I915_QUERY_MEMORY_REGIONS
@@ -404,33 +402,12 @@ int _hp_bo_create_placed(int drm_fd, const char *driver, enum hp_placement place
 #define PCI_CLASS_DISPLAY 0x03
 #define HP_LOG_LINE 1024
 
-struct pci_guess {
-	unsigned int vendor;
-	int device;		/* -1: any */
-	const char *driver;
-};
-
-/* Which driver would take a display device: enough for the VMs and boxes we target. */
-static const struct pci_guess guesses[] = {
-	{ 0x15ad, 0x0405, "vmwgfx" },	/* VMware SVGA II, also QEMU's vmware-svga */
-	{ 0x15ad, 0x0406, "vmwgfx" },	/* VMware SVGA 3 */
-	{ 0x1234, 0x1111, "bochs" },	/* QEMU std VGA */
-	{ 0x1b36, 0x0100, "qxl" },
-	{ 0x1af4, 0x1050, "virtio_gpu" },
-	{ 0x80ee, 0xbeef, "vboxvideo" },
-	{ 0x19e5, 0x1711, "hibmc" },
-	{ 0x10de, -1, "nouveau" },
-	{ 0x1002, -1, "amdgpu" },	/* radeon for pre-GCN parts */
-	{ 0x8086, -1, "i915" },
-};
-
+/* Which driver would take a display device: the target registry's PCI ids. */
 static const char *guess_driver(unsigned int vendor, unsigned int device)
 {
-	for (size_t i = 0; i < sizeof(guesses) / sizeof(guesses[0]); i++)
-		if (guesses[i].vendor == vendor &&
-		    (guesses[i].device < 0 || (unsigned int)guesses[i].device == device))
-			return guesses[i].driver;
-	return "unknown";
+	const struct hp_target_info *t = hp_target_by_pci(vendor, device);
+
+	return t ? t->name : "unknown";
 }
 
 static int read_hex(const char *dir, const char *file, unsigned long *val)

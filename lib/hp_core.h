@@ -175,6 +175,36 @@ int hp_record_parse(const char *line, struct hp_result *r);
 void hp_record_start(const char *test, const char *name);
 void hp_record_emit(const struct hp_result *r);
 
+/* ---- memory targets (targets.c) ---- */
+
+enum hp_mem_kind {
+	HP_MEM_CONTROL,	/* anonymous, shmem, hugetlb, page cache: no pfn mapping */
+	HP_MEM_PAGES,	/* GEM shmem: pfn entries over pages the kernel refcounts */
+	HP_MEM_DRIVER,	/* TTM, the reference module: pages the kernel must not reference */
+	HP_MEM_UNKNOWN,	/* depends on the device (i915: TTM only for local memory) */
+};
+
+struct hp_target_info {
+	const char *name;	/* as records name the device: "bochs", "virtio_gpu" */
+	enum hp_mem_kind kind;
+	const char *path;	/* bug path of a huge entry over it; NULL: "<name> huge pfn" */
+	bool by_level;		/* the path is named per level: " PMD", " PUD" */
+	bool huge;		/* has a huge pfn path on some kernel */
+	bool ttm;		/* its buffer objects are TTM objects on every kernel */
+	bool drm;		/* a DRM driver drm_repro --device takes by name */
+	struct {
+		unsigned int vendor;	/* 0 ends the list */
+		int device;		/* -1: any */
+	} pci[2];		/* PCI display devices its driver takes */
+};
+
+/* The target called @name, or NULL. */
+const struct hp_target_info *hp_target_info(const char *name);
+/* The @i-th target, NULL past the end: the whole registry in order. */
+const struct hp_target_info *hp_target_at(size_t i);
+/* The target whose driver would take PCI device @vendor:@device, or NULL. */
+const struct hp_target_info *hp_target_by_pci(unsigned int vendor, unsigned int device);
+
 /* ---- small helpers (util.c) ---- */
 
 /* JSON string escaping into buf; always NUL-terminates; returns bytes needed. */

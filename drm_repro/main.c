@@ -26,7 +26,6 @@
 #include "race.h"
 
 #define EXIT_USAGE 2
-#define EXIT_SKIP 4
 #define DEFAULT_SIZE (4ul << 20)
 #define MIN_SIZE_PAGES 2	/* one page to pin, one check page */
 #define MAX_SIZE HP_SZ_1G
@@ -121,7 +120,7 @@ static int run_bench(struct race_cfg *cfg)
 			break;
 		if (rep.untestable[0]) {
 			printf("bench: cannot run: %s\n", rep.untestable);
-			return EXIT_SKIP;
+			return HP_EXIT_SKIP;
 		}
 		if (!r) {
 			printf("%-4s", "run");
@@ -201,7 +200,7 @@ static int run_bench(struct race_cfg *cfg)
 		       hp_signal_name(rep.interrupted, sig, sizeof(sig)), done + 1, BENCH_RUNS, done);
 		return race_exit_code(&rep);
 	}
-	return tested ? 0 : EXIT_SKIP;
+	return tested ? 0 : HP_EXIT_SKIP;
 }
 
 int main(int argc, char **argv)
@@ -302,7 +301,7 @@ int main(int argc, char **argv)
 			printf("{\"type\":\"summary\",\"test\":\"drm_repro\",\"exit\":4,\"untestable\":\"%s\"}\n",
 			       "device not present");
 		fprintf(stderr, "drm_repro: SKIP: %s\n", err);
-		return EXIT_SKIP;
+		return HP_EXIT_SKIP;
 	}
 
 	cfg.stop_signal = &hp_stop_signal;

@@ -23,7 +23,6 @@
 #define EXIT_PASS 0
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
-#define EXIT_SKIP 4
 
 #define DEF_DURATION 10.0
 #define MAX_DURATION (24 * 3600.0)
@@ -606,7 +605,7 @@ static int run_bench(struct opts *o)
 	free(rows);
 	if (interrupted)
 		return 128 + interrupted;
-	return ok ? EXIT_PASS : EXIT_SKIP;
+	return ok ? EXIT_PASS : HP_EXIT_SKIP;
 }
 
 static bool runnable(const struct gs_config *cfg)
@@ -657,7 +656,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < run.nmem; i++)
 			fprintf(stderr, "gup_stress: %s skipped: %s\n", run.mem[i].name,
 				run.mem[i].skip[0] ? run.mem[i].skip : "nothing ran");
-		rc = EXIT_SKIP;
+		rc = HP_EXIT_SKIP;
 	} else {
 		rc = run.failed ? EXIT_FAIL : EXIT_PASS;
 	}

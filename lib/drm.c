@@ -231,15 +231,6 @@ fail:
 	return ret;
 }
 
-int hp_bo_create(int drm_fd, uint64_t size, struct hp_bo *bo)
-{
-	int ret = _hp_bo_create(drm_fd, size, bo);
-
-	if (ret)
-		printf("# dumb buffer of %llu bytes: %s\n", (unsigned long long)size, strerror(-ret));
-	return ret;
-}
-
 int _hp_bo_destroy(struct hp_bo *bo)
 {
 	struct drm_mode_destroy_dumb destroy = { .handle = bo->handle };

@@ -175,6 +175,9 @@ int hp_record_parse(const char *line, struct hp_result *r);
 void hp_record_start(const char *test, const char *name);
 void hp_record_emit(const struct hp_result *r);
 
+/* Exit code of a program that could test nothing: kselftest's KSFT_SKIP. */
+#define HP_EXIT_SKIP 4
+
 /* ---- memory targets (targets.c) ---- */
 
 enum hp_mem_kind {

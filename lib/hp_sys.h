@@ -216,14 +216,6 @@ struct hp_pci_unbound {
  */
 int hp_pci_unbound_list(struct hp_pci_unbound *out, int max);
 
-/* ---- printing tier: as the _hp_ calls, plus a '#' line saying what failed ---- */
-
-int hp_bo_create(int drm_fd, uint64_t size, struct hp_bo *bo);
-int hp_map(struct hp_map *m, int fd, off_t off, size_t len, size_t align,
-	   int prot, int flags, bool huge);
-int hp_pin(enum hp_method m, struct hp_scratch *s, void *addr, size_t len,
-	   struct hp_pin_res *res);
-
 /*
  * Can @m be tried at all here (liburing built in and io_uring not disabled,
  * gup_test or gup_benchmark present and speaking a layout we know, O_DIRECT

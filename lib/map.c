@@ -80,17 +80,6 @@ int _hp_map(struct hp_map *m, int fd, off_t off, size_t len, size_t align,
 	return 0;
 }
 
-int hp_map(struct hp_map *m, int fd, off_t off, size_t len, size_t align,
-	   int prot, int flags, bool huge)
-{
-	int ret = _hp_map(m, fd, off, len, align, prot, flags, huge);
-
-	if (ret)
-		printf("# mmap of %zu bytes (fd %d, offset 0x%llx) at %zu alignment: %s\n",
-		       len, fd, (unsigned long long)off, align, strerror(-ret));
-	return ret;
-}
-
 void hp_unmap(struct hp_map *m)
 {
 	if (m->raw)

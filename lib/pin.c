@@ -578,17 +578,6 @@ int _hp_pin(enum hp_method m, struct hp_scratch *s, void *addr, size_t len,
 	return ret;
 }
 
-int hp_pin(enum hp_method m, struct hp_scratch *s, void *addr, size_t len,
-	   struct hp_pin_res *res)
-{
-	int ret = _hp_pin(m, s, addr, len, res);
-
-	if (ret)
-		printf("# %s of %zu bytes at %p: %s\n", hp_method_name(m), len, addr,
-		       strerror(-ret));
-	return ret;
-}
-
 /* ---- held pins ---- */
 
 int _hp_pin_hold(struct hp_held_pin *p, enum hp_method m, void *addr, size_t len)

@@ -29,7 +29,6 @@
 #define RACE_DURATION "3"
 #define OUT_MAX (256 << 10)
 #define MAX_RESULTS HP_M_NR
-#define EXIT_SKIP 4
 #define EXIT_USAGE 2
 
 struct repro_run {
@@ -194,7 +193,7 @@ TEST_F_TIMEOUT(evict_race, pin_during_evict, 60)
 	if (_metadata->skip)
 		return;
 	ASSERT_EQ(0, repro_exec(self->repro, argv, &run));
-	if (run.status == EXIT_SKIP) {
+	if (run.status == HP_EXIT_SKIP) {
 		repro_parse(&run);
 		skip_reason(&run, why, sizeof(why));
 		free(run.out);

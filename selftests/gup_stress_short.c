@@ -29,7 +29,6 @@
  */
 #define STRESS_TIMEOUT 90
 #define OUT_MAX (256 * 1024)
-#define EXIT_SKIP_CODE 4
 #define EXIT_USAGE_CODE 2
 
 FIXTURE(gup_stress) {
@@ -187,7 +186,7 @@ TEST_F_TIMEOUT(gup_stress, short_pass, STRESS_TIMEOUT)
 	ASSERT_NE(-1, rc) TH_LOG("gup_stress did not exit normally: %s", self->err);
 	ASSERT_NE(127, rc) TH_LOG("cannot execute %s", self->prog);
 	ASSERT_NE(EXIT_USAGE_CODE, rc) TH_LOG("usage error: %s", self->err);
-	if (rc == EXIT_SKIP_CODE) {
+	if (rc == HP_EXIT_SKIP) {
 		if (!json_value(self->out, "reason", reason, sizeof(reason)))
 			snprintf(reason, sizeof(reason), "%.200s", self->err);
 		reason[strcspn(reason, "\n")] = 0;

@@ -9,6 +9,7 @@
 #   make module [KDIR=/lib/modules/$(uname -r)/build]   the reference module
 #   make kernel-tree-install KDIR=/path/to/linux         place the suite in a kernel tree
 #   make fuzz [FUZZ_SECONDS=20]   libFuzzer on every host-side parser
+#   make clean / distclean   remove the build, keeping / also removing build/cache
 
 OUT := $(abspath build)
 BIN := $(OUT)/bin$(if $(STATIC),-static)
@@ -38,7 +39,7 @@ INCS := -Ilib -Ihost -Imodule
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/test_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all check unit lint vmcheck run_tests install clean module fuzz kernel-tree-install deps ksft
+.PHONY: all check unit lint vmcheck run_tests install clean distclean module fuzz kernel-tree-install deps ksft
 
 all: ksft
 	+$(SUBMAKE) all
@@ -115,5 +116,10 @@ kernel-tree-install:
 	mkdir -p $$d/src; cp -r lib module drm_repro gup_stress $$d/src/; echo "installed in $$d"; \
 	echo "run: make -C $(KDIR)/tools/testing/selftests TARGETS=drivers/gpu/hugepin run_tests"
 
+# clean keeps build/cache (downloaded and unpacked kernels, kernel-tree
+# builds, the private package lists); distclean removes it too.
 clean:
+	@test ! -d $(OUT) || find $(OUT) -mindepth 1 -maxdepth 1 ! -name cache -exec rm -rf {} +
+
+distclean:
 	rm -rf $(OUT)

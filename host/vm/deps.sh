@@ -30,10 +30,12 @@ deps_missing() {
 # on failure once more after apt-get update.
 deps_install() {
 	local log=$1
+	# A second run (or the system's own apt) holding dpkg's lock is waited for.
+	local -a apt=(apt-get -o DPkg::Lock::Timeout=600)
 	shift
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$log" 2>&1; then
-		apt-get update -q >>"$log" 2>&1 || hp_die "apt-get update failed (see $log)"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$log" 2>&1 ||
+	if ! DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -q --no-install-recommends "$@" >>"$log" 2>&1; then
+		"${apt[@]}" update -q >>"$log" 2>&1 || hp_die "apt-get update failed (see $log)"
+		DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -q --no-install-recommends "$@" >>"$log" 2>&1 ||
 			hp_die "apt-get install -y $* failed (see $log)"
 	fi
 }

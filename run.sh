@@ -417,15 +417,12 @@ secs_or_none() {
 	if [ -n "$1" ]; then printf '%ss' "$1"; else printf 'none'; fi
 }
 
-# True when kernel release $1 predates x86 PMD/PUD special bits (6.12,
-# "mm: introduce ARCH_SUPPORTS_HUGE_PFNMAP and special bits to pmd/pud"):
-# there the reference module's damage is the kernel's known limitation.
-release_lacks_pmd_special() {
-	local major minor
-	IFS=. read -r major minor _ <<<"${1%%-*}"
-	[[ $major =~ ^[0-9]+$ && ${minor%%[!0-9]*} =~ ^[0-9]+$ ]] || return 1
-	minor=${minor%%[!0-9]*}
-	((major < 6 || (major == 6 && minor < 12)))
+# True when the reference module, built against this kernel's headers, found
+# no PMD special bit (before 6.12's "mm: introduce ARCH_SUPPORTS_HUGE_PFNMAP
+# and special bits to pmd/pud", or without CONFIG_ARCH_SUPPORTS_PMD_PFNMAP):
+# there its damage is the kernel's known limitation.
+ref_lacks_pmd_special() {
+	[ -n "${REF_KO:-}" ] && [ "$(modinfo -F hugepin_pmd_special "$REF_KO" 2>/dev/null)" = no ]
 }
 
 # hp_report over everything collected; its exit code is the run's.
@@ -448,8 +445,8 @@ report() {
 	[ "$OPT_VERBOSE" = 0 ] || args+=(--verbose)
 	[ -z "$OPT_BISECT_ON" ] || args+=(--bisect-on "$OPT_BISECT_ON")
 	[ "$OPT_UNMAPPED_FIXED" = 0 ] || args+=(--unmapped-safe-decides)
-	if release_lacks_pmd_special "$RELEASE"; then
-		args+=(--expected-device "hugepin_ref=no PMD special bit")
+	if ref_lacks_pmd_special; then
+		args+=(--expected-device "hugepin_ref=$HP_WHY_NO_PMD_SPECIAL")
 	fi
 	# Without its module the reference device leaves no record: say why.
 	[ -z "${REF_WHY:-}" ] || args+=(--untestable-device "hugepin_ref=$REF_WHY")

@@ -464,7 +464,7 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 		ev.canary_bad = s->integrity;
 		ev.extra_refs = res->extra_refs;
 		ev.vuln_expected = res->vuln_expected;
-		ev.expected_why = res->vuln_expected ? "no PMD special bit" : NULL;
+		ev.expected_why = res->vuln_expected ? HP_WHY_NO_PMD_SPECIAL : NULL;
 		/*
 		 * Phase-wide findings belong to the methods that got pins in:
 		 * one that was refused throughout did not do the damage.

@@ -175,6 +175,9 @@ int hp_record_parse(const char *line, struct hp_result *r);
 void hp_record_start(const char *test, const char *name);
 void hp_record_emit(const struct hp_result *r);
 
+/* Why the reference module's damage is expected on a kernel without the bit. */
+#define HP_WHY_NO_PMD_SPECIAL "no PMD special bit"
+
 /* Exit code of a program that could test nothing: kselftest's KSFT_SKIP. */
 #define HP_EXIT_SKIP 4
 

@@ -256,7 +256,7 @@ bool hp_refmod_vuln_expected(const struct hp_refmod *r, const char **why)
 {
 	if (r->caps.caps & HUGEPIN_REF_CAP_PMD_SPECIAL)
 		return false;
-	*why = "no PMD special bit";
+	*why = HP_WHY_NO_PMD_SPECIAL;
 	return true;
 }
 

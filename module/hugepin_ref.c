@@ -774,5 +774,15 @@ static void __exit hpref_exit(void)
 
 module_init(hpref_init);
 module_exit(hpref_exit);
+/*
+ * What the module was built to expect, readable on the host with modinfo
+ * before any guest boots: the runner judges crash rows of the reference
+ * module by it, as the module's ioctl tells the programs in the guest.
+ */
+#if HPREF_PMD_SPECIAL
+MODULE_INFO(hugepin_pmd_special, "yes");
+#else
+MODULE_INFO(hugepin_pmd_special, "no");
+#endif
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("hugepin reference driver: huge pfn mappings of driver-owned pages, as TTM made them");

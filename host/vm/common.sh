@@ -7,6 +7,9 @@
 # decides 0 and 1).
 readonly HP_EXIT_USAGE=2
 readonly HP_EXIT_SKIP=125
+# Why the reference module's damage is expected on a kernel (lib/hp_core.h).
+# shellcheck disable=SC2034 # read by run.sh
+readonly HP_WHY_NO_PMD_SPECIAL="no PMD special bit"
 
 # Under --bisect a setup failure must make git bisect skip the commit rather
 # than mark it bad, so setup errors map to 125 there.

@@ -113,7 +113,7 @@ static int run_bench(struct race_cfg *cfg)
 	snprintf(name, sizeof(name), "race.%s", cfg->device);
 	for (r = 0; r < BENCH_RUNS; r++) {
 		cfg->seed += 1;
-		hp_record_start(cfg->test, name);
+		hp_record_start(cfg->test, name, cfg->device, NULL);
 		race_run(cfg, &rep);
 		/* A cut-short run's rates say nothing: the table keeps complete runs only. */
 		if (rep.interrupted)
@@ -314,7 +314,7 @@ int main(int argc, char **argv)
 	}
 
 	snprintf(name, sizeof(name), "race.%s", cfg.device);
-	hp_record_start(cfg.test, name);
+	hp_record_start(cfg.test, name, cfg.device, NULL);
 	if (cfg.progress)
 		fprintf(stderr, "drm_repro: racing %s for %.1f s, seed %" PRIu64 "\n",
 			cfg.device, cfg.duration, cfg.seed);

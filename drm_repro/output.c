@@ -160,7 +160,8 @@ void race_emit_records(const struct race_cfg *cfg, const struct race_report *rep
 	int i;
 
 	for (i = 0; i < rep->nmethods; i++) {
-		hp_record_start(cfg->test, rep->m[i].res.name);
+		hp_record_start(cfg->test, rep->m[i].res.name, rep->m[i].res.device,
+				rep->m[i].res.method);
 		hp_record_emit(&rep->m[i].res);
 	}
 }

@@ -561,7 +561,7 @@ static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
 	for (int i = 0; i < ph->nmethods; i++) {
 		snprintf(name, sizeof(name), GS_TEST ".%s.%s", res->name,
 			 hp_method_name(ph->methods[i]));
-		hp_record_start(GS_TEST, name);
+		hp_record_start(GS_TEST, name, res->name, hp_method_name(ph->methods[i]));
 	}
 	snprintf(name, sizeof(name), GS_TEST ".%s", res->name);
 	detecting = hp_detect_begin(&d, GS_TEST, name) == 0;

@@ -108,7 +108,7 @@ int hp_report_add_row(struct hp_report *rep, const struct hp_result *r, bool fro
 	return 0;
 }
 
-static struct hp_open_case *case_add(struct hp_report *rep, const char *test, const char *name)
+static struct hp_open_case *case_add(struct hp_report *rep, const struct hp_result *start)
 {
 	struct hp_open_case *c;
 
@@ -123,8 +123,10 @@ static struct hp_open_case *case_add(struct hp_report *rep, const char *test, co
 	}
 	c = &rep->cases[rep->ncases++];
 	memset(c, 0, sizeof(*c));
-	snprintf(c->test, sizeof(c->test), "%s", test);
-	snprintf(c->name, sizeof(c->name), "%s", name);
+	snprintf(c->test, sizeof(c->test), "%s", start->test);
+	snprintf(c->name, sizeof(c->name), "%s", start->name);
+	snprintf(c->device, sizeof(c->device), "%s", start->device[0] ? start->device : "-");
+	snprintf(c->method, sizeof(c->method), "%s", start->method[0] ? start->method : "-");
 	return c;
 }
 
@@ -199,7 +201,7 @@ int hp_report_add_records(struct hp_report *rep, const char *text, size_t len)
 				break;
 			}
 		} else if (kind == 2) {
-			if (!case_add(rep, r.test, r.name)) {
+			if (!case_add(rep, &r)) {
 				ret = -ENOMEM;
 				break;
 			}

@@ -62,6 +62,8 @@ struct hp_row {
 struct hp_open_case {
 	char test[HP_NAME_LEN];
 	char name[2 * HP_NAME_LEN];
+	char device[HP_NAME_LEN];	/* from the start record; "-" when it does not say */
+	char method[HP_NAME_LEN];
 	unsigned int results;	/* results seen since the start record */
 };
 

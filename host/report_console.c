@@ -190,12 +190,20 @@ static int add_console_row(struct hp_report *rep, const char *test, const char *
 			   const char *con, size_t len, bool hung, const char *note)
 {
 	const char *seg = NULL, *seg_end = NULL;
+	const struct hp_open_case *c;
 	struct segment_scan sc;
 	struct hp_result r;
 	const char *kind;
 
 	hp_result_blank(&r, test, name);
-	guess_device_method(name, &r);
+	/* The start record says; older records and markers without one are guessed from the name. */
+	c = case_find(rep, 0, test, name);
+	if (c) {
+		snprintf(r.device, sizeof(r.device), "%s", c->device);
+		snprintf(r.method, sizeof(r.method), "%s", c->method);
+	}
+	if (!c || !strcmp(r.method, "-"))
+		guess_device_method(name, &r);
 	guess_device_from_test(test, &r);
 	memset(&sc, 0, sizeof(sc));
 	if (find_segment(con, len, test, name, &seg, &seg_end))

@@ -64,7 +64,7 @@ enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 	enum hp_verdict v;
 	size_t n;
 
-	hp_record_start(c->test, c->name);
+	hp_record_start(c->test, c->name, c->device, hp_method_name(m));
 	/* Before the pin: a pin that fails may leave the range unmapped. */
 	ev.level = c->level_hint != HP_LEVEL_UNKNOWN ? c->level_hint : hp_map_level(addr);
 	if (hp_method_available(m, c->scratch, unavailable, sizeof(unavailable))) {
@@ -116,7 +116,7 @@ void hp_case_untestable(const struct hp_case *c, enum hp_method m, const char *w
 {
 	struct hp_result r = { .verdict = HP_UNTESTABLE };
 
-	hp_record_start(c->test, c->name);
+	hp_record_start(c->test, c->name, c->device, hp_method_name(m));
 	snprintf(r.test, sizeof(r.test), "%s", c->test);
 	snprintf(r.name, sizeof(r.name), "%s", c->name);
 	snprintf(r.device, sizeof(r.device), "%s", c->device);
@@ -370,7 +370,7 @@ bool hp_target_release(struct hp_target *t, enum hp_method m, struct hp_result *
 	}
 	if (ev.level == HP_LEVEL_UNKNOWN)
 		ev.level = hp_map_level(t->c.base);
-	hp_record_start(t->c.test, t->c.name);
+	hp_record_start(t->c.test, t->c.name, t->c.device, hp_method_name(m));
 	if (hp_detect_begin(&d, t->c.test, t->c.name))
 		note_log_missing();
 	hp_target_close(t);

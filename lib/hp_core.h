@@ -148,11 +148,18 @@ struct hp_result {
  *    "method":...,"level":...,"verdict":"SAFE","expected":false,
  *    "err":14,"bytes":0,"evidence":"..."}
  * and a case start is announced by
- *   {"type":"start","test":...,"name":...}
+ *   {"type":"start","test":...,"name":...,"device":...,"method":...}
+ * where device and method are those of the records the case will write
+ * ("-" when the case covers several, as drm_repro's race does), so a case
+ * the guest dies in still has them.
  */
 int hp_record_format(const struct hp_result *r, char *buf, size_t len);
-int hp_record_format_start(const char *test, const char *name, char *buf, size_t len);
-/* Parse one line. Returns 1 for a result, 2 for a start (only test and name set), -EINVAL. */
+int hp_record_format_start(const char *test, const char *name, const char *device,
+			   const char *method, char *buf, size_t len);
+/*
+ * Parse one line. Returns 1 for a result, 2 for a start (test, name, device
+ * and method set; "-" for those an older start record lacks), -EINVAL.
+ */
 int hp_record_parse(const char *line, struct hp_result *r);
 
 /*
@@ -172,7 +179,7 @@ int hp_record_parse(const char *line, struct hp_result *r);
  * No-op when unset. Start records also go to /dev/kmsg as HP_MARK_START
  * "<test> <name>" so a crash can be attributed from the console.
  */
-void hp_record_start(const char *test, const char *name);
+void hp_record_start(const char *test, const char *name, const char *device, const char *method);
 void hp_record_emit(const struct hp_result *r);
 
 /* Why the reference module's damage is expected on a kernel without the bit. */

@@ -50,12 +50,16 @@ int hp_record_format(const struct hp_result *r, char *buf, size_t len)
 	return fit(n, len);
 }
 
-int hp_record_format_start(const char *test, const char *name, char *buf, size_t len)
+int hp_record_format_start(const char *test, const char *name, const char *device,
+			   const char *method, char *buf, size_t len)
 {
-	struct escaped e[2];
+	struct escaped e[4];
 
-	return fit(snprintf(buf, len, "{\"type\":\"start\",\"test\":\"%s\",\"name\":\"%s\"}",
-			    esc(&e[0], test), esc(&e[1], name)), len);
+	return fit(snprintf(buf, len,
+			    "{\"type\":\"start\",\"test\":\"%s\",\"name\":\"%s\",\"device\":\"%s\","
+			    "\"method\":\"%s\"}",
+			    esc(&e[0], test), esc(&e[1], name), esc(&e[2], device ? device : "-"),
+			    esc(&e[3], method ? method : "-")), len);
 }
 
 int hp_record_parse(const char *line, struct hp_result *r)
@@ -79,6 +83,8 @@ int hp_record_parse(const char *line, struct hp_result *r)
 			memset(r, 0, sizeof(*r));
 			snprintf(r->test, sizeof(r->test), "%s", test);
 			snprintf(r->name, sizeof(r->name), "%s", name);
+			snprintf(r->device, sizeof(r->device), "%s", hp_json_str(j, "device", "-"));
+			snprintf(r->method, sizeof(r->method), "%s", hp_json_str(j, "method", "-"));
 			ret = 2;
 		}
 	}

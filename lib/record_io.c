@@ -98,7 +98,7 @@ static void inject_fault(void)
 	}
 }
 
-void hp_record_start(const char *test, const char *name)
+void hp_record_start(const char *test, const char *name, const char *device, const char *method)
 {
 	char buf[HP_RECORD_MAX + 2];
 	int kfd;
@@ -109,7 +109,7 @@ void hp_record_start(const char *test, const char *name)
 		write_line(kfd, buf);
 		close(kfd);
 	}
-	records_write(buf, hp_record_format_start(test, name, buf, HP_RECORD_MAX));
+	records_write(buf, hp_record_format_start(test, name, device, method, buf, HP_RECORD_MAX));
 	inject_fault();
 }
 

@@ -343,7 +343,7 @@ enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_ref
 	ev.huge_required = c->huge_required;
 	ev.vuln_expected = !c->never_expected && hp_refmod_vuln_expected(r, &ev.expected_why);
 
-	hp_record_start(c->test, c->name);
+	hp_record_start(c->test, c->name, res.device, res.method);
 	err = setup(r, c, &bo, &created, &map, &oc->info, setup_why, sizeof(setup_why));
 	ev.level = hp_refmod_level(oc->info.last_level);
 	if (err) {

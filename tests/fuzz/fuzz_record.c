@@ -45,9 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		same(&r, &back);
 	} else if (kind == 2) {
-		if (hp_record_format_start(r.test, r.name, out, sizeof(out)) < 0 ||
+		if (hp_record_format_start(r.test, r.name, r.device, r.method, out, sizeof(out)) < 0 ||
 		    hp_record_parse(out, &back) != 2 || strcmp(r.test, back.test) ||
-		    strcmp(r.name, back.name))
+		    strcmp(r.name, back.name) || strcmp(r.device, back.device) ||
+		    strcmp(r.method, back.method))
 			abort();
 	}
 	/* The same bytes as a whole JSON document and as a report.json. */

@@ -57,11 +57,23 @@ static void start_round_trip(void)
 	struct hp_result out;
 	char line[256];
 
-	EXPECT(hp_record_format_start("evict_race", "drm_bo.qxl.\"x\"", line, sizeof(line)) > 0);
-	EXPECT_STR(line, "{\"type\":\"start\",\"test\":\"evict_race\",\"name\":\"drm_bo.qxl.\\\"x\\\"\"}");
+	EXPECT(hp_record_format_start("evict_race", "drm_bo.qxl.\"x\"", "qxl", "vmsplice", line,
+				      sizeof(line)) > 0);
+	EXPECT_STR(line, "{\"type\":\"start\",\"test\":\"evict_race\",\"name\":\"drm_bo.qxl.\\\"x\\\"\","
+			 "\"device\":\"qxl\",\"method\":\"vmsplice\"}");
 	EXPECT_EQ(hp_record_parse(line, &out), 2);
 	EXPECT_STR(out.test, "evict_race");
 	EXPECT_STR(out.name, "drm_bo.qxl.\"x\"");
+	EXPECT_STR(out.device, "qxl");
+	EXPECT_STR(out.method, "vmsplice");
+	/* A race covers every method: none is named. */
+	EXPECT(hp_record_format_start("drm_repro", "race.qxl", "qxl", NULL, line, sizeof(line)) > 0);
+	EXPECT_EQ(hp_record_parse(line, &out), 2);
+	EXPECT_STR(out.method, "-");
+	/* A start record of an older guest names neither. */
+	EXPECT_EQ(hp_record_parse("{\"type\":\"start\",\"test\":\"t\",\"name\":\"n\"}", &out), 2);
+	EXPECT_STR(out.device, "-");
+	EXPECT_STR(out.method, "-");
 }
 
 static void short_buffer_refused(void)
@@ -70,7 +82,7 @@ static void short_buffer_refused(void)
 	char line[64];
 
 	EXPECT_EQ(hp_record_format(&in, line, sizeof(line)), -ENOSPC);
-	EXPECT_EQ(hp_record_format_start("t", "n", line, 10), -ENOSPC);
+	EXPECT_EQ(hp_record_format_start("t", "n", "d", "m", line, 10), -ENOSPC);
 }
 
 static void expected_only_for_vulnerable(void)

@@ -257,6 +257,22 @@ static void panic_after_results_is_attributed(void)
 	hp_report_free(&rep);
 }
 
+/* A crash row takes device and method from its start record, not from the case name. */
+static void crash_row_from_the_start_record(void)
+{
+	struct hp_report rep;
+	const struct hp_row *r;
+
+	load(&rep, "{\"type\":\"start\",\"test\":\"gup_stress\",\"name\":\"phase.3\","
+		   "\"device\":\"vmwgfx\",\"method\":\"iouring_reg\"}\n",
+	     "[ 5.3] hugepin: start gup_stress phase.3\n"
+	     "[ 5.4] BUG: Bad page state in process gup_stress  pfn:10a200\n"
+	     "[ 5.5] Kernel panic - not syncing: Fatal exception\n", NULL);
+	r = row(&rep, "gup_stress", true);
+	EXPECT(r && !strcmp(r->r.device, "vmwgfx") && !strcmp(r->r.method, "iouring_reg"));
+	hp_report_free(&rep);
+}
+
 static void starts_pair_within_a_file(void)
 {
 	struct hp_report rep;
@@ -870,6 +886,7 @@ static const struct unit_case cases[] = {
 	{ "coverage_from_a_huge_reference_mapping", coverage_from_a_huge_reference_mapping },
 	{ "only_controls_is_inconclusive", only_controls_is_inconclusive },
 	{ "driver_pin_infers_a_huge_entry", driver_pin_infers_a_huge_entry },
+	{ "crash_row_from_the_start_record", crash_row_from_the_start_record },
 	{ "bisect_on_needs_the_huge_mapping", bisect_on_needs_the_huge_mapping },
 	{ "bisect_on_globs", bisect_on_globs },
 	{ "expect_file", expect_file },

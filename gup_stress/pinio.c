@@ -31,7 +31,6 @@
 
 #define GS_PAGE 4096ul
 #define GS_PIPE_WANT (1u << 20)	/* default /proc/sys/fs/pipe-max-size */
-#define GS_GUP_TEST_PATH "/sys/kernel/debug/gup_test"
 
 
 /* Seeds for the "anything but the pattern" fill before a read-into. */
@@ -420,7 +419,7 @@ const char *gs_method_unavailable(const struct gs_pinctx *c, enum hp_method m)
 		return NULL;
 	case HP_M_GUP_TEST:
 		return c->gup_fd >= 0 ? NULL :
-			"no " GS_GUP_TEST_PATH " (CONFIG_GUP_TEST unset or debugfs not mounted)";
+			"no " HP_GUP_TEST_FILE " (CONFIG_GUP_TEST unset or debugfs not mounted)";
 	case HP_M_NR:
 		break;
 	}

@@ -24,8 +24,6 @@
 #include "hp_sys.h"
 
 #define HP_GUP_IOC_TYPE 'g'
-#define GUP_TEST_FILE "/sys/kernel/debug/gup_test"
-#define GUP_BENCHMARK_FILE "/sys/kernel/debug/gup_benchmark"
 
 /*
  * In the order they are tried. Sizes: since 5.13 ("selftests/vm: gup_test:
@@ -34,11 +32,11 @@
  * ends in ten reserved u64s: 120.
  */
 const struct hp_gup_layout hp_gup_layouts[HP_GUP_NLAYOUTS] = {
-	{ GUP_TEST_FILE, "5.13+", 2, 80, 0, 0 },
-	{ GUP_TEST_FILE, "5.11-5.12", 2, 72, 0, 0 },
-	{ GUP_BENCHMARK_FILE, "5.10", 3, 120, HP_KVER(5, 10), 0 },
-	{ GUP_BENCHMARK_FILE, "5.6-5.9", 4, 120, HP_KVER(5, 6), HP_KVER(5, 9) },
-	{ GUP_BENCHMARK_FILE, "4.20-5.5", 1, 120, 0, HP_KVER(5, 5) },
+	{ HP_GUP_TEST_FILE, "5.13+", 2, 80, 0, 0 },
+	{ HP_GUP_TEST_FILE, "5.11-5.12", 2, 72, 0, 0 },
+	{ HP_GUP_BENCHMARK_FILE, "5.10", 3, 120, HP_KVER(5, 10), 0 },
+	{ HP_GUP_BENCHMARK_FILE, "5.6-5.9", 4, 120, HP_KVER(5, 6), HP_KVER(5, 9) },
+	{ HP_GUP_BENCHMARK_FILE, "4.20-5.5", 1, 120, 0, HP_KVER(5, 5) },
 };
 
 unsigned long hp_gup_layout_cmd(const struct hp_gup_layout *l)

@@ -128,6 +128,9 @@ int _hp_ring_rw(void *ring, bool fixed, bool write, int fd, void *addr, size_t l
 
 /* ---- the gup_test / gup_benchmark ioctl (gup_layout.c, pin.c) ---- */
 
+#define HP_GUP_TEST_FILE "/sys/kernel/debug/gup_test"
+#define HP_GUP_BENCHMARK_FILE "/sys/kernel/debug/gup_benchmark"
+
 #define HP_KVER(major, minor) ((unsigned int)(major) << 8 | (unsigned int)(minor))
 
 /* One layout of the ioctl: which file speaks it and its fast benchmark command. */

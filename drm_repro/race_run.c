@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The race engine's set-up, probe and decision: one race from start to
+ * verdicts.
+ */
+#include "race_int.h"
+
+/* ---- setup, probe, decide ---- */
+
+static void probe_methods(struct race *r)
+{
+	struct race_report *rep = r->rep;
+	struct hp_map ctl = { 0 };
+	struct hp_pin_res res;
+	bool have_ctl;
+	int i, ret;
+
+	have_ctl = !_hp_map(&ctl, -1, 0, HP_SZ_2M, HP_SZ_2M, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE, true);
+	if (have_ctl)
+		hp_map_touch(&ctl, true);
+	for (i = 0; i < HP_M_NR; i++) {
+		struct race_method *m;
+
+		if (!(r->cfg->methods & (1u << i)))
+			continue;
+		m = &rep->m[rep->nmethods++];
+		m->method = (enum hp_method)i;
+		m->t_first_ok = -1;
+		if (hp_method_available(m->method, &r->scratch, m->note, sizeof(m->note))) {
+			m->probe_err = EOPNOTSUPP;
+			continue;
+		}
+		if (!have_ctl) {
+			m->probe_err = ENOMEM;
+			continue;
+		}
+		memset(&res, 0, sizeof(res));
+		ret = _hp_pin(m->method, &r->scratch, ctl.addr, HOLD_LEN, &res);
+		if (ret)
+			m->probe_err = res.err ? res.err : -ret;
+		else
+			m->available = true;
+	}
+	if (have_ctl)
+		hp_unmap(&ctl);
+}
+
+static int dominant_err(const struct race_method *m)
+{
+	long best = 0;
+	int e, which = 0;
+
+	for (e = 1; e < RACE_ERRNO_SLOTS; e++)
+		if (m->errs[e] > best) {
+			best = m->errs[e];
+			which = e;
+		}
+	if (!which && m->hold_err)
+		which = m->hold_err;
+	return which;
+}
+
+static void errs_text(const struct race_method *m, char *buf, size_t len)
+{
+	size_t used = 0;
+	int e, shown = 0;
+
+	buf[0] = '\0';
+	for (e = 1; e < RACE_ERRNO_SLOTS && used < len; e++) {
+		if (!m->errs[e])
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s x%ld",
+					 shown++ ? " " : "", errname(e), m->errs[e]);
+	}
+	if (!shown)
+		snprintf(buf, len, "none");
+}
+
+static void decide(struct race *r)
+{
+	struct race_report *rep = r->rep;
+	const struct race_cfg *cfg = r->cfg;
+	char sig[32], no_attempt[96], no_evict[96];
+	bool any_ok = false;
+	int i;
+
+	if (rep->interrupted) {
+		hp_signal_name(rep->interrupted, sig, sizeof(sig));
+		snprintf(no_attempt, sizeof(no_attempt), "interrupted by %s before one pin attempt", sig);
+		snprintf(no_evict, sizeof(no_evict), "interrupted by %s before an eviction cycle", sig);
+	}
+	for (i = 0; i < rep->nmethods; i++)
+		if (rep->m[i].ok || rep->m[i].holds_ok)
+			any_ok = true;
+	for (i = 0; i < rep->nmethods; i++) {
+		struct race_method *m = &rep->m[i];
+		struct hp_evidence *ev = &m->ev;
+		struct hp_result *res = &m->res;
+		bool took = m->ok || m->holds_ok;
+		char why[256], errs[96];
+
+		memset(ev, 0, sizeof(*ev));
+		ev->owner = r->owner;
+		ev->huge_required = r->huge_required;
+		ev->level = rep->level;
+		ev->attempted = m->attempts || m->holds;
+		if (rep->untestable[0]) {
+			ev->untestable_why = rep->untestable;
+		} else if (!m->available) {
+			if (!m->note[0])
+				snprintf(m->note, sizeof(m->note),
+					 "control pin on anonymous memory failed: %s",
+					 strerror(m->probe_err));
+			ev->untestable_why = m->note;
+		} else if (!ev->attempted) {
+			ev->untestable_why = rep->interrupted ? no_attempt
+							      : "no pin attempt completed in the race";
+		}
+		ev->pin_err = took ? 0 : dominant_err(m);
+		ev->bytes = m->bytes;
+		/* Race-wide findings belong to the methods that got pins in. */
+		if (took || !any_ok) {
+			ev->splats = rep->splats;
+			snprintf(ev->splat_line, sizeof(ev->splat_line), "%s", rep->splat_line);
+			ev->taint_new = rep->taint_new;
+			ev->pin_leak = rep->pin_leak;
+			ev->extra_refs = rep->extra_refs;
+			ev->canary_bad = rep->refault_bad;
+		}
+		ev->canary_bad += m->canary_bad;
+		ev->extra_refs += m->extra_refs;
+		ev->vuln_expected = rep->vuln_expected;
+		ev->expected_why = rep->expected_why[0] ? rep->expected_why : NULL;
+
+		memset(res, 0, sizeof(*res));
+		res->verdict = hp_decide(ev, why, sizeof(why));
+		/*
+		 * An interrupt is not a verdict: what a detector found stands, a
+		 * SAFE needs the method's minimum work behind it.
+		 */
+		if (rep->interrupted && res->verdict == HP_SAFE && !method_min_done(r, m)) {
+			res->verdict = HP_UNTESTABLE;
+			snprintf(why, sizeof(why), "%s", m->attempts ? no_evict : no_attempt);
+		}
+		res->expected = res->verdict == HP_VULNERABLE && ev->vuln_expected;
+		res->err = ev->pin_err;
+		res->bytes = ev->bytes;
+		snprintf(res->test, sizeof(res->test), "%s", cfg->test);
+		snprintf(res->name, sizeof(res->name), "race.%s.%s", cfg->device,
+			 hp_method_name(m->method));
+		snprintf(res->device, sizeof(res->device), "%s", cfg->device);
+		snprintf(res->driver, sizeof(res->driver), "%s", cfg->driver);
+		snprintf(res->method, sizeof(res->method), "%s", hp_method_name(m->method));
+		snprintf(res->level, sizeof(res->level), "%s", hp_level_name(rep->level));
+		errs_text(m, errs, sizeof(errs));
+		hp_appendf(res->evidence, sizeof(res->evidence), "%s; %ld pins, %ld ok, errors: %s; held %ld/%ld",
+			why, m->attempts, m->ok, errs, m->holds_ok, m->holds);
+		if (m->canary_detail[0])
+			hp_appendf(res->evidence, sizeof(res->evidence), "; %s", m->canary_detail);
+		if ((took || !any_ok) && rep->refs_detail[0])
+			hp_appendf(res->evidence, sizeof(res->evidence), "; refcounts %s", rep->refs_detail);
+		if ((took || !any_ok) && rep->refault_detail[0])
+			hp_appendf(res->evidence, sizeof(res->evidence), "; contents %s", rep->refault_detail);
+		if (rep->interrupted && res->verdict != HP_UNTESTABLE)
+			hp_appendf(res->evidence, sizeof(res->evidence), "; race interrupted by %s", sig);
+	}
+}
+
+/*
+ * The FOLL_PIN counters are per-CPU deltas folded into /proc/vmstat only now
+ * and then; a write to stat_refresh folds them, so before and after compare
+ * exact numbers.
+ */
+static void vmstat_fold(void)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, "1", 1) < 0) {
+		/* Not root, or an old kernel: the counters are approximate then. */
+	}
+	close(fd);
+}
+
+static void race_setup(struct race *r)
+{
+	const struct race_cfg *cfg = r->cfg;
+	struct race_report *rep = r->rep;
+	int ret;
+
+	r->fd = -1;
+	r->page = (size_t)sysconf(_SC_PAGESIZE);
+	r->block = cfg->size < HP_SZ_2M ? cfg->size : HP_SZ_2M;
+	r->nblocks = cfg->size / r->block;
+	r->owner = HP_OWNER_PAGES;
+	r->zap_keeps = cfg->kind != RACE_T_ANON;
+	r->evict_keeps = cfg->kind != RACE_T_REF;
+	r->have_scratch = !hp_scratch_open(&r->scratch, (off_t)(4 * HOLD_LEN + (1ul << 20)));
+	if (!r->have_scratch)
+		r->scratch.fd = -1;
+
+	switch (cfg->kind) {
+	case RACE_T_DRM:
+		r->owner = cfg->drm.ttm ? HP_OWNER_DRIVER : HP_OWNER_PAGES;
+		r->fd = open(cfg->drm.path, O_RDWR | O_CLOEXEC);
+		if (r->fd < 0) {
+			snprintf(rep->untestable, sizeof(rep->untestable), "cannot open %s: %s",
+				 cfg->drm.path, strerror(errno));
+			return;
+		}
+		find_knobs(r);
+		break;
+	case RACE_T_REF: {
+		const char *why = NULL;
+
+		if (hp_refmod_open(&r->ref, rep->untestable, sizeof(rep->untestable))) {
+			r->ref.fd = -1;
+			return;
+		}
+		r->owner = HP_OWNER_DRIVER;
+		r->huge_required = true;
+		r->ref_kept0 = r->ref.caps.pages_kept;
+		rep->vuln_expected = hp_refmod_vuln_expected(&r->ref, &why);
+		snprintf(rep->expected_why, sizeof(rep->expected_why), "%s", why ? why : "");
+		break;
+	}
+	case RACE_T_ANON:
+	case RACE_T_SHMEM:
+		break;
+	}
+	ret = tbuf_create(r, cfg->size, &r->target, true);
+	if (ret) {
+		snprintf(rep->untestable, sizeof(rep->untestable),
+			 "cannot create and map a %" PRIu64 " byte %s buffer: %s",
+			 cfg->size, cfg->device, strerror(-ret));
+		return;
+	}
+	check_fill(r);
+	if (cfg->kind == RACE_T_REF) {
+		rep->level = ref_level(r, &r->target);
+	} else {
+		rep->level = hp_map_level(r->target.map.addr);
+		snprintf(rep->level_src, sizeof(rep->level_src), "page tables");
+	}
+}
+
+static void race_teardown(struct race *r)
+{
+	tbuf_destroy(r, &r->target);
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->have_scratch)
+		hp_scratch_close(&r->scratch);
+	if (r->ref.fd >= 0)
+		hp_refmod_close(&r->ref);
+}
+
+static void knobs_text(struct race *r)
+{
+	size_t used = 0;
+	int i;
+
+	r->rep->knobs[0] = '\0';
+	for (i = 0; i < r->nknobs; i++) {
+		const char *base = strrchr(r->knob_paths[i], '/');
+
+		used += (size_t)snprintf(r->rep->knobs + used, sizeof(r->rep->knobs) - used,
+					 "%s%s", i ? "," : "", base ? base + 1 : r->knob_paths[i]);
+		if (used >= sizeof(r->rep->knobs))
+			break;
+	}
+}
+
+static void progress_line(struct race *r)
+{
+	struct race_report *rep = r->rep;
+	char line[512];
+	size_t used;
+	int i;
+
+	used = (size_t)snprintf(line, sizeof(line), "drm_repro: %4.1fs", since(r));
+	for (i = 0; i < rep->nmethods && used < sizeof(line); i++)
+		used += (size_t)snprintf(line + used, sizeof(line) - used, " %s %ld/%ld",
+					 hp_method_name(rep->m[i].method),
+					 __atomic_load_n(&rep->m[i].ok, __ATOMIC_RELAXED),
+					 __atomic_load_n(&rep->m[i].attempts, __ATOMIC_RELAXED));
+	if (used < sizeof(line))
+		snprintf(line + used, sizeof(line) - used, " | evict %ld refault %ld | %s",
+			 __atomic_load_n(&rep->evict_cycles, __ATOMIC_RELAXED),
+			 __atomic_load_n(&rep->refault_cycles, __ATOMIC_RELAXED),
+			 rep->t_first_detect < 0 ? "detectors quiet" : "DETECTED");
+	fprintf(stderr, "%s\n", line);
+}
+
+/* Join, or give up on a thread stuck in the kernel; returns false when it stayed. */
+static bool join_bounded(pthread_t th)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += JOIN_GRACE_S;
+	if (pthread_timedjoin_np(th, NULL, &ts)) {
+		pthread_detach(th);
+		return false;
+	}
+	return true;
+}
+
+/* The least a race must do before it may end: see MIN_WORK_CAP_S. */
+static bool min_work_done(struct race *r)
+{
+	int i;
+
+	for (i = 0; i < r->rep->nmethods; i++)
+		if (!method_min_done(r, &r->rep->m[i]))
+			return false;
+	return true;
+}
+
+static int stop_requested(const struct race_cfg *cfg)
+{
+	return cfg->stop_signal ? *cfg->stop_signal : 0;
+}
+
+/*
+ * Wait for the FOLL_PIN counters to balance against the race's baseline
+ * (see PIN_SETTLE_CAP_S). Another process pinning moves the acquired count:
+ * then the balance cannot be read, and hp_detect_end() says so.
+ */
+static void settle_pins(const struct race *r, const struct hp_detect *d)
+{
+	double end = hp_now() + (r->rep->interrupted ? PIN_SETTLE_INTERRUPTED_S : PIN_SETTLE_CAP_S);
+	long acq, rel, prev = -1;
+
+	if (d->pins_acquired < 0)
+		return;
+	while (!hp_vmstat_pins(&acq, &rel)) {
+		if (acq - d->pins_acquired <= rel - d->pins_released)
+			return;
+		if ((prev >= 0 && acq != prev) || hp_now() >= end)
+			return;
+		prev = acq;
+		usleep(PIN_SETTLE_STEP_US);
+	}
+}
+
+void race_run(const struct race_cfg *cfg, struct race_report *rep)
+{
+	struct race r;
+	struct pinner *pins = NULL;
+	pthread_t evictor, refaulter, checker;
+	bool have_rf = false, have_ck = false, all_joined = true;
+	sigset_t stop_set, old_set;
+	pthread_rwlockattr_t la;
+	struct hp_detect race_d;
+	struct hp_evidence ev;
+	bool detect_open;
+	int npins = 0, i, t;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->t_first_detect = -1;
+	rep->t_first_vuln_pin = -1;
+	memset(&r, 0, sizeof(r));
+	r.cfg = cfg;
+	r.rep = rep;
+	r.target.bo.fd = -1;
+	r.target.memfd = -1;
+	r.ref.fd = -1;
+	pthread_rwlockattr_init(&la);
+	/* glibc prefers readers by default: the remapping writer would starve. */
+	pthread_rwlockattr_setkind_np(&la, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&r.lock, &la);
+	pthread_rwlock_init(&r.scratch_lock, &la);
+	pthread_rwlockattr_destroy(&la);
+	pthread_mutex_init(&r.note_lock, NULL);
+
+	race_setup(&r);
+	probe_methods(&r);
+	knobs_text(&r);
+	/* Interrupted during setup: no racer starts, nothing is claimed. */
+	rep->interrupted = stop_requested(cfg);
+	if (rep->untestable[0] || rep->interrupted) {
+		decide(&r);
+		race_teardown(&r);
+		return;
+	}
+
+	vmstat_fold();
+	detect_open = !hp_detect_begin(&race_d, cfg->test, "race");
+	r.t0 = hp_now();
+	/* The stop signals reach this thread only: racers never see EINTR. */
+	sigemptyset(&stop_set);
+	sigaddset(&stop_set, SIGINT);
+	sigaddset(&stop_set, SIGTERM);
+	sigaddset(&stop_set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop_set, &old_set);
+	pins = calloc((size_t)rep->nmethods * (size_t)cfg->threads, sizeof(*pins));
+	for (i = 0; pins && i < rep->nmethods; i++) {
+		if (!rep->m[i].available)
+			continue;
+		for (t = 0; t < cfg->threads; t++) {
+			struct pinner *p = &pins[npins];
+
+			p->r = &r;
+			p->m = &rep->m[i];
+			p->rng = (cfg->seed ^ ((uint64_t)(i * 64 + t) << 32)) | 1;
+			p->started = !pthread_create(&p->th, NULL, pinner_main, p);
+			npins++;
+		}
+	}
+	r.have_ev = !pthread_create(&evictor, NULL, evictor_main, &r);
+	have_rf = !pthread_create(&refaulter, NULL, refaulter_main, &r);
+	have_ck = !pthread_create(&checker, NULL, checker_main, &r);
+	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+
+	for (;;) {
+		double now = since(&r), left = cfg->duration - now;
+
+		rep->interrupted = stop_requested(cfg);
+		if (rep->interrupted)
+			break;
+		if (left <= 0) {
+			if (min_work_done(&r))
+				break;
+			if (now >= (cfg->duration > MIN_WORK_CAP_S ? cfg->duration : MIN_WORK_CAP_S)) {
+				snprintf(rep->too_slow, sizeof(rep->too_slow),
+					 "too slow to complete an eviction cycle and one pin per method in %.0f s",
+					 now);
+				break;
+			}
+			left = IDLE_US / 1e6;
+		}
+		usleep((useconds_t)((left < 1.0 ? left : 1.0) * 1e6));
+		if (cfg->progress && !stop_requested(cfg))
+			progress_line(&r);
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < npins; i++)
+		if (pins[i].started && !join_bounded(pins[i].th)) {
+			all_joined = false;
+			snprintf(rep->untestable, sizeof(rep->untestable),
+				 "a %s pin did not return within %d s after the race ended",
+				 hp_method_name(pins[i].m->method), JOIN_GRACE_S);
+		}
+	if (r.have_ev && !join_bounded(evictor))
+		all_joined = false;
+	if (have_rf && !join_bounded(refaulter))
+		all_joined = false;
+	if (have_ck && !join_bounded(checker))
+		all_joined = false;
+	rep->elapsed = since(&r);
+	if (!all_joined && !rep->untestable[0])
+		snprintf(rep->untestable, sizeof(rep->untestable),
+			 "a racer thread did not return within %d s after the race ended",
+			 JOIN_GRACE_S);
+
+	if (detect_open) {
+		if (all_joined)
+			settle_pins(&r, &race_d);
+		vmstat_fold();
+		memset(&ev, 0, sizeof(ev));
+		if (!hp_detect_end(&race_d, &ev)) {
+			rep->splats = ev.splats;
+			snprintf(rep->splat_line, sizeof(rep->splat_line), "%s", ev.splat_line);
+			rep->taint_new = ev.taint_new;
+			rep->pin_leak = ev.pin_leak;
+			if (ev.splats)
+				note_detect(&r, "kernel log: %s", ev.splat_line);
+			if (ev.pin_leak)
+				note_detect(&r, "pin accounting off by %ld", ev.pin_leak);
+		}
+	}
+	sample_level(&r);
+	decide(&r);
+	/* Stuck threads may still use the buffers; leave them to process exit. */
+	if (all_joined) {
+		race_teardown(&r);
+		free(pins);
+		pthread_rwlock_destroy(&r.lock);
+		pthread_rwlock_destroy(&r.scratch_lock);
+		pthread_mutex_destroy(&r.note_lock);
+	}
+}
+
+int race_exit_code(const struct race_report *rep)
+{
+	bool tested = false;
+	int i;
+
+	if (rep->interrupted)
+		return 128 + rep->interrupted;
+	for (i = 0; i < rep->nmethods; i++) {
+		const struct hp_result *res = &rep->m[i].res;
+
+		if (res->verdict == HP_VULNERABLE && !res->expected)
+			return 1;
+		if (res->verdict != HP_UNTESTABLE)
+			tested = true;
+	}
+	return tested ? 0 : 4;
+}
+

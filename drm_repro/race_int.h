@@ -162,21 +162,12 @@ static inline const char *errname(int e)
 
 static inline bool method_needs_scratch(enum hp_method m)
 {
-	switch (m) {
-	case HP_M_ODIRECT_READ:
-	case HP_M_ODIRECT_WRITE:
-	case HP_M_IOURING_FIXED_READ:
-	case HP_M_IOURING_FIXED_WRITE:
-	case HP_M_IOURING_READ:
-		return true;
-	default:
-		return false;
-	}
+	return hp_method_info(m) && hp_method_info(m)->needs_storage;
 }
 
 static inline bool method_can_hold(enum hp_method m)
 {
-	return m == HP_M_VMSPLICE || m == HP_M_IOURING_REG;
+	return hp_method_info(m) && hp_method_info(m)->can_hold;
 }
 
 

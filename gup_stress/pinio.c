@@ -396,34 +396,23 @@ double gs_gup_test_ns_per_page(int gup_fd, void *addr, size_t len)
 
 const char *gs_method_unavailable(const struct gs_pinctx *c, enum hp_method m)
 {
-	switch (m) {
-	case HP_M_ODIRECT_READ:
-	case HP_M_ODIRECT_WRITE:
-		return c->scratch ? NULL : "no O_DIRECT scratch storage (set HUGEPIN_DISK or TMPDIR)";
-	case HP_M_IOURING_REG:
-	case HP_M_IOURING_FIXED_READ:
-	case HP_M_IOURING_FIXED_WRITE:
-	case HP_M_IOURING_READ:
+	const struct hp_method_info *mi = hp_method_info(m);
+
+	if (!mi)
+		return "unknown method";
+	if (mi->uring) {
 #ifdef HP_NO_LIBURING
 		return "built without liburing";
 #else
 		if (!c->ring)
 			return "io_uring unavailable (io_uring_queue_init failed)";
-		if (m != HP_M_IOURING_REG && !c->scratch)
-			return "no O_DIRECT scratch storage (set HUGEPIN_DISK or TMPDIR)";
-		return NULL;
 #endif
-	case HP_M_VMSPLICE:
-	case HP_M_PROCVM_READ:
-	case HP_M_PROCVM_WRITE:
-		return NULL;
-	case HP_M_GUP_TEST:
-		return c->gup_fd >= 0 ? NULL :
-			"no " HP_GUP_TEST_FILE " (CONFIG_GUP_TEST unset or debugfs not mounted)";
-	case HP_M_NR:
-		break;
 	}
-	return "unknown method";
+	if (mi->needs_storage && !c->scratch)
+		return "no O_DIRECT scratch storage (set HUGEPIN_DISK or TMPDIR)";
+	if (m == HP_M_GUP_TEST && c->gup_fd < 0)
+		return "no " HP_GUP_TEST_FILE " (CONFIG_GUP_TEST unset or debugfs not mounted)";
+	return NULL;
 }
 
 int gs_pinctx_init(struct gs_pinctx *c, struct hp_scratch *s, int index, size_t cell,

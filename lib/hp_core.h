@@ -53,6 +53,14 @@ const char *hp_verdict_name(enum hp_verdict v);	/* "SAFE", ... */
 int hp_verdict_parse(const char *s, enum hp_verdict *v);	/* 0 or -EINVAL */
 const char *hp_level_name(enum hp_level l);		/* "unknown","pte","pmd","pud" */
 int hp_level_parse(const char *s, enum hp_level *l);
+struct hp_method_info {
+	const char *name;	/* "odirect_read", ...: the records' method */
+	bool needs_storage;	/* I/O against the O_DIRECT scratch storage */
+	bool uring;		/* needs io_uring (and liburing at build time) */
+	bool can_hold;		/* the pin can be held open (a pipe, a registered buffer) */
+};
+/* The method table (names.c); NULL past HP_M_NR. */
+const struct hp_method_info *hp_method_info(enum hp_method m);
 const char *hp_method_name(enum hp_method m);		/* "odirect_read", ... */
 int hp_method_parse(const char *s, enum hp_method *m);
 /* Parse "odirect_read,vmsplice" or "all" into a bitmask of (1u << method). */

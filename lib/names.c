@@ -27,18 +27,20 @@ static const char *const level_names[] = {
 	[HP_LEVEL_PUD] = "pud",
 };
 
-static const char *const method_names[HP_M_NR] = {
-	[HP_M_ODIRECT_READ] = "odirect_read",
-	[HP_M_ODIRECT_WRITE] = "odirect_write",
-	[HP_M_IOURING_REG] = "iouring_reg",
-	[HP_M_IOURING_FIXED_READ] = "iouring_fixed_read",
-	[HP_M_IOURING_FIXED_WRITE] = "iouring_fixed_write",
-	[HP_M_IOURING_READ] = "iouring_read",
-	[HP_M_VMSPLICE] = "vmsplice",
-	[HP_M_PROCVM_READ] = "procvm_read",
-	[HP_M_PROCVM_WRITE] = "procvm_write",
-	[HP_M_GUP_TEST] = "gup_test",
+/* The pin methods: one line each, read by lib/pin.c, drm_repro and gup_stress. */
+static const struct hp_method_info methods[HP_M_NR] = {
+	[HP_M_ODIRECT_READ] = { "odirect_read", .needs_storage = true },
+	[HP_M_ODIRECT_WRITE] = { "odirect_write", .needs_storage = true },
+	[HP_M_IOURING_REG] = { "iouring_reg", .uring = true, .can_hold = true },
+	[HP_M_IOURING_FIXED_READ] = { "iouring_fixed_read", .needs_storage = true, .uring = true },
+	[HP_M_IOURING_FIXED_WRITE] = { "iouring_fixed_write", .needs_storage = true, .uring = true },
+	[HP_M_IOURING_READ] = { "iouring_read", .needs_storage = true, .uring = true },
+	[HP_M_VMSPLICE] = { "vmsplice", .can_hold = true },
+	[HP_M_PROCVM_READ] = { "procvm_read" },
+	[HP_M_PROCVM_WRITE] = { "procvm_write" },
+	[HP_M_GUP_TEST] = { "gup_test" },
 };
+
 
 static const char *lookup(const char *const *tab, size_t n, unsigned int i)
 {
@@ -88,15 +90,23 @@ int hp_level_parse(const char *s, enum hp_level *l)
 	return 0;
 }
 
+const struct hp_method_info *hp_method_info(enum hp_method m)
+{
+	return (unsigned int)m < HP_M_NR ? &methods[m] : NULL;
+}
+
 const char *hp_method_name(enum hp_method m)
 {
-	return lookup(method_names, ARRAY_LEN(method_names), m);
+	return (unsigned int)m < HP_M_NR ? methods[m].name : "?";
 }
 
 int hp_method_parse(const char *s, enum hp_method *m)
 {
-	int i = find(method_names, ARRAY_LEN(method_names), s);
+	int i = -EINVAL;
 
+	for (unsigned int k = 0; s && k < HP_M_NR; k++)
+		if (!strcasecmp(methods[k].name, s))
+			i = (int)k;
 	if (i < 0)
 		return i;
 	*m = (enum hp_method)i;

@@ -716,19 +716,17 @@ static int gup_test_available(char *why, size_t len)
 
 int hp_method_available(enum hp_method m, const struct hp_scratch *s, char *why, size_t len)
 {
-	bool needs_storage = m == HP_M_ODIRECT_READ || m == HP_M_ODIRECT_WRITE ||
-			     m == HP_M_IOURING_FIXED_READ || m == HP_M_IOURING_FIXED_WRITE ||
-			     m == HP_M_IOURING_READ;
+	const struct hp_method_info *mi = hp_method_info(m);
 
-	if (m >= HP_M_NR) {
+	if (!mi) {
 		snprintf(why, len, "unknown pin method %d", (int)m);
 		return -EINVAL;
 	}
-	if (needs_storage && (!s || s->fd < 0)) {
+	if (mi->needs_storage && (!s || s->fd < 0)) {
 		snprintf(why, len, "no O_DIRECT storage (set HUGEPIN_DISK to a scratch block device)");
 		return -EOPNOTSUPP;
 	}
-	if (m >= HP_M_IOURING_REG && m <= HP_M_IOURING_READ) {
+	if (mi->uring) {
 #ifdef HP_NO_LIBURING
 		snprintf(why, len, "liburing missing at build time (apt-get install liburing-dev)");
 		return -EOPNOTSUPP;

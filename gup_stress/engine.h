@@ -157,6 +157,12 @@ struct gs_bench_row {
 };
 
 /* Rows up to the one a signal cut short, if one did: *interrupted is then its number. */
+/* The signal that asked the run to stop, 0 while none did. */
+static inline int gs_stop_requested(const struct gs_config *cfg)
+{
+	return cfg->stop_signal ? *cfg->stop_signal : 0;
+}
+
 int gs_bench(const struct gs_config *cfg, struct gs_bench_row **rows, int *nrows,
 	     int *interrupted);
 

@@ -207,153 +207,187 @@ static void list_kernels(const struct hp_report *const *reps, size_t n, int code
 		hp_buf_printf(out, "none");
 }
 
+/* The timings and cases a matrix shows, shared by its three renderers. */
+struct matrix {
+	const struct hp_report *const *reps;
+	size_t n;
+	struct keys ks;
+	const char *tnames[HP_MAX_TIMINGS * 4];
+	size_t nt;
+};
+
+/*
+ * Markdown: one column per kernel, one row per timing and per device/method,
+ * so a matrix of a few kernels stays narrow enough to paste into a bug report.
+ */
+static void matrix_markdown(const struct matrix *mx, struct hp_buf *md)
+{
+	size_t i, k;
+	double v;
+
+	hp_buf_printf(md, "# hugepin matrix\n\n| case |");
+	for (i = 0; i < mx->n; i++)
+		md_cell(md, mx->reps[i]->kernel);
+	hp_buf_printf(md, "\n|---|");
+	for (i = 0; i < mx->n; i++)
+		hp_buf_printf(md, "---|");
+	hp_buf_printf(md, "\n");
+	for (k = 0; k < mx->nt; k++) {
+		hp_buf_printf(md, "| %s |", mx->tnames[k]);
+		for (i = 0; i < mx->n; i++)
+			if (timing_of(mx->reps[i], mx->tnames[k], &v))
+				hp_buf_printf(md, " %.1f |", v);
+			else
+				hp_buf_printf(md, " - |");
+		hp_buf_printf(md, "\n");
+	}
+	for (k = 0; k < mx->ks.n; k++) {
+		hp_buf_printf(md, "|");
+		md_cell(md, mx->ks.k[k]);
+		for (i = 0; i < mx->n; i++)
+			hp_buf_printf(md, " %s |", rank_short[cell_of(mx->reps[i], mx->ks.k[k])]);
+		hp_buf_printf(md, "\n");
+	}
+	hp_buf_printf(md, "\nCells show the worst verdict of the cases of a device and method"
+		      " (VULN > VULN(exp) > SAFE > UNTEST; - not run); timings in seconds."
+		      "\n\nkernels needing a fix: ");
+	list_kernels(mx->reps, mx->n, 1, md, false);
+	hp_buf_printf(md, "\n\nkernels that could not be tested: ");
+	list_kernels(mx->reps, mx->n, 125, md, false);
+	hp_buf_printf(md, "\n");
+}
+
+/* The terminal's table: the same rows as the Markdown, in aligned columns. */
+static int matrix_text(const struct matrix *mx, struct hp_buf *txt)
+{
+	size_t cw = strlen("CASE"), *colw = calloc(mx->n + 1, sizeof(*colw));
+	size_t i, k;
+	double v;
+
+	if (!colw)
+		return -ENOMEM;
+	for (k = 0; k < mx->ks.n; k++)
+		if (strlen(mx->ks.k[k]) > cw)
+			cw = strlen(mx->ks.k[k]);
+	for (k = 0; k < mx->nt; k++)
+		if (strlen(mx->tnames[k]) > cw)
+			cw = strlen(mx->tnames[k]);
+	hp_buf_printf(txt, "%-*s", (int)cw, "CASE");
+	for (i = 0; i < mx->n; i++) {
+		colw[i] = strlen(mx->reps[i]->kernel) > 9 ? strlen(mx->reps[i]->kernel) : 9;
+		hp_buf_printf(txt, "  %-*s", (int)colw[i], mx->reps[i]->kernel);
+	}
+	hp_buf_printf(txt, "\n");
+	for (k = 0; k < mx->nt; k++) {
+		hp_buf_printf(txt, "%-*s", (int)cw, mx->tnames[k]);
+		for (i = 0; i < mx->n; i++)
+			if (timing_of(mx->reps[i], mx->tnames[k], &v))
+				hp_buf_printf(txt, "  %-*.1f", (int)colw[i], v);
+			else
+				hp_buf_printf(txt, "  %-*s", (int)colw[i], "-");
+		hp_buf_printf(txt, "\n");
+	}
+	for (k = 0; k < mx->ks.n; k++) {
+		hp_buf_printf(txt, "%-*s", (int)cw, mx->ks.k[k]);
+		for (i = 0; i < mx->n; i++)
+			hp_buf_printf(txt, "  %-*s", (int)colw[i],
+				      rank_short[cell_of(mx->reps[i], mx->ks.k[k])]);
+		hp_buf_printf(txt, "\n");
+	}
+	free(colw);
+	hp_buf_printf(txt, "kernels needing a fix: ");
+	list_kernels(mx->reps, mx->n, 1, txt, false);
+	hp_buf_printf(txt, "\n");
+	return 0;
+}
+
+/* One kernel's object of matrix.json. */
+static void matrix_json_kernel(const struct matrix *mx, const struct hp_report *rep,
+			       struct hp_buf *json)
+{
+	struct hp_coverage cov;
+	struct hp_summary s;
+	bool first = true;
+	size_t k;
+
+	hp_report_summary(rep, &s);
+	hp_report_coverage(rep, NULL, &cov);
+	hp_buf_printf(json, "{\"kernel\":");
+	json_str(json, rep->kernel);
+	hp_buf_printf(json, ",\"exit_code\":%d,\"summary\":{\"safe\":%zu,\"vulnerable\":%zu,"
+		      "\"vulnerable_expected\":%zu,\"untestable\":%zu},",
+		      hp_report_exit_code(rep, NULL), s.safe, s.vulnerable,
+		      s.vulnerable_expected, s.untestable);
+	json_coverage(json, &cov);
+	hp_buf_printf(json, ",\"timings\":{");
+	for (k = 0; k < rep->ntimings; k++) {
+		hp_buf_printf(json, "%s", k ? "," : "");
+		json_str(json, rep->timings[k].name);
+		hp_buf_printf(json, ":%.3f", rep->timings[k].value);
+	}
+	hp_buf_printf(json, "},\"cells\":{");
+	for (k = 0; k < mx->ks.n; k++) {
+		int rank = cell_of(rep, mx->ks.k[k]);
+
+		if (!rank)
+			continue;
+		hp_buf_printf(json, "%s", first ? "" : ",");
+		json_str(json, mx->ks.k[k]);
+		hp_buf_printf(json, ":\"%s\"", rank_long[rank]);
+		first = false;
+	}
+	hp_buf_printf(json, "}}");
+}
+
+static void matrix_json(const struct matrix *mx, struct hp_buf *json)
+{
+	size_t i, k;
+
+	hp_buf_printf(json, "{\"cases\":[");
+	for (k = 0; k < mx->ks.n; k++) {
+		hp_buf_printf(json, "%s", k ? "," : "");
+		json_str(json, mx->ks.k[k]);
+	}
+	hp_buf_printf(json, "],\n\"kernels\":[");
+	for (i = 0; i < mx->n; i++) {
+		hp_buf_printf(json, "%s\n", i ? "," : "");
+		matrix_json_kernel(mx, mx->reps[i], json);
+	}
+	hp_buf_printf(json, "],\n\"needing_fix\":[");
+	list_kernels(mx->reps, mx->n, 1, json, true);
+	hp_buf_printf(json, "],\"untestable\":[");
+	list_kernels(mx->reps, mx->n, 125, json, true);
+	hp_buf_printf(json, "]}\n");
+}
+
 int hp_matrix_render(const struct hp_report *const *reps, size_t n,
 		     struct hp_buf *md, struct hp_buf *json, struct hp_buf *txt)
 {
-	const char *tnames[HP_MAX_TIMINGS * 4];
-	struct keys ks = { NULL, 0 };
-	size_t nt, i, k;
+	struct matrix mx = { .reps = reps, .n = n };
 	bool tested = false, vuln = false;
-	double v;
+	size_t i;
 	int ret;
 
-	ret = collect_keys(reps, n, &ks);
+	ret = collect_keys(reps, n, &mx.ks);
 	if (ret) {
-		free(ks.k);
+		free(mx.ks.k);
 		return ret;
 	}
-	nt = timing_names(reps, n, tnames, sizeof(tnames) / sizeof(tnames[0]));
+	mx.nt = timing_names(reps, n, mx.tnames, sizeof(mx.tnames) / sizeof(mx.tnames[0]));
 	for (i = 0; i < n; i++) {
 		int code = hp_report_exit_code(reps[i], NULL);
 
 		vuln |= code == 1;
 		tested |= code == 0;
 	}
-
-	/*
-	 * Markdown and text: one column per kernel, one row per timing and per
-	 * device/method, so a matrix of a few kernels stays narrow enough to
-	 * paste into a bug report.
-	 */
-	hp_buf_printf(md, "# hugepin matrix\n\n| case |");
-	for (i = 0; i < n; i++)
-		md_cell(md, reps[i]->kernel);
-	hp_buf_printf(md, "\n|---|");
-	for (i = 0; i < n; i++)
-		hp_buf_printf(md, "---|");
-	hp_buf_printf(md, "\n");
-	for (k = 0; k < nt; k++) {
-		hp_buf_printf(md, "| %s |", tnames[k]);
-		for (i = 0; i < n; i++)
-			if (timing_of(reps[i], tnames[k], &v))
-				hp_buf_printf(md, " %.1f |", v);
-			else
-				hp_buf_printf(md, " - |");
-		hp_buf_printf(md, "\n");
-	}
-	for (k = 0; k < ks.n; k++) {
-		hp_buf_printf(md, "|");
-		md_cell(md, ks.k[k]);
-		for (i = 0; i < n; i++)
-			hp_buf_printf(md, " %s |", rank_short[cell_of(reps[i], ks.k[k])]);
-		hp_buf_printf(md, "\n");
-	}
-	hp_buf_printf(md, "\nCells show the worst verdict of the cases of a device and method"
-		      " (VULN > VULN(exp) > SAFE > UNTEST; - not run); timings in seconds."
-		      "\n\nkernels needing a fix: ");
-	list_kernels(reps, n, 1, md, false);
-	hp_buf_printf(md, "\n\nkernels that could not be tested: ");
-	list_kernels(reps, n, 125, md, false);
-	hp_buf_printf(md, "\n");
-
-	{
-		size_t cw = strlen("CASE"), *colw = calloc(n + 1, sizeof(*colw));
-
-		if (!colw) {
-			free(ks.k);
-			return -ENOMEM;
-		}
-		for (k = 0; k < ks.n; k++)
-			if (strlen(ks.k[k]) > cw)
-				cw = strlen(ks.k[k]);
-		for (k = 0; k < nt; k++)
-			if (strlen(tnames[k]) > cw)
-				cw = strlen(tnames[k]);
-		hp_buf_printf(txt, "%-*s", (int)cw, "CASE");
-		for (i = 0; i < n; i++) {
-			colw[i] = strlen(reps[i]->kernel) > 9 ? strlen(reps[i]->kernel) : 9;
-			hp_buf_printf(txt, "  %-*s", (int)colw[i], reps[i]->kernel);
-		}
-		hp_buf_printf(txt, "\n");
-		for (k = 0; k < nt; k++) {
-			hp_buf_printf(txt, "%-*s", (int)cw, tnames[k]);
-			for (i = 0; i < n; i++)
-				if (timing_of(reps[i], tnames[k], &v))
-					hp_buf_printf(txt, "  %-*.1f", (int)colw[i], v);
-				else
-					hp_buf_printf(txt, "  %-*s", (int)colw[i], "-");
-			hp_buf_printf(txt, "\n");
-		}
-		for (k = 0; k < ks.n; k++) {
-			hp_buf_printf(txt, "%-*s", (int)cw, ks.k[k]);
-			for (i = 0; i < n; i++)
-				hp_buf_printf(txt, "  %-*s", (int)colw[i],
-					      rank_short[cell_of(reps[i], ks.k[k])]);
-			hp_buf_printf(txt, "\n");
-		}
-		free(colw);
-	}
-	hp_buf_printf(txt, "kernels needing a fix: ");
-	list_kernels(reps, n, 1, txt, false);
-	hp_buf_printf(txt, "\n");
-
-	hp_buf_printf(json, "{\"cases\":[");
-	for (k = 0; k < ks.n; k++) {
-		hp_buf_printf(json, "%s", k ? "," : "");
-		json_str(json, ks.k[k]);
-	}
-	hp_buf_printf(json, "],\n\"kernels\":[");
-	for (i = 0; i < n; i++) {
-		struct hp_coverage cov;
-		struct hp_summary s;
-		bool first = true;
-
-		hp_report_summary(reps[i], &s);
-		hp_report_coverage(reps[i], NULL, &cov);
-		hp_buf_printf(json, "%s\n{\"kernel\":", i ? "," : "");
-		json_str(json, reps[i]->kernel);
-		hp_buf_printf(json, ",\"exit_code\":%d,\"summary\":{\"safe\":%zu,\"vulnerable\":%zu,"
-			      "\"vulnerable_expected\":%zu,\"untestable\":%zu},",
-			      hp_report_exit_code(reps[i], NULL), s.safe, s.vulnerable,
-			      s.vulnerable_expected, s.untestable);
-		json_coverage(json, &cov);
-		hp_buf_printf(json, ",\"timings\":{");
-		for (k = 0; k < reps[i]->ntimings; k++) {
-			hp_buf_printf(json, "%s", k ? "," : "");
-			json_str(json, reps[i]->timings[k].name);
-			hp_buf_printf(json, ":%.3f", reps[i]->timings[k].value);
-		}
-		hp_buf_printf(json, "},\"cells\":{");
-		for (k = 0; k < ks.n; k++) {
-			int rank = cell_of(reps[i], ks.k[k]);
-
-			if (!rank)
-				continue;
-			hp_buf_printf(json, "%s", first ? "" : ",");
-			json_str(json, ks.k[k]);
-			hp_buf_printf(json, ":\"%s\"", rank_long[rank]);
-			first = false;
-		}
-		hp_buf_printf(json, "}}");
-	}
-	hp_buf_printf(json, "],\n\"needing_fix\":[");
-	list_kernels(reps, n, 1, json, true);
-	hp_buf_printf(json, "],\"untestable\":[");
-	list_kernels(reps, n, 125, json, true);
-	hp_buf_printf(json, "]}\n");
-	free(ks.k);
+	matrix_markdown(&mx, md);
+	ret = matrix_text(&mx, txt);
+	if (!ret)
+		matrix_json(&mx, json);
+	free(mx.ks.k);
+	if (ret)
+		return ret;
 	if (vuln)
 		return 1;
 	return tested ? 0 : 125;
 }
-

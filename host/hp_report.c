@@ -404,52 +404,57 @@ static int run_matrix(int argc, char **argv, const struct opts *o)
 	return code;
 }
 
-static int run_single(const struct opts *o)
+/* The runner's notes about the run: expected and untestable devices, programs not run. */
+static void load_notes(const struct opts *o, struct hp_report *rep)
 {
-	struct hp_buf table = { 0 }, md = { 0 }, json = { 0 }, junit = { 0 }, exp = { 0 };
-	const struct hp_report *one;
-	struct hp_report rep;
-	size_t i, len;
-	char *text;
-	int code;
+	size_t i;
 
-	hp_report_init(&rep, o->kernel);
 	if (o->expected_device) {
 		const char *eq = strchr(o->expected_device, '=');
 
-		snprintf(rep.expected_device, sizeof(rep.expected_device), "%.*s",
+		snprintf(rep->expected_device, sizeof(rep->expected_device), "%.*s",
 			 (int)(eq - o->expected_device), o->expected_device);
-		snprintf(rep.expected_why, sizeof(rep.expected_why), "%s", eq + 1);
+		snprintf(rep->expected_why, sizeof(rep->expected_why), "%s", eq + 1);
 	}
 	for (i = 0; i < o->nuntestable; i++)
-		if (hp_report_add_untestable(&rep, o->untestable[i]))
+		if (hp_report_add_untestable(rep, o->untestable[i]))
 			die_usage("--untestable-device wants DEVICE=WHY with a device name under 64 characters");
 	for (i = 0; i < o->nnot_run; i++)
-		if (hp_report_add_not_run(&rep, o->not_run[i]))
+		if (hp_report_add_not_run(rep, o->not_run[i]))
 			die_usage("--not-run wants a program name under 64 characters");
 	if (o->interrupted)
-		snprintf(rep.interrupted, sizeof(rep.interrupted), "%s", o->interrupted);
-	rep.unmapped_safe_decides = o->unmapped_safe;
-	one = &rep;
+		snprintf(rep->interrupted, sizeof(rep->interrupted), "%s", o->interrupted);
+	rep->unmapped_safe_decides = o->unmapped_safe;
+	for (i = 0; i < o->ntimings; i++)
+		if (hp_report_add_timing(rep, o->timings[i]))
+			die_usage("--timing wants NAME=SECONDS, e.g. boot_s=6.2");
+}
+
+/* Records, console and KTAP files into @rep; EXIT_USAGE on failure, else 0. */
+static int load_inputs(const struct opts *o, struct hp_report *rep)
+{
+	size_t i, len;
+	char *text;
+
 	for (i = 0; i < o->nrecords; i++) {
 		text = read_file(o->records[i], &len);
-		if (hp_report_add_records(&rep, text, len)) {
+		if (hp_report_add_records(rep, text, len)) {
 			fprintf(stderr, "hp_report: out of memory reading %s\n", o->records[i]);
 			return EXIT_USAGE;
 		}
 		free(text);
 	}
-	if (rep.bad_lines)
+	if (rep->bad_lines)
 		fprintf(stderr, "hp_report: warning: %zu record lines did not parse (guest cut off mid-line?)\n",
-			rep.bad_lines);
+			rep->bad_lines);
 	text = read_file(o->console, &len);
-	if (hp_report_attribute(&rep, text, len, o->crashed, o->ncrashed)) {
+	if (hp_report_attribute(rep, text, len, o->crashed, o->ncrashed)) {
 		fprintf(stderr, "hp_report: out of memory\n");
 		return EXIT_USAGE;
 	}
 	free(text);
 	if (o->expect_cases)
-		add_missing_cases(&rep, o->expect_cases);
+		add_missing_cases(rep, o->expect_cases);
 	for (i = 0; i < o->nktap; i++) {
 		char name[HP_NAME_LEN];
 		const char *base = strrchr(o->ktap[i], '/');
@@ -458,20 +463,58 @@ static int run_single(const struct opts *o)
 		snprintf(name, sizeof(name), "%s", base ? base + 1 : o->ktap[i]);
 		name[strcspn(name, ".")] = '\0';
 		text = read_file(o->ktap[i], &len);
-		if (hp_ktap_parse(&rep.ktap, text, len, name)) {
+		if (hp_ktap_parse(&rep->ktap, text, len, name)) {
 			fprintf(stderr, "hp_report: %s holds no KTAP/TAP output\n", o->ktap[i]);
 			return EXIT_USAGE;
 		}
 		free(text);
 	}
-	for (i = 0; i < rep.ktap.n; i++)
-		if (rep.ktap.progs[i].fail)
+	for (i = 0; i < rep->ktap.n; i++)
+		if (rep->ktap.progs[i].fail)
 			fprintf(stderr, "hp_report: warning: kselftest %s: %u not ok\n",
-				rep.ktap.progs[i].name, rep.ktap.progs[i].fail);
-	for (i = 0; i < o->ntimings; i++)
-		if (hp_report_add_timing(&rep, o->timings[i]))
-			die_usage("--timing wants NAME=SECONDS, e.g. boot_s=6.2");
+				rep->ktap.progs[i].name, rep->ktap.progs[i].fail);
+	return 0;
+}
 
+/* --expect: the TAP of the check, and the exit code it decides (or EXIT_USAGE). */
+static int check_expect(const struct opts *o, const struct hp_report *rep)
+{
+	struct hp_buf exp = { 0 };
+	size_t len;
+	char *text;
+	int failed;
+
+	text = read_file(o->expect, &len);
+	failed = hp_report_expect(rep, text, len, &exp);
+	free(text);
+	if (failed < 0) {
+		fprintf(stderr, "hp_report: %s: %s", o->expect, exp.s ? exp.s : "out of memory\n");
+		hp_buf_free(&exp);
+		return EXIT_USAGE;
+	}
+	/* Expectation output is TAP; on stderr when stdout carries JSON/XML. */
+	if (o->format == FMT_TABLE || o->format == FMT_MD)
+		print_buf(&exp);
+	else
+		fwrite(exp.s, 1, exp.len, stderr);
+	if (o->out)
+		write_file(o->out, "expect.tap", &exp);
+	hp_buf_free(&exp);
+	return failed ? 1 : 0;
+}
+
+static int run_single(const struct opts *o)
+{
+	struct hp_buf table = { 0 }, md = { 0 }, json = { 0 }, junit = { 0 };
+	const struct hp_report *one;
+	struct hp_report rep;
+	int code;
+
+	hp_report_init(&rep, o->kernel);
+	load_notes(o, &rep);
+	one = &rep;
+	if (load_inputs(o, &rep))
+		return EXIT_USAGE;
 	code = hp_report_exit_code(&rep, o->bisect_on);
 	if (o->verbose)
 		hp_report_table(&rep, terminal_width(), &table);
@@ -493,31 +536,12 @@ static int run_single(const struct opts *o)
 		write_file(o->out, "report.json", &json);
 		write_file(o->out, "junit.xml", &junit);
 	}
-	if (o->expect) {
-		int failed;
-
-		text = read_file(o->expect, &len);
-		failed = hp_report_expect(&rep, text, len, &exp);
-		free(text);
-		if (failed < 0) {
-			fprintf(stderr, "hp_report: %s: %s", o->expect,
-				exp.s ? exp.s : "out of memory\n");
-			return EXIT_USAGE;
-		}
-		/* Expectation output is TAP; on stderr when stdout carries JSON/XML. */
-		if (o->format == FMT_TABLE || o->format == FMT_MD)
-			print_buf(&exp);
-		else
-			fwrite(exp.s, 1, exp.len, stderr);
-		if (o->out)
-			write_file(o->out, "expect.tap", &exp);
-		code = failed ? 1 : 0;
-	}
+	if (o->expect)
+		code = check_expect(o, &rep);
 	hp_buf_free(&table);
 	hp_buf_free(&md);
 	hp_buf_free(&json);
 	hp_buf_free(&junit);
-	hp_buf_free(&exp);
 	hp_report_free(&rep);
 	return code;
 }

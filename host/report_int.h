@@ -25,6 +25,7 @@ struct hp_open_case *case_find(struct hp_report *rep, size_t from, const char *t
 void md_cell(struct hp_buf *out, const char *s);
 void json_str(struct hp_buf *out, const char *s);
 void json_coverage(struct hp_buf *out, const struct hp_coverage *cov);
+void json_timings(struct hp_buf *out, const struct hp_report *rep);
 
 /* report_matrix.c: how bad a verdict is, for sorting rows. */
 int row_rank(const struct hp_result *r);

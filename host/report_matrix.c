@@ -319,13 +319,9 @@ static void matrix_json_kernel(const struct matrix *mx, const struct hp_report *
 		      hp_report_exit_code(rep, NULL), s.safe, s.vulnerable,
 		      s.vulnerable_expected, s.untestable);
 	json_coverage(json, &cov);
-	hp_buf_printf(json, ",\"timings\":{");
-	for (k = 0; k < rep->ntimings; k++) {
-		hp_buf_printf(json, "%s", k ? "," : "");
-		json_str(json, rep->timings[k].name);
-		hp_buf_printf(json, ":%.3f", rep->timings[k].value);
-	}
-	hp_buf_printf(json, "},\"cells\":{");
+	hp_buf_printf(json, ",\"timings\":");
+	json_timings(json, rep);
+	hp_buf_printf(json, ",\"cells\":{");
 	for (k = 0; k < mx->ks.n; k++) {
 		int rank = cell_of(rep, mx->ks.k[k]);
 

@@ -278,6 +278,20 @@ void json_str(struct hp_buf *out, const char *s)
 }
 
 /* "coverage":[{"path":...,"records":N,"inferred":M},...] */
+/* {"build_s":1.234,...}: a run's timings as a JSON object. */
+void json_timings(struct hp_buf *out, const struct hp_report *rep)
+{
+	size_t i;
+
+	hp_buf_printf(out, "{");
+	for (i = 0; i < rep->ntimings; i++) {
+		hp_buf_printf(out, "%s", i ? "," : "");
+		json_str(out, rep->timings[i].name);
+		hp_buf_printf(out, ":%.3f", rep->timings[i].value);
+	}
+	hp_buf_printf(out, "}");
+}
+
 void json_coverage(struct hp_buf *out, const struct hp_coverage *cov)
 {
 	size_t i;
@@ -325,13 +339,9 @@ void hp_report_json(const struct hp_report *rep, const char *bisect_on, struct h
 		hp_buf_printf(out, "%s", i ? "," : "");
 		json_str(out, rep->not_run[i]);
 	}
-	hp_buf_printf(out, "]},\n\"timings\":{");
-	for (i = 0; i < rep->ntimings; i++) {
-		hp_buf_printf(out, "%s", i ? "," : "");
-		json_str(out, rep->timings[i].name);
-		hp_buf_printf(out, ":%.3f", rep->timings[i].value);
-	}
-	hp_buf_printf(out, "},\n\"ktap\":[");
+	hp_buf_printf(out, "]},\n\"timings\":");
+	json_timings(out, rep);
+	hp_buf_printf(out, ",\n\"ktap\":[");
 	for (i = 0; i < rep->ktap.n; i++) {
 		const struct hp_ktap_prog *p = &rep->ktap.progs[i];
 

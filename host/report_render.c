@@ -277,7 +277,6 @@ void json_str(struct hp_buf *out, const char *s)
 	hp_buf_printf(out, "\"%s\"", esc);
 }
 
-/* "coverage":[{"path":...,"records":N,"inferred":M},...] */
 /* {"build_s":1.234,...}: a run's timings as a JSON object. */
 void json_timings(struct hp_buf *out, const struct hp_report *rep)
 {
@@ -292,6 +291,7 @@ void json_timings(struct hp_buf *out, const struct hp_report *rep)
 	hp_buf_printf(out, "}");
 }
 
+/* "coverage":[{"path":...,"records":N,"inferred":M},...] */
 void json_coverage(struct hp_buf *out, const struct hp_coverage *cov)
 {
 	size_t i;

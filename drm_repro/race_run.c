@@ -346,36 +346,158 @@ static void settle_pins(const struct race *r, const struct hp_detect *d)
 	}
 }
 
-void race_run(const struct race_cfg *cfg, struct race_report *rep)
+static void race_init(struct race *r, const struct race_cfg *cfg, struct race_report *rep)
 {
-	struct race r;
-	struct pinner *pins = NULL;
-	pthread_t evictor, refaulter, checker;
-	bool have_rf = false, have_ck = false, all_joined = true;
-	sigset_t stop_set, old_set;
 	pthread_rwlockattr_t la;
-	struct hp_detect race_d;
-	struct hp_evidence ev;
-	bool detect_open;
-	int npins = 0, i, t;
 
 	memset(rep, 0, sizeof(*rep));
 	rep->t_first_detect = -1;
 	rep->t_first_vuln_pin = -1;
-	memset(&r, 0, sizeof(r));
-	r.cfg = cfg;
-	r.rep = rep;
-	r.target.bo.fd = -1;
-	r.target.memfd = -1;
-	r.ref.fd = -1;
+	memset(r, 0, sizeof(*r));
+	r->cfg = cfg;
+	r->rep = rep;
+	r->target.bo.fd = -1;
+	r->target.memfd = -1;
+	r->ref.fd = -1;
 	pthread_rwlockattr_init(&la);
 	/* glibc prefers readers by default: the remapping writer would starve. */
 	pthread_rwlockattr_setkind_np(&la, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&r.lock, &la);
-	pthread_rwlock_init(&r.scratch_lock, &la);
+	pthread_rwlock_init(&r->lock, &la);
+	pthread_rwlock_init(&r->scratch_lock, &la);
 	pthread_rwlockattr_destroy(&la);
-	pthread_mutex_init(&r.note_lock, NULL);
+	pthread_mutex_init(&r->note_lock, NULL);
+}
 
+/* The threads of one race. */
+struct racers {
+	struct pinner *pins;
+	int npins;
+	pthread_t evictor, refaulter, checker;
+	bool have_rf, have_ck;
+};
+
+/* Pinners for every available method, then the evictor, refaulter and checker. */
+static void racers_start(struct race *r, struct racers *rs)
+{
+	const struct race_cfg *cfg = r->cfg;
+	struct race_report *rep = r->rep;
+	sigset_t stop_set, old_set;
+	int i, t;
+
+	/* The stop signals reach this thread only: racers never see EINTR. */
+	sigemptyset(&stop_set);
+	sigaddset(&stop_set, SIGINT);
+	sigaddset(&stop_set, SIGTERM);
+	sigaddset(&stop_set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop_set, &old_set);
+	rs->pins = calloc((size_t)rep->nmethods * (size_t)cfg->threads, sizeof(*rs->pins));
+	for (i = 0; rs->pins && i < rep->nmethods; i++) {
+		if (!rep->m[i].available)
+			continue;
+		for (t = 0; t < cfg->threads; t++) {
+			struct pinner *p = &rs->pins[rs->npins];
+
+			p->r = r;
+			p->m = &rep->m[i];
+			p->rng = (cfg->seed ^ ((uint64_t)(i * 64 + t) << 32)) | 1;
+			p->started = !pthread_create(&p->th, NULL, pinner_main, p);
+			rs->npins++;
+		}
+	}
+	r->have_ev = !pthread_create(&rs->evictor, NULL, evictor_main, r);
+	rs->have_rf = !pthread_create(&rs->refaulter, NULL, refaulter_main, r);
+	rs->have_ck = !pthread_create(&rs->checker, NULL, checker_main, r);
+	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+}
+
+/* Until the duration is over and the minimum work is done, a stop signal, or the cap. */
+static void race_wait(struct race *r)
+{
+	const struct race_cfg *cfg = r->cfg;
+	struct race_report *rep = r->rep;
+
+	for (;;) {
+		double now = since(r), left = cfg->duration - now;
+
+		rep->interrupted = stop_requested(cfg);
+		if (rep->interrupted)
+			break;
+		if (left <= 0) {
+			if (min_work_done(r))
+				break;
+			if (now >= (cfg->duration > MIN_WORK_CAP_S ? cfg->duration : MIN_WORK_CAP_S)) {
+				snprintf(rep->too_slow, sizeof(rep->too_slow),
+					 "too slow to complete an eviction cycle and one pin per method in %.0f s",
+					 now);
+				break;
+			}
+			left = IDLE_US / 1e6;
+		}
+		usleep((useconds_t)((left < 1.0 ? left : 1.0) * 1e6));
+		if (cfg->progress && !stop_requested(cfg))
+			progress_line(r);
+	}
+}
+
+/* Stop and join every racer; false when one did not return in time. */
+static bool racers_join(struct race *r, struct racers *rs)
+{
+	struct race_report *rep = r->rep;
+	bool all_joined = true;
+	int i;
+
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < rs->npins; i++)
+		if (rs->pins[i].started && !join_bounded(rs->pins[i].th)) {
+			all_joined = false;
+			snprintf(rep->untestable, sizeof(rep->untestable),
+				 "a %s pin did not return within %d s after the race ended",
+				 hp_method_name(rs->pins[i].m->method), JOIN_GRACE_S);
+		}
+	if (r->have_ev && !join_bounded(rs->evictor))
+		all_joined = false;
+	if (rs->have_rf && !join_bounded(rs->refaulter))
+		all_joined = false;
+	if (rs->have_ck && !join_bounded(rs->checker))
+		all_joined = false;
+	rep->elapsed = since(r);
+	if (!all_joined && !rep->untestable[0])
+		snprintf(rep->untestable, sizeof(rep->untestable),
+			 "a racer thread did not return within %d s after the race ended",
+			 JOIN_GRACE_S);
+	return all_joined;
+}
+
+/* The race-wide detector window: kernel log and pin accounting over the whole race. */
+static void race_detect_end(struct race *r, struct hp_detect *race_d, bool all_joined)
+{
+	struct race_report *rep = r->rep;
+	struct hp_evidence ev;
+
+	if (all_joined)
+		settle_pins(r, race_d);
+	vmstat_fold();
+	memset(&ev, 0, sizeof(ev));
+	if (hp_detect_end(race_d, &ev))
+		return;
+	rep->splats = ev.splats;
+	snprintf(rep->splat_line, sizeof(rep->splat_line), "%s", ev.splat_line);
+	rep->taint_new = ev.taint_new;
+	rep->pin_leak = ev.pin_leak;
+	if (ev.splats)
+		note_detect(r, "kernel log: %s", ev.splat_line);
+	if (ev.pin_leak)
+		note_detect(r, "pin accounting off by %ld", ev.pin_leak);
+}
+
+void race_run(const struct race_cfg *cfg, struct race_report *rep)
+{
+	struct racers rs = { .pins = NULL };
+	struct hp_detect race_d;
+	bool detect_open, all_joined;
+	struct race r;
+
+	race_init(&r, cfg, rep);
 	race_setup(&r);
 	probe_methods(&r);
 	knobs_text(&r);
@@ -390,94 +512,17 @@ void race_run(const struct race_cfg *cfg, struct race_report *rep)
 	vmstat_fold();
 	detect_open = !hp_detect_begin(&race_d, cfg->test, "race");
 	r.t0 = hp_now();
-	/* The stop signals reach this thread only: racers never see EINTR. */
-	sigemptyset(&stop_set);
-	sigaddset(&stop_set, SIGINT);
-	sigaddset(&stop_set, SIGTERM);
-	sigaddset(&stop_set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &stop_set, &old_set);
-	pins = calloc((size_t)rep->nmethods * (size_t)cfg->threads, sizeof(*pins));
-	for (i = 0; pins && i < rep->nmethods; i++) {
-		if (!rep->m[i].available)
-			continue;
-		for (t = 0; t < cfg->threads; t++) {
-			struct pinner *p = &pins[npins];
-
-			p->r = &r;
-			p->m = &rep->m[i];
-			p->rng = (cfg->seed ^ ((uint64_t)(i * 64 + t) << 32)) | 1;
-			p->started = !pthread_create(&p->th, NULL, pinner_main, p);
-			npins++;
-		}
-	}
-	r.have_ev = !pthread_create(&evictor, NULL, evictor_main, &r);
-	have_rf = !pthread_create(&refaulter, NULL, refaulter_main, &r);
-	have_ck = !pthread_create(&checker, NULL, checker_main, &r);
-	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
-
-	for (;;) {
-		double now = since(&r), left = cfg->duration - now;
-
-		rep->interrupted = stop_requested(cfg);
-		if (rep->interrupted)
-			break;
-		if (left <= 0) {
-			if (min_work_done(&r))
-				break;
-			if (now >= (cfg->duration > MIN_WORK_CAP_S ? cfg->duration : MIN_WORK_CAP_S)) {
-				snprintf(rep->too_slow, sizeof(rep->too_slow),
-					 "too slow to complete an eviction cycle and one pin per method in %.0f s",
-					 now);
-				break;
-			}
-			left = IDLE_US / 1e6;
-		}
-		usleep((useconds_t)((left < 1.0 ? left : 1.0) * 1e6));
-		if (cfg->progress && !stop_requested(cfg))
-			progress_line(&r);
-	}
-	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
-	for (i = 0; i < npins; i++)
-		if (pins[i].started && !join_bounded(pins[i].th)) {
-			all_joined = false;
-			snprintf(rep->untestable, sizeof(rep->untestable),
-				 "a %s pin did not return within %d s after the race ended",
-				 hp_method_name(pins[i].m->method), JOIN_GRACE_S);
-		}
-	if (r.have_ev && !join_bounded(evictor))
-		all_joined = false;
-	if (have_rf && !join_bounded(refaulter))
-		all_joined = false;
-	if (have_ck && !join_bounded(checker))
-		all_joined = false;
-	rep->elapsed = since(&r);
-	if (!all_joined && !rep->untestable[0])
-		snprintf(rep->untestable, sizeof(rep->untestable),
-			 "a racer thread did not return within %d s after the race ended",
-			 JOIN_GRACE_S);
-
-	if (detect_open) {
-		if (all_joined)
-			settle_pins(&r, &race_d);
-		vmstat_fold();
-		memset(&ev, 0, sizeof(ev));
-		if (!hp_detect_end(&race_d, &ev)) {
-			rep->splats = ev.splats;
-			snprintf(rep->splat_line, sizeof(rep->splat_line), "%s", ev.splat_line);
-			rep->taint_new = ev.taint_new;
-			rep->pin_leak = ev.pin_leak;
-			if (ev.splats)
-				note_detect(&r, "kernel log: %s", ev.splat_line);
-			if (ev.pin_leak)
-				note_detect(&r, "pin accounting off by %ld", ev.pin_leak);
-		}
-	}
+	racers_start(&r, &rs);
+	race_wait(&r);
+	all_joined = racers_join(&r, &rs);
+	if (detect_open)
+		race_detect_end(&r, &race_d, all_joined);
 	sample_level(&r);
 	decide(&r);
 	/* Stuck threads may still use the buffers; leave them to process exit. */
 	if (all_joined) {
 		race_teardown(&r);
-		free(pins);
+		free(rs.pins);
 		pthread_rwlock_destroy(&r.lock);
 		pthread_rwlock_destroy(&r.scratch_lock);
 		pthread_mutex_destroy(&r.note_lock);

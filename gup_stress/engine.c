@@ -495,22 +495,172 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 	}
 }
 
+/* The threads of one phase. */
+struct phase_threads {
+	struct gs_pinner *pin;		/* cfg->threads of them */
+	struct gs_mutthread *mt;	/* cfg->mutator_threads of them */
+	int started, mstarted;
+};
+
+/* Each pinner's I/O context and its share of the cells. */
+static void phase_assign_cells(struct gs_phase *ph, struct phase_threads *pt,
+			       struct hp_scratch *scratch, uint64_t seed)
+{
+	const struct gs_config *cfg = ph->cfg;
+
+	for (int i = 0; i < cfg->threads; i++) {
+		struct gs_pinner *p = &pt->pin[i];
+		size_t ncells = ph->r.len / ph->cell, per_slot = ph->r.slot / ph->cell;
+
+		p->ph = ph;
+		p->index = i;
+		p->rng = seed ^ (0x1000193ull * (uint64_t)(i + 1));
+		gs_pinctx_init(&p->ctx, scratch, i, ph->cell, true, cfg->methods & (1u << HP_M_GUP_TEST));
+		p->cells = calloc(ncells, sizeof(size_t));
+		/* Rotate ownership per slot so every thread also pins at huge-block starts. */
+		for (size_t c = 0; p->cells && c < ncells; c++)
+			if ((c + c / per_slot) % (size_t)cfg->threads == (size_t)i)
+				p->cells[p->ncells++] = c;
+	}
+}
+
+/* The requested methods that can run here; the others say why not. */
+static void phase_pick_methods(struct gs_phase *ph, const struct gs_pinctx *ctx)
+{
+	struct gs_mem_result *res = ph->res;
+
+	for (int m = 0; m < HP_M_NR; m++) {
+		const char *why;
+
+		if (!(ph->cfg->methods & (1u << m)))
+			continue;
+		why = gs_method_unavailable(ctx, (enum hp_method)m);
+		if (why) {
+			snprintf(res->method_skip[m], sizeof(res->method_skip[m]), "%s", why);
+			continue;
+		}
+		ph->methods[ph->nmethods++] = (enum hp_method)m;
+		res->methods |= 1u << m;
+	}
+}
+
+static void phase_start(struct gs_phase *ph, struct phase_threads *pt, uint64_t seed)
+{
+	const struct gs_config *cfg = ph->cfg;
+	struct gs_mem_result *res = ph->res;
+	sigset_t old_mask;
+
+	block_stop_signals(&old_mask);
+	for (int i = 0; !res->interrupted && i < cfg->threads; i++) {
+		if (!pt->pin[i].ncells)
+			continue;
+		if (pthread_create(&pt->pin[i].tid, NULL, pinner_main, &pt->pin[i]))
+			break;
+		pt->started = i + 1;
+	}
+	for (int i = 0; !res->interrupted && cfg->mutators && i < cfg->mutator_threads; i++) {
+		struct gs_mutthread *m = &pt->mt[i];
+
+		m->ph = ph;
+		gs_mutctx_init(&m->ctx, &ph->r, seed ^ (0xabcdefull * (uint64_t)(i + 7)));
+		if (pthread_create(&m->tid, NULL, mutator_main, m)) {
+			gs_mutctx_fini(&m->ctx);
+			break;
+		}
+		pt->mstarted = i + 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+}
+
+/* Until the span is over and the minimum work is done, a stop signal, or the cap. */
+static double phase_wait(struct gs_phase *ph, struct phase_threads *pt, double span)
+{
+	const struct gs_config *cfg = ph->cfg;
+	struct gs_mem_result *res = ph->res;
+	double t0 = hp_now(), next = t0 + 1;
+	double cap = span > GS_MIN_WORK_CAP_S ? span : GS_MIN_WORK_CAP_S;
+
+	for (;;) {
+		double now = hp_now(), until;
+
+		res->interrupted = gs_stop_requested(cfg);
+		if (res->interrupted)
+			break;
+		if (now >= t0 + span) {
+			if (!pt->started || min_work_done(ph))
+				break;
+			if (now >= t0 + cap) {
+				snprintf(res->too_slow, sizeof(res->too_slow),
+					 "too slow to have one pin of every method answered in %.0f s",
+					 now - t0);
+				break;
+			}
+			until = now + GS_IDLE_S;
+		} else {
+			until = t0 + span;
+		}
+		if (until > next)
+			until = next;
+		if (until > now)
+			sleep_ns((long)((until - now) * 1e9) + 1);
+		if (hp_now() >= next) {
+			if (cfg->progress && !gs_stop_requested(cfg))
+				progress(ph, pt->pin, pt->started, pt->mt, pt->mstarted, t0, span);
+			next += 1;
+		}
+	}
+	return t0;
+}
+
+/* Stop and join every thread, then sum what they did. */
+static void phase_join(struct gs_phase *ph, struct phase_threads *pt, double t0)
+{
+	struct gs_mem_result *res = ph->res;
+
+	__atomic_store_n(&ph->stop, 1, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < pt->started; i++)
+		if (pt->pin[i].ncells)
+			pthread_join(pt->pin[i].tid, NULL);
+	for (int i = 0; i < pt->mstarted; i++) {
+		pthread_join(pt->mt[i].tid, NULL);
+		gs_mutctx_fini(&pt->mt[i].ctx);
+	}
+	res->seconds = hp_now() - t0;
+	sum_stats(pt->pin, ph->cfg->threads, res->m);
+	for (int i = 0; i < pt->mstarted; i++) {
+		for (int m = 0; m < GS_MUT_NR; m++) {
+			const struct gs_mut_stats *st = &pt->mt[i].st[m];
+
+			res->mut[m].ops += st->ops;
+			res->mut[m].errors += st->errors;
+			if (st->last_err)
+				res->mut[m].last_err = st->last_err;
+			if (st->disabled) {
+				res->mut[m].disabled = true;
+				res->mut[m].disabled_err = st->disabled_err;
+			}
+		}
+	}
+	res->huge_kb = gs_region_huge_kb(&ph->r);
+	res->level = phase_level(&ph->r);
+}
+
 static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
 		      struct hp_scratch *scratch, double span, uint64_t seed)
 {
 	struct gs_phase *ph = calloc(1, sizeof(*ph));
-	struct gs_pinner *pin = calloc((size_t)cfg->threads, sizeof(*pin));
-	struct gs_mutthread *mt = calloc((size_t)cfg->mutator_threads + 1, sizeof(*mt));
+	struct phase_threads pt = {
+		.pin = calloc((size_t)cfg->threads, sizeof(*pt.pin)),
+		.mt = calloc((size_t)cfg->mutator_threads + 1, sizeof(*pt.mt)),
+	};
 	struct hp_evidence det;
 	struct hp_detect d;
 	char name[2 * HP_NAME_LEN];
 	bool detecting = false, known;
 	long acq = 0, rel = 0, base = 0;
-	int started = 0, mstarted = 0;
-	double t0, next, cap = span > GS_MIN_WORK_CAP_S ? span : GS_MIN_WORK_CAP_S;
-	sigset_t old_mask;
+	double t0;
 
-	if (!ph || !pin || !mt) {
+	if (!ph || !pt.pin || !pt.mt) {
 		snprintf(res->skip, sizeof(res->skip), "out of memory");
 		goto out;
 	}
@@ -520,33 +670,8 @@ static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
 	if (gs_region_setup(cfg, &ph->r, res))
 		goto out;
 	ph->cell = cell_size(cfg, &ph->r);
-
-	for (int i = 0; i < cfg->threads; i++) {
-		size_t ncells = ph->r.len / ph->cell, per_slot = ph->r.slot / ph->cell;
-
-		pin[i].ph = ph;
-		pin[i].index = i;
-		pin[i].rng = seed ^ (0x1000193ull * (uint64_t)(i + 1));
-		gs_pinctx_init(&pin[i].ctx, scratch, i, ph->cell, true, cfg->methods & (1u << HP_M_GUP_TEST));
-		pin[i].cells = calloc(ncells, sizeof(size_t));
-		/* Rotate ownership per slot so every thread also pins at huge-block starts. */
-		for (size_t c = 0; pin[i].cells && c < ncells; c++)
-			if ((c + c / per_slot) % (size_t)cfg->threads == (size_t)i)
-				pin[i].cells[pin[i].ncells++] = c;
-	}
-	for (int m = 0; m < HP_M_NR; m++) {
-		const char *why;
-
-		if (!(cfg->methods & (1u << m)))
-			continue;
-		why = gs_method_unavailable(&pin[0].ctx, (enum hp_method)m);
-		if (why) {
-			snprintf(res->method_skip[m], sizeof(res->method_skip[m]), "%s", why);
-			continue;
-		}
-		ph->methods[ph->nmethods++] = (enum hp_method)m;
-		res->methods |= 1u << m;
-	}
+	phase_assign_cells(ph, &pt, scratch, seed);
+	phase_pick_methods(ph, &pt.pin[0].ctx);
 	if (!ph->nmethods) {
 		snprintf(res->skip, sizeof(res->skip), "no requested pin method can run here");
 		goto teardown;
@@ -572,85 +697,14 @@ static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
 	}
 	/* Interrupted during setup: no thread starts, nothing is claimed. */
 	res->interrupted = gs_stop_requested(cfg);
-	block_stop_signals(&old_mask);
-	for (int i = 0; !res->interrupted && i < cfg->threads; i++) {
-		if (!pin[i].ncells)
-			continue;
-		if (pthread_create(&pin[i].tid, NULL, pinner_main, &pin[i]))
-			break;
-		started = i + 1;
-	}
-	for (int i = 0; !res->interrupted && cfg->mutators && i < cfg->mutator_threads; i++) {
-		mt[i].ph = ph;
-		gs_mutctx_init(&mt[i].ctx, &ph->r, seed ^ (0xabcdefull * (uint64_t)(i + 7)));
-		if (pthread_create(&mt[i].tid, NULL, mutator_main, &mt[i])) {
-			gs_mutctx_fini(&mt[i].ctx);
-			break;
-		}
-		mstarted = i + 1;
-	}
-	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
-
-	t0 = hp_now();
-	next = t0 + 1;
-	for (;;) {
-		double now = hp_now(), until;
-
-		res->interrupted = gs_stop_requested(cfg);
-		if (res->interrupted)
-			break;
-		if (now >= t0 + span) {
-			if (!started || min_work_done(ph))
-				break;
-			if (now >= t0 + cap) {
-				snprintf(res->too_slow, sizeof(res->too_slow),
-					 "too slow to have one pin of every method answered in %.0f s",
-					 now - t0);
-				break;
-			}
-			until = now + GS_IDLE_S;
-		} else {
-			until = t0 + span;
-		}
-		if (until > next)
-			until = next;
-		if (until > now)
-			sleep_ns((long)((until - now) * 1e9) + 1);
-		if (hp_now() >= next) {
-			if (cfg->progress && !gs_stop_requested(cfg))
-				progress(ph, pin, started, mt, mstarted, t0, span);
-			next += 1;
-		}
-	}
-	__atomic_store_n(&ph->stop, 1, __ATOMIC_SEQ_CST);
-	for (int i = 0; i < started; i++)
-		if (pin[i].ncells)
-			pthread_join(pin[i].tid, NULL);
-	for (int i = 0; i < mstarted; i++) {
-		pthread_join(mt[i].tid, NULL);
-		gs_mutctx_fini(&mt[i].ctx);
-	}
-	res->seconds = hp_now() - t0;
-	sum_stats(pin, cfg->threads, res->m);
-	for (int i = 0; i < mstarted; i++) {
-		for (int m = 0; m < GS_MUT_NR; m++) {
-			res->mut[m].ops += mt[i].st[m].ops;
-			res->mut[m].errors += mt[i].st[m].errors;
-			if (mt[i].st[m].last_err)
-				res->mut[m].last_err = mt[i].st[m].last_err;
-			if (mt[i].st[m].disabled) {
-				res->mut[m].disabled = true;
-				res->mut[m].disabled_err = mt[i].st[m].disabled_err;
-			}
-		}
-	}
-	res->huge_kb = gs_region_huge_kb(&ph->r);
-	res->level = phase_level(&ph->r);
+	phase_start(ph, &pt, seed);
+	t0 = phase_wait(ph, &pt, span);
+	phase_join(ph, &pt, t0);
 
 teardown:
 	for (int i = 0; i < cfg->threads; i++) {
-		gs_pinctx_fini(&pin[i].ctx);
-		free(pin[i].cells);
+		gs_pinctx_fini(&pt.pin[i].ctx);
+		free(pt.pin[i].cells);
 	}
 	gs_region_teardown(&ph->r);
 	if (res->ran) {
@@ -668,8 +722,8 @@ out:
 	if (ph)
 		pthread_mutex_destroy(&ph->lock);
 	free(ph);
-	free(pin);
-	free(mt);
+	free(pt.pin);
+	free(pt.mt);
 }
 
 int gs_run(const struct gs_config *cfg, struct gs_run *run)

@@ -97,14 +97,95 @@ static int default_device(struct race_cfg *cfg, char *err, size_t len)
 	return race_resolve_device(devs[0].path, cfg, err, len);
 }
 
+/* The bench's figures over its runs. */
+struct bench {
+	double maxrate[HP_M_NR], maxev;
+	double first[BENCH_RUNS], worst_first, worst_vpin;
+	int nm;
+	bool tested;
+};
+
+static void bench_header(struct bench *b, const struct race_report *rep)
+{
+	printf("%-4s", "run");
+	for (int i = 0; i < rep->nmethods; i++) {
+		char h[40];
+
+		b->nm++;
+		b->maxrate[i] = 0;
+		snprintf(h, sizeof(h), "%s/s", hp_method_name(rep->m[i].method));
+		printf(" %20s", h);
+	}
+	printf(" %10s %14s %15s\n", "evict/s", "first_detect_s", "first_vuln_pin_s");
+}
+
+static void print_secs(double s, int width, const char *end)
+{
+	if (s >= 0)
+		printf(" %*.3f%s", width, s, end);
+	else
+		printf(" %*s%s", width, "-", end);
+}
+
+/* One run's line: pin rates per method, evictions, first detection and first vulnerable pin. */
+static void bench_row(struct bench *b, int r, const struct race_report *rep)
+{
+	double evps = rep->evict_cycles / rep->elapsed, vpin = rep->t_first_vuln_pin;
+
+	printf("%-4d", r + 1);
+	for (int i = 0; i < rep->nmethods; i++) {
+		const struct race_method *m = &rep->m[i];
+		double rate = m->available ? m->attempts / rep->elapsed : -1;
+
+		if (rate > b->maxrate[i])
+			b->maxrate[i] = rate;
+		if (m->available)
+			printf(" %20.1f", rate);
+		else
+			printf(" %20s", "n/a");
+		if (m->res.verdict != HP_UNTESTABLE)
+			b->tested = true;
+	}
+	if (evps > b->maxev)
+		b->maxev = evps;
+	b->first[r] = rep->t_first_detect;
+	if (b->first[r] >= 0 && b->first[r] > b->worst_first)
+		b->worst_first = b->first[r];
+	if (vpin >= 0 && vpin > b->worst_vpin)
+		b->worst_vpin = vpin;
+	printf(" %10.1f", evps);
+	print_secs(b->first[r], 14, "");
+	print_secs(vpin, 15, "\n");
+	fflush(stdout);
+}
+
+static void bench_summary(const struct bench *b, int done)
+{
+	int r;
+
+	printf("%-4s", "max");
+	for (int i = 0; i < b->nm; i++)
+		printf(" %20.1f", b->maxrate[i]);
+	printf(" %10.1f", b->maxev);
+	print_secs(b->worst_first, 14, "");
+	print_secs(b->worst_vpin, 15, "\n");
+	for (r = 0; r < done; r++)
+		if (b->first[r] < 0)
+			break;
+	if (r == done)
+		printf("bench: first detector fired in every run, worst %.3f s (goal < %.1f s): %s\n",
+		       b->worst_first, BENCH_GOAL_S, b->worst_first < BENCH_GOAL_S ? "met" : "missed");
+	else
+		printf("bench: no detector fired in run %d (expected on a target that is not vulnerable)\n",
+		       r + 1);
+}
+
 static int run_bench(struct race_cfg *cfg)
 {
 	static struct race_report rep;
-	double rates[BENCH_RUNS][HP_M_NR], evps[BENCH_RUNS], first[BENCH_RUNS];
-	double vpin[BENCH_RUNS], worst_first = -1, worst_vpin = -1, maxrate[HP_M_NR], maxev = 0;
-	bool tested = false;
+	struct bench b = { .worst_first = -1, .worst_vpin = -1 };
 	char sig[32], name[HP_NAME_LEN + 8];
-	int r, i, done, nm = 0;
+	int r;
 
 	printf("bench: %s (%s) on %s, %.1f s per run, %d runs, %d pinner%s per method\n",
 	       cfg->device, cfg->driver, hp_kernel_release(), cfg->duration, BENCH_RUNS,
@@ -122,85 +203,22 @@ static int run_bench(struct race_cfg *cfg)
 			printf("bench: cannot run: %s\n", rep.untestable);
 			return HP_EXIT_SKIP;
 		}
-		if (!r) {
-			printf("%-4s", "run");
-			for (i = 0; i < rep.nmethods; i++) {
-				char h[40];
-
-				nm++;
-				maxrate[i] = 0;
-				snprintf(h, sizeof(h), "%s/s", hp_method_name(rep.m[i].method));
-				printf(" %20s", h);
-			}
-			printf(" %10s %14s %15s\n", "evict/s", "first_detect_s", "first_vuln_pin_s");
-		}
-		printf("%-4d", r + 1);
-		for (i = 0; i < rep.nmethods; i++) {
-			const struct race_method *m = &rep.m[i];
-
-			rates[r][i] = m->available ? m->attempts / rep.elapsed : -1;
-			if (rates[r][i] > maxrate[i])
-				maxrate[i] = rates[r][i];
-			if (m->available)
-				printf(" %20.1f", rates[r][i]);
-			else
-				printf(" %20s", "n/a");
-			if (m->res.verdict != HP_UNTESTABLE)
-				tested = true;
-		}
-		evps[r] = rep.evict_cycles / rep.elapsed;
-		if (evps[r] > maxev)
-			maxev = evps[r];
-		first[r] = rep.t_first_detect;
-		vpin[r] = rep.t_first_vuln_pin;
-		if (first[r] >= 0 && first[r] > worst_first)
-			worst_first = first[r];
-		if (vpin[r] >= 0 && vpin[r] > worst_vpin)
-			worst_vpin = vpin[r];
-		printf(" %10.1f", evps[r]);
-		if (first[r] >= 0)
-			printf(" %14.3f", first[r]);
-		else
-			printf(" %14s", "-");
-		if (vpin[r] >= 0)
-			printf(" %15.3f\n", vpin[r]);
-		else
-			printf(" %15s\n", "-");
-		fflush(stdout);
+		if (!r)
+			bench_header(&b, &rep);
+		bench_row(&b, r, &rep);
 	}
-	done = r;
-	if (!done) {
+	if (!r) {
 		printf("bench: INTERRUPTED by %s during run 1 of %d: no run completed\n",
 		       hp_signal_name(rep.interrupted, sig, sizeof(sig)), BENCH_RUNS);
 		return race_exit_code(&rep);
 	}
-	printf("%-4s", "max");
-	for (i = 0; i < nm; i++)
-		printf(" %20.1f", maxrate[i]);
-	printf(" %10.1f", maxev);
-	if (worst_first >= 0)
-		printf(" %14.3f", worst_first);
-	else
-		printf(" %14s", "-");
-	if (worst_vpin >= 0)
-		printf(" %15.3f\n", worst_vpin);
-	else
-		printf(" %15s\n", "-");
-	for (r = 0; r < done; r++)
-		if (first[r] < 0)
-			break;
-	if (r == done)
-		printf("bench: first detector fired in every run, worst %.3f s (goal < %.1f s): %s\n",
-		       worst_first, BENCH_GOAL_S, worst_first < BENCH_GOAL_S ? "met" : "missed");
-	else
-		printf("bench: no detector fired in run %d (expected on a target that is not vulnerable)\n",
-		       r + 1);
+	bench_summary(&b, r);
 	if (rep.interrupted) {
 		printf("bench: INTERRUPTED by %s during run %d of %d: the %d runs above are complete\n",
-		       hp_signal_name(rep.interrupted, sig, sizeof(sig)), done + 1, BENCH_RUNS, done);
+		       hp_signal_name(rep.interrupted, sig, sizeof(sig)), r + 1, BENCH_RUNS, r);
 		return race_exit_code(&rep);
 	}
-	return tested ? 0 : HP_EXIT_SKIP;
+	return b.tested ? 0 : HP_EXIT_SKIP;
 }
 
 int main(int argc, char **argv)

@@ -15,6 +15,10 @@ HP_T0=$(date +%s.%N)
 . "$HP_TOP/host/vm/common.sh"
 # shellcheck source=host/vm/protocol.sh
 . "$HP_TOP/host/vm/protocol.sh"
+# shellcheck source=host/vm/devices.sh
+. "$HP_TOP/host/vm/devices.sh"
+HP_DEVICES_ALL=$(hp_vm_devices)
+readonly HP_DEVICES_ALL
 # shellcheck source=host/vm/deps.sh
 . "$HP_TOP/host/vm/deps.sh"
 # shellcheck source=host/vm/kernel.sh
@@ -38,7 +42,6 @@ die() {
 # Modules the guest loads: transport first, then the GPU drivers the
 # devices bind to, vgem, null_blk, and ext4 for the page-cache disk.
 readonly HP_GUEST_MODULES="virtio_pci virtio_console virtio_blk bochs qxl virtio-gpu vgem vmwgfx null_blk ext4"
-readonly HP_DEVICES_ALL=bochs,qxl,virtio_gpu,vmwgfx,vgem
 
 usage() {
 	cat <<'USAGE'
@@ -328,15 +331,12 @@ resolve_kernel() {
 # The guest modules for the chosen devices: vgem and the GPU drivers only
 # when their device is asked for.
 guest_modules() {
-	local m
+	local m d
 	for m in $HP_GUEST_MODULES; do
-		case $m in
-		bochs) [[ ,$OPT_DEVICES, == *,bochs,* ]] || continue ;;
-		qxl) [[ ,$OPT_DEVICES, == *,qxl,* ]] || continue ;;
-		virtio-gpu) [[ ,$OPT_DEVICES, == *,virtio_gpu,* ]] || continue ;;
-		vmwgfx) [[ ,$OPT_DEVICES, == *,vmwgfx,* ]] || continue ;;
-		vgem) [[ ,$OPT_DEVICES, == *,vgem,* ]] || continue ;;
-		esac
+		# A device's module only when that device is asked for.
+		if d=$(hp_vm_device_of_module "$m"); then
+			[[ ,$OPT_DEVICES, == *,$d,* ]] || continue
+		fi
 		printf '%s\n' "$m"
 	done
 }

@@ -37,44 +37,30 @@ qemu_accel() {
 	hp_progress "accelerator: $HP_ACCEL"
 }
 
-# QEMU -device arguments for the device short names in $1 (comma list).
-# vgem is a module, not a device, and needs nothing here.
+# QEMU -device arguments for the device short names in $1 (comma list),
+# from host/vm/devices.sh. vgem is a module, not a device: nothing here.
 qemu_gpu_args() {
-	local d
+	local d q
 	for d in ${1//,/ }; do
-		case $d in
-		bochs) printf '%s\n' -device VGA ;;
-		qxl) printf '%s\n' -device qxl ;;
-		virtio_gpu) printf '%s\n' -device virtio-gpu-pci ;;
-		vmwgfx) printf '%s\n' -device vmware-svga ;;
-		vgem) ;;
-		*) hp_usage_error "--devices: unknown device '$d' (bochs, qxl, virtio_gpu, vmwgfx, vgem)" ;;
-		esac
+		q=$(hp_vm_device_field "$d" 2) ||
+			hp_usage_error "--devices: unknown device '$d' ($(hp_vm_devices | sed 's/,/, /g'))"
+		[ "$q" = - ] || printf '%s\n' -device "$q"
 	done
 }
 
 # The modaliases a guest kernel sees for what guest module short name $1
-# drives, one "MODALIAS DRIVER..." a line: the PCI identity of the QEMU
-# device (vendor, device, subsystem and class as QEMU 7.2 presents them; its
-# monitor's `info pci` shows them) and, for virtio devices, the virtio bus id
-# behind it. The module to load is whatever the kernel's modules.alias binds
-# to these (bochs-drm in 5.10, bochs later). DRIVER names the drivers that
-# serve the alias, for kernels whose modules.builtin.modinfo has no device
-# aliases of built-in drivers (6.12's virtio_pci). Prints nothing for
-# modules that drive no device (vgem, null_blk, ext4).
+# drives, one "MODALIAS DRIVER..." a line: the GPUs' from host/vm/devices.sh,
+# and those of the virtio transport, console and disks here. Prints nothing
+# for modules that drive no device (vgem, null_blk, ext4).
 qemu_device_modaliases() {
 	local blk=pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00
 	local serial=pci:v00001AF4d00001003sv00001AF4sd00000003bc07sc80i00
 	case $1 in
-	bochs) echo pci:v00001234d00001111sv00001AF4sd00001100bc03sc00i00 bochs-drm bochs ;;
-	qxl) echo pci:v00001B36d00000100sv00001AF4sd00001100bc03sc80i00 qxl ;;
-	virtio-gpu) printf '%s\n' "pci:v00001AF4d00001050sv00001AF4sd00001100bc03sc80i00 virtio_pci" \
-		"virtio:d00000010v00001AF4 virtio-gpu" ;;
-	vmwgfx) echo pci:v000015ADd00000405sv000015ADsd00000405bc03sc00i00 vmwgfx ;;
 	# The transport of virtio-serial-pci and of the virtio-blk disks.
 	virtio_pci) printf '%s\n' "$serial virtio_pci" "$blk virtio_pci" ;;
 	virtio_console) printf '%s\n' "$serial virtio_pci" "virtio:d00000003v00001AF4 virtio_console" ;;
 	virtio_blk) printf '%s\n' "$blk virtio_pci" "virtio:d00000002v00001AF4 virtio_blk" ;;
+	*) hp_vm_module_modaliases "$1" ;;
 	esac
 }
 

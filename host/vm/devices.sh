@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034 # read by run.sh, qemu.sh and initramfs.sh
+# hugepin VM runner: the devices --devices takes, one line each. The C side
+# (what a record's device is, its memory kind and bug path) is lib/targets.c.
+#   name        what the records call it and --devices takes
+#   qemu        the QEMU -device that backs it ("-": none, a module only)
+#   module      the guest module short name that drives it
+#   modaliases  what the guest kernel sees for that device: MODALIAS=DRIVER[/DRIVER],
+#               the PCI identity as QEMU 7.2 presents it (its monitor's `info pci`)
+#               and, for virtio devices, the virtio bus id behind it. The module
+#               to load is whatever the kernel's modules.alias binds to these
+#               (bochs-drm in 5.10, bochs later); DRIVER names the drivers that
+#               serve the alias, for kernels whose modules.builtin.modinfo has no
+#               device aliases of built-in drivers (6.12's virtio_pci).
+# Sourced by run.sh.
+
+readonly HP_VM_DEVICE_TABLE="
+bochs       VGA             bochs       pci:v00001234d00001111sv00001AF4sd00001100bc03sc00i00=bochs-drm/bochs
+qxl         qxl             qxl         pci:v00001B36d00000100sv00001AF4sd00001100bc03sc80i00=qxl
+virtio_gpu  virtio-gpu-pci  virtio-gpu  pci:v00001AF4d00001050sv00001AF4sd00001100bc03sc80i00=virtio_pci virtio:d00000010v00001AF4=virtio-gpu
+vmwgfx      vmware-svga     vmwgfx      pci:v000015ADd00000405sv000015ADsd00000405bc03sc00i00=vmwgfx
+vgem        -               vgem
+"
+
+# The device names, comma separated, in table order.
+hp_vm_devices() {
+	awk 'NF { printf "%s%s", n++ ? "," : "", $1 }' <<<"$HP_VM_DEVICE_TABLE"
+}
+
+# Field $2 (2 qemu, 3 module) of device $1; fails for an unknown device.
+hp_vm_device_field() {
+	awk -v d="$1" -v f="$2" '$1 == d { print $f; found = 1 } END { exit !found }' <<<"$HP_VM_DEVICE_TABLE"
+}
+
+# The device whose guest module is $1; fails when no device has it.
+hp_vm_device_of_module() {
+	awk -v m="$1" '$3 == m { print $1; found = 1 } END { exit !found }' <<<"$HP_VM_DEVICE_TABLE"
+}
+
+# "MODALIAS DRIVER..." lines of the device driven by guest module $1.
+hp_vm_module_modaliases() {
+	awk -v m="$1" '$3 == m {
+		for (i = 4; i <= NF; i++) {
+			split($i, kv, "=")
+			gsub("/", " ", kv[2])
+			print kv[1], kv[2]
+		}
+	}' <<<"$HP_VM_DEVICE_TABLE"
+}

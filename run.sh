@@ -293,14 +293,9 @@ build_wait() {
 # the private Debian lists and download the kernel and its headers when
 # they come from Debian's archive.
 kernel_prefetch() {
-	local spec=${OPT_KERNEL_DEB:-$(kernel_default_spec)}
 	[ -z "$OPT_TREE" ] && [ -z "$OPT_KERNEL" ] || return 0
-	case $spec in
-	*.deb) return 0 ;;
-	debian:*) debian_suite_kernel "${spec#debian:}" ;;
-	*) debian_package "$spec" ;;
-	esac
-	debian_prefetch "$DEB_NAME" "$DEB_VERSION"
+	kernel_spec_package "${OPT_KERNEL_DEB:-$(kernel_default_spec)}"
+	[ -n "$DEB_FILE" ] || debian_prefetch "$DEB_NAME" "$DEB_VERSION"
 }
 
 # Sets KERNEL_IMAGE, RELEASE and MOD_ROOT from the options.

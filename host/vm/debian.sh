@@ -249,17 +249,15 @@ debian_prefetch() {
 	if [ ! -e "$HP_CACHE/kernels/${name}_${ver//:/%3a}/.unpacked" ]; then
 		want+=("$name=$ver")
 		while read -r dep dver; do
-			case $dep in linux-binary-* | linux-modules-* | linux-base-*) want+=("$dep=${dver:-$ver}") ;; esac
-		done < <(debian_show_depends "$name" "$ver")
+			want+=("$dep=${dver:-$ver}")
+		done < <(debian_show_depends "$name" "$ver" | kernel_parts "$name")
 	fi
 	suite=$(debian_suite_of "linux-headers-$rel" "$ver")
 	if [ -n "$suite" ] && [ ! -e "$HP_CACHE/headers/${rel}_${ver//:/%3a}/.unpacked" ]; then
 		want+=("linux-headers-$rel=$ver")
 		while read -r dep dver; do
-			case $dep in linux-headers-* | linux-kbuild-*) ;; *) continue ;; esac
-			[ -n "$dver" ] || dver=$(headers_part_version "$dep" "$ver" "$suite")
 			[ -z "$dver" ] || want+=("$dep=$dver")
-		done < <(debian_show_depends "linux-headers-$rel" "$ver")
+		done < <(debian_show_depends "linux-headers-$rel" "$ver" | headers_parts "$ver" "$suite")
 	fi
 	mkdir -p "$dir"
 	for p in $(printf '%s\n' "${want[@]}" | sort -u); do

@@ -191,6 +191,18 @@ headers_part_version() {
 	fi
 }
 
+# The parts of a headers package version $1 of suite $2 among the
+# "NAME [VERSION]" Depends lines on stdin: its -common part and kbuild, not
+# the compiler. Prints "NAME VERSION" (VERSION empty when none is found).
+headers_parts() {
+	local ver=$1 suite=$2 dep dver
+	while read -r dep dver; do
+		case $dep in linux-headers-* | linux-kbuild-*) ;; *) continue ;; esac
+		[ -n "$dver" ] || dver=$(headers_part_version "$dep" "$ver" "$suite")
+		printf '%s %s\n' "$dep" "$dver"
+	done
+}
+
 # Set KERNEL_HEADERS to Debian's headers of release $1, version $2, unpacked
 # once into the cache: linux-headers-$1 and what it depends on of
 # linux-headers-* (the -common part) and linux-kbuild-*, not the compiler
@@ -206,14 +218,12 @@ headers_from_debian() {
 		HEADERS_DEBS=("$DEBIAN_DEB")
 		HEADERS_SUITE=$(debian_suite_of "linux-headers-$rel" "$ver")
 		while read -r dep dver; do
-			case $dep in linux-headers-* | linux-kbuild-*) ;; *) continue ;; esac
-			[ -n "$dver" ] || dver=$(headers_part_version "$dep" "$ver" "$HEADERS_SUITE")
 			if ! debian_fetch "$dep" "$dver"; then
 				HEADERS_WHY="no headers for $rel: $DEBIAN_ERR"
 				return 0
 			fi
 			HEADERS_DEBS+=("$DEBIAN_DEB")
-		done < <(debian_deb_depends "${HEADERS_DEBS[0]}")
+		done < <(debian_deb_depends "${HEADERS_DEBS[0]}" | headers_parts "$ver" "$HEADERS_SUITE")
 		hp_progress "unpacking the headers of $rel ($ver, ${HEADERS_SUITE:-unknown suite})"
 		if ! debian_unpack_into "$root" headers_prepare "${HEADERS_DEBS[@]}"; then
 			HEADERS_WHY="headers of $rel: $DEBIAN_ERR"

@@ -55,21 +55,28 @@ kernel_default_spec() {
 }
 
 # --kernel-deb SPEC: FILE.deb, debian:SUITE (that suite's current kernel) or
-# NAME[=VERSION] from any suite. Unpacks it into the cache and sets
-# KERNEL_IMAGE, MODULES_DIR and KERNEL_DEB_VERSION (for the headers).
-kernel_from_spec() {
-	local spec=$1 deb=
+# NAME[=VERSION] from any suite. Sets DEB_NAME and DEB_VERSION, and DEB_FILE
+# for a FILE.deb (empty otherwise).
+kernel_spec_package() {
+	local spec=$1
+	DEB_FILE=
 	case $spec in
 	*.deb)
 		[ -r "$spec" ] || hp_die "--kernel-deb $spec: no such file"
-		deb=$(readlink -f "$spec")
-		DEB_NAME=$(dpkg-deb -f "$deb" Package 2>/dev/null) || hp_die "--kernel-deb $spec: not a Debian package"
-		DEB_VERSION=$(dpkg-deb -f "$deb" Version)
+		DEB_FILE=$(readlink -f "$spec")
+		DEB_NAME=$(dpkg-deb -f "$DEB_FILE" Package 2>/dev/null) || hp_die "--kernel-deb $spec: not a Debian package"
+		DEB_VERSION=$(dpkg-deb -f "$DEB_FILE" Version)
 		;;
 	debian:*) debian_suite_kernel "${spec#debian:}" ;;
 	*) debian_package "$spec" ;;
 	esac
-	kernel_from_debs "$DEB_NAME" "$DEB_VERSION" "$deb"
+}
+
+# Unpack the kernel of --kernel-deb SPEC $1 into the cache and set
+# KERNEL_IMAGE, MODULES_DIR and KERNEL_DEB_VERSION (for the headers).
+kernel_from_spec() {
+	kernel_spec_package "$1"
+	kernel_from_debs "$DEB_NAME" "$DEB_VERSION" "$DEB_FILE"
 }
 
 # The vmlinuz under unpacked packages $1: boot/vmlinuz-REL up to 6.x,
@@ -110,8 +117,14 @@ kernel_prepare_tree() {
 # linux-binary-REL (vmlinuz), linux-modules-REL and linux-base-REL
 # (modules.builtin and the like).
 kernel_split_parts() {
-	local deb=$1 name=$2
-	debian_deb_depends "$deb" | awk '$1 ~ /^linux-(binary|modules|base)-/'
+	debian_deb_depends "$1" | kernel_parts "$2"
+}
+
+# The parts of kernel package $1 among the "NAME [VERSION]" Depends lines on
+# stdin (debian_parse_depends's).
+kernel_parts() {
+	local name=$1
+	awk '$1 ~ /^linux-(binary|modules|base)-/'
 	case $name in
 	linux-binary-*) printf '%s\n' "linux-modules-${name#linux-binary-}" "linux-base-${name#linux-binary-}" ;;
 	esac

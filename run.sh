@@ -289,6 +289,30 @@ build_wait() {
 	rm -f "$BUILD_TIME_FILE"
 }
 
+# The headers of a Debian kernel unpacked and the module built against
+# them in the background, beside the kernel's own unpack and the suite's
+# build; headers_wait waits, and the run then finds both in the cache (or
+# tries again and reports why not).
+HEADERS_PID=''
+headers_start() {
+	local rel
+	[ -z "$OPT_TREE" ] && [ -z "$OPT_KERNEL" ] && [ -n "${DEB_NAME:-}" ] || return 0
+	rel=${DEB_NAME#linux-image-}
+	rel=${rel#linux-binary-}
+	[ ! -e "/usr/src/linux-headers-$rel/Makefile" ] || return 0
+	{
+		headers_locked headers_from_debian "$rel" "$DEB_VERSION"
+		[ -z "$KERNEL_HEADERS" ] || module_build "$rel" "$KERNEL_HEADERS"
+	} &
+	HEADERS_PID=$!
+}
+
+headers_wait() {
+	[ -n "$HEADERS_PID" ] || return 0
+	wait "$HEADERS_PID" || true
+	HEADERS_PID=''
+}
+
 # The network part of resolve_kernel, which needs no host package: refresh
 # the private Debian lists and download the kernel and its headers when
 # they come from Debian's archive.
@@ -474,13 +498,16 @@ run_vm() {
 	# builds and the kernel is fetched and unpacked, all at once.
 	deps_setup
 	cache_locked kernel_prefetch
-	deps_wait_build
+	deps_wait_for unpack || deps_wait
+	headers_start
+	deps_wait_for build || deps_wait
 	build_start STATIC=1 all
 	cache_locked resolve_kernel
 	OUT=${OPT_OUT:-$HP_TOP/build/out/$RELEASE-$(date +%Y%m%d-%H%M%S)-$$}
 	mkdir -p "$OUT" || hp_die "cannot create --out $OUT"
 	OUT=$(readlink -f "$OUT")
-	[ -n "$KERNEL_KDIR" ] || cache_locked kernel_headers_for "$RELEASE"
+	headers_wait
+	[ -n "$KERNEL_KDIR" ] || headers_locked kernel_headers_for "$RELEASE"
 	module_build "$RELEASE" "${KERNEL_KDIR:-$KERNEL_HEADERS}"
 	if [ -n "$OPT_MODTREE" ]; then
 		cache_locked modtree_apply "$(readlink -f "$OPT_MODTREE")" "$OPT_MODTREE_DIRS" "$RELEASE" "$KERNEL_HEADERS"
@@ -510,9 +537,20 @@ run_vm() {
 # finds the other's result in place.
 # Not in a condition: set -e must still stop the run at a failing step.
 cache_locked() {
+	locked "$HP_CACHE/.kernel.lock" "$@"
+}
+
+# The same for the cache's headers, which unpack beside a kernel.
+headers_locked() {
+	locked "$HP_CACHE/.headers.lock" "$@"
+}
+
+# Run "$@" holding lock file $1.
+locked() {
 	local lockfd
 	mkdir -p "$HP_CACHE"
-	exec {lockfd}>"$HP_CACHE/.kernel.lock"
+	exec {lockfd}>"$1"
+	shift
 	flock "$lockfd"
 	"$@"
 	exec {lockfd}>&-
@@ -674,10 +712,11 @@ on_signal() {
 	[ -z "${HP_QEMU_PID:-}" ] || kill "$HP_QEMU_PID" 2>/dev/null || true
 	# A matrix's kernel run traps TERM (a background job cannot trap INT).
 	[ -z "$HP_CHILD_PID" ] || kill -TERM "$HP_CHILD_PID" 2>/dev/null || true
-	# The background build and package install (a terminal's SIGINT reached
-	# them already).
+	# The background build, headers and package install (a terminal's SIGINT
+	# reached them already).
 	[ -z "$BUILD_PID" ] || pkill -TERM -P "$BUILD_PID" 2>/dev/null || true
 	[ -z "$HP_DEPS_PID" ] || pkill -TERM -P "$HP_DEPS_PID" 2>/dev/null || true
+	[ -z "$HEADERS_PID" ] || pkill -TERM -P "$HEADERS_PID" 2>/dev/null || true
 	wait 2>/dev/null || true
 	interrupted_report
 	if [ -n "${OUT:-}" ] && [ "$OPT_KEEP" = 0 ]; then

@@ -8,13 +8,15 @@
 # they are unpacked into the cache.
 # Sourced by run.sh.
 
-# Two groups, so that a fresh machine builds the suite and fetches its kernel
-# while the second group installs: what building and unpacking need, then
-# what only the guest needs.
-readonly HP_DEB_BUILD="libdrm-dev liburing-dev linux-source-6.1 debian-archive-keyring kmod rsync
-pkg-config make gcc libc6-dev file xz-utils zstd"
+# Three groups, installed one after the other in the background, so that a
+# fresh machine starts on its kernel's headers and module as soon as the
+# first (small) group is in, and builds the suite while the guest's group
+# installs: what unpacking kernels and building modules need, what building
+# the suite needs, what only the guest needs.
+readonly HP_DEB_UNPACK="debian-archive-keyring kmod rsync make gcc libc6-dev file xz-utils zstd"
+readonly HP_DEB_BUILD="libdrm-dev liburing-dev linux-source-6.1 pkg-config"
 readonly HP_DEB_GUEST="qemu-system-x86 qemu-utils busybox-static cpio e2fsprogs stress-ng"
-HP_DEPS_PID='' HP_DEPS_BUILT=''
+HP_DEPS_PID='' HP_DEPS_STAGE=''
 
 # Print the packages of "$@" that dpkg does not have installed.
 deps_missing() {
@@ -41,10 +43,10 @@ deps_install() {
 }
 
 # Install what is missing on Debian (as root), or say exactly what to run.
-# The install runs in the background: deps_wait_build waits for the build
-# group, deps_wait for both.
+# The install runs in the background: deps_wait_for unpack|build waits for
+# a group, deps_wait for all of them.
 deps_setup() {
-	local build guest
+	local unpack build guest
 	if [ ! -r /etc/debian_version ] || ! command -v dpkg-query >/dev/null; then
 		for cmd in qemu-system-x86_64 qemu-img busybox cpio modprobe depmod make gcc; do
 			command -v "$cmd" >/dev/null || [ -x "/sbin/$cmd" ] || hp_die "$cmd not found: install QEMU, busybox (static), kmod, cpio, make and gcc"
@@ -52,12 +54,14 @@ deps_setup() {
 		return 0
 	fi
 	# shellcheck disable=SC2086 # the lists are split into package names
+	unpack=$(deps_missing $HP_DEB_UNPACK)
+	# shellcheck disable=SC2086
 	build=$(deps_missing $HP_DEB_BUILD)
 	# shellcheck disable=SC2086
 	guest=$(deps_missing $HP_DEB_GUEST)
-	[ -z "$build$guest" ] && return 0
+	[ -z "$unpack$build$guest" ] && return 0
 	if [ "$(id -u)" != 0 ]; then
-		printf 'run.sh: missing packages; as root run: apt-get install -y %s\n' "$build$guest" >&2
+		printf 'run.sh: missing packages; as root run: apt-get install -y %s\n' "$unpack$build$guest" >&2
 		exit "$HP_EXIT_USAGE"
 	fi
 	# Headless TCG runs need none of QEMU's recommended GUI and audio
@@ -65,32 +69,35 @@ deps_setup() {
 	local log=$HP_CACHE/apt-install.log
 	mkdir -p "$HP_CACHE"
 	: >"$log"
-	HP_DEPS_BUILT=$HP_CACHE/stage.$$.deps-build
-	hp_progress "installing: $build$guest(transcript: $log)"
+	HP_DEPS_STAGE=$HP_CACHE/stage.$$.deps
+	hp_progress "installing: $unpack$build$guest(transcript: $log)"
 	# shellcheck disable=SC2086
 	{
+		[ -z "$unpack" ] || deps_install "$log" $unpack
+		: >"$HP_DEPS_STAGE-unpack"
 		[ -z "$build" ] || deps_install "$log" $build
-		: >"$HP_DEPS_BUILT"
+		: >"$HP_DEPS_STAGE-build"
 		[ -z "$guest" ] || deps_install "$log" $guest
 	} &
 	HP_DEPS_PID=$!
 }
 
-# Wait until the build group is installed (or its install failed).
-deps_wait_build() {
+# Wait until group $1 (unpack or build) is installed; fails when the
+# install failed (deps_wait then reports it).
+deps_wait_for() {
 	[ -n "$HP_DEPS_PID" ] || return 0
-	while [ ! -e "$HP_DEPS_BUILT" ]; do
+	while [ ! -e "$HP_DEPS_STAGE-$1" ]; do
 		kill -0 "$HP_DEPS_PID" 2>/dev/null || break
 		sleep 0.2
 	done
-	[ -e "$HP_DEPS_BUILT" ] || deps_wait
+	[ -e "$HP_DEPS_STAGE-$1" ]
 }
 
 # Wait for the whole install; a failure has been reported already.
 deps_wait() {
 	[ -n "$HP_DEPS_PID" ] || return 0
 	local pid=$HP_DEPS_PID
-	HP_DEPS_PID='' HP_DEPS_BUILT=''
+	HP_DEPS_PID=''
 	wait "$pid" || exit "$?"
-	rm -f "$HP_DEPS_BUILT"
+	rm -f "$HP_DEPS_STAGE"-*
 }

@@ -181,11 +181,98 @@ static void add_input(const char **list, size_t *n, size_t max, const char *v,
 	list[(*n)++] = v;
 }
 
+/* getopt_long values of the long options. */
+enum { O_RECORDS = 256, O_CONSOLE, O_KERNEL, O_OUT, O_EXPECT_CASES, O_EXPECT,
+       O_BISECT, O_CRASHED, O_FORMAT, O_KTAP, O_TIMING, O_MATRIX, O_EXPECTED_DEV,
+       O_UNTESTABLE_DEV, O_NOT_RUN, O_INTERRUPTED, O_VERBOSE, O_UNMAPPED_SAFE };
+
+/* Apply option @c with argument @arg; returns false for an option it does not know. */
+static bool take_option(int c, char *arg, struct opts *o)
+{
+	switch (c) {
+	case O_RECORDS:
+		add_input(o->records, &o->nrecords, MAX_INPUTS, arg, "--records");
+		break;
+	case O_KTAP:
+		add_input(o->ktap, &o->nktap, MAX_INPUTS, arg, "--ktap");
+		break;
+	case O_TIMING:
+		add_input(o->timings, &o->ntimings, HP_MAX_TIMINGS, arg, "--timing");
+		break;
+	case O_CONSOLE: o->console = arg; break;
+	case O_KERNEL: o->kernel = arg; break;
+	case O_OUT: o->out = arg; break;
+	case O_EXPECT_CASES: o->expect_cases = arg; break;
+	case O_EXPECT: o->expect = arg; break;
+	case O_BISECT: o->bisect_on = arg; break;
+	case O_UNMAPPED_SAFE: o->unmapped_safe = true; break;
+	case O_CRASHED:
+		add_input(o->crashed, &o->ncrashed, MAX_INPUTS, arg, "--crashed-test");
+		break;
+	case O_MATRIX: o->matrix = true; break;
+	case O_EXPECTED_DEV:
+		if (!strchr(arg, '=') || arg[0] == '=')
+			die_usage("--expected-device wants DEVICE=WHY, e.g. hugepin_ref=no PMD special bit");
+		o->expected_device = arg;
+		break;
+	case O_VERBOSE:
+		o->verbose = true;
+		break;
+	case O_NOT_RUN:
+		add_input(o->not_run, &o->nnot_run, HP_MAX_NOT_RUN, arg, "--not-run");
+		break;
+	case O_INTERRUPTED:
+		if (strncmp(arg, "SIG", 3) || strlen(arg) >= 16)
+			die_usage("--interrupted wants a signal name, e.g. SIGINT");
+		o->interrupted = arg;
+		break;
+	case O_UNTESTABLE_DEV:
+		if (!strchr(arg, '=') || arg[0] == '=')
+			die_usage("--untestable-device wants DEVICE=WHY, e.g. hugepin_ref=no kernel headers");
+		add_input(o->untestable, &o->nuntestable, HP_MAX_NOTES, arg,
+			  "--untestable-device");
+		break;
+	case O_FORMAT:
+		if (!strcmp(arg, "table"))
+			o->format = FMT_TABLE;
+		else if (!strcmp(arg, "md"))
+			o->format = FMT_MD;
+		else if (!strcmp(arg, "json"))
+			o->format = FMT_JSON;
+		else if (!strcmp(arg, "junit"))
+			o->format = FMT_JUNIT;
+		else
+			die_usage("--format takes table, md, json or junit");
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/* What the options together must satisfy once all are read. */
+static void check_args(int argc, struct opts *o)
+{
+	if (o->matrix) {
+		if (optind == argc)
+			die_usage("--matrix needs at least one run directory holding report.json");
+		if (o->nrecords || o->console)
+			die_usage("--matrix takes run directories, not --records/--console");
+		return;
+	}
+	if (optind != argc)
+		die_usage("unexpected argument: directories are only taken with --matrix");
+	if (!o->nrecords)
+		die_usage("--records FILE is required");
+	if (!o->console)
+		die_usage("--console LOG is required (the guest's serial log)");
+	if (o->bisect_on && (!*o->bisect_on || strstr(o->bisect_on, ",,") ||
+			     o->bisect_on[0] == ',' || o->bisect_on[strlen(o->bisect_on) - 1] == ','))
+		die_usage("--bisect-on wants a comma list of non-empty globs, e.g. '*noncompound*,hugepin_ref/vmsplice'");
+}
+
 static void parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { O_RECORDS = 256, O_CONSOLE, O_KERNEL, O_OUT, O_EXPECT_CASES, O_EXPECT,
-	       O_BISECT, O_CRASHED, O_FORMAT, O_KTAP, O_TIMING, O_MATRIX, O_EXPECTED_DEV,
-	       O_UNTESTABLE_DEV, O_NOT_RUN, O_INTERRUPTED, O_VERBOSE, O_UNMAPPED_SAFE };
 	static const struct option longopts[] = {
 		{ "records", required_argument, NULL, O_RECORDS },
 		{ "console", required_argument, NULL, O_CONSOLE },
@@ -213,86 +300,17 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case O_RECORDS:
-			add_input(o->records, &o->nrecords, MAX_INPUTS, optarg, "--records");
-			break;
-		case O_KTAP:
-			add_input(o->ktap, &o->nktap, MAX_INPUTS, optarg, "--ktap");
-			break;
-		case O_TIMING:
-			add_input(o->timings, &o->ntimings, HP_MAX_TIMINGS, optarg, "--timing");
-			break;
-		case O_CONSOLE: o->console = optarg; break;
-		case O_KERNEL: o->kernel = optarg; break;
-		case O_OUT: o->out = optarg; break;
-		case O_EXPECT_CASES: o->expect_cases = optarg; break;
-		case O_EXPECT: o->expect = optarg; break;
-		case O_BISECT: o->bisect_on = optarg; break;
-		case O_UNMAPPED_SAFE: o->unmapped_safe = true; break;
-		case O_CRASHED:
-			add_input(o->crashed, &o->ncrashed, MAX_INPUTS, optarg, "--crashed-test");
-			break;
-		case O_MATRIX: o->matrix = true; break;
-		case O_EXPECTED_DEV:
-			if (!strchr(optarg, '=') || optarg[0] == '=')
-				die_usage("--expected-device wants DEVICE=WHY, e.g. hugepin_ref=no PMD special bit");
-			o->expected_device = optarg;
-			break;
-		case O_VERBOSE:
-			o->verbose = true;
-			break;
-		case O_NOT_RUN:
-			add_input(o->not_run, &o->nnot_run, HP_MAX_NOT_RUN, optarg, "--not-run");
-			break;
-		case O_INTERRUPTED:
-			if (strncmp(optarg, "SIG", 3) || strlen(optarg) >= 16)
-				die_usage("--interrupted wants a signal name, e.g. SIGINT");
-			o->interrupted = optarg;
-			break;
-		case O_UNTESTABLE_DEV:
-			if (!strchr(optarg, '=') || optarg[0] == '=')
-				die_usage("--untestable-device wants DEVICE=WHY, e.g. hugepin_ref=no kernel headers");
-			add_input(o->untestable, &o->nuntestable, HP_MAX_NOTES, optarg,
-				  "--untestable-device");
-			break;
-		case O_FORMAT:
-			if (!strcmp(optarg, "table"))
-				o->format = FMT_TABLE;
-			else if (!strcmp(optarg, "md"))
-				o->format = FMT_MD;
-			else if (!strcmp(optarg, "json"))
-				o->format = FMT_JSON;
-			else if (!strcmp(optarg, "junit"))
-				o->format = FMT_JUNIT;
-			else
-				die_usage("--format takes table, md, json or junit");
-			break;
-		case 'h':
+		if (c == 'h') {
 			usage(stdout);
 			exit(0);
-		default:
+		}
+		if (!take_option(c, optarg, o)) {
 			fprintf(stderr, "hp_report: unknown or incomplete option %s (see hp_report --help)\n",
 				argv[optind - 1]);
 			exit(EXIT_USAGE);
 		}
 	}
-	if (o->matrix) {
-		if (optind == argc)
-			die_usage("--matrix needs at least one run directory holding report.json");
-		if (o->nrecords || o->console)
-			die_usage("--matrix takes run directories, not --records/--console");
-		return;
-	}
-	if (optind != argc)
-		die_usage("unexpected argument: directories are only taken with --matrix");
-	if (!o->nrecords)
-		die_usage("--records FILE is required");
-	if (!o->console)
-		die_usage("--console LOG is required (the guest's serial log)");
-	if (o->bisect_on && (!*o->bisect_on || strstr(o->bisect_on, ",,") ||
-			     o->bisect_on[0] == ',' || o->bisect_on[strlen(o->bisect_on) - 1] == ','))
-		die_usage("--bisect-on wants a comma list of non-empty globs, e.g. '*noncompound*,hugepin_ref/vmsplice'");
+	check_args(argc, o);
 }
 
 static unsigned int terminal_width(void)

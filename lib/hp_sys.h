@@ -63,8 +63,22 @@ int _hp_map(struct hp_map *m, int fd, off_t off, size_t len, size_t align,
 void hp_unmap(struct hp_map *m);
 /* Touch every page (write when @write), so the mapping is faulted in. */
 void hp_map_touch(struct hp_map *m, bool write);
-/* Best knowledge of the level backing @addr (ptdump debugfs when present). */
+/*
+ * Best knowledge of the level backing @addr: the hugepin_walk module when
+ * loaded, else ptdump debugfs, else what smaps tells.
+ */
 enum hp_level hp_map_level(const void *addr);
+/* What the hugepin_walk module read from the page tables at one address. */
+struct hp_walk {
+	enum hp_level level;	/* HP_LEVEL_UNKNOWN: nothing mapped there */
+	bool present;
+	bool special_known;	/* the kernel has a special bit at that level */
+	bool special;
+	bool has_page;		/* the pfn has a struct page */
+	uint64_t pfn;
+};
+/* Query the module for @addr; -ENODEV when it is not loaded. */
+int hp_walk_query(const void *addr, struct hp_walk *w);
 /* THP mode from sysfs: "always", "madvise", "never"; sets it when @set != NULL. */
 int hp_thp_mode(char *cur, size_t len, const char *set);
 

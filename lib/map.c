@@ -193,7 +193,13 @@ static enum hp_level level_smaps(uintptr_t addr)
 
 enum hp_level hp_map_level(const void *addr)
 {
-	enum hp_level lvl = level_ptdump((uintptr_t)addr);
+	struct hp_walk w;
+	enum hp_level lvl;
+
+	/* Nothing mapped at @addr now: what smaps says of the whole VMA. */
+	if (!hp_walk_query(addr, &w) && w.level != HP_LEVEL_UNKNOWN)
+		return w.level;
+	lvl = level_ptdump((uintptr_t)addr);
 
 	return lvl != HP_LEVEL_UNKNOWN ? lvl : level_smaps((uintptr_t)addr);
 }

@@ -157,6 +157,12 @@ fi
 echo 16 >/proc/sys/vm/nr_hugepages 2>/dev/null || say "cannot reserve hugetlb pages"
 [ -e "$PORTS/hugepin.rec" ] && export HUGEPIN_RECORDS="$PORTS/hugepin.rec"
 [ -f /lib/hugepin/hugepin_ref.ko ] && export HUGEPIN_REF_KO=/lib/hugepin/hugepin_ref.ko
+# The page-table walker tells every case which level maps its buffer.
+if [ ! -f /lib/hugepin/hugepin_walk.ko ]; then
+	say "hugepin_walk.ko not built for this kernel: levels from ptdump or smaps only"
+elif ! out=$(insmod /lib/hugepin/hugepin_walk.ko 2>&1); then
+	say "insmod hugepin_walk failed (${out:-no message}): levels from ptdump or smaps only"
+fi
 [ -n "$filter" ] && export HUGEPIN_FILTER="$filter"
 # Cases a guest that died had started: the programs do not run them again.
 [ -f /etc/hugepin/skip ] && export HUGEPIN_SKIP=/etc/hugepin/skip

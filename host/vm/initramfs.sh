@@ -140,15 +140,18 @@ module_stage() {
 }
 
 # The static suite programs $2.. plus our modules: the reference module $1
-# and, next to it when it was built, the vmwgfx shim (either may be absent).
+# and, next to it when they were built, the vmwgfx shim and the page-table
+# walker (any may be absent).
 initramfs_suite() {
-	local ko=$1 key stage
+	local ko=$1 key stage m
 	local -a kos=()
 	shift
 	[ $# -gt 0 ] || hp_die "no suite programs built: run make STATIC=1"
 	if [ -n "$ko" ]; then
 		kos=("$ko")
-		[ -f "$(dirname "$ko")/hugepin_vmwshim.ko" ] && kos+=("$(dirname "$ko")/hugepin_vmwshim.ko")
+		for m in hugepin_vmwshim hugepin_walk; do
+			[ -f "$(dirname "$ko")/$m.ko" ] && kos+=("$(dirname "$ko")/$m.ko")
+		done
 	fi
 	key=$(hp_files_key "$@" "${kos[@]}")
 	piece_cached suite "$key" && return 0

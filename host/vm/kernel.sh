@@ -187,7 +187,10 @@ kernel_modroot() {
 }
 
 # Build our modules for release $1 against headers $2: every .ko `make
-# module` leaves goes to $HP_CACHE/module/$1, which MODULE_KO_DIR names.
+# module` leaves goes to $HP_CACHE/module/$1/KEY, which MODULE_KO_DIR names;
+# KEY is the content of module/, so checkouts that share a cache
+# (HUGEPIN_CACHE) and hold different module sources never take each
+# other's build.
 # Sets REF_KO to the reference module there, or REF_KO= and REF_WHY (its
 # cases then report UNTESTABLE).
 module_build() {
@@ -201,19 +204,24 @@ module_build() {
 	exec {lockfd}>&-
 }
 
+# The names and contents of the files under module/, as one short key.
+module_sources_key() {
+	(cd "$HP_TOP/module" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) |
+		sha256sum | cut -c1-16
+}
+
 module_build_locked() {
 	local rel=$1 kdir=$2 out b log ko vm
 	local -a args
 	REF_KO='' REF_WHY='' MODULE_KO_DIR=''
-	out=$HP_CACHE/module/$rel
+	out=$HP_CACHE/module/$rel/$(module_sources_key)
 	log=$out/build.log
 	if [ -z "$kdir" ] || [ ! -e "$kdir/Makefile" ]; then
 		REF_WHY=${HEADERS_WHY:-no kernel headers for $rel}
 		return 0
 	fi
 	mkdir -p "$out"
-	if [ -f "$out/hugepin_ref.ko" ] && [ "$(cat "$out/kdir" 2>/dev/null)" = "$kdir" ] &&
-		[ -z "$(find "$HP_TOP/module" -newer "$out/hugepin_ref.ko" -type f)" ]; then
+	if [ -f "$out/hugepin_ref.ko" ] && [ "$(cat "$out/kdir" 2>/dev/null)" = "$kdir" ]; then
 		REF_KO=$out/hugepin_ref.ko
 		MODULE_KO_DIR=$out
 		return 0

@@ -78,6 +78,9 @@ What to run:
   --tests PATTERN        comma list of globs over program names and case names
   --devices LIST         QEMU GPUs and vgem: bochs,qxl,virtio_gpu,vmwgfx,vgem (default all)
   --thp MODE             transparent_hugepage mode for each program (default madvise)
+  --shmem-thp MODE       transparent_hugepage/shmem_enabled for each program (default:
+                         the kernel's, usually never): always gives GEM shmem buffers
+                         (vgem, virtio_gpu) huge folios, which 7.0+ maps with huge PMDs
   --duration S           seconds per race and stress pass (default 1; HUGEPIN_DURATION in the guest)
   --args ARGS            arguments for drm_repro/gup_stress when --tests selects them
 Guest:
@@ -114,7 +117,7 @@ USAGE
 }
 
 OPT_KERNEL='' OPT_MODULES='' OPT_MODULES_SET=0 OPT_KERNEL_DEB='' OPT_TESTS='' OPT_DEVICES=$HP_DEVICES_ALL
-OPT_THP=madvise OPT_DURATION=1 OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
+OPT_THP=madvise OPT_SHMEM_THP='' OPT_DURATION=1 OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
 OPT_BISECT_ON='' OPT_HOST=0 OPT_CRASH_OK=0 OPT_BUILD=1 OPT_INJECT='' OPT_TREE='' OPT_BASE_CONFIG=''
 OPT_MATRIX='' OPT_VMWSHIM=1 OPT_VERBOSE=0 OPT_UNMAPPED_FIXED=0 OPT_MODTREE='' OPT_MODTREE_DIRS=$HP_MODTREE_DIRS
 # The options a --matrix run hands on to each kernel's run.
@@ -139,6 +142,7 @@ parse_args() {
 		--tests) need_arg "$1" $#; OPT_TESTS=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--devices) need_arg "$1" $#; OPT_DEVICES=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--thp) need_arg "$1" $#; OPT_THP=$2; PASS_ARGS+=("$1" "$2"); shift ;;
+		--shmem-thp) need_arg "$1" $#; OPT_SHMEM_THP=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--duration) need_arg "$1" $#; OPT_DURATION=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--args) need_arg "$1" $#; OPT_ARGS=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--mem) need_arg "$1" $#; OPT_MEM=$2; PASS_ARGS+=("$1" "$2"); shift ;;
@@ -181,6 +185,9 @@ parse_args() {
 	[[ $OPT_TIMEOUT =~ ^[1-9][0-9]*$ ]] || hp_usage_error "--timeout $OPT_TIMEOUT: whole seconds > 0"
 	[ -z "$OPT_DURATION" ] || [[ $OPT_DURATION =~ ^[1-9][0-9]*$ ]] || hp_usage_error "--duration $OPT_DURATION: whole seconds > 0"
 	case $OPT_THP in always | madvise | never) ;; *) hp_usage_error "--thp $OPT_THP: always, madvise or never" ;; esac
+	case $OPT_SHMEM_THP in '' | always | within_size | advise | never | deny | force) ;;
+	*) hp_usage_error "--shmem-thp $OPT_SHMEM_THP: always, within_size, advise, never, deny or force" ;;
+	esac
 	[[ $OPT_TESTS =~ ^[][A-Za-z0-9_.*?,/-]*$ ]] || hp_usage_error "--tests '$OPT_TESTS': globs of names, no spaces"
 	[[ $OPT_ARGS =~ ^[A-Za-z0-9_.=/\ -]*$ ]] || hp_usage_error "--args '$OPT_ARGS': plain words only"
 	qemu_gpu_args "$OPT_DEVICES" >/dev/null
@@ -366,6 +373,7 @@ guest_cmdline() {
 	# markers the programs write to /dev/kmsg), not the boot chatter.
 	c="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0"
 	c+=" hugepin.mods=$mods hugepin.tests=$progs hugepin.thp=$OPT_THP"
+	[ -z "$OPT_SHMEM_THP" ] || c+=" hugepin.shmem_thp=$OPT_SHMEM_THP"
 	[ -z "$CASE_FILTER" ] || c+=" hugepin.filter=$CASE_FILTER"
 	[ -z "$OPT_DURATION" ] || c+=" hugepin.duration=$OPT_DURATION"
 	[ -z "$OPT_ARGS" ] || c+=" hugepin.args=${OPT_ARGS// /,}"

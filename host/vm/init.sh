@@ -13,6 +13,7 @@
 #                         crashes or stalls the guest (the runner's own tests)
 #   hugepin.mods=m1,m2    modules to load (dependency lists in /lib/modules/hugepin)
 #   hugepin.thp=MODE      transparent_hugepage/enabled for each program
+#   hugepin.shmem_thp=MODE  transparent_hugepage/shmem_enabled for each program
 #   hugepin.filter=GLOB   case filter, exported as HUGEPIN_FILTER
 #   hugepin.duration=S    exported as HUGEPIN_DURATION for the stress parts
 #   hugepin.args=a,b      arguments for the extended programs (comma = space)
@@ -35,13 +36,14 @@ mount -t tmpfs tmp /tmp
 
 PORTS=/dev/virtio-ports
 PROGDIR=/bin/hugepin
-tests='' mods='' thp=madvise filter='' duration='' args='' vmwshim=1
+tests='' mods='' thp=madvise shmem_thp='' filter='' duration='' args='' vmwshim=1
 read -r cmdline </proc/cmdline
 for word in $cmdline; do
 	case $word in
 	hugepin.tests=*) tests=${word#*=} ;;
 	hugepin.mods=*) mods=${word#*=} ;;
 	hugepin.thp=*) thp=${word#*=} ;;
+	hugepin.shmem_thp=*) shmem_thp=${word#*=} ;;
 	hugepin.filter=*) filter=${word#*=} ;;
 	hugepin.duration=*) duration=${word#*=} ;;
 	hugepin.args=*) args=$(echo "${word#*=}" | tr ',' ' ') ;;
@@ -175,6 +177,9 @@ else
 fi
 for p in $(echo "$tests" | tr ',' ' '); do
 	echo "$thp" >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
+	if [ -n "$shmem_thp" ] && ! echo "$shmem_thp" >/sys/kernel/mm/transparent_hugepage/shmem_enabled 2>/dev/null; then
+		say "cannot set transparent_hugepage/shmem_enabled to $shmem_thp"
+	fi
 	echo "$HP_MARK_BEGIN $p uptime=$(cut -d' ' -f1 /proc/uptime)" >&3
 	say "running $p"
 	(cd /tmp && run_one "$p") >&3 2>&1

@@ -4,7 +4,8 @@
 # tests/vm/debian-kernels.txt, fetched from its suite at its pinned version,
 # booted with vmwgfx (bound through hugepin_vmwshim), bochs and the
 # reference module, checked against its expected file and exit code. Then
-# --no-vmwgfx-shim on Debian's default kernel, and --module-tree with
+# --no-vmwgfx-shim on Debian's default kernel, GEM shmem huge PMDs on sid,
+# and --module-tree with
 # bullseye's TTM and vmwgfx sources, as found and as fixed. Writes KTAP to
 # OUTDIR/debian.tap for tests/summary.sh.
 # shellcheck disable=SC2317 # the predicates below run through check()
@@ -73,6 +74,30 @@ check_kernel() {
 			no_rows "$json" '"device":"hugepin_ref"' '"verdict":"VULNERABLE"'
 		check "debian:$suite: no kselftest program reports not ok" no_ktap_failures "$d"
 	fi
+}
+
+# The GEM shmem helper maps huge folios with huge pfn PMDs from 7.0: with
+# huge shmem folios (--shmem-thp always) vgem's and virtio-gpu's buffers
+# must be PMD-mapped, every pin method against them refused, and the level
+# read from the page tables (hugepin_walk), not guessed.
+check_gem_shmem() {
+	local suite=$1 pkg=$2 ver=$3 d dev
+	d=$WORK/gem-shmem-$suite
+	runsh "$d" --no-build --kernel-deb "$pkg=$ver" --tests pin_odirect,pin_vmsplice,pin_iouring,pin_procvm \
+		--devices vgem,virtio_gpu --shmem-thp always --out "$d"
+	if [ "$RC" = 2 ] && [ ! -s "$d/report.json" ]; then
+		skip "debian:$suite GEM shmem huge PMDs" "$(grep -m1 'run.sh: ' "$d.err" || echo "run.sh exited 2")"
+		return 0
+	fi
+	check "debian:$suite GEM shmem: run.sh exits 0" is_rc 0
+	for dev in vgem virtio_gpu; do
+		check "debian:$suite GEM shmem: $dev buffers mapped at PMD level, every method refused" \
+			has_rows "$d/report.json" "\"device\":\"$dev\"" '"level":"pmd","verdict":"SAFE"' 'refused'
+		check "debian:$suite GEM shmem: no $dev pin got through" \
+			no_rows "$d/report.json" "\"device\":\"$dev\"" '"verdict":"VULNERABLE"'
+	done
+	check "debian:$suite GEM shmem: the summary names the huge pfn mappings" \
+		log_has "$d.out" "vgem huge pfn ("
 }
 
 # Without the shim vmwgfx stays unbound under QEMU, and says why.
@@ -161,6 +186,8 @@ while read -r suite pkg ver expect want; do
 	check_kernel "$suite" "$pkg" "$ver" "$expect" "$want"
 done <"$TOP/tests/vm/debian-kernels.txt"
 check_no_shim
+read -r _ GS_PKG GS_VER _ < <(grep '^sid ' "$TOP/tests/vm/debian-kernels.txt")
+check_gem_shmem sid "$GS_PKG" "$GS_VER"
 read -r _ MT_PKG MT_VER _ < <(grep '^bullseye ' "$TOP/tests/vm/debian-kernels.txt")
 T1=$(date +%s)
 check_modtree "$MT_PKG" "$MT_VER"

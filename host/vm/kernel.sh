@@ -188,7 +188,7 @@ kernel_modroot() {
 
 # Build our modules for release $1 against headers $2: every .ko `make
 # module` leaves goes to $HP_CACHE/module/$1/KEY, which MODULE_KO_DIR names;
-# KEY is the content of module/, so checkouts that share a cache
+# KEY is the content of module/'s sources, so checkouts that share a cache
 # (HUGEPIN_CACHE) and hold different module sources never take each
 # other's build.
 # Sets REF_KO to the reference module there, or REF_KO= and REF_WHY (its
@@ -204,9 +204,10 @@ module_build() {
 	exec {lockfd}>&-
 }
 
-# The names and contents of the files under module/, as one short key.
+# The names and contents of the sources under module/, as one short key.
 module_sources_key() {
-	(cd "$HP_TOP/module" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) |
+	(cd "$HP_TOP/module" && find . -type f \( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) -print0 |
+		LC_ALL=C sort -z | xargs -0 sha256sum) |
 		sha256sum | cut -c1-16
 }
 

@@ -443,6 +443,8 @@ TEST_F_TIMEOUT(controls, canary, 120)
 	bool fired;
 
 	CONTROL_START(HP_CONTROL_CANARY);
+	if (!(self->r.caps.caps & HUGEPIN_REF_CAP_PMD_SPECIAL))
+		ev.level = HP_LEVEL_PMD;
 	memset(cr, 0, sizeof(cr));
 	hp_detect_begin(&d, HP_CONTROL_TEST, "control." HP_CONTROL_CANARY);
 	for (i = 0; i < CANARY_ROUNDS && !ev.canary_bad; i++) {

@@ -52,6 +52,9 @@
 #define CANARY_ROUNDS 8
 #define PIN_LEN (64ul << 10)
 #define MAX_FD 1024
+/* Seeds of the victim's pattern ("canary") and of the fresh memory's canaries. */
+#define VICTIM_SEED 0x63616e617279ull
+#define FRESH_SEED_XOR 0x5a5a5a5a00000000ull
 
 /* One control record: the detector, its verdict and the report's evidence. */
 static void control_emit(const char *detector, enum hp_verdict v, const char *level,
@@ -201,13 +204,13 @@ static enum hp_level level_of(const struct hp_refmod *r, bool pte, enum hp_level
 TEST_F(controls, level_probe)
 {
 	enum hp_level pmd, pte, gen_pmd = HP_LEVEL_UNKNOWN, gen_pte = HP_LEVEL_UNKNOWN, anon;
-	char path[32] = "none", why[HP_TEXT_LEN];
+	char path[32] = "none", pte_path[32] = "none", why[HP_TEXT_LEN];
 	struct hp_map m = { 0 };
 	bool ok;
 
 	CONTROL_START(HP_CONTROL_LEVEL);
 	pmd = level_of(&self->r, false, &gen_pmd, path, sizeof(path));
-	pte = level_of(&self->r, true, &gen_pte, why, sizeof(why));
+	pte = level_of(&self->r, true, &gen_pte, pte_path, sizeof(pte_path));
 	anon = anon_map(&m, HP_SZ_2M, false) ? HP_LEVEL_UNKNOWN : hp_map_level(m.addr);
 	if (m.raw)
 		hp_unmap(&m);
@@ -215,8 +218,8 @@ TEST_F(controls, level_probe)
 	     (gen_pmd == HP_LEVEL_UNKNOWN || gen_pmd == HP_LEVEL_PMD) &&
 	     (gen_pte == HP_LEVEL_UNKNOWN || gen_pte == HP_LEVEL_PTE);
 	snprintf(why, sizeof(why),
-		 "level probe: %s for the module's PMD mapping (path %s, generic probe %s), %s under pte_only (generic probe %s), %s for anonymous memory without THP",
-		 hp_level_name(pmd), path, hp_level_name(gen_pmd), hp_level_name(pte),
+		 "level probe: %s for the module's PMD mapping (path %s, generic probe %s), %s under pte_only (path %s, generic probe %s), %s for anonymous memory without THP",
+		 hp_level_name(pmd), path, hp_level_name(gen_pmd), hp_level_name(pte), pte_path,
 		 hp_level_name(gen_pte), hp_level_name(anon));
 	if (pmd != HP_LEVEL_PMD && pte == HP_LEVEL_PTE && anon == HP_LEVEL_PTE) {
 		/* No PMD can form here (THP off, say): nothing to tell apart. */
@@ -424,7 +427,7 @@ static long tee_read(struct hp_held_pin *p, unsigned char *out, size_t len)
 static int canary_round(const struct hp_refmod *r, struct canary_round *cr, uint64_t seed,
 			char *why, size_t len)
 {
-	uint64_t cseed = seed ^ 0x5a5a5a5a00000000ull;
+	uint64_t cseed = seed ^ FRESH_SEED_XOR;
 	unsigned char out[HOLD_LEN];
 	struct hp_map fresh = { 0 };
 	size_t first = 0, k;
@@ -476,7 +479,7 @@ TEST_F_TIMEOUT(controls, canary, 120)
 	memset(cr, 0, sizeof(cr));
 	hp_detect_begin(&d, HP_CONTROL_TEST, "control." HP_CONTROL_CANARY);
 	for (i = 0; i < CANARY_ROUNDS && !ev.canary_bad; i++) {
-		err = canary_round(&self->r, &cr[i], 0x63616e617279ull + (uint64_t)i, why, sizeof(why));
+		err = canary_round(&self->r, &cr[i], VICTIM_SEED + (uint64_t)i, why, sizeof(why));
 		if (cr[i].pin.held) {
 			fds[nfds++] = cr[i].pin.pipe[0];
 			fds[nfds++] = cr[i].pin.pipe[1];

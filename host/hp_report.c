@@ -473,6 +473,9 @@ static int load_inputs(const struct opts *o, struct hp_report *rep)
 	free(text);
 	if (o->expect_cases)
 		add_missing_cases(rep, o->expect_cases);
+	/* A SAFE that a silent detector backs proves nothing. */
+	if (hp_report_apply_controls(rep))
+		fprintf(stderr, "hp_report: warning: a detector did not fire in its control: the SAFE cases it backs are UNTESTABLE\n");
 	for (i = 0; i < o->nktap; i++) {
 		char name[HP_NAME_LEN];
 		const char *base = strrchr(o->ktap[i], '/');

@@ -77,13 +77,46 @@ void hp_report_init(struct hp_report *rep, const char *kernel)
 void hp_report_free(struct hp_report *rep)
 {
 	free(rep->rows);
+	free(rep->controls);
 	free(rep->cases);
 	hp_ktap_free(&rep->ktap);
 	memset(rep, 0, sizeof(*rep));
 }
 
+/*
+ * A record of the detector controls goes to their own list. A row the
+ * console made for a control ("control.<detector>", the guest died in it)
+ * leaves that detector unproven.
+ */
+static int add_control_row(struct hp_report *rep, const struct hp_result *r, bool from_console)
+{
+	struct hp_row *row;
+
+	if (rep->ncontrols == rep->controls_cap) {
+		size_t cap = rep->controls_cap ? rep->controls_cap * 2 : 8;
+		struct hp_row *rows = realloc(rep->controls, cap * sizeof(*rows));
+
+		if (!rows)
+			return -ENOMEM;
+		rep->controls = rows;
+		rep->controls_cap = cap;
+	}
+	row = &rep->controls[rep->ncontrols++];
+	row->r = *r;
+	row->from_console = from_console;
+	if (from_console && !row->r.control[0] && !strncmp(r->name, "control.", 8)) {
+		snprintf(row->r.control, sizeof(row->r.control), "%s", r->name + 8);
+		row->r.verdict = HP_UNTESTABLE;
+		snprintf(row->r.evidence, sizeof(row->r.evidence), "guest died in the control: %.300s",
+			 r->evidence);
+	}
+	return 0;
+}
+
 int hp_report_add_row(struct hp_report *rep, const struct hp_result *r, bool from_console)
 {
+	if (r->control[0] || !strcmp(r->test, HP_CONTROL_TEST))
+		return add_control_row(rep, r, from_console);
 	if (rep->nrows == rep->cap) {
 		size_t cap = rep->cap ? rep->cap * 2 : 32;
 		struct hp_row *rows = realloc(rep->rows, cap * sizeof(*rows));

@@ -107,6 +107,9 @@ struct hp_report {
 	size_t nnot_run;
 	struct hp_row *rows;
 	size_t nrows, cap;
+	/* Records of the detector controls (HP_CONTROL_TEST): never verdicts. */
+	struct hp_row *controls;
+	size_t ncontrols, controls_cap;
 	struct hp_open_case *cases;	/* start records in order of appearance */
 	size_t ncases, cases_cap;
 	size_t bad_lines;		/* record lines that did not parse */
@@ -161,6 +164,34 @@ void hp_result_blank(struct hp_result *r, const char *test, const char *name);
 int hp_report_add_row(struct hp_report *rep, const struct hp_result *r, bool from_console);
 
 void hp_report_summary(const struct hp_report *rep, struct hp_summary *s);
+
+/* ---- detector controls (report_controls.c) ---- */
+
+enum hp_control_state {
+	HP_CONTROL_NONE,	/* no control of this detector ran */
+	HP_CONTROL_FIRED,	/* its control fired: the detector sees */
+	HP_CONTROL_SILENT,	/* its control ran and the detector did not fire */
+	HP_CONTROL_UNTESTED,	/* its control could not run */
+};
+
+/* The detectors that have controls, in the order reports list them; NULL past the end. */
+const char *hp_control_detector(size_t i);
+/* What the controls of @detector showed; @evidence (optional) gets the deciding record's. */
+enum hp_control_state hp_report_control_state(const struct hp_report *rep, const char *detector,
+					      const char **evidence);
+/*
+ * Every SAFE row a detector backs becomes UNTESTABLE when that detector's
+ * control ran and did not fire, or could not run: the kernel log and pin
+ * accounting back every row, the refcount report the reference module's,
+ * the canary drm_repro's, the level probe the rows that claim a huge
+ * mapping. Call once, after the records and the console were added.
+ * Returns the number of rows changed.
+ */
+size_t hp_report_apply_controls(struct hp_report *rep);
+/* "Controls: kernel-log fired, ...": one line after @prefix, nothing without controls. */
+void hp_report_controls_text(const struct hp_report *rep, const char *prefix, struct hp_buf *out);
+/* "controls":[{"detector":...,"state":...,"evidence":...},...] */
+void hp_report_controls_json(const struct hp_report *rep, struct hp_buf *out);
 /*
  * Which bug paths ran over a huge pfn mapping: a record whose mapping was
  * seen at pmd or pud level on DRM or reference-module memory, or whose

@@ -210,6 +210,7 @@ static void summary_lines(const struct hp_report *rep, const char *bisect_on,
 			      rep->interrupted[0] ? "the run was interrupted" :
 			      "the guest did not get to them");
 	}
+	hp_report_controls_text(rep, prefix, out);
 	hp_buf_printf(out, "%sHuge pfn mappings formed: ", prefix);
 	coverage_list(out, &cov);
 	hp_buf_printf(out, ".\n");
@@ -339,7 +340,9 @@ void hp_report_json(const struct hp_report *rep, const char *bisect_on, struct h
 		hp_buf_printf(out, "%s", i ? "," : "");
 		json_str(out, rep->not_run[i]);
 	}
-	hp_buf_printf(out, "]},\n\"timings\":");
+	hp_buf_printf(out, "],");
+	hp_report_controls_json(rep, out);
+	hp_buf_printf(out, "},\n\"timings\":");
 	json_timings(out, rep);
 	hp_buf_printf(out, ",\n\"ktap\":[");
 	for (i = 0; i < rep->ktap.n; i++) {

@@ -148,13 +148,28 @@ struct hp_result {
 	int err;			/* errno of the pin, 0 if it succeeded */
 	long bytes;
 	char evidence[HP_TEXT_LEN];	/* one line */
+	char control[32];		/* a detector control: the detector it proves, else "" */
 };
+
+/*
+ * The detector controls (selftests/detector_controls.c) make each detector
+ * fire on purpose. Their records name the detector in "control"; every
+ * record of their program is the controls' own, never a finding about the
+ * kernel. A control record is VULNERABLE when its detector fired, SAFE when
+ * it did not (the detector is blind), UNTESTABLE when it could not run.
+ */
+#define HP_CONTROL_TEST "detector_controls"
+#define HP_CONTROL_KMSG "kernel-log"
+#define HP_CONTROL_REFCOUNT "refcount"
+#define HP_CONTROL_PINS "pin-accounting"
+#define HP_CONTROL_CANARY "canary"
+#define HP_CONTROL_LEVEL "level"
 
 /*
  * One record is one line of JSON:
  *   {"type":"result","test":...,"name":...,"device":...,"driver":...,
  *    "method":...,"level":...,"verdict":"SAFE","expected":false,
- *    "err":14,"bytes":0,"evidence":"..."}
+ *    "err":14,"bytes":0,"evidence":"...",["control":"kernel-log"]}
  * and a case start is announced by
  *   {"type":"start","test":...,"name":...,"device":...,"method":...}
  * where device and method are those of the records the case will write

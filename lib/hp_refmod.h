@@ -35,6 +35,21 @@ struct hp_refmod {
 int hp_refmod_open(struct hp_refmod *r, char *why, size_t len);
 void hp_refmod_close(struct hp_refmod *r);
 
+/*
+ * Test hooks (module/hugepin_ref_hooks.c), for the detector controls only.
+ * hp_refmod_hooks(): whether the loaded module has them on (1/0, -errno when
+ * it is not loaded). hp_refmod_reload(): unload the module and load it again
+ * with test_hooks=1 or without (0 or -errno, reason in @why).
+ * hp_refmod_open_hooks(): hp_refmod_open() of a module with the hooks on,
+ * reloading it first when they are off.
+ * _hp_refmod_test(): one HUGEPIN_REF_TEST_* operation @op on @t (size, op
+ * and pad filled in here); -ENOTTY on a normal load.
+ */
+int hp_refmod_hooks(void);
+int hp_refmod_reload(bool hooks, char *why, size_t len);
+int hp_refmod_open_hooks(struct hp_refmod *r, char *why, size_t len);
+int _hp_refmod_test(const struct hp_refmod *r, uint32_t op, struct hugepin_ref_test *t);
+
 /* ioctls; @out's size field is filled in here. */
 int _hp_refmod_caps(const struct hp_refmod *r, struct hugepin_ref_caps *out);
 int _hp_refmod_create(const struct hp_refmod *r, uint64_t length, uint32_t flags,

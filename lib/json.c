@@ -388,6 +388,7 @@ int hp_json_to_result(const struct hp_json *obj, struct hp_result *r)
 	copy_field(r->method, sizeof(r->method), hp_json_str(obj, "method", "-"));
 	copy_field(r->level, sizeof(r->level), hp_json_str(obj, "level", "unknown"));
 	copy_field(r->evidence, sizeof(r->evidence), hp_json_str(obj, "evidence", ""));
+	copy_field(r->control, sizeof(r->control), hp_json_str(obj, "control", ""));
 	exp = hp_json_get(obj, "expected");
 	r->expected = exp && exp->type == HP_JSON_BOOL && exp->b &&
 		      r->verdict == HP_VULNERABLE;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Userspace side of the reference module (module/hugepin_ref.c):
+ * Userspace side of the reference module (module/hugepin_ref_core.c):
  * loading it with finit_module(2), its ioctls, mapping its buffers 2 MiB
  * aligned so the module can insert huge pfn PMDs, and one judged pin whose
  * verdict also weighs the module's eviction report, the detector that sees
@@ -38,7 +38,7 @@ static int find_ko(char *path, size_t len)
 	return access(path, R_OK) ? -ENOENT : 0;
 }
 
-static int load_module(char *why, size_t len, bool *loaded)
+static int load_module(const char *params, char *why, size_t len, bool *loaded)
 {
 	char ko[PATH_MAX];
 	int fd, err = 0;
@@ -54,7 +54,7 @@ static int load_module(char *why, size_t len, bool *loaded)
 		snprintf(why, len, "cannot open %s: %s", ko, strerror(err));
 		return -ENOENT;
 	}
-	if (syscall(SYS_finit_module, fd, "", 0))
+	if (syscall(SYS_finit_module, fd, params, 0))
 		err = errno;
 	close(fd);
 	switch (err) {
@@ -106,7 +106,7 @@ int hp_refmod_open(struct hp_refmod *r, char *why, size_t len)
 	memset(r, 0, sizeof(*r));
 	r->fd = open(HUGEPIN_REF_DEV, O_RDWR | O_CLOEXEC);
 	if (r->fd < 0 && errno == ENOENT) {
-		err = load_module(why, len, &r->loaded);
+		err = load_module("", why, len, &r->loaded);
 		if (err)
 			return err;
 		r->fd = open(HUGEPIN_REF_DEV, O_RDWR | O_CLOEXEC);
@@ -180,6 +180,61 @@ int _hp_refmod_evict(const struct hp_refmod *r, uint32_t id, uint32_t flags,
 	out->id = id;
 	out->flags = flags;
 	return refmod_ioctl(r, HUGEPIN_REF_IOC_EVICT, out);
+}
+
+int _hp_refmod_test(const struct hp_refmod *r, uint32_t op, struct hugepin_ref_test *t)
+{
+	t->size = sizeof(*t);
+	t->op = op;
+	t->pad = 0;
+	return refmod_ioctl(r, HUGEPIN_REF_IOC_TEST, t);
+}
+
+int hp_refmod_hooks(void)
+{
+	char c = 0;
+	int fd = open(HUGEPIN_REF_PARAM_TEST_HOOKS, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (read(fd, &c, 1) != 1)
+		c = 0;
+	close(fd);
+	return c == 'Y' || c == '1';
+}
+
+int hp_refmod_reload(bool hooks, char *why, size_t len)
+{
+	bool loaded = false;
+
+	if (!access("/sys/module/" HUGEPIN_REF_NAME, F_OK) &&
+	    syscall(SYS_delete_module, HUGEPIN_REF_NAME, O_NONBLOCK)) {
+		int err = errno;
+
+		snprintf(why, len, "cannot unload %s to reload it%s: %s", HUGEPIN_REF_NAME,
+			 hooks ? " with test_hooks=1" : "", strerror(err));
+		return -err;
+	}
+	return load_module(hooks ? "test_hooks=1" : "", why, len, &loaded);
+}
+
+int hp_refmod_open_hooks(struct hp_refmod *r, char *why, size_t len)
+{
+	int err;
+
+	if (hp_refmod_hooks() != 1) {
+		err = hp_refmod_reload(true, why, len);
+		if (err)
+			return err;
+	}
+	err = hp_refmod_open(r, why, len);
+	if (!err && hp_refmod_hooks() != 1) {
+		snprintf(why, len, "%s has no test_hooks parameter: module and client disagree",
+			 HUGEPIN_REF_NAME);
+		hp_refmod_close(r);
+		return -ENOTTY;
+	}
+	return err;
 }
 
 /*

@@ -167,11 +167,51 @@ struct hugepin_ref_evict {
 	struct hugepin_ref_page_sample samples[HUGEPIN_REF_EVICT_SAMPLES]; /* out: first mismatches */
 };
 
+/* ---- test hooks (module parameter test_hooks=1 only) ---- */
+
+/*
+ * The detector controls of the suite make each detector fire on purpose.
+ * These operations exist only when the module was loaded with
+ * test_hooks=1 (HUGEPIN_REF_PARAM_TEST_HOOKS reads Y); a normal load answers
+ * HUGEPIN_REF_IOC_TEST with -ENOTTY.
+ */
+#define HUGEPIN_REF_PARAM_TEST_HOOKS "/sys/module/hugepin_ref/parameters/test_hooks"
+
+enum hugepin_ref_test_op {
+	/* WARN() once from the ioctl: a splat and TAINT_WARN. */
+	HUGEPIN_REF_TEST_WARN = 1,
+	/* FOLL_PIN [addr, addr+length) and hold it until TEST_UNPIN or unload. */
+	HUGEPIN_REF_TEST_PIN,
+	/* Release what TEST_PIN holds; result: pages released. */
+	HUGEPIN_REF_TEST_UNPIN,
+	/* Take one more reference on page @index of buffer @id, never dropped. */
+	HUGEPIN_REF_TEST_EXTRA_REF,
+	/*
+	 * Drop one reference too many on the page behind user address @addr,
+	 * which someone else (a held pin) must also reference: the page is then
+	 * freed while that holder still points at it. -EBUSY when only the
+	 * mapping references the page.
+	 */
+	HUGEPIN_REF_TEST_DROP_REF,
+};
+
+struct hugepin_ref_test {
+	__u32 size;		/* in: sizeof(struct hugepin_ref_test) */
+	__u32 op;		/* in: enum hugepin_ref_test_op */
+	__u32 id;		/* in: buffer (EXTRA_REF) */
+	__u32 pad;		/* must be zero */
+	__u64 addr;		/* in: user address (PIN, DROP_REF) */
+	__u64 length;		/* in: bytes (PIN) */
+	__u64 index;		/* in: page index in the buffer (EXTRA_REF) */
+	__s64 result;		/* out: pages pinned or released; refcount after */
+};
+
 #define HUGEPIN_REF_IOC_MAGIC	0xB7
 #define HUGEPIN_REF_IOC_CAPS	_IOWR(HUGEPIN_REF_IOC_MAGIC, 0x00, struct hugepin_ref_caps)
 #define HUGEPIN_REF_IOC_CREATE	_IOWR(HUGEPIN_REF_IOC_MAGIC, 0x01, struct hugepin_ref_create)
 #define HUGEPIN_REF_IOC_DESTROY	_IOW(HUGEPIN_REF_IOC_MAGIC, 0x02, struct hugepin_ref_destroy)
 #define HUGEPIN_REF_IOC_INFO	_IOWR(HUGEPIN_REF_IOC_MAGIC, 0x03, struct hugepin_ref_info)
 #define HUGEPIN_REF_IOC_EVICT	_IOWR(HUGEPIN_REF_IOC_MAGIC, 0x04, struct hugepin_ref_evict)
+#define HUGEPIN_REF_IOC_TEST	_IOWR(HUGEPIN_REF_IOC_MAGIC, 0x05, struct hugepin_ref_test)
 
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Fast GUP against huge pfn mappings of driver-owned pages, through the
- * reference module (module/hugepin_ref.c), which maps its buffers
+ * reference module (module/hugepin_ref_core.c), which maps its buffers
  * the way TTM did from 5.7 to 5.15: VM_MIXEDMAP|VM_IO, higher-order blocks
  * allocated without __GFP_COMP, huge pfn PMDs without a special bit.
  *

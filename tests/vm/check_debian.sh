@@ -26,8 +26,9 @@ TAP=$OUTDIR/debian.tap
 : >"$TAP.body"
 # The programs and devices that answer the question for every kernel: the
 # pin paths against vmwgfx (the driver that had the bug), bochs (TTM without
-# huge faults) and the reference module, with the anonymous THP controls.
-TESTS=pin_odirect,pin_vmsplice,pin_iouring,pin_procvm,hugepfn_ref
+# huge faults) and the reference module, with the anonymous THP controls,
+# and the detector controls last: each detector must fire on every kernel.
+TESTS=pin_odirect,pin_vmsplice,pin_iouring,pin_procvm,hugepfn_ref,detector_controls
 DEVICES=vmwgfx,bochs
 
 vmwgfx_bound_through_shim() {
@@ -60,6 +61,7 @@ check_kernel() {
 	check "debian:$suite: bochs tested" no_rows "$json" '"device":"bochs"' '"verdict":"UNTESTABLE"'
 	check "debian:$suite: reference module loaded" \
 		no_rows "$json" '"device":"hugepin_ref"' '"method":"-"' '"verdict":"UNTESTABLE"'
+	check_controls "$d" "debian:$suite"
 	if [ "$want" = 1 ]; then
 		check "debian:$suite: TTM's refcount check fires when a pinned vmwgfx buffer is destroyed" \
 			has_rows "$json" '"device":"vmwgfx"' '"verdict":"VULNERABLE"' 'Erroneous page count'

@@ -9,7 +9,10 @@
 # --bisect-on takes case globs and decides only through a case whose huge
 # mapping formed, and that bad kernels and options are refused with the
 # documented exit codes (the fixed side, Debian's 6.12 and 7.x, is
-# check_debian.sh's). Writes KTAP to OUTDIR/vm.tap (and the hp_report
+# check_debian.sh's), and that every detector's control fired in the default
+# run (the controls program runs last in it).
+# `check_default.sh OUTDIR --controls` runs only the controls program and
+# its checks. Writes KTAP to OUTDIR/vm.tap (and the hp_report
 # expectation results to OUTDIR/vm-expect.tap) for tests/summary.sh.
 # shellcheck disable=SC2317 # the predicates below run through check()
 set -euo pipefail
@@ -20,7 +23,8 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=tests/vm/lib.sh
 . "$TOP/tests/vm/lib.sh"
 
-[ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
+[ $# -eq 1 ] || { [ $# -eq 2 ] && [ "$2" = --controls ]; } ||
+	{ echo "usage: $0 OUTDIR [--controls]" >&2; exit 2; }
 OUTDIR=$1
 mkdir -p "$OUTDIR" || { echo "check_default: cannot create $OUTDIR" >&2; exit 2; }
 OUTDIR=$(cd "$OUTDIR" && pwd)
@@ -87,8 +91,24 @@ check_default_run() {
 		bisect_on_rc "$d" '*pte_only*' 125
 	check "--bisect-on noncompound exits 125 (globs, no substring match)" \
 		bisect_on_rc "$d" noncompound 125
+	check_controls "$d" "default run"
 	KERNEL=$(sed -n 's/.*kernel: [^ ]* (\(.*\))$/\1/p' "$d.err" | head -n1)
 }
+
+# The controls alone: no huge-mapping case runs, so the run is INCONCLUSIVE
+# (exit 125), and every control must still fire.
+check_controls_only() {
+	local d=$WORK/controls
+	runsh "$d" --tests detector_controls --out "$d"
+	check "controls alone: run exits 125 (no case, only controls)" is_rc 125
+	check_controls "$d" "controls alone"
+}
+
+if [ "${2:-}" = --controls ]; then
+	check_controls_only
+	tap_finish
+	exit "$FAILED"
+fi
 
 # A crash hook runs first, then pin_vmsplice must still run on a new boot.
 check_injection() {

@@ -75,6 +75,36 @@ no_ktap_failures() {
 	done
 }
 
+# report.json $1 says detector $2's control fired (summary.controls).
+control_fired() {
+	grep -qF "{\"detector\":\"$2\",\"state\":\"fired\",\"fired\":true," "$1"
+}
+
+# The KTAP line of control test $2 in run directory $1 is "ok", not a skip.
+control_ktap_ok() {
+	grep -qE "^ok [0-9]+ controls\.$2\$" "$1/ktap/detector_controls.tap"
+}
+
+# Every detector's control fired in run directory $1, as the report and the
+# program's own KTAP say, and no control record counts as a verdict.
+# $2 names the run in the check lines.
+check_controls() {
+	local d=$1 what=$2 json=$1/report.json det t i
+	local -a dets=(kernel-log refcount pin-accounting canary level)
+	local -a tests=(kernel_log refcount_report pin_accounting canary level_probe)
+	for i in "${!dets[@]}"; do
+		det=${dets[$i]} t=${tests[$i]}
+		check "$what: control $det fired (report.json summary.controls)" control_fired "$json" "$det"
+		check "$what: detector_controls $t is ok in KTAP" control_ktap_ok "$d" "$t"
+		grep -o "\"detector\":\"$det\",[^}]*" "$json" | sed 's/^/# /' | cut -c1-400 >>"$TAP.body" || true
+	done
+	check "$what: the summary lists every control as fired" grep -q \
+		'^Controls: kernel-log fired, refcount fired, pin-accounting fired, canary fired, level fired\.$' "$d.out"
+	check "$what: no control record among the verdicts" no_rows "$json" "\"test\":\"detector_controls\""
+	check "$what: detector_controls KTAP has its plan and no not ok" \
+		sh -c "grep -q '^1\.\.[0-9]' '$d/ktap/detector_controls.tap' && ! grep -q '^not ok' '$d/ktap/detector_controls.tap'"
+}
+
 # Records of run directory $1 against hp_report --expect file $2.
 matches_expected() {
 	local d=$1 expect=$2 f

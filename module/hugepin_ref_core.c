@@ -59,10 +59,8 @@
 #include <linux/pfn_t.h>
 #endif
 
-#include "hugepin_ref_uapi.h"
+#include "hugepin_ref_int.h"
 
-#define HPREF_PMD_ORDER		(PMD_SHIFT - PAGE_SHIFT)
-#define HPREF_PAGES_PER_BLOCK	(1ul << HPREF_PMD_ORDER)
 #define HPREF_MAX_ID		(1u << (63 - HUGEPIN_REF_SLOT_SHIFT))
 
 /*
@@ -97,25 +95,6 @@ static DEFINE_IDR(hpref_ids);
 static DEFINE_MUTEX(hpref_ids_lock);
 static atomic64_t hpref_pages_kept = ATOMIC64_INIT(0);
 
-struct hpref_buf {
-	struct kref ref;
-	struct mutex lock;		/* blocks, counters, page-table inserts */
-	struct file *owner;		/* only this open file may map or control it */
-	struct address_space *mapping;
-	u32 id;
-	u32 flags;
-	u64 length;
-	u64 mmap_offset;
-	unsigned long nr_blocks;
-	struct page **blocks;		/* NULL while evicted */
-	atomic_t mappings;
-	u32 last_level;
-	u32 last_path;
-	u64 faults[HUGEPIN_REF_LEVEL_PUD + 1];
-	u64 paths[HUGEPIN_REF_PATH_PTE + 1];
-	u64 fallbacks;
-	u64 evictions;
-};
 
 static gfp_t hpref_gfp(const struct hpref_buf *buf)
 {
@@ -220,13 +199,12 @@ static void hpref_buf_free(struct kref *ref)
 	kfree(buf);
 }
 
-static void hpref_buf_put(struct hpref_buf *buf)
+void hpref_buf_put(struct hpref_buf *buf)
 {
 	kref_put(&buf->ref, hpref_buf_free);
 }
 
-/* Look up a buffer of @file and take a reference. */
-static struct hpref_buf *hpref_buf_get(struct file *file, u32 id)
+struct hpref_buf *hpref_buf_get(struct file *file, u32 id)
 {
 	struct hpref_buf *buf;
 
@@ -671,6 +649,7 @@ union hpref_args {
 	struct hugepin_ref_destroy destroy;
 	struct hugepin_ref_info info;
 	struct hugepin_ref_evict evict;
+	struct hugepin_ref_test test;
 };
 
 /*
@@ -688,6 +667,7 @@ static long hpref_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		{ HUGEPIN_REF_IOC_DESTROY, sizeof(struct hugepin_ref_destroy) },
 		{ HUGEPIN_REF_IOC_INFO, sizeof(struct hugepin_ref_info) },
 		{ HUGEPIN_REF_IOC_EVICT, sizeof(struct hugepin_ref_evict) },
+		{ HUGEPIN_REF_IOC_TEST, sizeof(struct hugepin_ref_test) },
 	};
 	void __user *uarg = (void __user *)arg;
 	union hpref_args a;
@@ -696,6 +676,9 @@ static long hpref_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	long ret;
 
 	if (_IOC_TYPE(cmd) != HUGEPIN_REF_IOC_MAGIC || nr >= ARRAY_SIZE(cmds))
+		return -ENOTTY;
+	/* A normal load has no test hooks at all. */
+	if (cmds[nr].cmd == HUGEPIN_REF_IOC_TEST && !hpref_test_hooks)
 		return -ENOTTY;
 	if (_IOC_DIR(cmd) != _IOC_DIR(cmds[nr].cmd) || _IOC_SIZE(cmd) != cmds[nr].size)
 		return -EINVAL;
@@ -719,8 +702,11 @@ static long hpref_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case HUGEPIN_REF_IOC_INFO:
 		ret = hpref_ioc_info(file, &a.info);
 		break;
-	default:
+	case HUGEPIN_REF_IOC_EVICT:
 		ret = hpref_ioc_evict(file, &a.evict);
+		break;
+	default:
+		ret = hpref_ioc_test(file, &a.test);
 		break;
 	}
 	if (!ret && (_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uarg, &a, size))
@@ -766,6 +752,7 @@ static int __init hpref_init(void)
 static void __exit hpref_exit(void)
 {
 	misc_deregister(&hpref_misc);
+	hpref_test_exit();
 	idr_destroy(&hpref_ids);
 	if (atomic64_read(&hpref_pages_kept))
 		pr_info("unloading with %lld pages kept allocated on purpose (refcounts damaged or kept by request)\n",

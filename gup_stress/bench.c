@@ -48,11 +48,10 @@ int gs_bench(const struct gs_config *cfg, struct gs_bench_row **rows, int *nrows
 			continue;
 		}
 		len = r.len < cfg->io_size ? r.len : (size_t)cfg->io_size;
-		gs_pinctx_init(&ctx, sp, 0, len, true, true);
+		gs_pinctx_init(&ctx, sp, 0, len);
 		ctx.check = false;
 		for (int m = 0; m < HP_M_NR; m++) {
 			struct gs_bench_row *row;
-			const char *why;
 			double t0, end;
 			size_t cells = r.len / len, c = 0;
 
@@ -65,11 +64,9 @@ int gs_bench(const struct gs_config *cfg, struct gs_bench_row **rows, int *nrows
 			memset(row, 0, sizeof(*row));
 			snprintf(row->mem, sizeof(row->mem), "%s", mem[i].name);
 			row->method = (enum hp_method)m;
-			why = gs_method_unavailable(&ctx, (enum hp_method)m);
-			if (why) {
-				snprintf(row->skip, sizeof(row->skip), "%s", why);
+			if (hp_pinner_available(&ctx.pin, (enum hp_method)m, row->skip,
+						sizeof(row->skip)))
 				continue;
-			}
 			t0 = hp_now();
 			end = t0 + cfg->duration / (pairs ? pairs : 1);
 			do {
@@ -89,8 +86,8 @@ int gs_bench(const struct gs_config *cfg, struct gs_bench_row **rows, int *nrows
 			row->interrupted = *interrupted != 0;
 			if (*interrupted)
 				break;
-			if (row->pages && ctx.gup_fd >= 0) {
-				double ns = gs_gup_test_ns_per_page(ctx.gup_fd, r.addr, len);
+			if (row->pages && ctx.pin.gup_fd >= 0) {
+				double ns = gs_gup_test_ns_per_page(ctx.pin.gup_fd, r.addr, len);
 
 				row->gup_test_ns_page = ns > 0 ? ns : 0;
 			}

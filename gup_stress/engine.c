@@ -515,7 +515,7 @@ static void phase_assign_cells(struct gs_phase *ph, struct phase_threads *pt,
 		p->ph = ph;
 		p->index = i;
 		p->rng = seed ^ (0x1000193ull * (uint64_t)(i + 1));
-		gs_pinctx_init(&p->ctx, scratch, i, ph->cell, true, cfg->methods & (1u << HP_M_GUP_TEST));
+		gs_pinctx_init(&p->ctx, scratch, i, ph->cell);
 		p->cells = calloc(ncells, sizeof(size_t));
 		/* Rotate ownership per slot so every thread also pins at huge-block starts. */
 		for (size_t c = 0; p->cells && c < ncells; c++)
@@ -525,20 +525,16 @@ static void phase_assign_cells(struct gs_phase *ph, struct phase_threads *pt,
 }
 
 /* The requested methods that can run here; the others say why not. */
-static void phase_pick_methods(struct gs_phase *ph, const struct gs_pinctx *ctx)
+static void phase_pick_methods(struct gs_phase *ph, struct gs_pinctx *ctx)
 {
 	struct gs_mem_result *res = ph->res;
 
 	for (int m = 0; m < HP_M_NR; m++) {
-		const char *why;
-
 		if (!(ph->cfg->methods & (1u << m)))
 			continue;
-		why = gs_method_unavailable(ctx, (enum hp_method)m);
-		if (why) {
-			snprintf(res->method_skip[m], sizeof(res->method_skip[m]), "%s", why);
+		if (hp_pinner_available(&ctx->pin, (enum hp_method)m, res->method_skip[m],
+					sizeof(res->method_skip[m])))
 			continue;
-		}
 		ph->methods[ph->nmethods++] = (enum hp_method)m;
 		res->methods |= 1u << m;
 	}

@@ -119,7 +119,7 @@ struct gs_mem_result {
 	char too_slow[160];		/* the phase ended before every method's minimum work */
 	int interrupted;		/* signal that cut this phase short or kept it from running */
 	unsigned int methods;		/* methods run on this memory */
-	char method_skip[HP_M_NR][96];	/* why a requested method did not run */
+	char method_skip[HP_M_NR][160];	/* why a requested method did not run */
 	struct gs_method_stats m[HP_M_NR];
 	enum hp_verdict verdict[HP_M_NR];
 	char evidence[HP_M_NR][HP_TEXT_LEN];
@@ -196,17 +196,10 @@ int gs_region_setup(const struct gs_config *cfg, struct gs_region *r, struct gs_
 void gs_region_teardown(struct gs_region *r);
 long gs_region_huge_kb(const struct gs_region *r);
 
-/* Per-thread pin context (pinio.c). */
+/* Per-thread pin context (pattern.c): the library's pinner and the pattern state. */
 struct gs_pinctx {
-	struct hp_scratch *scratch;	/* NULL when no O_DIRECT storage */
-	off_t sbase;			/* this thread's scratch area */
-	size_t cell;			/* bytes of this thread's scratch area */
-	unsigned char *priv;		/* private aligned bounce buffer of cell bytes */
-	int pipefd[2];
-	size_t pipe_size;
-	int gup_fd;			/* /sys/kernel/debug/gup_test or -1 */
-	void *ring;			/* struct io_uring * or NULL */
-	bool scratch_valid;		/* scratch holds the pattern of scratch_seed */
+	struct hp_pinner pin;		/* this thread's scratch area, buffer, ring, pipe */
+	bool scratch_valid;		/* the scratch area holds the pattern of scratch_seed */
 	uint64_t scratch_seed;
 	bool check;			/* fill and verify patterns (off in the benchmark) */
 	char bad[160];			/* last mismatch, one line */
@@ -219,11 +212,9 @@ enum gs_io_status {
 	GS_IO_MISMATCH,		/* pattern wrong after a complete transfer */
 };
 
-int gs_pinctx_init(struct gs_pinctx *c, struct hp_scratch *s, int index, size_t cell,
-		   bool want_ring, bool want_gup);
+/* The pinner of thread @index, whose scratch area is the @index-th of @cell bytes. 0 or -ENOMEM. */
+int gs_pinctx_init(struct gs_pinctx *c, struct hp_scratch *s, int index, size_t cell);
 void gs_pinctx_fini(struct gs_pinctx *c);
-/* Why a method cannot run with this context, NULL when it can. */
-const char *gs_method_unavailable(const struct gs_pinctx *c, enum hp_method m);
 enum gs_io_status gs_pin_io(struct gs_pinctx *c, enum hp_method m, char *addr, size_t len,
 			    uint64_t seed, int *err);
 /* PIN_FAST_BENCHMARK over a range: nanoseconds per page, or -errno. */

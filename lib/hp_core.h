@@ -53,8 +53,16 @@ const char *hp_verdict_name(enum hp_verdict v);	/* "SAFE", ... */
 int hp_verdict_parse(const char *s, enum hp_verdict *v);	/* 0 or -EINVAL */
 const char *hp_level_name(enum hp_level l);		/* "unknown","pte","pmd","pud" */
 int hp_level_parse(const char *s, enum hp_level *l);
+/* Which way a pin method moves the bytes of the pinned range. */
+enum hp_flow {
+	HP_FLOW_NONE,		/* it only pins: io_uring registration, gup_test */
+	HP_FLOW_INTO,		/* into the range: O_DIRECT and io_uring reads, process_vm_writev */
+	HP_FLOW_OUT,		/* out of it: O_DIRECT and io_uring writes, vmsplice, process_vm_readv */
+};
+
 struct hp_method_info {
 	const char *name;	/* "odirect_read", ...: the records' method */
+	enum hp_flow flow;	/* the other end is the O_DIRECT storage with needs_storage, else memory */
 	bool needs_storage;	/* I/O against the O_DIRECT scratch storage */
 	bool uring;		/* needs io_uring (and liburing at build time) */
 	bool can_hold;		/* the pin can be held open (a pipe, a registered buffer) */

@@ -242,7 +242,7 @@ int main(int argc, char **argv)
 	bool json = false, bench = false, have_duration = false;
 	long page = sysconf(_SC_PAGESIZE), l;
 	uint64_t u;
-	char err[256], name[2 * HP_NAME_LEN];
+	char err[256], name[2 * HP_NAME_LEN], bad_item[HP_NAME_LEN];
 	int c, ret;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -252,7 +252,7 @@ int main(int argc, char **argv)
 	cfg.progress = true;
 	cfg.test = "drm_repro";
 	cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	if (hp_methods_parse("all", &cfg.methods))
+	if (hp_methods_parse("all", &cfg.methods, NULL, 0))
 		return usage_error("%s", "internal: method table is empty");
 
 	opterr = 0;
@@ -276,8 +276,9 @@ int main(int argc, char **argv)
 			cfg.threads = (int)l;
 			break;
 		case 'm':
-			if (hp_methods_parse(optarg, &cfg.methods) || !cfg.methods)
-				return usage_error("--methods '%s' names an unknown pin method", optarg);
+			if (hp_methods_parse(optarg, &cfg.methods, bad_item, sizeof(bad_item)))
+				return usage_error("--methods: '%s' is no pin method (a comma list of names, or all)",
+						   bad_item);
 			break;
 		case 'D':
 			if (hp_parse_duration(optarg, 0.001, MAX_DURATION, &cfg.duration))

@@ -229,15 +229,6 @@ void note_pin_ok(struct race *r, struct race_method *m)
 	pthread_mutex_unlock(&r->note_lock);
 }
 
-void count_err(struct race_method *m, int e)
-{
-	if (e < 0)
-		e = -e;
-	if (e >= RACE_ERRNO_SLOTS)
-		e = RACE_ERRNO_SLOTS - 1;
-	__atomic_fetch_add(&m->errs[e], 1, __ATOMIC_RELAXED);
-}
-
 /* ---- the check pages: last page of each 2 MiB block, never pinned ---- */
 
 static uint64_t check_seed(struct race *r, size_t blk)

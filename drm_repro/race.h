@@ -30,9 +30,6 @@ enum race_kind {
 	RACE_T_SHMEM,	/* control: memfd (shmem) memory */
 };
 
-/* errno values we keep a histogram for; bigger ones fold into the last slot */
-#define RACE_ERRNO_SLOTS 140
-
 struct race_cfg {
 	enum race_kind kind;
 	struct hp_drm_dev drm;		/* RACE_T_DRM only */
@@ -62,7 +59,7 @@ struct race_method {
 	long attempts;
 	long ok;
 	long bytes;
-	long errs[RACE_ERRNO_SLOTS];
+	struct hp_errhist errs;		/* errnos of refused pins */
 	double t_first_ok;		/* seconds from start, < 0 when never */
 	/* checker side: pins held across an eviction, drained afterwards */
 	long holds;

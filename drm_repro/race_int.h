@@ -153,13 +153,6 @@ static inline uint64_t rng_next(uint64_t *s)
 	return x;
 }
 
-static inline const char *errname(int e)
-{
-	const char *s = e > 0 ? strerrorname_np(e) : NULL;
-
-	return s ? s : "E?";
-}
-
 static inline bool method_needs_scratch(enum hp_method m)
 {
 	return hp_method_info(m) && hp_method_info(m)->needs_storage;
@@ -175,7 +168,6 @@ static inline bool method_can_hold(enum hp_method m)
 void check_fill(struct race *r);
 bool check_verify(struct race *r, const char *after, bool writable);
 void *checker_main(void *arg);
-void count_err(struct race_method *m, int e);
 void *evictor_main(void *arg);
 void find_knobs(struct race *r);
 void note_detect(struct race *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -48,33 +48,11 @@ static void probe_methods(struct race *r)
 
 static int dominant_err(const struct race_method *m)
 {
-	long best = 0;
-	int e, which = 0;
+	int which = hp_errhist_top(&m->errs);
 
-	for (e = 1; e < RACE_ERRNO_SLOTS; e++)
-		if (m->errs[e] > best) {
-			best = m->errs[e];
-			which = e;
-		}
 	if (!which && m->hold_err)
 		which = m->hold_err;
 	return which;
-}
-
-static void errs_text(const struct race_method *m, char *buf, size_t len)
-{
-	size_t used = 0;
-	int e, shown = 0;
-
-	buf[0] = '\0';
-	for (e = 1; e < RACE_ERRNO_SLOTS && used < len; e++) {
-		if (!m->errs[e])
-			continue;
-		used += (size_t)snprintf(buf + used, len - used, "%s%s x%ld",
-					 shown++ ? " " : "", errname(e), m->errs[e]);
-	}
-	if (!shown)
-		snprintf(buf, len, "none");
 }
 
 static void decide(struct race *r)
@@ -153,7 +131,7 @@ static void decide(struct race *r)
 		snprintf(res->driver, sizeof(res->driver), "%s", cfg->driver);
 		snprintf(res->method, sizeof(res->method), "%s", hp_method_name(m->method));
 		snprintf(res->level, sizeof(res->level), "%s", hp_level_name(rep->level));
-		errs_text(m, errs, sizeof(errs));
+		hp_errhist_text(&m->errs, "none", errs, sizeof(errs));
 		hp_appendf(res->evidence, sizeof(res->evidence), "%s; %ld pins, %ld ok, errors: %s; held %ld/%ld",
 			why, m->attempts, m->ok, errs, m->holds_ok, m->holds);
 		if (m->canary_detail[0])

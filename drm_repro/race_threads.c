@@ -72,7 +72,7 @@ void *pinner_main(void *arg)
 				note_pin_ok(r, m);
 			p->noted = true;
 		} else {
-			count_err(m, res.err ? res.err : ret);
+			hp_errhist_add(&m->errs, res.err ? res.err : ret);
 		}
 	}
 	return NULL;

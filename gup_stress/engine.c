@@ -62,44 +62,19 @@ const char *gs_mutator_name(enum gs_mutator m)
 	return m < GS_MUT_NR ? mut_names[m] : "?";
 }
 
-int gs_mutator_list_parse(const char *list, unsigned int *mask)
+static const char *mutator_name_at(unsigned int i)
 {
-	char buf[256], *save = NULL, *tok;
-	unsigned int m = 0;
+	return mut_names[i];
+}
 
-	if (!list || !*list || strlen(list) >= sizeof(buf))
-		return -EINVAL;
-	if (!strcmp(list, "none")) {
+int gs_mutator_list_parse(const char *list, unsigned int *mask, char *bad, size_t badlen)
+{
+	if (list && !strcasecmp(list, "none")) {
 		*mask = 0;
 		return 0;
 	}
-	strcpy(buf, list);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int i;
-
-		if (!strcmp(tok, "all")) {
-			m |= (1u << GS_MUT_NR) - 1;
-			continue;
-		}
-		for (i = 0; i < GS_MUT_NR; i++)
-			if (!strcmp(tok, mut_names[i]))
-				break;
-		if (i == GS_MUT_NR)
-			return -EINVAL;
-		m |= 1u << i;
-	}
-	*mask = m;
-	return 0;
-}
-
-const char *gs_errno_name(int e)
-{
-	const char *n;
-
-	if (!e)
-		return "short";
-	n = strerrorname_np(e);
-	return n ? n : "E?";
+	return hp_list_mask(list, mutator_name_at, GS_MUT_NR, (1u << GS_MUT_NR) - 1, mask, bad,
+			    badlen);
 }
 
 /* ---- phase state ---- */
@@ -215,7 +190,7 @@ static void pin_once(struct gs_pinner *p)
 		add_relaxed(&st->pages, (long)npages);
 		break;
 	case GS_IO_ERR:
-		add_relaxed(&st->errs[err > 0 && err < GS_ERRNO_SLOTS ? err : 0], 1);
+		hp_errhist_add(&st->errs, err);
 		break;
 	case GS_IO_FAULT:
 		add_relaxed(&st->faults, 1);
@@ -312,8 +287,7 @@ static void sum_stats(struct gs_pinner *p, int n, struct gs_method_stats *out)
 			out[m].integrity += load_relaxed(&s->integrity);
 			out[m].raced += load_relaxed(&s->raced);
 			out[m].faults += load_relaxed(&s->faults);
-			for (int e = 0; e < GS_ERRNO_SLOTS; e++)
-				out[m].errs[e] += load_relaxed(&s->errs[e]);
+			hp_errhist_merge(&out[m].errs, &s->errs);
 		}
 	}
 }
@@ -438,11 +412,8 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 		struct hp_evidence ev = *det;
 		struct hp_result out;
 		char why[HP_TEXT_LEN - 96];
-		int top = 0;
+		int top = hp_errhist_top(&s->errs);
 
-		for (int e = 1; e < GS_ERRNO_SLOTS; e++)
-			if (s->errs[e] > s->errs[top])
-				top = e;
 		ev.owner = res->owner;
 		ev.huge_required = false;
 		ev.level = res->level;

@@ -48,18 +48,15 @@ enum gs_mutator {
 	GS_MUT_NR,
 };
 
-/* errno buckets per method; index 0 counts short transfers. */
-#define GS_ERRNO_SLOTS 134
-
 const char *gs_mem_kind_name(enum gs_mem_kind k);
-int gs_mem_kind_parse(const char *s, enum gs_mem_kind *k);
-/* "anon,hugetlb", "all" (every kind but hugepin_ref), bitmask of 1u << kind. */
-int gs_mem_list_parse(const char *list, unsigned int *mask);
+/*
+ * "anon,hugetlb", "all" (every kind but hugepin_ref) into a bitmask of
+ * 1u << kind, by hp_list_mask()'s rules.
+ */
+int gs_mem_list_parse(const char *list, unsigned int *mask, char *bad, size_t badlen);
 const char *gs_mutator_name(enum gs_mutator m);
-/* "remap,fork", "all", "none": bitmask of 1u << mutator. */
-int gs_mutator_list_parse(const char *list, unsigned int *mask);
-/* Symbolic name of an errno bucket ("EFAULT", "short"). */
-const char *gs_errno_name(int e);
+/* "remap,fork", "all", or "none" alone: bitmask of 1u << mutator. */
+int gs_mutator_list_parse(const char *list, unsigned int *mask, char *bad, size_t badlen);
 
 struct gs_config {
 	double duration;		/* seconds, whole run (split across memory types) */
@@ -88,7 +85,7 @@ struct gs_method_stats {
 	long integrity;			/* pattern mismatches with no mutator in between */
 	long raced;			/* mismatches excused: a destructive mutator hit the slot */
 	long faults;			/* our own fill/check faulted (range unmapped or read-only) */
-	long errs[GS_ERRNO_SLOTS];
+	struct hp_errhist errs;		/* refused and short pins (slot 0) */
 };
 
 struct gs_mut_stats {

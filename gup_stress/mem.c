@@ -54,41 +54,16 @@ const char *gs_mem_kind_name(enum gs_mem_kind k)
 	return k < GS_MEM_NR ? kind_names[k] : "?";
 }
 
-int gs_mem_kind_parse(const char *s, enum gs_mem_kind *k)
+static const char *kind_name_at(unsigned int i)
 {
-	for (int i = 0; i < GS_MEM_NR; i++) {
-		if (!strcmp(s, kind_names[i])) {
-			*k = (enum gs_mem_kind)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	return kind_names[i];
 }
 
-int gs_mem_list_parse(const char *list, unsigned int *mask)
+/* The module is expected to damage refcounts before 6.12: it is in no "all". */
+int gs_mem_list_parse(const char *list, unsigned int *mask, char *bad, size_t badlen)
 {
-	char buf[256], *save = NULL, *tok;
-	unsigned int m = 0;
-
-	if (!list || !*list || strlen(list) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, list);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		enum gs_mem_kind k;
-
-		if (!strcmp(tok, "all")) {
-			/* The module is expected to damage refcounts before 6.12: opt-in only. */
-			m |= ((1u << GS_MEM_NR) - 1) & ~(1u << GS_MEM_REF);
-			continue;
-		}
-		if (gs_mem_kind_parse(tok, &k))
-			return -EINVAL;
-		m |= 1u << k;
-	}
-	if (!m)
-		return -EINVAL;
-	*mask = m;
-	return 0;
+	return hp_list_mask(list, kind_name_at, GS_MEM_NR,
+			    ((1u << GS_MEM_NR) - 1) & ~(1u << GS_MEM_REF), mask, bad, badlen);
 }
 
 static int read_line(const char *path, char *buf, size_t len)

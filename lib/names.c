@@ -117,34 +117,12 @@ int hp_method_parse(const char *s, enum hp_method *m)
 	return 0;
 }
 
-int hp_methods_parse(const char *list, unsigned int *mask)
+static const char *method_name_at(unsigned int i)
 {
-	char word[HP_NAME_LEN];
-	unsigned int acc = 0;
-	const char *p = list;
+	return methods[i].name;
+}
 
-	if (!list || !*list)
-		return -EINVAL;
-	if (!strcasecmp(list, "all")) {
-		*mask = (1u << HP_M_NR) - 1;
-		return 0;
-	}
-	while (*p) {
-		size_t n = strcspn(p, ",");
-		enum hp_method m;
-
-		/* Empty items ("a,,b", trailing comma) are typos, not "nothing". */
-		if (n == 0 || n >= sizeof(word))
-			return -EINVAL;
-		memcpy(word, p, n);
-		word[n] = '\0';
-		if (hp_method_parse(word, &m))
-			return -EINVAL;
-		acc |= 1u << m;
-		p += n;
-		if (*p == ',' && !*++p)
-			return -EINVAL;
-	}
-	*mask = acc;
-	return 0;
+int hp_methods_parse(const char *list, unsigned int *mask, char *bad, size_t badlen)
+{
+	return hp_list_mask(list, method_name_at, HP_M_NR, (1u << HP_M_NR) - 1, mask, bad, badlen);
 }

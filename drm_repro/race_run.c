@@ -55,93 +55,118 @@ static int dominant_err(const struct race_method *m)
 	return which;
 }
 
+/* What an interrupted race says where a verdict is missing. */
+struct interrupt_text {
+	char sig[32];
+	char no_attempt[96];
+	char no_evict[96];
+};
+
+/* @m's evidence: the race-wide findings go to the methods that got pins in. */
+static void method_evidence(struct race *r, struct race_method *m, bool any_ok,
+			    const struct interrupt_text *it)
+{
+	struct race_report *rep = r->rep;
+	struct hp_evidence *ev = &m->ev;
+	bool took = m->ok || m->holds_ok;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->owner = r->owner;
+	ev->huge_required = r->huge_required;
+	ev->level = rep->level;
+	ev->attempted = m->attempts || m->holds;
+	if (rep->untestable[0]) {
+		ev->untestable_why = rep->untestable;
+	} else if (!m->available) {
+		if (!m->note[0])
+			snprintf(m->note, sizeof(m->note),
+				 "control pin on anonymous memory failed: %s",
+				 strerror(m->probe_err));
+		ev->untestable_why = m->note;
+	} else if (!ev->attempted) {
+		ev->untestable_why = rep->interrupted ? it->no_attempt
+						      : "no pin attempt completed in the race";
+	}
+	ev->pin_err = took ? 0 : dominant_err(m);
+	ev->bytes = m->bytes;
+	if (took || !any_ok) {
+		ev->splats = rep->splats;
+		snprintf(ev->splat_line, sizeof(ev->splat_line), "%s", rep->splat_line);
+		ev->taint_new = rep->taint_new;
+		ev->pin_leak = rep->pin_leak;
+		ev->extra_refs = rep->extra_refs;
+		ev->canary_bad = rep->refault_bad;
+	}
+	ev->canary_bad += m->canary_bad;
+	ev->extra_refs += m->extra_refs;
+	ev->vuln_expected = rep->vuln_expected;
+	ev->expected_why = rep->expected_why[0] ? rep->expected_why : NULL;
+}
+
+/* @m's record: the verdict of its evidence, named and explained. */
+static void method_result(struct race *r, struct race_method *m, bool any_ok,
+			  const struct interrupt_text *it)
+{
+	const struct race_report *rep = r->rep;
+	const struct race_cfg *cfg = r->cfg;
+	struct hp_result *res = &m->res;
+	bool wide = m->ok || m->holds_ok || !any_ok;
+	char why[256], errs[96];
+
+	memset(res, 0, sizeof(*res));
+	res->verdict = hp_decide(&m->ev, why, sizeof(why));
+	/*
+	 * An interrupt is not a verdict: what a detector found stands, a
+	 * SAFE needs the method's minimum work behind it.
+	 */
+	if (rep->interrupted && res->verdict == HP_SAFE && !method_min_done(r, m)) {
+		res->verdict = HP_UNTESTABLE;
+		snprintf(why, sizeof(why), "%s", m->attempts ? it->no_evict : it->no_attempt);
+	}
+	res->expected = res->verdict == HP_VULNERABLE && m->ev.vuln_expected;
+	res->err = m->ev.pin_err;
+	res->bytes = m->ev.bytes;
+	snprintf(res->test, sizeof(res->test), "%s", cfg->test);
+	snprintf(res->name, sizeof(res->name), "race.%s.%s", cfg->device,
+		 hp_method_name(m->method));
+	snprintf(res->device, sizeof(res->device), "%s", cfg->device);
+	snprintf(res->driver, sizeof(res->driver), "%s", cfg->driver);
+	snprintf(res->method, sizeof(res->method), "%s", hp_method_name(m->method));
+	snprintf(res->level, sizeof(res->level), "%s", hp_level_name(rep->level));
+	hp_errhist_text(&m->errs, "none", errs, sizeof(errs));
+	hp_appendf(res->evidence, sizeof(res->evidence), "%s; %ld pins, %ld ok, errors: %s; held %ld/%ld",
+		   why, m->attempts, m->ok, errs, m->holds_ok, m->holds);
+	if (m->canary_detail[0])
+		hp_appendf(res->evidence, sizeof(res->evidence), "; %s", m->canary_detail);
+	if (wide && rep->refs_detail[0])
+		hp_appendf(res->evidence, sizeof(res->evidence), "; refcounts %s", rep->refs_detail);
+	if (wide && rep->refault_detail[0])
+		hp_appendf(res->evidence, sizeof(res->evidence), "; contents %s", rep->refault_detail);
+	if (rep->interrupted && res->verdict != HP_UNTESTABLE)
+		hp_appendf(res->evidence, sizeof(res->evidence), "; race interrupted by %s", it->sig);
+}
+
 static void decide(struct race *r)
 {
 	struct race_report *rep = r->rep;
-	const struct race_cfg *cfg = r->cfg;
-	char sig[32], no_attempt[96], no_evict[96];
+	struct interrupt_text it;
 	bool any_ok = false;
 	int i;
 
+	memset(&it, 0, sizeof(it));
 	if (rep->interrupted) {
-		hp_signal_name(rep->interrupted, sig, sizeof(sig));
-		snprintf(no_attempt, sizeof(no_attempt), "interrupted by %s before one pin attempt", sig);
-		snprintf(no_evict, sizeof(no_evict), "interrupted by %s before an eviction cycle", sig);
+		hp_signal_name(rep->interrupted, it.sig, sizeof(it.sig));
+		snprintf(it.no_attempt, sizeof(it.no_attempt),
+			 "interrupted by %s before one pin attempt", it.sig);
+		snprintf(it.no_evict, sizeof(it.no_evict),
+			 "interrupted by %s before an eviction cycle", it.sig);
 	}
 	for (i = 0; i < rep->nmethods; i++)
 		if (rep->m[i].ok || rep->m[i].holds_ok)
 			any_ok = true;
 	for (i = 0; i < rep->nmethods; i++) {
-		struct race_method *m = &rep->m[i];
-		struct hp_evidence *ev = &m->ev;
-		struct hp_result *res = &m->res;
-		bool took = m->ok || m->holds_ok;
-		char why[256], errs[96];
-
-		memset(ev, 0, sizeof(*ev));
-		ev->owner = r->owner;
-		ev->huge_required = r->huge_required;
-		ev->level = rep->level;
-		ev->attempted = m->attempts || m->holds;
-		if (rep->untestable[0]) {
-			ev->untestable_why = rep->untestable;
-		} else if (!m->available) {
-			if (!m->note[0])
-				snprintf(m->note, sizeof(m->note),
-					 "control pin on anonymous memory failed: %s",
-					 strerror(m->probe_err));
-			ev->untestable_why = m->note;
-		} else if (!ev->attempted) {
-			ev->untestable_why = rep->interrupted ? no_attempt
-							      : "no pin attempt completed in the race";
-		}
-		ev->pin_err = took ? 0 : dominant_err(m);
-		ev->bytes = m->bytes;
-		/* Race-wide findings belong to the methods that got pins in. */
-		if (took || !any_ok) {
-			ev->splats = rep->splats;
-			snprintf(ev->splat_line, sizeof(ev->splat_line), "%s", rep->splat_line);
-			ev->taint_new = rep->taint_new;
-			ev->pin_leak = rep->pin_leak;
-			ev->extra_refs = rep->extra_refs;
-			ev->canary_bad = rep->refault_bad;
-		}
-		ev->canary_bad += m->canary_bad;
-		ev->extra_refs += m->extra_refs;
-		ev->vuln_expected = rep->vuln_expected;
-		ev->expected_why = rep->expected_why[0] ? rep->expected_why : NULL;
-
-		memset(res, 0, sizeof(*res));
-		res->verdict = hp_decide(ev, why, sizeof(why));
-		/*
-		 * An interrupt is not a verdict: what a detector found stands, a
-		 * SAFE needs the method's minimum work behind it.
-		 */
-		if (rep->interrupted && res->verdict == HP_SAFE && !method_min_done(r, m)) {
-			res->verdict = HP_UNTESTABLE;
-			snprintf(why, sizeof(why), "%s", m->attempts ? no_evict : no_attempt);
-		}
-		res->expected = res->verdict == HP_VULNERABLE && ev->vuln_expected;
-		res->err = ev->pin_err;
-		res->bytes = ev->bytes;
-		snprintf(res->test, sizeof(res->test), "%s", cfg->test);
-		snprintf(res->name, sizeof(res->name), "race.%s.%s", cfg->device,
-			 hp_method_name(m->method));
-		snprintf(res->device, sizeof(res->device), "%s", cfg->device);
-		snprintf(res->driver, sizeof(res->driver), "%s", cfg->driver);
-		snprintf(res->method, sizeof(res->method), "%s", hp_method_name(m->method));
-		snprintf(res->level, sizeof(res->level), "%s", hp_level_name(rep->level));
-		hp_errhist_text(&m->errs, "none", errs, sizeof(errs));
-		hp_appendf(res->evidence, sizeof(res->evidence), "%s; %ld pins, %ld ok, errors: %s; held %ld/%ld",
-			why, m->attempts, m->ok, errs, m->holds_ok, m->holds);
-		if (m->canary_detail[0])
-			hp_appendf(res->evidence, sizeof(res->evidence), "; %s", m->canary_detail);
-		if ((took || !any_ok) && rep->refs_detail[0])
-			hp_appendf(res->evidence, sizeof(res->evidence), "; refcounts %s", rep->refs_detail);
-		if ((took || !any_ok) && rep->refault_detail[0])
-			hp_appendf(res->evidence, sizeof(res->evidence), "; contents %s", rep->refault_detail);
-		if (rep->interrupted && res->verdict != HP_UNTESTABLE)
-			hp_appendf(res->evidence, sizeof(res->evidence), "; race interrupted by %s", sig);
+		method_evidence(r, &rep->m[i], any_ok, &it);
+		method_result(r, &rep->m[i], any_ok, &it);
 	}
 }
 

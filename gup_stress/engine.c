@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -379,12 +378,11 @@ static size_t cell_size(const struct gs_config *cfg, const struct gs_region *r)
  */
 static enum hp_level phase_level(const struct gs_region *r)
 {
-	struct hugepin_ref_info info = { .size = sizeof(info) };
+	struct hugepin_ref_info info;
 
 	if (r->kind != GS_MEM_REF)
 		return hp_map_level(r->addr);
-	info.id = r->bo.handle;
-	if (r->ref_fd < 0 || ioctl(r->ref_fd, HUGEPIN_REF_IOC_INFO, &info))
+	if (r->ref.fd < 0 || _hp_refmod_info(&r->ref, r->ref_bo.id, &info))
 		return HP_LEVEL_UNKNOWN;
 	if (info.faults_pud)
 		return HP_LEVEL_PUD;

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "hp_core.h"
+#include "hp_refmod.h"
 #include "hp_sys.h"
 
 enum gs_mem_kind {
@@ -182,7 +183,8 @@ struct gs_region {
 	unsigned int *seq;		/* per slot: odd while a destructive mutator runs */
 	int drm_fd;
 	struct hp_bo bo;
-	int ref_fd;
+	struct hp_refmod ref;		/* the reference module, fd -1 when not opened */
+	struct hugepin_ref_create ref_bo;	/* its buffer, id 0 when none */
 	char tmpdir[64];		/* private tmpfs mount point / page-cache dir to remove */
 	char path[320];			/* file to unlink */
 };

@@ -473,6 +473,83 @@ static const char *mem_status(const struct gs_mem_result *r)
 	return r->failed ? "fail" : "pass";
 }
 
+static void json_method(const struct gs_mem_result *r, enum hp_method m)
+{
+	const struct gs_method_stats *s = &r->m[m];
+	bool first = true;
+
+	json_str("method", hp_method_name(m), true);
+	if (!(r->methods & (1u << m))) {
+		json_str("status", "skip", true);
+		json_str("reason", r->method_skip[m], false);
+		return;
+	}
+	printf("\"ops\":%ld,\"ok\":%ld,\"pages\":%ld,\"integrity_failures\":%ld,"
+	       "\"raced\":%ld,\"faults\":%ld,\"errors\":{",
+	       s->ops, s->ok, s->pages, s->integrity, s->raced, s->faults);
+	for (int e = 0; e < HP_ERRNO_SLOTS; e++) {
+		if (!s->errs.n[e])
+			continue;
+		printf("%s\"%s\":%ld", first ? "" : ",", hp_errhist_name(e), s->errs.n[e]);
+		first = false;
+	}
+	printf("},");
+	json_str("verdict", hp_verdict_name(r->verdict[m]), true);
+	printf("\"expected\":%s,",
+	       r->verdict[m] == HP_VULNERABLE && r->vuln_expected ? "true" : "false");
+	json_str("evidence", r->evidence[m], false);
+}
+
+static void json_mutators(const struct opts *o, const struct gs_mem_result *r)
+{
+	bool first = true;
+
+	printf("\"mutators\":{");
+	for (int m = 0; m < GS_MUT_NR; m++) {
+		const struct gs_mut_stats *s = &r->mut[m];
+
+		if (!(o->cfg.mutators & (1u << m)))
+			continue;
+		printf("%s\"%s\":{\"ops\":%ld,\"errors\":%ld,\"supported\":%s}",
+		       first ? "" : ",", gs_mutator_name((enum gs_mutator)m), s->ops,
+		       s->errors, s->disabled ? "false" : "true");
+		first = false;
+	}
+	printf("}");
+}
+
+/* One memory type's object, without its braces. */
+static void json_mem(const struct opts *o, const struct gs_mem_result *r)
+{
+	bool first = true;
+
+	json_str("mem", r->name, true);
+	json_str("status", mem_status(r), true);
+	if (!r->ran) {
+		json_str("reason", r->skip, false);
+		return;
+	}
+	json_str("driver", r->driver[0] ? r->driver : "-", true);
+	json_str("level", hp_level_name(r->level), true);
+	printf("\"huge_kb\":%ld,\"seconds\":%.3f,\"pin_balance\":%ld,\"pins_known\":%s,",
+	       r->huge_kb, r->seconds, r->pin_delta, r->pins_known ? "true" : "false");
+	json_str("log", log_text(r), true);
+	printf("\"taint\":%lu,\"extra_refs\":%ld,", r->taint_new, r->extra_refs);
+	json_str("first_failure", r->first_bad, true);
+	json_str("too_slow", r->too_slow, true);
+	printf("\"methods\":[");
+	for (int m = 0; m < HP_M_NR; m++) {
+		if (!(r->methods & (1u << m)) && !r->method_skip[m][0])
+			continue;
+		printf("%s{", first ? "" : ",");
+		first = false;
+		json_method(r, (enum hp_method)m);
+		printf("}");
+	}
+	printf("],");
+	json_mutators(o, r);
+}
+
 static void print_json(const struct opts *o, const struct gs_run *run, const char *stress)
 {
 	char sig[32] = "";
@@ -488,71 +565,9 @@ static void print_json(const struct opts *o, const struct gs_run *run, const cha
 	json_str("stress_ng", stress, true);
 	printf("\"memory\":[");
 	for (int i = 0; i < run->nmem; i++) {
-		const struct gs_mem_result *r = &run->mem[i];
-		bool first = true;
-
 		printf("%s{", i ? "," : "");
-		json_str("mem", r->name, true);
-		json_str("status", mem_status(r), true);
-		if (!r->ran) {
-			json_str("reason", r->skip, false);
-			printf("}");
-			continue;
-		}
-		json_str("driver", r->driver[0] ? r->driver : "-", true);
-		json_str("level", hp_level_name(r->level), true);
-		printf("\"huge_kb\":%ld,\"seconds\":%.3f,\"pin_balance\":%ld,\"pins_known\":%s,",
-		       r->huge_kb, r->seconds, r->pin_delta, r->pins_known ? "true" : "false");
-		json_str("log", log_text(r), true);
-		printf("\"taint\":%lu,\"extra_refs\":%ld,", r->taint_new, r->extra_refs);
-		json_str("first_failure", r->first_bad, true);
-		json_str("too_slow", r->too_slow, true);
-		printf("\"methods\":[");
-		for (int m = 0; m < HP_M_NR; m++) {
-			const struct gs_method_stats *s = &r->m[m];
-			bool efirst = true;
-
-			if (!(r->methods & (1u << m)) && !r->method_skip[m][0])
-				continue;
-			printf("%s{", first ? "" : ",");
-			first = false;
-			json_str("method", hp_method_name((enum hp_method)m), true);
-			if (!(r->methods & (1u << m))) {
-				json_str("status", "skip", true);
-				json_str("reason", r->method_skip[m], false);
-				printf("}");
-				continue;
-			}
-			printf("\"ops\":%ld,\"ok\":%ld,\"pages\":%ld,\"integrity_failures\":%ld,"
-			       "\"raced\":%ld,\"faults\":%ld,\"errors\":{",
-			       s->ops, s->ok, s->pages, s->integrity, s->raced, s->faults);
-			for (int e = 0; e < HP_ERRNO_SLOTS; e++) {
-				if (!s->errs.n[e])
-					continue;
-				printf("%s\"%s\":%ld", efirst ? "" : ",", hp_errhist_name(e),
-				       s->errs.n[e]);
-				efirst = false;
-			}
-			printf("},");
-			json_str("verdict", hp_verdict_name(r->verdict[m]), true);
-			printf("\"expected\":%s,",
-			       r->verdict[m] == HP_VULNERABLE && r->vuln_expected ? "true" : "false");
-			json_str("evidence", r->evidence[m], false);
-			printf("}");
-		}
-		printf("],\"mutators\":{");
-		first = true;
-		for (int m = 0; m < GS_MUT_NR; m++) {
-			const struct gs_mut_stats *s = &r->mut[m];
-
-			if (!(o->cfg.mutators & (1u << m)))
-				continue;
-			printf("%s\"%s\":{\"ops\":%ld,\"errors\":%ld,\"supported\":%s}",
-			       first ? "" : ",", gs_mutator_name((enum gs_mutator)m), s->ops,
-			       s->errors, s->disabled ? "false" : "true");
-			first = false;
-		}
-		printf("}}");
+		json_mem(o, &run->mem[i]);
+		printf("}");
 	}
 	printf("],\"integrity_failures\":%ld,\"pin_balance\":%ld,", run->integrity,
 	       run->pin_delta);

@@ -316,6 +316,76 @@ static int setup(const struct hp_refmod *r, const struct hp_refmod_case *c,
 	return 0;
 }
 
+/* Why the set-up buffer cannot be pinned as @c asks, in @why; NULL when it can. */
+static const char *not_testable(const struct hp_refmod_case *c, enum hp_method m,
+				const struct hugepin_ref_create *bo, const struct hp_evidence *ev,
+				const struct hugepin_ref_info *info, char *why, size_t len)
+{
+	if (c->offset >= bo->length || c->len > bo->length - c->offset) {
+		snprintf(why, len, "pin range +%zu/%zu lies outside the buffer", c->offset, c->len);
+		return why;
+	}
+	if (c->huge_required && ev->level != HP_LEVEL_PMD && ev->level != HP_LEVEL_PUD) {
+		snprintf(why, len, "no huge mapping formed (level %s, path %s)",
+			 hp_level_name(ev->level), hp_refmod_path_name(info->last_path));
+		return why;
+	}
+	if (hp_method_available(m, c->scratch, why, len))
+		return why;
+	return NULL;
+}
+
+/*
+ * The pin inside a detector window, then the eviction with the module's
+ * refcount check before the log scan, so its own report is in the scan too.
+ */
+static void pin_and_evict(const struct hp_refmod *r, const struct hp_refmod_case *c,
+			  enum hp_method m, void *addr, uint32_t id, struct hp_evidence *ev,
+			  struct hp_refmod_outcome *oc, char *report, size_t len)
+{
+	struct hp_pin_res pres = { 0 };
+	struct hp_detect det;
+	int err;
+
+	ev->attempted = true;
+	hp_detect_begin(&det, c->test, c->name);
+	_hp_pin(m, c->scratch, (char *)addr + c->offset, c->len, &pres);
+	ev->pin_err = pres.err;
+	ev->bytes = pres.bytes;
+	err = _hp_refmod_evict(r, id, 0, &oc->evict);
+	oc->evicted = !err;
+	hp_detect_end(&det, ev);
+	if (oc->evicted) {
+		ev->extra_refs = (long)oc->evict.pages_bad;
+		hp_refmod_evict_describe(&oc->evict, report, len);
+	} else {
+		snprintf(report, len, "evict failed: %s", strerror(-err));
+	}
+}
+
+/* The verdict into @res, which is emitted and printed as a '#' line. */
+static void judge(struct hp_result *res, const struct hp_evidence *ev,
+		  const struct hp_refmod_case *c, const struct hp_refmod_outcome *oc,
+		  const char *report)
+{
+	char why[HP_TEXT_LEN];
+
+	res->verdict = hp_decide(ev, why, sizeof(why));
+	res->expected = res->verdict == HP_VULNERABLE && ev->vuln_expected;
+	res->err = ev->attempted ? ev->pin_err : 0;
+	res->bytes = ev->attempted ? ev->bytes : 0;
+	snprintf(res->level, sizeof(res->level), "%s", hp_level_name(ev->level));
+	/* The evidence line is cut at HP_TEXT_LEN; the record says so by its length. */
+	if (snprintf(res->evidence, sizeof(res->evidence), "%s; +%zu len %zu, path %s%s%s", why,
+		     c->offset, c->len, hp_refmod_path_name(oc->info.last_path),
+		     *report ? ", evict: " : "", report) >= (int)sizeof(res->evidence))
+		res->evidence[sizeof(res->evidence) - 2] = '~';
+	hp_record_emit(res);
+	printf("# %s %s +%zu: %s%s %s\n", res->device, res->method, c->offset,
+	       hp_verdict_name(res->verdict), res->expected ? " (expected)" : "", res->evidence);
+	fflush(stdout);
+}
+
 enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_refmod_case *c,
 				  enum hp_method m, struct hp_result *out,
 				  struct hp_refmod_outcome *oc)
@@ -323,13 +393,10 @@ enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_ref
 	struct hp_refmod_outcome local;
 	struct hugepin_ref_create bo;
 	struct hp_evidence ev;
-	struct hp_detect det;
-	struct hp_pin_res pres = { 0 };
 	struct hp_result res;
 	struct hp_map map;
 	char setup_why[HP_TEXT_LEN] = "";
 	char report[HP_TEXT_LEN] = "";
-	char why[HP_TEXT_LEN];
 	bool created = false;
 	int err;
 
@@ -346,50 +413,14 @@ enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_ref
 	hp_record_start(c->test, c->name, res.device, res.method);
 	err = setup(r, c, &bo, &created, &map, &oc->info, setup_why, sizeof(setup_why));
 	ev.level = hp_refmod_level(oc->info.last_level);
-	if (err) {
+	if (err)
 		ev.untestable_why = setup_why;
-	} else if (c->offset >= bo.length || c->len > bo.length - c->offset) {
-		snprintf(setup_why, sizeof(setup_why), "pin range +%zu/%zu lies outside the buffer",
-			 c->offset, c->len);
-		ev.untestable_why = setup_why;
-	} else if (c->huge_required && ev.level != HP_LEVEL_PMD && ev.level != HP_LEVEL_PUD) {
-		snprintf(setup_why, sizeof(setup_why), "no huge mapping formed (level %s, path %s)",
-			 hp_level_name(ev.level), hp_refmod_path_name(oc->info.last_path));
-		ev.untestable_why = setup_why;
-	} else if (hp_method_available(m, c->scratch, setup_why, sizeof(setup_why))) {
-		ev.untestable_why = setup_why;
-	} else {
-		ev.attempted = true;
-		hp_detect_begin(&det, c->test, c->name);
-		_hp_pin(m, c->scratch, (char *)map.addr + c->offset, c->len, &pres);
-		ev.pin_err = pres.err;
-		ev.bytes = pres.bytes;
-		/* Evict before the log scan, so the module's own report is in it too. */
-		err = _hp_refmod_evict(r, bo.id, 0, &oc->evict);
-		oc->evicted = !err;
-		hp_detect_end(&det, &ev);
-		if (oc->evicted) {
-			ev.extra_refs = (long)oc->evict.pages_bad;
-			hp_refmod_evict_describe(&oc->evict, report, sizeof(report));
-		} else {
-			snprintf(report, sizeof(report), "evict failed: %s", strerror(-err));
-		}
-	}
-
-	res.verdict = hp_decide(&ev, why, sizeof(why));
-	res.expected = res.verdict == HP_VULNERABLE && ev.vuln_expected;
-	res.err = ev.attempted ? pres.err : 0;
-	res.bytes = ev.attempted ? pres.bytes : 0;
-	snprintf(res.level, sizeof(res.level), "%s", hp_level_name(ev.level));
-	/* The evidence line is cut at HP_TEXT_LEN; the record says so by its length. */
-	if (snprintf(res.evidence, sizeof(res.evidence), "%s; +%zu len %zu, path %s%s%s", why,
-		     c->offset, c->len, hp_refmod_path_name(oc->info.last_path),
-		     *report ? ", evict: " : "", report) >= (int)sizeof(res.evidence))
-		res.evidence[sizeof(res.evidence) - 2] = '~';
-	hp_record_emit(&res);
-	printf("# %s %s +%zu: %s%s %s\n", res.device, res.method, c->offset,
-	       hp_verdict_name(res.verdict), res.expected ? " (expected)" : "", res.evidence);
-	fflush(stdout);
+	else
+		ev.untestable_why = not_testable(c, m, &bo, &ev, &oc->info, setup_why,
+						 sizeof(setup_why));
+	if (!ev.untestable_why)
+		pin_and_evict(r, c, m, map.addr, bo.id, &ev, oc, report, sizeof(report));
+	judge(&res, &ev, c, oc, report);
 
 	if (map.addr)
 		hp_unmap(&map);

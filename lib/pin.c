@@ -151,9 +151,10 @@ static int pinner_ring(struct hp_pinner *p)
 
 /* ---- O_DIRECT ---- */
 
-static int pin_odirect(struct hp_pinner *p, bool read_into, void *addr, size_t len,
+static int pin_odirect(struct hp_pinner *p, enum hp_method m, void *addr, size_t len,
 		       struct hp_pin_res *res)
 {
+	bool read_into = hp_method_info(m)->flow == HP_FLOW_INTO;
 	const struct hp_scratch *s = p->scratch;
 	ssize_t n;
 
@@ -166,16 +167,6 @@ static int pin_odirect(struct hp_pinner *p, bool read_into, void *addr, size_t l
 		return -errno;
 	res->bytes = n;
 	return 0;
-}
-
-static int pin_odirect_read(struct hp_pinner *p, void *addr, size_t len, struct hp_pin_res *res)
-{
-	return pin_odirect(p, true, addr, len, res);
-}
-
-static int pin_odirect_write(struct hp_pinner *p, void *addr, size_t len, struct hp_pin_res *res)
-{
-	return pin_odirect(p, false, addr, len, res);
 }
 
 /* ---- io_uring ---- */
@@ -246,27 +237,6 @@ static int pin_iouring(struct hp_pinner *p, enum hp_method m, void *addr, size_t
 	return ret;
 }
 
-static int pin_iouring_reg(struct hp_pinner *p, void *addr, size_t len, struct hp_pin_res *res)
-{
-	return pin_iouring(p, HP_M_IOURING_REG, addr, len, res);
-}
-
-static int pin_iouring_fixed_read(struct hp_pinner *p, void *addr, size_t len,
-				  struct hp_pin_res *res)
-{
-	return pin_iouring(p, HP_M_IOURING_FIXED_READ, addr, len, res);
-}
-
-static int pin_iouring_fixed_write(struct hp_pinner *p, void *addr, size_t len,
-				   struct hp_pin_res *res)
-{
-	return pin_iouring(p, HP_M_IOURING_FIXED_WRITE, addr, len, res);
-}
-
-static int pin_iouring_read(struct hp_pinner *p, void *addr, size_t len, struct hp_pin_res *res)
-{
-	return pin_iouring(p, HP_M_IOURING_READ, addr, len, res);
-}
 #endif
 
 /* ---- vmsplice ---- */
@@ -324,12 +294,14 @@ static long splice_all(int fd, void *addr, size_t len)
  * buffer: reading the pipe is what consumes and releases the page
  * references, so the pipe never holds pages past the call.
  */
-static int pin_vmsplice(struct hp_pinner *p, void *addr, size_t len, struct hp_pin_res *res)
+static int pin_vmsplice(struct hp_pinner *p, enum hp_method m, void *addr, size_t len,
+			struct hp_pin_res *res)
 {
 	unsigned char *buf = hp_pinner_buf(p);
 	size_t done = 0;
 	int ret;
 
+	(void)m;
 	if (!buf || len > p->cell)
 		return -ENOMEM;
 	ret = pinner_pipe(p);
@@ -471,9 +443,10 @@ out:
  * remote path (pin_user_pages_remote) is taken all the same, without a
  * fork per pin.
  */
-static int pin_procvm(struct hp_pinner *p, bool read_from, void *addr, size_t len,
+static int pin_procvm(struct hp_pinner *p, enum hp_method m, void *addr, size_t len,
 		      struct hp_pin_res *res)
 {
+	bool read_from = hp_method_info(m)->flow == HP_FLOW_OUT;
 	unsigned char *buf;
 	ssize_t n;
 
@@ -489,22 +462,14 @@ static int pin_procvm(struct hp_pinner *p, bool read_from, void *addr, size_t le
 	return 0;
 }
 
-static int pin_procvm_read(struct hp_pinner *p, void *addr, size_t len, struct hp_pin_res *res)
-{
-	return pin_procvm(p, true, addr, len, res);
-}
-
-static int pin_procvm_write(struct hp_pinner *p, void *addr, size_t len, struct hp_pin_res *res)
-{
-	return pin_procvm(p, false, addr, len, res);
-}
-
 /* ---- CONFIG_GUP_TEST ---- */
 
-static int pin_gup_test(struct hp_pinner *p, void *addr, size_t len, struct hp_pin_res *res)
+static int pin_gup_test(struct hp_pinner *p, enum hp_method m, void *addr, size_t len,
+			struct hp_pin_res *res)
 {
 	int fd = pinner_gup_fd(p);
 
+	(void)m;
 	if (fd < 0)
 		return fd;
 	return _hp_gup_test_pin(fd, addr, len, &res->bytes, NULL);
@@ -512,20 +477,22 @@ static int pin_gup_test(struct hp_pinner *p, void *addr, size_t len, struct hp_p
 
 /* ---- the bodies, by method ---- */
 
-typedef int (*hp_pin_fn)(struct hp_pinner *p, void *addr, size_t len, struct hp_pin_res *res);
+/* A body serves every method of its mechanism; the method table says which way it moves. */
+typedef int (*hp_pin_fn)(struct hp_pinner *p, enum hp_method m, void *addr, size_t len,
+			 struct hp_pin_res *res);
 
 static const hp_pin_fn pin_body[HP_M_NR] = {
-	[HP_M_ODIRECT_READ] = pin_odirect_read,
-	[HP_M_ODIRECT_WRITE] = pin_odirect_write,
+	[HP_M_ODIRECT_READ] = pin_odirect,
+	[HP_M_ODIRECT_WRITE] = pin_odirect,
 #ifndef HP_NO_LIBURING
-	[HP_M_IOURING_REG] = pin_iouring_reg,
-	[HP_M_IOURING_FIXED_READ] = pin_iouring_fixed_read,
-	[HP_M_IOURING_FIXED_WRITE] = pin_iouring_fixed_write,
-	[HP_M_IOURING_READ] = pin_iouring_read,
+	[HP_M_IOURING_REG] = pin_iouring,
+	[HP_M_IOURING_FIXED_READ] = pin_iouring,
+	[HP_M_IOURING_FIXED_WRITE] = pin_iouring,
+	[HP_M_IOURING_READ] = pin_iouring,
 #endif
 	[HP_M_VMSPLICE] = pin_vmsplice,
-	[HP_M_PROCVM_READ] = pin_procvm_read,
-	[HP_M_PROCVM_WRITE] = pin_procvm_write,
+	[HP_M_PROCVM_READ] = pin_procvm,
+	[HP_M_PROCVM_WRITE] = pin_procvm,
 	[HP_M_GUP_TEST] = pin_gup_test,
 };
 
@@ -541,7 +508,7 @@ int _hp_pinner_pin(struct hp_pinner *p, enum hp_method m, void *addr, size_t len
 	else if (!pin_body[m])
 		ret = -EOPNOTSUPP;	/* compiled out: io_uring without liburing */
 	else
-		ret = pin_body[m](p, addr, len, res);
+		ret = pin_body[m](p, m, addr, len, res);
 	res->err = -ret;
 	return ret;
 }

@@ -198,14 +198,14 @@ static void race_setup(struct race *r)
 	r->block = cfg->size < HP_SZ_2M ? cfg->size : HP_SZ_2M;
 	r->nblocks = cfg->size / r->block;
 	r->owner = HP_OWNER_PAGES;
-	r->zap_keeps = cfg->kind != RACE_T_ANON;
-	r->evict_keeps = cfg->kind != RACE_T_REF;
+	r->zap_keeps = cfg->kind != HP_BUF_ANON;
+	r->evict_keeps = cfg->kind != HP_BUF_REF;
 	r->have_scratch = !hp_scratch_open(&r->scratch, (off_t)(4 * HOLD_LEN + (1ul << 20)));
 	if (!r->have_scratch)
 		r->scratch.fd = -1;
 
 	switch (cfg->kind) {
-	case RACE_T_DRM:
+	case HP_BUF_DRM:
 		r->owner = cfg->drm.ttm ? HP_OWNER_DRIVER : HP_OWNER_PAGES;
 		r->fd = open(cfg->drm.path, O_RDWR | O_CLOEXEC);
 		if (r->fd < 0) {
@@ -215,7 +215,7 @@ static void race_setup(struct race *r)
 		}
 		find_knobs(r);
 		break;
-	case RACE_T_REF: {
+	case HP_BUF_REF: {
 		const char *why = NULL;
 
 		if (hp_refmod_open(&r->ref, rep->untestable, sizeof(rep->untestable))) {
@@ -229,11 +229,15 @@ static void race_setup(struct race *r)
 		snprintf(rep->expected_why, sizeof(rep->expected_why), "%s", why ? why : "");
 		break;
 	}
-	case RACE_T_ANON:
-	case RACE_T_SHMEM:
+	case HP_BUF_ANON:
+	case HP_BUF_SHMEM:
+	case HP_BUF_NR:
 		break;
 	}
-	ret = tbuf_create(r, cfg->size, &r->target, true);
+	r->src.kind = cfg->kind;
+	r->src.drm_fd = r->fd;
+	r->src.ref = &r->ref;
+	ret = _hp_buf_create(&r->src, cfg->size, true, &r->target);
 	if (ret) {
 		snprintf(rep->untestable, sizeof(rep->untestable),
 			 "cannot create and map a %" PRIu64 " byte %s buffer: %s",
@@ -241,7 +245,7 @@ static void race_setup(struct race *r)
 		return;
 	}
 	check_fill(r);
-	if (cfg->kind == RACE_T_REF) {
+	if (cfg->kind == HP_BUF_REF) {
 		rep->level = ref_level(r, &r->target);
 	} else {
 		rep->level = hp_map_level(r->target.map.addr);
@@ -251,7 +255,7 @@ static void race_setup(struct race *r)
 
 static void race_teardown(struct race *r)
 {
-	tbuf_destroy(r, &r->target);
+	hp_buf_destroy(&r->target);
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->have_scratch)
@@ -359,8 +363,6 @@ static void race_init(struct race *r, const struct race_cfg *cfg, struct race_re
 	memset(r, 0, sizeof(*r));
 	r->cfg = cfg;
 	r->rep = rep;
-	r->target.bo.fd = -1;
-	r->target.memfd = -1;
 	r->ref.fd = -1;
 	pthread_rwlockattr_init(&la);
 	/* glibc prefers readers by default: the remapping writer would starve. */

@@ -19,7 +19,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "hp_refmod.h"
+#include "hp_buf.h"
 
 #define REFMOD_KO "hugepin_ref.ko"
 #define REFMOD_SYSFS_DEV "/sys/class/misc/" HUGEPIN_REF_NAME "/dev"
@@ -451,3 +451,32 @@ void hp_refmod_sweep(const struct hp_refmod *r, const struct hp_refmod_case *c,
 		}
 	}
 }
+
+/* ---- the module's buffers as buffers of a memory target (hp_buf.h) ---- */
+
+/* Mapped as _hp_refmod_map() does: whole blocks, aligned to them, MADV_HUGEPAGE. */
+static int ref_buf_create(const struct hp_buf_src *src, size_t size, struct hp_buf *b)
+{
+	int ret = _hp_refmod_create(src->ref, size, 0, &b->ref);
+
+	if (ret) {
+		b->ref.id = 0;
+		return ret;
+	}
+	b->fd = src->ref->fd;
+	b->off = (off_t)b->ref.mmap_offset;
+	b->map_len = b->ref.length;
+	b->align = b->ref.block_size;
+	b->flags = MAP_SHARED;
+	b->always_huge = true;
+	return 0;
+}
+
+static void ref_buf_release(const struct hp_buf_src *src, struct hp_buf *b)
+{
+	if (b->ref.id)
+		_hp_refmod_destroy(src->ref, b->ref.id);
+	b->ref.id = 0;
+}
+
+const struct hp_buf_ops hp_buf_ref_ops = { ref_buf_create, ref_buf_release };

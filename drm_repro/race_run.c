@@ -113,8 +113,11 @@ static void method_result(struct race *r, struct race_method *m, bool any_ok,
 	bool wide = m->ok || m->holds_ok || !any_ok;
 	char why[256], errs[96];
 
-	memset(res, 0, sizeof(*res));
-	res->verdict = hp_decide(&m->ev, why, sizeof(why));
+	char name[2 * HP_NAME_LEN];
+
+	snprintf(name, sizeof(name), "race.%s.%s", cfg->device, hp_method_name(m->method));
+	hp_result_init(res, cfg->test, name, cfg->device, cfg->driver, hp_method_name(m->method));
+	hp_judge(&m->ev, res, why, sizeof(why));
 	/*
 	 * An interrupt is not a verdict: what a detector found stands, a
 	 * SAFE needs the method's minimum work behind it.
@@ -123,16 +126,6 @@ static void method_result(struct race *r, struct race_method *m, bool any_ok,
 		res->verdict = HP_UNTESTABLE;
 		snprintf(why, sizeof(why), "%s", m->attempts ? it->no_evict : it->no_attempt);
 	}
-	res->expected = res->verdict == HP_VULNERABLE && m->ev.vuln_expected;
-	res->err = m->ev.pin_err;
-	res->bytes = m->ev.bytes;
-	snprintf(res->test, sizeof(res->test), "%s", cfg->test);
-	snprintf(res->name, sizeof(res->name), "race.%s.%s", cfg->device,
-		 hp_method_name(m->method));
-	snprintf(res->device, sizeof(res->device), "%s", cfg->device);
-	snprintf(res->driver, sizeof(res->driver), "%s", cfg->driver);
-	snprintf(res->method, sizeof(res->method), "%s", hp_method_name(m->method));
-	snprintf(res->level, sizeof(res->level), "%s", hp_level_name(rep->level));
 	hp_errhist_text(&m->errs, "none", errs, sizeof(errs));
 	hp_appendf(res->evidence, sizeof(res->evidence), "%s; %ld pins, %ld ok, errors: %s; held %ld/%ld",
 		   why, m->attempts, m->ok, errs, m->holds_ok, m->holds);

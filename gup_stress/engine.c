@@ -409,7 +409,7 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 		struct gs_method_stats *s = &res->m[m];
 		struct hp_evidence ev = *det;
 		struct hp_result out;
-		char why[HP_TEXT_LEN - 96];
+		char why[HP_TEXT_LEN - 96], name[2 * HP_NAME_LEN];
 		int top = hp_errhist_top(&s->errs);
 
 		ev.owner = res->owner;
@@ -440,7 +440,9 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 			ev.pin_leak = 0;
 			ev.extra_refs = 0;
 		}
-		res->verdict[m] = hp_decide(&ev, why, sizeof(why));
+		snprintf(name, sizeof(name), GS_TEST ".%s.%s", res->name, hp_method_name(m));
+		hp_result_init(&out, GS_TEST, name, res->name, res->driver, hp_method_name(m));
+		res->verdict[m] = hp_judge(&ev, &out, why, sizeof(why));
 		snprintf(res->evidence[m], sizeof(res->evidence[m]),
 			 "%ld ops, %ld ok, %ld integrity failures: %s%s%s", s->ops, s->ok,
 			 s->integrity, why, ev.attempted && sig[0] ? "; phase interrupted by " : "",
@@ -448,17 +450,6 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 		if (s->integrity || (res->verdict[m] == HP_VULNERABLE && !res->vuln_expected))
 			res->failed = true;
 
-		memset(&out, 0, sizeof(out));
-		snprintf(out.test, sizeof(out.test), GS_TEST);
-		snprintf(out.name, sizeof(out.name), GS_TEST ".%s.%s", res->name, hp_method_name(m));
-		snprintf(out.device, sizeof(out.device), "%s", res->name);
-		snprintf(out.driver, sizeof(out.driver), "%s", res->driver[0] ? res->driver : "-");
-		snprintf(out.method, sizeof(out.method), "%s", hp_method_name(m));
-		snprintf(out.level, sizeof(out.level), "%s", hp_level_name(res->level));
-		out.verdict = res->verdict[m];
-		out.expected = out.verdict == HP_VULNERABLE && res->vuln_expected;
-		out.err = ev.pin_err;
-		out.bytes = ev.bytes;
 		snprintf(out.evidence, sizeof(out.evidence), "%s", res->evidence[m]);
 		hp_record_emit(&out);
 	}

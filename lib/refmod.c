@@ -276,17 +276,6 @@ void hp_refmod_evict_describe(const struct hugepin_ref_evict *e, char *buf, size
 			 e->blocks_kept == 1 ? "" : "s");
 }
 
-/* Fill the record fields every outcome shares. */
-static void result_init(struct hp_result *res, const struct hp_refmod_case *c, enum hp_method m)
-{
-	memset(res, 0, sizeof(*res));
-	snprintf(res->test, sizeof(res->test), "%s", c->test);
-	snprintf(res->name, sizeof(res->name), "%s", c->name);
-	snprintf(res->device, sizeof(res->device), "%s", HUGEPIN_REF_NAME);
-	snprintf(res->driver, sizeof(res->driver), "%s", HUGEPIN_REF_NAME);
-	snprintf(res->method, sizeof(res->method), "%s", hp_method_name(m));
-}
-
 /*
  * Set up buffer and mapping; on failure fill @why and return -errno.
  * The caller tears down whatever *created / m->addr say exists.
@@ -370,11 +359,7 @@ static void judge(struct hp_result *res, const struct hp_evidence *ev,
 {
 	char why[HP_TEXT_LEN];
 
-	res->verdict = hp_decide(ev, why, sizeof(why));
-	res->expected = res->verdict == HP_VULNERABLE && ev->vuln_expected;
-	res->err = ev->attempted ? ev->pin_err : 0;
-	res->bytes = ev->attempted ? ev->bytes : 0;
-	snprintf(res->level, sizeof(res->level), "%s", hp_level_name(ev->level));
+	hp_judge(ev, res, why, sizeof(why));
 	/* The evidence line is cut at HP_TEXT_LEN; the record says so by its length. */
 	if (snprintf(res->evidence, sizeof(res->evidence), "%s; +%zu len %zu, path %s%s%s", why,
 		     c->offset, c->len, hp_refmod_path_name(oc->info.last_path),
@@ -405,7 +390,8 @@ enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_ref
 	memset(oc, 0, sizeof(*oc));
 	memset(&map, 0, sizeof(map));
 	memset(&ev, 0, sizeof(ev));
-	result_init(&res, c, m);
+	hp_result_init(&res, c->test, c->name, HUGEPIN_REF_NAME, HUGEPIN_REF_NAME,
+		       hp_method_name(m));
 	ev.owner = HP_OWNER_DRIVER;
 	ev.huge_required = c->huge_required;
 	ev.vuln_expected = !c->never_expected && hp_refmod_vuln_expected(r, &ev.expected_why);

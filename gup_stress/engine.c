@@ -382,7 +382,7 @@ static enum hp_level phase_level(const struct gs_region *r)
 
 	if (r->kind != GS_MEM_REF)
 		return hp_map_level(r->addr);
-	if (r->ref.fd < 0 || _hp_refmod_info(&r->ref, r->ref_bo.id, &info))
+	if (r->ref.fd < 0 || _hp_refmod_info(&r->ref, r->buf.ref.id, &info))
 		return HP_LEVEL_UNKNOWN;
 	if (info.faults_pud)
 		return HP_LEVEL_PUD;

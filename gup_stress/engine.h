@@ -17,8 +17,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "hp_buf.h"
 #include "hp_core.h"
-#include "hp_refmod.h"
 #include "hp_sys.h"
 
 enum gs_mem_kind {
@@ -181,10 +181,10 @@ struct gs_region {
 	int advice;			/* MADV_HUGEPAGE / MADV_NOHUGEPAGE / 0 after a remap */
 	bool whole;			/* only the whole region can be remapped (DRM, module) */
 	unsigned int *seq;		/* per slot: odd while a destructive mutator runs */
-	int drm_fd;
-	struct hp_bo bo;
+	int drm_fd;			/* the DRM device, -1 when not opened */
 	struct hp_refmod ref;		/* the reference module, fd -1 when not opened */
-	struct hugepin_ref_create ref_bo;	/* its buffer, id 0 when none */
+	struct hp_buf_src src;		/* DRM and module regions: where their buffer comes from */
+	struct hp_buf buf;		/*   and the buffer, made and mapped by the library */
 	char tmpdir[64];		/* private tmpfs mount point / page-cache dir to remove */
 	char path[320];			/* file to unlink */
 };

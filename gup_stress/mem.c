@@ -263,7 +263,9 @@ static int setup_ref(const struct gs_config *cfg, struct gs_region *r, char *why
 
 	if (err)
 		return err;
-	err = _hp_refmod_create(&r->ref, cfg->size, 0, &r->ref_bo);
+	r->src.kind = HP_BUF_REF;
+	r->src.ref = &r->ref;
+	err = _hp_buf_create(&r->src, cfg->size, true, &r->buf);
 	if (err) {
 		snprintf(why, wlen, "reference module refused a %llu byte buffer: %s",
 			 (unsigned long long)cfg->size, strerror(-err));
@@ -272,8 +274,8 @@ static int setup_ref(const struct gs_config *cfg, struct gs_region *r, char *why
 	r->res->vuln_expected = hp_refmod_vuln_expected(&r->ref, &expected_why);
 	r->res->owner = HP_OWNER_DRIVER;
 	snprintf(r->res->driver, sizeof(r->res->driver), "%s", HUGEPIN_REF_NAME);
-	r->fd = r->ref.fd;
-	r->fd_off = (off_t)r->ref_bo.mmap_offset;
+	r->fd = r->buf.fd;
+	r->fd_off = r->buf.off;
 	return 0;
 }
 
@@ -292,9 +294,11 @@ static int setup_drm(const struct gs_config *cfg, struct gs_region *r, char *why
 		snprintf(why, wlen, "open %s: %s", dev.path, strerror(errno));
 		return -errno;
 	}
+	r->src.kind = HP_BUF_DRM;
+	r->src.drm_fd = r->drm_fd;
 	/* Small VRAM (bochs has 16 MiB with a console on it): halve until it fits. */
 	do {
-		err = _hp_bo_create(r->drm_fd, size, &r->bo);
+		err = _hp_buf_create(&r->src, size, true, &r->buf);
 		if (!err)
 			break;
 		size /= 2;
@@ -304,8 +308,8 @@ static int setup_drm(const struct gs_config *cfg, struct gs_region *r, char *why
 			 (unsigned long long)cfg->size, strerror(-err));
 		return err;
 	}
-	r->fd = r->drm_fd;
-	r->fd_off = (off_t)r->bo.mmap_offset;
+	r->fd = r->buf.fd;
+	r->fd_off = r->buf.off;
 	r->whole = true;
 	return (int)(size & ~(HP_SZ_2M - 1));
 }
@@ -406,7 +410,10 @@ int gs_region_setup(const struct gs_config *cfg, struct gs_region *r, struct gs_
 	r->slot = HP_SZ_2M;
 
 	err = region_backing(cfg, r, &rm, why, sizeof(why));
-	if (!err) {
+	/* A library buffer comes mapped. */
+	if (!err && r->buf.live) {
+		r->map = r->buf.map;
+	} else if (!err) {
 		err = _hp_map(&r->map, r->fd, r->fd < 0 ? 0 : r->fd_off, rm.len, rm.align,
 			      PROT_READ | PROT_WRITE, rm.flags, rm.huge);
 		if (err)
@@ -434,20 +441,18 @@ int gs_region_setup(const struct gs_config *cfg, struct gs_region *r, struct gs_
 }
 
 /* The module's refcount report at eviction is the detector fast GUP damage shows up in. */
-static void ref_release(struct gs_region *r)
+static void ref_evict_report(struct gs_region *r)
 {
 	struct hugepin_ref_evict ev;
 	char what[sizeof(r->res->first_bad) - 16];
 
-	if (!_hp_refmod_evict(&r->ref, r->ref_bo.id, 0, &ev) && ev.pages_bad) {
+	if (!_hp_refmod_evict(&r->ref, r->buf.ref.id, 0, &ev) && ev.pages_bad) {
 		/* Expected on kernels without the PMD special bit: the verdict says so. */
 		r->res->failed = r->res->failed || !r->res->vuln_expected;
 		hp_refmod_evict_describe(&ev, what, sizeof(what));
 		snprintf(r->res->first_bad, sizeof(r->res->first_bad), "eviction: %s", what);
 		r->res->extra_refs = (long)ev.pages_bad;
 	}
-	_hp_refmod_destroy(&r->ref, r->ref_bo.id);
-	r->ref_bo.id = 0;
 }
 
 void gs_region_teardown(struct gs_region *r)
@@ -455,10 +460,10 @@ void gs_region_teardown(struct gs_region *r)
 	if (r->map.addr)
 		hp_unmap(&r->map);
 	r->map.addr = NULL;
-	if (r->kind == GS_MEM_DRM && r->drm_fd >= 0 && r->bo.handle)
-		_hp_bo_destroy(&r->bo);
-	if (r->kind == GS_MEM_REF && r->ref.fd >= 0 && r->ref_bo.id)
-		ref_release(r);
+	if (r->kind == GS_MEM_REF && r->buf.ref.id)
+		ref_evict_report(r);
+	/* The mapping went with r->map: only the backing is left. */
+	hp_buf_release(&r->buf);
 	if (r->drm_fd >= 0)
 		close(r->drm_fd);
 	if (r->fd >= 0 && r->fd != r->drm_fd && r->fd != r->ref.fd)

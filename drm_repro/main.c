@@ -221,7 +221,59 @@ static int run_bench(struct race_cfg *cfg)
 	return b.tested ? 0 : HP_EXIT_SKIP;
 }
 
-int main(int argc, char **argv)
+/* What the command line asked for. */
+struct cli {
+	struct race_cfg cfg;
+	const char *device;
+	bool json, bench, have_duration;
+};
+
+/* One option with a value; a usage error's exit code, or 0. */
+static int parse_value(int c, const char *arg, struct cli *o)
+{
+	long page = sysconf(_SC_PAGESIZE), l;
+	char bad_item[HP_NAME_LEN];
+	uint64_t u;
+
+	switch (c) {
+	case 'd':
+		o->device = arg;
+		break;
+	case 's':
+		if (hp_parse_size(arg, 1, MAX_SIZE, &u))
+			return usage_error("--size '%s' is not a size of at most 1G (K/M/G suffixes)", arg);
+		if (u % (uint64_t)page)
+			return usage_error("--size '%s' is not a multiple of the page size (4096)", arg);
+		if (u < (uint64_t)(MIN_SIZE_PAGES * page))
+			return usage_error("--size '%s' is below two pages (8K)", arg);
+		o->cfg.size = u;
+		break;
+	case 't':
+		if (hp_parse_long(arg, 1, MAX_THREADS, &l))
+			return usage_error("--threads '%s' is not a number from 1 to 64", arg);
+		o->cfg.threads = (int)l;
+		break;
+	case 'm':
+		if (hp_methods_parse(arg, &o->cfg.methods, bad_item, sizeof(bad_item)))
+			return usage_error("--methods: '%s' is no pin method (a comma list of names, or all)",
+					   bad_item);
+		break;
+	case 'D':
+		if (hp_parse_duration(arg, 0.001, MAX_DURATION, &o->cfg.duration))
+			return usage_error("--duration '%s' must be a time above 0 and at most 24h", arg);
+		o->have_duration = true;
+		break;
+	default:
+		if (hp_parse_long(arg, 0, INT64_MAX, &l))
+			return usage_error("--seed '%s' is not a non-negative number", arg);
+		o->cfg.seed = (uint64_t)l;
+		break;
+	}
+	return 0;
+}
+
+/* The command line into @o: -1 to go on, else the exit code to end with. */
+static int parse_args(int argc, char **argv, struct cli *o)
 {
 	static const struct option longopts[] = {
 		{ "device", required_argument, NULL, 'd' },
@@ -236,111 +288,95 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct race_report rep;
-	struct race_cfg cfg;
-	const char *device = NULL;
-	bool json = false, bench = false, have_duration = false;
-	long page = sysconf(_SC_PAGESIZE), l;
-	uint64_t u;
-	char err[256], name[2 * HP_NAME_LEN];
 	int c, ret;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.size = DEFAULT_SIZE;
-	cfg.threads = 1;
-	cfg.duration = DEFAULT_DURATION;
-	cfg.progress = true;
-	cfg.test = "drm_repro";
-	cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	if (hp_methods_parse("all", &cfg.methods))
-		return usage_error("%s", "internal: method table is empty");
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "d:s:t:m:D:S:jqbh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'd':
-			device = optarg;
-			break;
-		case 's':
-			if (hp_parse_size(optarg, 1, MAX_SIZE, &u))
-				return usage_error("--size '%s' is not a size of at most 1G (K/M/G suffixes)", optarg);
-			if (u % (uint64_t)page)
-				return usage_error("--size '%s' is not a multiple of the page size (4096)", optarg);
-			if (u < (uint64_t)(MIN_SIZE_PAGES * page))
-				return usage_error("--size '%s' is below two pages (8K)", optarg);
-			cfg.size = u;
-			break;
-		case 't':
-			if (hp_parse_long(optarg, 1, MAX_THREADS, &l))
-				return usage_error("--threads '%s' is not a number from 1 to 64", optarg);
-			cfg.threads = (int)l;
-			break;
-		case 'm':
-			if (hp_methods_parse(optarg, &cfg.methods) || !cfg.methods)
-				return usage_error("--methods '%s' names an unknown pin method", optarg);
-			break;
-		case 'D':
-			if (hp_parse_duration(optarg, 0.001, MAX_DURATION, &cfg.duration))
-				return usage_error("--duration '%s' must be a time above 0 and at most 24h", optarg);
-			have_duration = true;
-			break;
-		case 'S':
-			if (hp_parse_long(optarg, 0, INT64_MAX, &l))
-				return usage_error("--seed '%s' is not a non-negative number", optarg);
-			cfg.seed = (uint64_t)l;
-			break;
 		case 'j':
-			json = true;
+			o->json = true;
 			break;
 		case 'q':
-			cfg.progress = false;
+			o->cfg.progress = false;
 			break;
 		case 'b':
-			bench = true;
+			o->bench = true;
 			break;
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'd': case 's': case 't': case 'm': case 'D': case 'S':
+			ret = parse_value(c, optarg, o);
+			if (ret)
+				return ret;
+			break;
 		default:
 			return usage_error("unknown option or missing value in '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (json && bench)
+	if (o->json && o->bench)
 		return usage_error("%s", "--json and --bench do not go together");
+	return -1;
+}
 
-	ret = device ? race_resolve_device(device, &cfg, err, sizeof(err))
-		     : default_device(&cfg, err, sizeof(err));
+static int run_race(struct race_cfg *cfg, bool json)
+{
+	static struct race_report rep;
+	char name[2 * HP_NAME_LEN];
+
+	snprintf(name, sizeof(name), "race.%s", cfg->device);
+	hp_record_start(cfg->test, name, cfg->device, NULL);
+	if (cfg->progress)
+		fprintf(stderr, "drm_repro: racing %s for %.1f s, seed %" PRIu64 "\n",
+			cfg->device, cfg->duration, cfg->seed);
+	race_run(cfg, &rep);
+	race_emit_records(cfg, &rep);
+	if (json)
+		race_print_json(stdout, cfg, &rep);
+	else
+		race_print_text(stdout, cfg, &rep);
+	return race_exit_code(&rep);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli o = { .device = NULL };
+	struct race_cfg *cfg = &o.cfg;
+	char err[256];
+	int ret;
+
+	cfg->size = DEFAULT_SIZE;
+	cfg->threads = 1;
+	cfg->duration = DEFAULT_DURATION;
+	cfg->progress = true;
+	cfg->test = "drm_repro";
+	cfg->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	if (hp_methods_parse("all", &cfg->methods, NULL, 0))
+		return usage_error("%s", "internal: method table is empty");
+	ret = parse_args(argc, argv, &o);
+	if (ret >= 0)
+		return ret;
+
+	ret = o.device ? race_resolve_device(o.device, cfg, err, sizeof(err))
+		       : default_device(cfg, err, sizeof(err));
 	if (ret == -EINVAL)
 		return usage_error("%s", err);
 	if (ret) {
-		if (json)
+		if (o.json)
 			printf("{\"type\":\"summary\",\"test\":\"drm_repro\",\"exit\":4,\"untestable\":\"%s\"}\n",
 			       "device not present");
 		fprintf(stderr, "drm_repro: SKIP: %s\n", err);
 		return HP_EXIT_SKIP;
 	}
 
-	cfg.stop_signal = &hp_stop_signal;
+	cfg->stop_signal = &hp_stop_signal;
 	hp_catch_stop_signals();
-	if (bench) {
-		if (!have_duration)
-			cfg.duration = BENCH_DURATION;
-		cfg.progress = false;
-		return run_bench(&cfg);
-	}
-
-	snprintf(name, sizeof(name), "race.%s", cfg.device);
-	hp_record_start(cfg.test, name, cfg.device, NULL);
-	if (cfg.progress)
-		fprintf(stderr, "drm_repro: racing %s for %.1f s, seed %" PRIu64 "\n",
-			cfg.device, cfg.duration, cfg.seed);
-	race_run(&cfg, &rep);
-	race_emit_records(&cfg, &rep);
-	if (json)
-		race_print_json(stdout, &cfg, &rep);
-	else
-		race_print_text(stdout, &cfg, &rep);
-	return race_exit_code(&rep);
+	if (!o.bench)
+		return run_race(cfg, o.json);
+	if (!o.have_duration)
+		cfg->duration = BENCH_DURATION;
+	cfg->progress = false;
+	return run_bench(cfg);
 }

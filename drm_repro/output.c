@@ -28,8 +28,8 @@ void race_print_text(FILE *f, const struct race_cfg *cfg, const struct race_repo
 	int i, vuln = 0, xvuln = 0, safe = 0, untestable = 0;
 
 	fprintf(f, "drm_repro: %s (%s%s%s) on %s, %" PRIu64 " KiB buffers, %d pinner%s per method, %.1f s, seed %" PRIu64 "\n",
-		cfg->device, cfg->driver, cfg->kind == RACE_T_DRM ? ", " : "",
-		cfg->kind == RACE_T_DRM ? cfg->drm.path : "", hp_kernel_release(),
+		cfg->device, cfg->driver, cfg->kind == HP_BUF_DRM ? ", " : "",
+		cfg->kind == HP_BUF_DRM ? cfg->drm.path : "", hp_kernel_release(),
 		cfg->size >> 10, cfg->threads, cfg->threads == 1 ? "" : "s",
 		rep->elapsed, cfg->seed);
 	if (rep->untestable[0])
@@ -52,8 +52,8 @@ void race_print_text(FILE *f, const struct race_cfg *cfg, const struct race_repo
 		rep->taint_new ? taint : "unchanged",
 		rep->pin_leak ? "UNBALANCED" : "balanced", rep->pin_leak,
 		rep->refault_bad ? "CHANGED" : "intact",
-		cfg->kind == RACE_T_REF ? ", refcounts " : "",
-		cfg->kind == RACE_T_REF ? (rep->extra_refs ? "DAMAGED" : "clean") : "");
+		cfg->kind == HP_BUF_REF ? ", refcounts " : "",
+		cfg->kind == HP_BUF_REF ? (rep->extra_refs ? "DAMAGED" : "clean") : "");
 	if (rep->splat_line[0])
 		fprintf(f, "  kernel log: %s\n", rep->splat_line);
 	if (rep->refault_detail[0])

@@ -14,13 +14,14 @@
  */
 #include "race_int.h"
 
-const char *race_kind_name(enum race_kind k)
+const char *race_kind_name(enum hp_buf_kind k)
 {
 	switch (k) {
-	case RACE_T_DRM: return "drm";
-	case RACE_T_REF: return "ref";
-	case RACE_T_ANON: return "anon";
-	case RACE_T_SHMEM: return "shmem";
+	case HP_BUF_DRM: return "drm";
+	case HP_BUF_REF: return "ref";
+	case HP_BUF_ANON: return "anon";
+	case HP_BUF_SHMEM: return "shmem";
+	case HP_BUF_NR: break;
 	}
 	return "?";
 }
@@ -45,18 +46,18 @@ int race_resolve_device(const char *arg, struct race_cfg *cfg, char *err, size_t
 		return -EINVAL;
 	}
 	if (!strcmp(arg, "anon") || !strcmp(arg, "shmem")) {
-		cfg->kind = !strcmp(arg, "anon") ? RACE_T_ANON : RACE_T_SHMEM;
+		cfg->kind = !strcmp(arg, "anon") ? HP_BUF_ANON : HP_BUF_SHMEM;
 		snprintf(cfg->device, sizeof(cfg->device), "%s", arg);
 		snprintf(cfg->driver, sizeof(cfg->driver), "%s", arg);
 		return 0;
 	}
 	if (!strcmp(arg, "ref") || !strcmp(arg, "hugepin_ref") || !strcmp(arg, "/dev/hugepin_ref")) {
-		cfg->kind = RACE_T_REF;
+		cfg->kind = HP_BUF_REF;
 		snprintf(cfg->device, sizeof(cfg->device), "hugepin_ref");
 		snprintf(cfg->driver, sizeof(cfg->driver), "hugepin_ref");
 		return 0;
 	}
-	cfg->kind = RACE_T_DRM;
+	cfg->kind = HP_BUF_DRM;
 	if (arg[0] == '/') {
 		if (stat(arg, &st)) {
 			snprintf(err, len, "no device node %s: %s", arg, strerror(errno));
@@ -86,114 +87,6 @@ int race_resolve_device(const char *arg, struct race_cfg *cfg, char *err, size_t
 	snprintf(cfg->device, sizeof(cfg->device), "%s", cfg->drm.device);
 	snprintf(cfg->driver, sizeof(cfg->driver), "%s", cfg->drm.driver);
 	return 0;
-}
-
-/* ---- buffers of the target kind ---- */
-
-int tbuf_create(struct race *r, size_t size, struct tbuf *b, bool huge)
-{
-	int ret;
-
-	memset(b, 0, sizeof(*b));
-	b->memfd = -1;
-	b->bo.fd = -1;
-	b->size = size;
-	switch (r->cfg->kind) {
-	case RACE_T_DRM:
-		ret = _hp_bo_create(r->fd, size, &b->bo);
-		if (ret)
-			return ret;
-		ret = _hp_map(&b->map, r->fd, (off_t)b->bo.mmap_offset, size, HP_SZ_2M,
-			      PROT_READ | PROT_WRITE, MAP_SHARED, huge);
-		if (ret) {
-			_hp_bo_destroy(&b->bo);
-			return ret;
-		}
-		break;
-	case RACE_T_SHMEM:
-		b->memfd = memfd_create("hugepin-race", MFD_CLOEXEC);
-		if (b->memfd < 0)
-			return -errno;
-		if (ftruncate(b->memfd, (off_t)size)) {
-			ret = -errno;
-			close(b->memfd);
-			return ret;
-		}
-		ret = _hp_map(&b->map, b->memfd, 0, size, HP_SZ_2M,
-			      PROT_READ | PROT_WRITE, MAP_SHARED, huge);
-		if (ret) {
-			close(b->memfd);
-			return ret;
-		}
-		break;
-	case RACE_T_ANON:
-		ret = _hp_map(&b->map, -1, 0, size, HP_SZ_2M, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE, huge);
-		if (ret)
-			return ret;
-		break;
-	case RACE_T_REF:
-		ret = _hp_refmod_create(&r->ref, size, 0, &b->ref);
-		if (ret)
-			return ret;
-		ret = _hp_refmod_map(&r->ref, &b->ref, &b->map);
-		if (ret) {
-			_hp_refmod_destroy(&r->ref, b->ref.id);
-			b->ref.id = 0;
-			return ret;
-		}
-		break;
-	}
-	hp_map_touch(&b->map, true);
-	b->live = true;
-	return 0;
-}
-
-/* Map the same backing again at a new aligned address. */
-int tbuf_remap(struct race *r, struct tbuf *b)
-{
-	int fd = r->cfg->kind == RACE_T_DRM ? r->fd : b->memfd;
-	off_t off = r->cfg->kind == RACE_T_DRM ? (off_t)b->bo.mmap_offset : 0;
-	int flags = r->cfg->kind == RACE_T_ANON ? MAP_PRIVATE : MAP_SHARED;
-	int ret;
-
-	hp_unmap(&b->map);
-	if (r->cfg->kind == RACE_T_REF) {
-		ret = _hp_refmod_map(&r->ref, &b->ref, &b->map);
-		if (!ret)
-			hp_map_touch(&b->map, false);
-		return ret;
-	}
-	ret = _hp_map(&b->map, r->cfg->kind == RACE_T_ANON ? -1 : fd, off, b->size,
-		      HP_SZ_2M, PROT_READ | PROT_WRITE, flags, true);
-	if (ret)
-		return ret;
-	/* Read faults only: a write touch would overwrite the contents under check. */
-	hp_map_touch(&b->map, false);
-	return 0;
-}
-
-/* Release the backing object; the mapping is already gone. */
-void tbuf_release(struct race *r, struct tbuf *b)
-{
-	if (b->bo.fd >= 0)
-		_hp_bo_destroy(&b->bo);
-	b->bo.fd = -1;
-	if (b->memfd >= 0)
-		close(b->memfd);
-	b->memfd = -1;
-	if (b->ref.id)
-		_hp_refmod_destroy(&r->ref, b->ref.id);
-	b->ref.id = 0;
-}
-
-void tbuf_destroy(struct race *r, struct tbuf *b)
-{
-	if (!b->live)
-		return;
-	hp_unmap(&b->map);
-	tbuf_release(r, b);
-	b->live = false;
 }
 
 /* ---- findings ---- */
@@ -227,15 +120,6 @@ void note_pin_ok(struct race *r, struct race_method *m)
 	if (r->owner == HP_OWNER_DRIVER && r->rep->t_first_vuln_pin < 0)
 		r->rep->t_first_vuln_pin = t;
 	pthread_mutex_unlock(&r->note_lock);
-}
-
-void count_err(struct race_method *m, int e)
-{
-	if (e < 0)
-		e = -e;
-	if (e >= RACE_ERRNO_SLOTS)
-		e = RACE_ERRNO_SLOTS - 1;
-	__atomic_fetch_add(&m->errs[e], 1, __ATOMIC_RELAXED);
 }
 
 /* ---- the check pages: last page of each 2 MiB block, never pinned ---- */
@@ -329,7 +213,7 @@ static bool ref_budget_left(struct race *r)
  * this eviction), else against the race. Returns false when the eviction
  * did not happen.
  */
-bool ref_evict(struct race *r, struct tbuf *b, struct race_method *m, const char *who)
+bool ref_evict(struct race *r, struct hp_buf *b, struct race_method *m, const char *who)
 {
 	struct hugepin_ref_evict ev;
 	char desc[128];

@@ -20,22 +20,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hp_buf.h"
 #include "hp_core.h"
 #include "hp_sys.h"
 
-enum race_kind {
-	RACE_T_DRM,	/* dumb buffers of a /dev/dri/cardN */
-	RACE_T_REF,	/* the hugepin reference module, /dev/hugepin_ref */
-	RACE_T_ANON,	/* control: anonymous THP memory */
-	RACE_T_SHMEM,	/* control: memfd (shmem) memory */
-};
-
-/* errno values we keep a histogram for; bigger ones fold into the last slot */
-#define RACE_ERRNO_SLOTS 140
-
 struct race_cfg {
-	enum race_kind kind;
-	struct hp_drm_dev drm;		/* RACE_T_DRM only */
+	enum hp_buf_kind kind;
+	struct hp_drm_dev drm;		/* HP_BUF_DRM only */
 	char device[HP_NAME_LEN];	/* short name used in records */
 	char driver[HP_NAME_LEN];
 	uint64_t size;			/* bytes per buffer, page aligned */
@@ -62,7 +53,7 @@ struct race_method {
 	long attempts;
 	long ok;
 	long bytes;
-	long errs[RACE_ERRNO_SLOTS];
+	struct hp_errhist errs;		/* errnos of refused pins */
 	double t_first_ok;		/* seconds from start, < 0 when never */
 	/* checker side: pins held across an eviction, drained afterwards */
 	long holds;
@@ -128,6 +119,6 @@ void race_print_json(FILE *f, const struct race_cfg *cfg, const struct race_repo
 /* Send start/result records to $HUGEPIN_RECORDS, one case per method. */
 void race_emit_records(const struct race_cfg *cfg, const struct race_report *rep);
 
-const char *race_kind_name(enum race_kind k);
+const char *race_kind_name(enum hp_buf_kind k);
 
 #endif

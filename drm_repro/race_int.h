@@ -63,20 +63,12 @@
 /* Reference module: evict every cycle, replace the buffer every few. */
 #define REF_RECREATE_EVERY 4
 
-struct tbuf {
-	struct hp_bo bo;
-	struct hp_map map;
-	int memfd;
-	struct hugepin_ref_create ref;	/* reference module buffer; id 0 when none */
-	size_t size;
-	bool live;
-};
-
 struct race {
 	const struct race_cfg *cfg;
 	struct race_report *rep;
 	int fd;				/* DRM device fd */
-	struct hp_refmod ref;		/* RACE_T_REF */
+	struct hp_refmod ref;		/* HP_BUF_REF */
+	struct hp_buf_src src;		/* where the target's buffers come from */
 	uint64_t ref_kept0;		/* module-wide kept pages when the race began */
 	bool ref_budget_hit;
 	enum hp_owner owner;
@@ -101,7 +93,7 @@ struct race {
 	size_t nblocks;
 	/* Writers replace the target mapping; pinners hold it for one pin. */
 	pthread_rwlock_t lock;
-	struct tbuf target;
+	struct hp_buf target;
 	uint64_t gen;			/* bumps when the target's contents are rewritten */
 	pthread_mutex_t note_lock;
 	double t0;
@@ -153,13 +145,6 @@ static inline uint64_t rng_next(uint64_t *s)
 	return x;
 }
 
-static inline const char *errname(int e)
-{
-	const char *s = e > 0 ? strerrorname_np(e) : NULL;
-
-	return s ? s : "E?";
-}
-
 static inline bool method_needs_scratch(enum hp_method m)
 {
 	return hp_method_info(m) && hp_method_info(m)->needs_storage;
@@ -175,19 +160,14 @@ static inline bool method_can_hold(enum hp_method m)
 void check_fill(struct race *r);
 bool check_verify(struct race *r, const char *after, bool writable);
 void *checker_main(void *arg);
-void count_err(struct race_method *m, int e);
 void *evictor_main(void *arg);
 void find_knobs(struct race *r);
 void note_detect(struct race *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void note_pin_ok(struct race *r, struct race_method *m);
 void *pinner_main(void *arg);
-bool ref_evict(struct race *r, struct tbuf *b, struct race_method *m, const char *who);
-enum hp_level ref_level(struct race *r, const struct tbuf *b);
+bool ref_evict(struct race *r, struct hp_buf *b, struct race_method *m, const char *who);
+enum hp_level ref_level(struct race *r, const struct hp_buf *b);
 void *refaulter_main(void *arg);
 void sample_level(struct race *r);
-int tbuf_create(struct race *r, size_t size, struct tbuf *b, bool huge);
-void tbuf_destroy(struct race *r, struct tbuf *b);
-void tbuf_release(struct race *r, struct tbuf *b);
-int tbuf_remap(struct race *r, struct tbuf *b);
 
 #endif /* DRM_REPRO_RACE_INT_H */

@@ -48,122 +48,118 @@ static void probe_methods(struct race *r)
 
 static int dominant_err(const struct race_method *m)
 {
-	long best = 0;
-	int e, which = 0;
+	int which = hp_errhist_top(&m->errs);
 
-	for (e = 1; e < RACE_ERRNO_SLOTS; e++)
-		if (m->errs[e] > best) {
-			best = m->errs[e];
-			which = e;
-		}
 	if (!which && m->hold_err)
 		which = m->hold_err;
 	return which;
 }
 
-static void errs_text(const struct race_method *m, char *buf, size_t len)
-{
-	size_t used = 0;
-	int e, shown = 0;
+/* What an interrupted race says where a verdict is missing. */
+struct interrupt_text {
+	char sig[32];
+	char no_attempt[96];
+	char no_evict[96];
+};
 
-	buf[0] = '\0';
-	for (e = 1; e < RACE_ERRNO_SLOTS && used < len; e++) {
-		if (!m->errs[e])
-			continue;
-		used += (size_t)snprintf(buf + used, len - used, "%s%s x%ld",
-					 shown++ ? " " : "", errname(e), m->errs[e]);
+/* @m's evidence: the race-wide findings go to the methods that got pins in. */
+static void method_evidence(struct race *r, struct race_method *m, bool any_ok,
+			    const struct interrupt_text *it)
+{
+	struct race_report *rep = r->rep;
+	struct hp_evidence *ev = &m->ev;
+	bool took = m->ok || m->holds_ok;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->owner = r->owner;
+	ev->huge_required = r->huge_required;
+	ev->level = rep->level;
+	ev->attempted = m->attempts || m->holds;
+	if (rep->untestable[0]) {
+		ev->untestable_why = rep->untestable;
+	} else if (!m->available) {
+		if (!m->note[0])
+			snprintf(m->note, sizeof(m->note),
+				 "control pin on anonymous memory failed: %s",
+				 strerror(m->probe_err));
+		ev->untestable_why = m->note;
+	} else if (!ev->attempted) {
+		ev->untestable_why = rep->interrupted ? it->no_attempt
+						      : "no pin attempt completed in the race";
 	}
-	if (!shown)
-		snprintf(buf, len, "none");
+	ev->pin_err = took ? 0 : dominant_err(m);
+	ev->bytes = m->bytes;
+	if (took || !any_ok) {
+		ev->splats = rep->splats;
+		snprintf(ev->splat_line, sizeof(ev->splat_line), "%s", rep->splat_line);
+		ev->taint_new = rep->taint_new;
+		ev->pin_leak = rep->pin_leak;
+		ev->extra_refs = rep->extra_refs;
+		ev->canary_bad = rep->refault_bad;
+	}
+	ev->canary_bad += m->canary_bad;
+	ev->extra_refs += m->extra_refs;
+	ev->vuln_expected = rep->vuln_expected;
+	ev->expected_why = rep->expected_why[0] ? rep->expected_why : NULL;
+}
+
+/* @m's record: the verdict of its evidence, named and explained. */
+static void method_result(struct race *r, struct race_method *m, bool any_ok,
+			  const struct interrupt_text *it)
+{
+	const struct race_report *rep = r->rep;
+	const struct race_cfg *cfg = r->cfg;
+	struct hp_result *res = &m->res;
+	bool wide = m->ok || m->holds_ok || !any_ok;
+	char why[256], errs[96];
+
+	char name[2 * HP_NAME_LEN];
+
+	snprintf(name, sizeof(name), "race.%s.%s", cfg->device, hp_method_name(m->method));
+	hp_result_init(res, cfg->test, name, cfg->device, cfg->driver, hp_method_name(m->method));
+	hp_judge(&m->ev, res, why, sizeof(why));
+	/*
+	 * An interrupt is not a verdict: what a detector found stands, a
+	 * SAFE needs the method's minimum work behind it.
+	 */
+	if (rep->interrupted && res->verdict == HP_SAFE && !method_min_done(r, m)) {
+		res->verdict = HP_UNTESTABLE;
+		snprintf(why, sizeof(why), "%s", m->attempts ? it->no_evict : it->no_attempt);
+	}
+	hp_errhist_text(&m->errs, "none", errs, sizeof(errs));
+	hp_appendf(res->evidence, sizeof(res->evidence), "%s; %ld pins, %ld ok, errors: %s; held %ld/%ld",
+		   why, m->attempts, m->ok, errs, m->holds_ok, m->holds);
+	if (m->canary_detail[0])
+		hp_appendf(res->evidence, sizeof(res->evidence), "; %s", m->canary_detail);
+	if (wide && rep->refs_detail[0])
+		hp_appendf(res->evidence, sizeof(res->evidence), "; refcounts %s", rep->refs_detail);
+	if (wide && rep->refault_detail[0])
+		hp_appendf(res->evidence, sizeof(res->evidence), "; contents %s", rep->refault_detail);
+	if (rep->interrupted && res->verdict != HP_UNTESTABLE)
+		hp_appendf(res->evidence, sizeof(res->evidence), "; race interrupted by %s", it->sig);
 }
 
 static void decide(struct race *r)
 {
 	struct race_report *rep = r->rep;
-	const struct race_cfg *cfg = r->cfg;
-	char sig[32], no_attempt[96], no_evict[96];
+	struct interrupt_text it;
 	bool any_ok = false;
 	int i;
 
+	memset(&it, 0, sizeof(it));
 	if (rep->interrupted) {
-		hp_signal_name(rep->interrupted, sig, sizeof(sig));
-		snprintf(no_attempt, sizeof(no_attempt), "interrupted by %s before one pin attempt", sig);
-		snprintf(no_evict, sizeof(no_evict), "interrupted by %s before an eviction cycle", sig);
+		hp_signal_name(rep->interrupted, it.sig, sizeof(it.sig));
+		snprintf(it.no_attempt, sizeof(it.no_attempt),
+			 "interrupted by %s before one pin attempt", it.sig);
+		snprintf(it.no_evict, sizeof(it.no_evict),
+			 "interrupted by %s before an eviction cycle", it.sig);
 	}
 	for (i = 0; i < rep->nmethods; i++)
 		if (rep->m[i].ok || rep->m[i].holds_ok)
 			any_ok = true;
 	for (i = 0; i < rep->nmethods; i++) {
-		struct race_method *m = &rep->m[i];
-		struct hp_evidence *ev = &m->ev;
-		struct hp_result *res = &m->res;
-		bool took = m->ok || m->holds_ok;
-		char why[256], errs[96];
-
-		memset(ev, 0, sizeof(*ev));
-		ev->owner = r->owner;
-		ev->huge_required = r->huge_required;
-		ev->level = rep->level;
-		ev->attempted = m->attempts || m->holds;
-		if (rep->untestable[0]) {
-			ev->untestable_why = rep->untestable;
-		} else if (!m->available) {
-			if (!m->note[0])
-				snprintf(m->note, sizeof(m->note),
-					 "control pin on anonymous memory failed: %s",
-					 strerror(m->probe_err));
-			ev->untestable_why = m->note;
-		} else if (!ev->attempted) {
-			ev->untestable_why = rep->interrupted ? no_attempt
-							      : "no pin attempt completed in the race";
-		}
-		ev->pin_err = took ? 0 : dominant_err(m);
-		ev->bytes = m->bytes;
-		/* Race-wide findings belong to the methods that got pins in. */
-		if (took || !any_ok) {
-			ev->splats = rep->splats;
-			snprintf(ev->splat_line, sizeof(ev->splat_line), "%s", rep->splat_line);
-			ev->taint_new = rep->taint_new;
-			ev->pin_leak = rep->pin_leak;
-			ev->extra_refs = rep->extra_refs;
-			ev->canary_bad = rep->refault_bad;
-		}
-		ev->canary_bad += m->canary_bad;
-		ev->extra_refs += m->extra_refs;
-		ev->vuln_expected = rep->vuln_expected;
-		ev->expected_why = rep->expected_why[0] ? rep->expected_why : NULL;
-
-		memset(res, 0, sizeof(*res));
-		res->verdict = hp_decide(ev, why, sizeof(why));
-		/*
-		 * An interrupt is not a verdict: what a detector found stands, a
-		 * SAFE needs the method's minimum work behind it.
-		 */
-		if (rep->interrupted && res->verdict == HP_SAFE && !method_min_done(r, m)) {
-			res->verdict = HP_UNTESTABLE;
-			snprintf(why, sizeof(why), "%s", m->attempts ? no_evict : no_attempt);
-		}
-		res->expected = res->verdict == HP_VULNERABLE && ev->vuln_expected;
-		res->err = ev->pin_err;
-		res->bytes = ev->bytes;
-		snprintf(res->test, sizeof(res->test), "%s", cfg->test);
-		snprintf(res->name, sizeof(res->name), "race.%s.%s", cfg->device,
-			 hp_method_name(m->method));
-		snprintf(res->device, sizeof(res->device), "%s", cfg->device);
-		snprintf(res->driver, sizeof(res->driver), "%s", cfg->driver);
-		snprintf(res->method, sizeof(res->method), "%s", hp_method_name(m->method));
-		snprintf(res->level, sizeof(res->level), "%s", hp_level_name(rep->level));
-		errs_text(m, errs, sizeof(errs));
-		hp_appendf(res->evidence, sizeof(res->evidence), "%s; %ld pins, %ld ok, errors: %s; held %ld/%ld",
-			why, m->attempts, m->ok, errs, m->holds_ok, m->holds);
-		if (m->canary_detail[0])
-			hp_appendf(res->evidence, sizeof(res->evidence), "; %s", m->canary_detail);
-		if ((took || !any_ok) && rep->refs_detail[0])
-			hp_appendf(res->evidence, sizeof(res->evidence), "; refcounts %s", rep->refs_detail);
-		if ((took || !any_ok) && rep->refault_detail[0])
-			hp_appendf(res->evidence, sizeof(res->evidence), "; contents %s", rep->refault_detail);
-		if (rep->interrupted && res->verdict != HP_UNTESTABLE)
-			hp_appendf(res->evidence, sizeof(res->evidence), "; race interrupted by %s", sig);
+		method_evidence(r, &rep->m[i], any_ok, &it);
+		method_result(r, &rep->m[i], any_ok, &it);
 	}
 }
 
@@ -195,14 +191,14 @@ static void race_setup(struct race *r)
 	r->block = cfg->size < HP_SZ_2M ? cfg->size : HP_SZ_2M;
 	r->nblocks = cfg->size / r->block;
 	r->owner = HP_OWNER_PAGES;
-	r->zap_keeps = cfg->kind != RACE_T_ANON;
-	r->evict_keeps = cfg->kind != RACE_T_REF;
+	r->zap_keeps = cfg->kind != HP_BUF_ANON;
+	r->evict_keeps = cfg->kind != HP_BUF_REF;
 	r->have_scratch = !hp_scratch_open(&r->scratch, (off_t)(4 * HOLD_LEN + (1ul << 20)));
 	if (!r->have_scratch)
 		r->scratch.fd = -1;
 
 	switch (cfg->kind) {
-	case RACE_T_DRM:
+	case HP_BUF_DRM:
 		r->owner = cfg->drm.ttm ? HP_OWNER_DRIVER : HP_OWNER_PAGES;
 		r->fd = open(cfg->drm.path, O_RDWR | O_CLOEXEC);
 		if (r->fd < 0) {
@@ -212,7 +208,7 @@ static void race_setup(struct race *r)
 		}
 		find_knobs(r);
 		break;
-	case RACE_T_REF: {
+	case HP_BUF_REF: {
 		const char *why = NULL;
 
 		if (hp_refmod_open(&r->ref, rep->untestable, sizeof(rep->untestable))) {
@@ -226,11 +222,15 @@ static void race_setup(struct race *r)
 		snprintf(rep->expected_why, sizeof(rep->expected_why), "%s", why ? why : "");
 		break;
 	}
-	case RACE_T_ANON:
-	case RACE_T_SHMEM:
+	case HP_BUF_ANON:
+	case HP_BUF_SHMEM:
+	case HP_BUF_NR:
 		break;
 	}
-	ret = tbuf_create(r, cfg->size, &r->target, true);
+	r->src.kind = cfg->kind;
+	r->src.drm_fd = r->fd;
+	r->src.ref = &r->ref;
+	ret = _hp_buf_create(&r->src, cfg->size, true, &r->target);
 	if (ret) {
 		snprintf(rep->untestable, sizeof(rep->untestable),
 			 "cannot create and map a %" PRIu64 " byte %s buffer: %s",
@@ -238,7 +238,7 @@ static void race_setup(struct race *r)
 		return;
 	}
 	check_fill(r);
-	if (cfg->kind == RACE_T_REF) {
+	if (cfg->kind == HP_BUF_REF) {
 		rep->level = ref_level(r, &r->target);
 	} else {
 		rep->level = hp_map_level(r->target.map.addr);
@@ -248,7 +248,7 @@ static void race_setup(struct race *r)
 
 static void race_teardown(struct race *r)
 {
-	tbuf_destroy(r, &r->target);
+	hp_buf_destroy(&r->target);
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->have_scratch)
@@ -356,8 +356,6 @@ static void race_init(struct race *r, const struct race_cfg *cfg, struct race_re
 	memset(r, 0, sizeof(*r));
 	r->cfg = cfg;
 	r->rep = rep;
-	r->target.bo.fd = -1;
-	r->target.memfd = -1;
 	r->ref.fd = -1;
 	pthread_rwlockattr_init(&la);
 	/* glibc prefers readers by default: the remapping writer would starve. */

@@ -72,7 +72,7 @@ void *pinner_main(void *arg)
 				note_pin_ok(r, m);
 			p->noted = true;
 		} else {
-			count_err(m, res.err ? res.err : ret);
+			hp_errhist_add(&m->errs, res.err ? res.err : ret);
 		}
 	}
 	return NULL;
@@ -88,7 +88,7 @@ void find_knobs(struct race *r)
 	unsigned int minor = 0;
 	size_t i;
 
-	if (r->cfg->kind != RACE_T_DRM)
+	if (r->cfg->kind != HP_BUF_DRM)
 		return;
 	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "/sys/kernel/debug/ttm/%s", ttm[i]);
@@ -123,7 +123,8 @@ static void poke_knobs(struct race *r)
 /* Allocate and touch buffers beyond what the device can keep resident, then drop them. */
 static void apply_pressure(struct race *r)
 {
-	struct tbuf bufs[PRESSURE_BUFS_MAX];
+	static const struct hp_buf_src anon = { .kind = HP_BUF_ANON };
+	struct hp_buf bufs[PRESSURE_BUFS_MAX];
 	size_t total = r->cfg->size * 2, bsz = r->block;
 	int n = 0, i;
 
@@ -132,24 +133,15 @@ static void apply_pressure(struct race *r)
 	if (total > PRESSURE_MAX)
 		total = PRESSURE_MAX;
 	while (n < PRESSURE_BUFS_MAX && (size_t)n * bsz < total && !stopped(r)) {
-		if (r->cfg->kind == RACE_T_DRM) {
-			if (tbuf_create(r, bsz, &bufs[n], false))
-				break;
-		} else {
-			memset(&bufs[n], 0, sizeof(bufs[n]));
-			bufs[n].memfd = -1;
-			bufs[n].bo.fd = -1;
-			if (_hp_map(&bufs[n].map, -1, 0, bsz, HP_SZ_2M,
-				    PROT_READ | PROT_WRITE, MAP_PRIVATE, true))
-				break;
-			hp_map_touch(&bufs[n].map, true);
-			bufs[n].live = true;
-		}
+		/* The device's own buffers where it has a pool to evict from. */
+		if (r->cfg->kind == HP_BUF_DRM ? _hp_buf_create(&r->src, bsz, false, &bufs[n])
+					       : _hp_buf_create(&anon, bsz, true, &bufs[n]))
+			break;
 		n++;
 	}
 	for (i = 0; i < n; i++)
-		tbuf_destroy(r, &bufs[i]);
-	if (r->cfg->kind == RACE_T_SHMEM) {
+		hp_buf_destroy(&bufs[i]);
+	if (r->cfg->kind == HP_BUF_SHMEM) {
 		/* No swap means no effect, which is fine: this is the control. */
 		pthread_rwlock_rdlock(&r->lock);
 		if (r->target.live)
@@ -160,13 +152,13 @@ static void apply_pressure(struct race *r)
 
 static void recreate_target(struct race *r)
 {
-	struct tbuf fresh;
+	struct hp_buf fresh;
 	int ret;
 
 	/* Build the replacement first, so pinners never wait on an allocation. */
-	ret = tbuf_create(r, r->cfg->size, &fresh, true);
+	ret = _hp_buf_create(&r->src, r->cfg->size, true, &fresh);
 	pthread_rwlock_wrlock(&r->lock);
-	tbuf_destroy(r, &r->target);
+	hp_buf_destroy(&r->target);
 	if (!ret) {
 		r->target = fresh;
 		check_fill(r);
@@ -194,7 +186,7 @@ void *evictor_main(void *arg)
 	long n = 0;
 	bool done;
 
-	while (r->cfg->kind == RACE_T_REF && !stopped(r)) {
+	while (r->cfg->kind == HP_BUF_REF && !stopped(r)) {
 		pthread_rwlock_rdlock(&r->lock);
 		done = ref_evict(r, &r->target, NULL, "an eviction during the race");
 		pthread_rwlock_unlock(&r->lock);
@@ -252,10 +244,10 @@ void *refaulter_main(void *arg)
 		case 1:
 			pthread_rwlock_wrlock(&r->lock);
 			if (r->target.live) {
-				if (tbuf_remap(r, &r->target)) {
+				if (_hp_buf_remap(&r->target)) {
 					/* The evictor's next cycle brings a new buffer. */
 					r->target.live = false;
-					tbuf_release(r, &r->target);
+					hp_buf_release(&r->target);
 				} else if (r->zap_keeps && r->evict_keeps) {
 					check_verify(r, "munmap and mmap again", true);
 				} else {
@@ -325,7 +317,7 @@ static void canary_round(struct race *r, struct race_method *m, uint64_t round)
 	size_t len = vsize - r->page < HOLD_LEN ? vsize - r->page : HOLD_LEN;
 	uint64_t pseed = r->cfg->seed ^ 0xa5a5a5a5ull ^ (round << 8);
 	uint64_t cseed = pseed ^ 0x5a5a0000ull;
-	struct tbuf victim, fresh[FRESH_BUFS];
+	struct hp_buf victim, fresh[FRESH_BUFS];
 	struct hp_map anon = { 0 };
 	struct hp_held_pin hp;
 	bool have_anon = false;
@@ -334,7 +326,7 @@ static void canary_round(struct race *r, struct race_method *m, uint64_t round)
 	long n;
 	int ret, nfresh = 0, i;
 
-	if (tbuf_create(r, vsize, &victim, true)) {
+	if (_hp_buf_create(&r->src, vsize, true, &victim)) {
 		usleep(IDLE_US);
 		return;
 	}
@@ -344,22 +336,22 @@ static void canary_round(struct race *r, struct race_method *m, uint64_t round)
 	ret = _hp_pin_hold(&hp, m->method, victim.map.addr, len);
 	if (ret) {
 		m->hold_err = -ret;
-		tbuf_destroy(r, &victim);
+		hp_buf_destroy(&victim);
 		return;
 	}
 	__atomic_fetch_add(&m->holds_ok, 1, __ATOMIC_RELAXED);
 	note_pin_ok(r, m);
-	if (r->cfg->kind == RACE_T_REF) {
+	if (r->cfg->kind == HP_BUF_REF) {
 		char who[64];
 
 		snprintf(who, sizeof(who), "an eviction under a held %s pin",
 			 hp_method_name(m->method));
 		ref_evict(r, &victim, m, who);
 	}
-	tbuf_destroy(r, &victim);
+	hp_buf_destroy(&victim);
 
 	for (i = 0; i < FRESH_BUFS; i++) {
-		if (tbuf_create(r, vsize, &fresh[nfresh], false))
+		if (_hp_buf_create(&r->src, vsize, false, &fresh[nfresh]))
 			break;
 		hp_canary_fill(fresh[nfresh].map.addr, vsize, cseed + (uint64_t)nfresh);
 		nfresh++;
@@ -389,7 +381,7 @@ static void canary_round(struct race *r, struct race_method *m, uint64_t round)
 		if (bad)
 			record_canary(r, m, "canary in a buffer allocated after the free",
 				      bad, vsize, first, cseed + (uint64_t)i, fresh[i].map.addr);
-		tbuf_destroy(r, &fresh[i]);
+		hp_buf_destroy(&fresh[i]);
 	}
 	if (have_anon) {
 		bad = hp_canary_check(anon.addr, FRESH_ANON, cseed + FRESH_BUFS, &first);
@@ -401,7 +393,7 @@ static void canary_round(struct race *r, struct race_method *m, uint64_t round)
 }
 
 /* The module counts what it inserted at each level, which ptdump cannot beat. */
-enum hp_level ref_level(struct race *r, const struct tbuf *b)
+enum hp_level ref_level(struct race *r, const struct hp_buf *b)
 {
 	struct hugepin_ref_info info;
 
@@ -422,7 +414,7 @@ void sample_level(struct race *r)
 
 	pthread_rwlock_rdlock(&r->lock);
 	if (r->target.live)
-		l = r->cfg->kind == RACE_T_REF ? ref_level(r, &r->target)
+		l = r->cfg->kind == HP_BUF_REF ? ref_level(r, &r->target)
 					       : hp_map_level(r->target.map.addr);
 	pthread_rwlock_unlock(&r->lock);
 	pthread_mutex_lock(&r->note_lock);

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,44 +61,19 @@ const char *gs_mutator_name(enum gs_mutator m)
 	return m < GS_MUT_NR ? mut_names[m] : "?";
 }
 
-int gs_mutator_list_parse(const char *list, unsigned int *mask)
+static const char *mutator_name_at(unsigned int i)
 {
-	char buf[256], *save = NULL, *tok;
-	unsigned int m = 0;
+	return mut_names[i];
+}
 
-	if (!list || !*list || strlen(list) >= sizeof(buf))
-		return -EINVAL;
-	if (!strcmp(list, "none")) {
+int gs_mutator_list_parse(const char *list, unsigned int *mask, char *bad, size_t badlen)
+{
+	if (list && !strcasecmp(list, "none")) {
 		*mask = 0;
 		return 0;
 	}
-	strcpy(buf, list);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int i;
-
-		if (!strcmp(tok, "all")) {
-			m |= (1u << GS_MUT_NR) - 1;
-			continue;
-		}
-		for (i = 0; i < GS_MUT_NR; i++)
-			if (!strcmp(tok, mut_names[i]))
-				break;
-		if (i == GS_MUT_NR)
-			return -EINVAL;
-		m |= 1u << i;
-	}
-	*mask = m;
-	return 0;
-}
-
-const char *gs_errno_name(int e)
-{
-	const char *n;
-
-	if (!e)
-		return "short";
-	n = strerrorname_np(e);
-	return n ? n : "E?";
+	return hp_list_mask(list, mutator_name_at, GS_MUT_NR, (1u << GS_MUT_NR) - 1, mask, bad,
+			    badlen);
 }
 
 /* ---- phase state ---- */
@@ -215,7 +189,7 @@ static void pin_once(struct gs_pinner *p)
 		add_relaxed(&st->pages, (long)npages);
 		break;
 	case GS_IO_ERR:
-		add_relaxed(&st->errs[err > 0 && err < GS_ERRNO_SLOTS ? err : 0], 1);
+		hp_errhist_add(&st->errs, err);
 		break;
 	case GS_IO_FAULT:
 		add_relaxed(&st->faults, 1);
@@ -312,8 +286,7 @@ static void sum_stats(struct gs_pinner *p, int n, struct gs_method_stats *out)
 			out[m].integrity += load_relaxed(&s->integrity);
 			out[m].raced += load_relaxed(&s->raced);
 			out[m].faults += load_relaxed(&s->faults);
-			for (int e = 0; e < GS_ERRNO_SLOTS; e++)
-				out[m].errs[e] += load_relaxed(&s->errs[e]);
+			hp_errhist_merge(&out[m].errs, &s->errs);
 		}
 	}
 }
@@ -405,12 +378,11 @@ static size_t cell_size(const struct gs_config *cfg, const struct gs_region *r)
  */
 static enum hp_level phase_level(const struct gs_region *r)
 {
-	struct hugepin_ref_info info = { .size = sizeof(info) };
+	struct hugepin_ref_info info;
 
 	if (r->kind != GS_MEM_REF)
 		return hp_map_level(r->addr);
-	info.id = r->bo.handle;
-	if (r->ref_fd < 0 || ioctl(r->ref_fd, HUGEPIN_REF_IOC_INFO, &info))
+	if (r->ref.fd < 0 || _hp_refmod_info(&r->ref, r->buf.ref.id, &info))
 		return HP_LEVEL_UNKNOWN;
 	if (info.faults_pud)
 		return HP_LEVEL_PUD;
@@ -437,12 +409,9 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 		struct gs_method_stats *s = &res->m[m];
 		struct hp_evidence ev = *det;
 		struct hp_result out;
-		char why[HP_TEXT_LEN - 96];
-		int top = 0;
+		char why[HP_TEXT_LEN - 96], name[2 * HP_NAME_LEN];
+		int top = hp_errhist_top(&s->errs);
 
-		for (int e = 1; e < GS_ERRNO_SLOTS; e++)
-			if (s->errs[e] > s->errs[top])
-				top = e;
 		ev.owner = res->owner;
 		ev.huge_required = false;
 		ev.level = res->level;
@@ -471,7 +440,9 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 			ev.pin_leak = 0;
 			ev.extra_refs = 0;
 		}
-		res->verdict[m] = hp_decide(&ev, why, sizeof(why));
+		snprintf(name, sizeof(name), GS_TEST ".%s.%s", res->name, hp_method_name(m));
+		hp_result_init(&out, GS_TEST, name, res->name, res->driver, hp_method_name(m));
+		res->verdict[m] = hp_judge(&ev, &out, why, sizeof(why));
 		snprintf(res->evidence[m], sizeof(res->evidence[m]),
 			 "%ld ops, %ld ok, %ld integrity failures: %s%s%s", s->ops, s->ok,
 			 s->integrity, why, ev.attempted && sig[0] ? "; phase interrupted by " : "",
@@ -479,17 +450,6 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 		if (s->integrity || (res->verdict[m] == HP_VULNERABLE && !res->vuln_expected))
 			res->failed = true;
 
-		memset(&out, 0, sizeof(out));
-		snprintf(out.test, sizeof(out.test), GS_TEST);
-		snprintf(out.name, sizeof(out.name), GS_TEST ".%s.%s", res->name, hp_method_name(m));
-		snprintf(out.device, sizeof(out.device), "%s", res->name);
-		snprintf(out.driver, sizeof(out.driver), "%s", res->driver[0] ? res->driver : "-");
-		snprintf(out.method, sizeof(out.method), "%s", hp_method_name(m));
-		snprintf(out.level, sizeof(out.level), "%s", hp_level_name(res->level));
-		out.verdict = res->verdict[m];
-		out.expected = out.verdict == HP_VULNERABLE && res->vuln_expected;
-		out.err = ev.pin_err;
-		out.bytes = ev.bytes;
 		snprintf(out.evidence, sizeof(out.evidence), "%s", res->evidence[m]);
 		hp_record_emit(&out);
 	}
@@ -515,7 +475,7 @@ static void phase_assign_cells(struct gs_phase *ph, struct phase_threads *pt,
 		p->ph = ph;
 		p->index = i;
 		p->rng = seed ^ (0x1000193ull * (uint64_t)(i + 1));
-		gs_pinctx_init(&p->ctx, scratch, i, ph->cell, true, cfg->methods & (1u << HP_M_GUP_TEST));
+		gs_pinctx_init(&p->ctx, scratch, i, ph->cell);
 		p->cells = calloc(ncells, sizeof(size_t));
 		/* Rotate ownership per slot so every thread also pins at huge-block starts. */
 		for (size_t c = 0; p->cells && c < ncells; c++)
@@ -525,20 +485,16 @@ static void phase_assign_cells(struct gs_phase *ph, struct phase_threads *pt,
 }
 
 /* The requested methods that can run here; the others say why not. */
-static void phase_pick_methods(struct gs_phase *ph, const struct gs_pinctx *ctx)
+static void phase_pick_methods(struct gs_phase *ph, struct gs_pinctx *ctx)
 {
 	struct gs_mem_result *res = ph->res;
 
 	for (int m = 0; m < HP_M_NR; m++) {
-		const char *why;
-
 		if (!(ph->cfg->methods & (1u << m)))
 			continue;
-		why = gs_method_unavailable(ctx, (enum hp_method)m);
-		if (why) {
-			snprintf(res->method_skip[m], sizeof(res->method_skip[m]), "%s", why);
+		if (hp_pinner_available(&ctx->pin, (enum hp_method)m, res->method_skip[m],
+					sizeof(res->method_skip[m])))
 			continue;
-		}
 		ph->methods[ph->nmethods++] = (enum hp_method)m;
 		res->methods |= 1u << m;
 	}

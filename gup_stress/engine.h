@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "hp_buf.h"
 #include "hp_core.h"
 #include "hp_sys.h"
 
@@ -48,18 +49,15 @@ enum gs_mutator {
 	GS_MUT_NR,
 };
 
-/* errno buckets per method; index 0 counts short transfers. */
-#define GS_ERRNO_SLOTS 134
-
 const char *gs_mem_kind_name(enum gs_mem_kind k);
-int gs_mem_kind_parse(const char *s, enum gs_mem_kind *k);
-/* "anon,hugetlb", "all" (every kind but hugepin_ref), bitmask of 1u << kind. */
-int gs_mem_list_parse(const char *list, unsigned int *mask);
+/*
+ * "anon,hugetlb", "all" (every kind but hugepin_ref) into a bitmask of
+ * 1u << kind, by hp_list_mask()'s rules.
+ */
+int gs_mem_list_parse(const char *list, unsigned int *mask, char *bad, size_t badlen);
 const char *gs_mutator_name(enum gs_mutator m);
-/* "remap,fork", "all", "none": bitmask of 1u << mutator. */
-int gs_mutator_list_parse(const char *list, unsigned int *mask);
-/* Symbolic name of an errno bucket ("EFAULT", "short"). */
-const char *gs_errno_name(int e);
+/* "remap,fork", "all", or "none" alone: bitmask of 1u << mutator. */
+int gs_mutator_list_parse(const char *list, unsigned int *mask, char *bad, size_t badlen);
 
 struct gs_config {
 	double duration;		/* seconds, whole run (split across memory types) */
@@ -88,7 +86,7 @@ struct gs_method_stats {
 	long integrity;			/* pattern mismatches with no mutator in between */
 	long raced;			/* mismatches excused: a destructive mutator hit the slot */
 	long faults;			/* our own fill/check faulted (range unmapped or read-only) */
-	long errs[GS_ERRNO_SLOTS];
+	struct hp_errhist errs;		/* refused and short pins (slot 0) */
 };
 
 struct gs_mut_stats {
@@ -119,7 +117,7 @@ struct gs_mem_result {
 	char too_slow[160];		/* the phase ended before every method's minimum work */
 	int interrupted;		/* signal that cut this phase short or kept it from running */
 	unsigned int methods;		/* methods run on this memory */
-	char method_skip[HP_M_NR][96];	/* why a requested method did not run */
+	char method_skip[HP_M_NR][160];	/* why a requested method did not run */
 	struct gs_method_stats m[HP_M_NR];
 	enum hp_verdict verdict[HP_M_NR];
 	char evidence[HP_M_NR][HP_TEXT_LEN];
@@ -183,9 +181,10 @@ struct gs_region {
 	int advice;			/* MADV_HUGEPAGE / MADV_NOHUGEPAGE / 0 after a remap */
 	bool whole;			/* only the whole region can be remapped (DRM, module) */
 	unsigned int *seq;		/* per slot: odd while a destructive mutator runs */
-	int drm_fd;
-	struct hp_bo bo;
-	int ref_fd;
+	int drm_fd;			/* the DRM device, -1 when not opened */
+	struct hp_refmod ref;		/* the reference module, fd -1 when not opened */
+	struct hp_buf_src src;		/* DRM and module regions: where their buffer comes from */
+	struct hp_buf buf;		/*   and the buffer, made and mapped by the library */
 	char tmpdir[64];		/* private tmpfs mount point / page-cache dir to remove */
 	char path[320];			/* file to unlink */
 };
@@ -196,17 +195,10 @@ int gs_region_setup(const struct gs_config *cfg, struct gs_region *r, struct gs_
 void gs_region_teardown(struct gs_region *r);
 long gs_region_huge_kb(const struct gs_region *r);
 
-/* Per-thread pin context (pinio.c). */
+/* Per-thread pin context (pattern.c): the library's pinner and the pattern state. */
 struct gs_pinctx {
-	struct hp_scratch *scratch;	/* NULL when no O_DIRECT storage */
-	off_t sbase;			/* this thread's scratch area */
-	size_t cell;			/* bytes of this thread's scratch area */
-	unsigned char *priv;		/* private aligned bounce buffer of cell bytes */
-	int pipefd[2];
-	size_t pipe_size;
-	int gup_fd;			/* /sys/kernel/debug/gup_test or -1 */
-	void *ring;			/* struct io_uring * or NULL */
-	bool scratch_valid;		/* scratch holds the pattern of scratch_seed */
+	struct hp_pinner pin;		/* this thread's scratch area, buffer, ring, pipe */
+	bool scratch_valid;		/* the scratch area holds the pattern of scratch_seed */
 	uint64_t scratch_seed;
 	bool check;			/* fill and verify patterns (off in the benchmark) */
 	char bad[160];			/* last mismatch, one line */
@@ -219,11 +211,9 @@ enum gs_io_status {
 	GS_IO_MISMATCH,		/* pattern wrong after a complete transfer */
 };
 
-int gs_pinctx_init(struct gs_pinctx *c, struct hp_scratch *s, int index, size_t cell,
-		   bool want_ring, bool want_gup);
+/* The pinner of thread @index, whose scratch area is the @index-th of @cell bytes. 0 or -ENOMEM. */
+int gs_pinctx_init(struct gs_pinctx *c, struct hp_scratch *s, int index, size_t cell);
 void gs_pinctx_fini(struct gs_pinctx *c);
-/* Why a method cannot run with this context, NULL when it can. */
-const char *gs_method_unavailable(const struct gs_pinctx *c, enum hp_method m);
 enum gs_io_status gs_pin_io(struct gs_pinctx *c, enum hp_method m, char *addr, size_t len,
 			    uint64_t seed, int *err);
 /* PIN_FAST_BENCHMARK over a range: nanoseconds per page, or -errno. */

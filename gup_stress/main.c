@@ -104,6 +104,132 @@ enum {
 	OPT_QUIET,
 };
 
+static void set_defaults(struct opts *o)
+{
+	struct gs_config *c = &o->cfg;
+
+	memset(o, 0, sizeof(*o));
+	c->duration = DEF_DURATION;
+	c->threads = DEF_THREADS;
+	c->mutator_threads = DEF_MUT_THREADS;
+	c->size = DEF_SIZE;
+	c->io_size = DEF_IO;
+	c->seed = DEF_SEED;
+	c->progress = true;
+	gs_mem_list_parse("all", &c->mem_mask, NULL, 0);
+	hp_methods_parse("all", &c->methods, NULL, 0);
+	gs_mutator_list_parse("all", &c->mutators, NULL, 0);
+	o->stress_args = STRESS_NG_DEFAULT;
+}
+
+/* The refused item of a comma list, or that an item was empty. */
+static int bad_item(const char *opt, const char *item, const char *what)
+{
+	return bad(opt, item, *item ? what : "an empty item in the comma list");
+}
+
+static int parse_list(int opt, const char *arg, struct gs_config *c)
+{
+	char item[HP_NAME_LEN];
+
+	switch (opt) {
+	case OPT_MEM:
+		if (gs_mem_list_parse(arg, &c->mem_mask, item, sizeof(item)))
+			return bad_item("--mem", item, "no memory type of that name");
+		break;
+	case OPT_METHODS:
+		if (hp_methods_parse(arg, &c->methods, item, sizeof(item)))
+			return bad_item("--methods", item, "no pin method of that name");
+		c->methods_explicit = strcmp(arg, "all") != 0;
+		break;
+	default:
+		if (gs_mutator_list_parse(arg, &c->mutators, item, sizeof(item)))
+			return bad_item("--mutators", item, "no mutator of that name");
+		break;
+	}
+	return 0;
+}
+
+static int parse_number(int opt, const char *arg, struct gs_config *c)
+{
+	long l;
+
+	switch (opt) {
+	case OPT_DURATION:
+		if (hp_parse_duration(arg, 1, MAX_DURATION, &c->duration))
+			return bad("--duration", arg, "1s..24h");
+		break;
+	case OPT_THREADS:
+		if (hp_parse_long(arg, 1, MAX_THREADS, &l))
+			return bad("--threads", arg, "1..64");
+		c->threads = (int)l;
+		break;
+	case OPT_MUT_THREADS:
+		if (hp_parse_long(arg, 0, MAX_MUT_THREADS, &l))
+			return bad("--mutator-threads", arg, "0..16");
+		c->mutator_threads = (int)l;
+		break;
+	case OPT_SIZE:
+		if (hp_parse_size(arg, HP_SZ_2M, MAX_SIZE, &c->size) || c->size % HP_SZ_2M)
+			return bad("--size", arg, "a multiple of 2M in 2M..1G");
+		break;
+	case OPT_IO:
+		if (hp_parse_size(arg, MIN_IO, MAX_IO, &c->io_size) ||
+		    (c->io_size & (c->io_size - 1)))
+			return bad("--io-size", arg, "a power of two in 4K..1M");
+		break;
+	default:
+		if (hp_parse_long(arg, 0, INT64_MAX, &l))
+			return bad("--seed", arg, "0..2^63");
+		c->seed = (uint64_t)l;
+		break;
+	}
+	return 0;
+}
+
+/* One option getopt_long() found; 'h' and unknown ones are the caller's. */
+static int parse_one(int opt, const char *arg, struct opts *o)
+{
+	struct gs_config *c = &o->cfg;
+
+	switch (opt) {
+	case OPT_MEM:
+	case OPT_METHODS:
+	case OPT_MUTATORS:
+		return parse_list(opt, arg, c);
+	case OPT_DURATION:
+	case OPT_THREADS:
+	case OPT_MUT_THREADS:
+	case OPT_SIZE:
+	case OPT_IO:
+	case OPT_SEED:
+		return parse_number(opt, arg, c);
+	case OPT_DIR:
+		if (access(arg, W_OK))
+			return bad("--dir", arg, "not a writable directory");
+		c->dir = arg;
+		break;
+	case OPT_STRESS:
+		if (!*arg)
+			return bad("--stress-ng", arg, "stressor arguments, or --no-stress-ng");
+		o->stress_args = arg;
+		break;
+	case OPT_NO_STRESS:
+		o->stress_args = NULL;
+		break;
+	case OPT_BENCH:
+		o->bench = true;
+		break;
+	case OPT_JSON:
+		o->json = true;
+		break;
+	case OPT_QUIET:
+		c->progress = false;
+		break;
+	}
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -125,98 +251,22 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct gs_config *c = &o->cfg;
-	long l;
 	int opt;
 
-	memset(o, 0, sizeof(*o));
-	c->duration = DEF_DURATION;
-	c->threads = DEF_THREADS;
-	c->mutator_threads = DEF_MUT_THREADS;
-	c->size = DEF_SIZE;
-	c->io_size = DEF_IO;
-	c->seed = DEF_SEED;
-	c->progress = true;
-	gs_mem_list_parse("all", &c->mem_mask);
-	hp_methods_parse("all", &c->methods);
-	gs_mutator_list_parse("all", &c->mutators);
-	o->stress_args = STRESS_NG_DEFAULT;
-
+	set_defaults(o);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (opt) {
-		case OPT_DURATION:
-			if (hp_parse_duration(optarg, 1, MAX_DURATION, &c->duration))
-				return bad("--duration", optarg, "1s..24h");
-			break;
-		case OPT_MEM:
-			if (gs_mem_list_parse(optarg, &c->mem_mask))
-				return bad("--mem", optarg, "unknown memory type");
-			break;
-		case OPT_METHODS:
-			if (hp_methods_parse(optarg, &c->methods) || !c->methods)
-				return bad("--methods", optarg, "unknown pin method");
-			c->methods_explicit = strcmp(optarg, "all") != 0;
-			break;
-		case OPT_MUTATORS:
-			if (gs_mutator_list_parse(optarg, &c->mutators))
-				return bad("--mutators", optarg, "unknown mutator");
-			break;
-		case OPT_THREADS:
-			if (hp_parse_long(optarg, 1, MAX_THREADS, &l))
-				return bad("--threads", optarg, "1..64");
-			c->threads = (int)l;
-			break;
-		case OPT_MUT_THREADS:
-			if (hp_parse_long(optarg, 0, MAX_MUT_THREADS, &l))
-				return bad("--mutator-threads", optarg, "0..16");
-			c->mutator_threads = (int)l;
-			break;
-		case OPT_SIZE:
-			if (hp_parse_size(optarg, HP_SZ_2M, MAX_SIZE, &c->size) ||
-			    c->size % HP_SZ_2M)
-				return bad("--size", optarg, "a multiple of 2M in 2M..1G");
-			break;
-		case OPT_IO:
-			if (hp_parse_size(optarg, MIN_IO, MAX_IO, &c->io_size) ||
-			    (c->io_size & (c->io_size - 1)))
-				return bad("--io-size", optarg, "a power of two in 4K..1M");
-			break;
-		case OPT_SEED:
-			if (hp_parse_long(optarg, 0, INT64_MAX, &l))
-				return bad("--seed", optarg, "0..2^63");
-			c->seed = (uint64_t)l;
-			break;
-		case OPT_DIR:
-			if (access(optarg, W_OK))
-				return bad("--dir", optarg, "not a writable directory");
-			c->dir = optarg;
-			break;
-		case OPT_STRESS:
-			if (!*optarg)
-				return bad("--stress-ng", optarg, "stressor arguments, or --no-stress-ng");
-			o->stress_args = optarg;
-			break;
-		case OPT_NO_STRESS:
-			o->stress_args = NULL;
-			break;
-		case OPT_BENCH:
-			o->bench = true;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_QUIET:
-			c->progress = false;
-			break;
-		case 'h':
+		if (opt == 'h') {
 			usage(stdout);
 			exit(EXIT_PASS);
-		default:
+		}
+		if (opt < OPT_DURATION || opt > OPT_QUIET) {
 			fprintf(stderr, "gup_stress: unknown option or missing value '%s' (see --help)\n",
 				argv[optind - 1]);
 			return -EINVAL;
 		}
+		if (parse_one(opt, optarg, o))
+			return -EINVAL;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "gup_stress: unexpected argument '%s' (see --help)\n", argv[optind]);
@@ -329,21 +379,6 @@ static void stressng_stop(struct stressng *s, bool interrupted)
 
 /* ---- output ---- */
 
-static void errs_text(const struct gs_method_stats *s, char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[0] = 0;
-	for (int e = 0; e < GS_ERRNO_SLOTS && off < len; e++) {
-		if (!s->errs[e])
-			continue;
-		off += (size_t)snprintf(buf + off, len - off, "%s%s:%ld", off ? "," : "",
-					gs_errno_name(e), s->errs[e]);
-	}
-	if (!off)
-		snprintf(buf, len, "-");
-}
-
 static const char *log_text(const struct gs_mem_result *r)
 {
 	if (r->splats)
@@ -381,7 +416,7 @@ static void print_text(const struct opts *o, const struct gs_run *run, const cha
 					       hp_method_name((enum hp_method)m), r->method_skip[m]);
 				continue;
 			}
-			errs_text(s, errs, sizeof(errs));
+			hp_errhist_text(&s->errs, "-", errs, sizeof(errs));
 			printf("%-12s %-20s %9ld %9ld %10ld %6ld %6ld %6ld  %-24s %s%s\n", r->name,
 			       hp_method_name((enum hp_method)m), s->ops, s->ok, s->pages,
 			       s->integrity, s->raced, s->faults, errs, hp_verdict_name(r->verdict[m]),
@@ -400,9 +435,9 @@ static void print_text(const struct opts *o, const struct gs_run *run, const cha
 				continue;
 			printf(" %s %ld", gs_mutator_name((enum gs_mutator)m), s->ops);
 			if (s->disabled)
-				printf(" (unsupported: %s)", gs_errno_name(s->disabled_err));
+				printf(" (unsupported: %s)", hp_errhist_name(s->disabled_err));
 			else if (s->errors)
-				printf(" (%ld errors, last %s)", s->errors, gs_errno_name(s->last_err));
+				printf(" (%ld errors, last %s)", s->errors, hp_errhist_name(s->last_err));
 		}
 		printf("\n");
 		if (r->first_bad[0])
@@ -438,6 +473,83 @@ static const char *mem_status(const struct gs_mem_result *r)
 	return r->failed ? "fail" : "pass";
 }
 
+static void json_method(const struct gs_mem_result *r, enum hp_method m)
+{
+	const struct gs_method_stats *s = &r->m[m];
+	bool first = true;
+
+	json_str("method", hp_method_name(m), true);
+	if (!(r->methods & (1u << m))) {
+		json_str("status", "skip", true);
+		json_str("reason", r->method_skip[m], false);
+		return;
+	}
+	printf("\"ops\":%ld,\"ok\":%ld,\"pages\":%ld,\"integrity_failures\":%ld,"
+	       "\"raced\":%ld,\"faults\":%ld,\"errors\":{",
+	       s->ops, s->ok, s->pages, s->integrity, s->raced, s->faults);
+	for (int e = 0; e < HP_ERRNO_SLOTS; e++) {
+		if (!s->errs.n[e])
+			continue;
+		printf("%s\"%s\":%ld", first ? "" : ",", hp_errhist_name(e), s->errs.n[e]);
+		first = false;
+	}
+	printf("},");
+	json_str("verdict", hp_verdict_name(r->verdict[m]), true);
+	printf("\"expected\":%s,",
+	       r->verdict[m] == HP_VULNERABLE && r->vuln_expected ? "true" : "false");
+	json_str("evidence", r->evidence[m], false);
+}
+
+static void json_mutators(const struct opts *o, const struct gs_mem_result *r)
+{
+	bool first = true;
+
+	printf("\"mutators\":{");
+	for (int m = 0; m < GS_MUT_NR; m++) {
+		const struct gs_mut_stats *s = &r->mut[m];
+
+		if (!(o->cfg.mutators & (1u << m)))
+			continue;
+		printf("%s\"%s\":{\"ops\":%ld,\"errors\":%ld,\"supported\":%s}",
+		       first ? "" : ",", gs_mutator_name((enum gs_mutator)m), s->ops,
+		       s->errors, s->disabled ? "false" : "true");
+		first = false;
+	}
+	printf("}");
+}
+
+/* One memory type's object, without its braces. */
+static void json_mem(const struct opts *o, const struct gs_mem_result *r)
+{
+	bool first = true;
+
+	json_str("mem", r->name, true);
+	json_str("status", mem_status(r), true);
+	if (!r->ran) {
+		json_str("reason", r->skip, false);
+		return;
+	}
+	json_str("driver", r->driver[0] ? r->driver : "-", true);
+	json_str("level", hp_level_name(r->level), true);
+	printf("\"huge_kb\":%ld,\"seconds\":%.3f,\"pin_balance\":%ld,\"pins_known\":%s,",
+	       r->huge_kb, r->seconds, r->pin_delta, r->pins_known ? "true" : "false");
+	json_str("log", log_text(r), true);
+	printf("\"taint\":%lu,\"extra_refs\":%ld,", r->taint_new, r->extra_refs);
+	json_str("first_failure", r->first_bad, true);
+	json_str("too_slow", r->too_slow, true);
+	printf("\"methods\":[");
+	for (int m = 0; m < HP_M_NR; m++) {
+		if (!(r->methods & (1u << m)) && !r->method_skip[m][0])
+			continue;
+		printf("%s{", first ? "" : ",");
+		first = false;
+		json_method(r, (enum hp_method)m);
+		printf("}");
+	}
+	printf("],");
+	json_mutators(o, r);
+}
+
 static void print_json(const struct opts *o, const struct gs_run *run, const char *stress)
 {
 	char sig[32] = "";
@@ -453,70 +565,9 @@ static void print_json(const struct opts *o, const struct gs_run *run, const cha
 	json_str("stress_ng", stress, true);
 	printf("\"memory\":[");
 	for (int i = 0; i < run->nmem; i++) {
-		const struct gs_mem_result *r = &run->mem[i];
-		bool first = true;
-
 		printf("%s{", i ? "," : "");
-		json_str("mem", r->name, true);
-		json_str("status", mem_status(r), true);
-		if (!r->ran) {
-			json_str("reason", r->skip, false);
-			printf("}");
-			continue;
-		}
-		json_str("driver", r->driver[0] ? r->driver : "-", true);
-		json_str("level", hp_level_name(r->level), true);
-		printf("\"huge_kb\":%ld,\"seconds\":%.3f,\"pin_balance\":%ld,\"pins_known\":%s,",
-		       r->huge_kb, r->seconds, r->pin_delta, r->pins_known ? "true" : "false");
-		json_str("log", log_text(r), true);
-		printf("\"taint\":%lu,\"extra_refs\":%ld,", r->taint_new, r->extra_refs);
-		json_str("first_failure", r->first_bad, true);
-		json_str("too_slow", r->too_slow, true);
-		printf("\"methods\":[");
-		for (int m = 0; m < HP_M_NR; m++) {
-			const struct gs_method_stats *s = &r->m[m];
-			bool efirst = true;
-
-			if (!(r->methods & (1u << m)) && !r->method_skip[m][0])
-				continue;
-			printf("%s{", first ? "" : ",");
-			first = false;
-			json_str("method", hp_method_name((enum hp_method)m), true);
-			if (!(r->methods & (1u << m))) {
-				json_str("status", "skip", true);
-				json_str("reason", r->method_skip[m], false);
-				printf("}");
-				continue;
-			}
-			printf("\"ops\":%ld,\"ok\":%ld,\"pages\":%ld,\"integrity_failures\":%ld,"
-			       "\"raced\":%ld,\"faults\":%ld,\"errors\":{",
-			       s->ops, s->ok, s->pages, s->integrity, s->raced, s->faults);
-			for (int e = 0; e < GS_ERRNO_SLOTS; e++) {
-				if (!s->errs[e])
-					continue;
-				printf("%s\"%s\":%ld", efirst ? "" : ",", gs_errno_name(e), s->errs[e]);
-				efirst = false;
-			}
-			printf("},");
-			json_str("verdict", hp_verdict_name(r->verdict[m]), true);
-			printf("\"expected\":%s,",
-			       r->verdict[m] == HP_VULNERABLE && r->vuln_expected ? "true" : "false");
-			json_str("evidence", r->evidence[m], false);
-			printf("}");
-		}
-		printf("],\"mutators\":{");
-		first = true;
-		for (int m = 0; m < GS_MUT_NR; m++) {
-			const struct gs_mut_stats *s = &r->mut[m];
-
-			if (!(o->cfg.mutators & (1u << m)))
-				continue;
-			printf("%s\"%s\":{\"ops\":%ld,\"errors\":%ld,\"supported\":%s}",
-			       first ? "" : ",", gs_mutator_name((enum gs_mutator)m), s->ops,
-			       s->errors, s->disabled ? "false" : "true");
-			first = false;
-		}
-		printf("}}");
+		json_mem(o, &run->mem[i]);
+		printf("}");
 	}
 	printf("],\"integrity_failures\":%ld,\"pin_balance\":%ld,", run->integrity,
 	       run->pin_delta);
@@ -554,7 +605,7 @@ static void print_bench(const struct opts *o, const struct gs_bench_row *v, int 
 				printf("\"ops\":%ld,\"ok\":%ld", r->ops, r->ok);
 			} else if (r->skip[0] || !r->ok) {
 				json_str("status", "skip", true);
-				json_str("reason", r->skip[0] ? r->skip : gs_errno_name(r->err), false);
+				json_str("reason", r->skip[0] ? r->skip : hp_errhist_name(r->err), false);
 			} else {
 				printf("\"pins_per_s\":%.1f,\"pages_per_s\":%.1f,\"ns_per_page\":%.1f,"
 				       "\"gup_test_ns_per_page\":%.1f,\"ratio\":%.3f",
@@ -570,7 +621,7 @@ static void print_bench(const struct opts *o, const struct gs_bench_row *v, int 
 			printf("%-12s %-20s skipped: %s\n", r->mem, method, r->skip);
 		} else if (!r->ok) {
 			printf("%-12s %-20s refused: %s (%ld attempts)\n", r->mem, method,
-			       gs_errno_name(r->err), r->ops);
+			       hp_errhist_name(r->err), r->ops);
 		} else if (ratio > 0) {
 			printf("%-12s %-20s %12.1f %12.1f %14.1f %13.2fx\n", r->mem, method, pins,
 			       pages, ns, ratio);

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -54,41 +53,16 @@ const char *gs_mem_kind_name(enum gs_mem_kind k)
 	return k < GS_MEM_NR ? kind_names[k] : "?";
 }
 
-int gs_mem_kind_parse(const char *s, enum gs_mem_kind *k)
+static const char *kind_name_at(unsigned int i)
 {
-	for (int i = 0; i < GS_MEM_NR; i++) {
-		if (!strcmp(s, kind_names[i])) {
-			*k = (enum gs_mem_kind)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	return kind_names[i];
 }
 
-int gs_mem_list_parse(const char *list, unsigned int *mask)
+/* The module is expected to damage refcounts before 6.12: it is in no "all". */
+int gs_mem_list_parse(const char *list, unsigned int *mask, char *bad, size_t badlen)
 {
-	char buf[256], *save = NULL, *tok;
-	unsigned int m = 0;
-
-	if (!list || !*list || strlen(list) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, list);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		enum gs_mem_kind k;
-
-		if (!strcmp(tok, "all")) {
-			/* The module is expected to damage refcounts before 6.12: opt-in only. */
-			m |= ((1u << GS_MEM_NR) - 1) & ~(1u << GS_MEM_REF);
-			continue;
-		}
-		if (gs_mem_kind_parse(tok, &k))
-			return -EINVAL;
-		m |= 1u << k;
-	}
-	if (!m)
-		return -EINVAL;
-	*mask = m;
-	return 0;
+	return hp_list_mask(list, kind_name_at, GS_MEM_NR,
+			    ((1u << GS_MEM_NR) - 1) & ~(1u << GS_MEM_REF), mask, bad, badlen);
 }
 
 static int read_line(const char *path, char *buf, size_t len)
@@ -203,10 +177,6 @@ static void check_kind(const struct gs_config *cfg, struct gs_mem_result *r)
 			skip(r, why);
 		}
 		break;
-	case GS_MEM_REF:
-		if (access(HUGEPIN_REF_DEV, R_OK | W_OK))
-			skip(r, "reference module not loaded");
-		break;
 	default:
 		break;
 	}
@@ -285,29 +255,27 @@ static int shmem_thp_file(struct gs_region *r, size_t len, char *why, size_t wle
 	return fd;
 }
 
+/* The module is loaded when it is not (hp_refmod_open()): a missing one is a skip with its reason. */
 static int setup_ref(const struct gs_config *cfg, struct gs_region *r, char *why, size_t wlen)
 {
-	struct hugepin_ref_create cr = { .size = sizeof(cr), .length = cfg->size };
-	struct hugepin_ref_caps caps = { .size = sizeof(caps) };
+	const char *expected_why;
+	int err = hp_refmod_open(&r->ref, why, wlen);
 
-	r->ref_fd = open(HUGEPIN_REF_DEV, O_RDWR | O_CLOEXEC);
-	if (r->ref_fd < 0) {
-		snprintf(why, wlen, "reference module not loaded (%s: %s)", HUGEPIN_REF_DEV,
-			 strerror(errno));
-		return -ENOENT;
-	}
-	if (ioctl(r->ref_fd, HUGEPIN_REF_IOC_CAPS, &caps) ||
-	    ioctl(r->ref_fd, HUGEPIN_REF_IOC_CREATE, &cr)) {
+	if (err)
+		return err;
+	r->src.kind = HP_BUF_REF;
+	r->src.ref = &r->ref;
+	err = _hp_buf_create(&r->src, cfg->size, true, &r->buf);
+	if (err) {
 		snprintf(why, wlen, "reference module refused a %llu byte buffer: %s",
-			 (unsigned long long)cfg->size, strerror(errno));
-		return -errno;
+			 (unsigned long long)cfg->size, strerror(-err));
+		return err;
 	}
-	r->bo.handle = cr.id;
-	r->res->vuln_expected = !(caps.caps & HUGEPIN_REF_CAP_PMD_SPECIAL);
+	r->res->vuln_expected = hp_refmod_vuln_expected(&r->ref, &expected_why);
 	r->res->owner = HP_OWNER_DRIVER;
 	snprintf(r->res->driver, sizeof(r->res->driver), "%s", HUGEPIN_REF_NAME);
-	r->fd = r->ref_fd;
-	r->fd_off = (off_t)cr.mmap_offset;
+	r->fd = r->buf.fd;
+	r->fd_off = r->buf.off;
 	return 0;
 }
 
@@ -326,9 +294,11 @@ static int setup_drm(const struct gs_config *cfg, struct gs_region *r, char *why
 		snprintf(why, wlen, "open %s: %s", dev.path, strerror(errno));
 		return -errno;
 	}
+	r->src.kind = HP_BUF_DRM;
+	r->src.drm_fd = r->drm_fd;
 	/* Small VRAM (bochs has 16 MiB with a console on it): halve until it fits. */
 	do {
-		err = _hp_bo_create(r->drm_fd, size, &r->bo);
+		err = _hp_buf_create(&r->src, size, true, &r->buf);
 		if (!err)
 			break;
 		size /= 2;
@@ -338,24 +308,24 @@ static int setup_drm(const struct gs_config *cfg, struct gs_region *r, char *why
 			 (unsigned long long)cfg->size, strerror(-err));
 		return err;
 	}
-	r->fd = r->drm_fd;
-	r->fd_off = (off_t)r->bo.mmap_offset;
+	r->fd = r->buf.fd;
+	r->fd_off = r->buf.off;
 	r->whole = true;
 	return (int)(size & ~(HP_SZ_2M - 1));
 }
 
-int gs_region_setup(const struct gs_config *cfg, struct gs_region *r, struct gs_mem_result *res)
-{
-	size_t len = (size_t)cfg->size, align = HP_SZ_2M;
-	int flags = MAP_PRIVATE, err = 0;
-	bool huge = false;
-	char why[160] = "";
+/* How a region of one kind is mapped. */
+struct region_map {
+	size_t len, align;
+	int flags;
+	bool huge;
+};
 
-	memset(r, 0, sizeof(*r));
-	r->res = res;
-	r->kind = res->kind;
-	r->fd = r->drm_fd = r->ref_fd = -1;
-	r->slot = HP_SZ_2M;
+/* The backing of @r's kind (a file, a buffer, nothing for anonymous memory) and how to map it. */
+static int region_backing(const struct gs_config *cfg, struct gs_region *r,
+			  struct region_map *rm, char *why, size_t wlen)
+{
+	int err = 0;
 
 	switch (r->kind) {
 	case GS_MEM_ANON:
@@ -363,85 +333,104 @@ int gs_region_setup(const struct gs_config *cfg, struct gs_region *r, struct gs_
 		break;
 	case GS_MEM_ANON_THP:
 		r->advice = MADV_HUGEPAGE;
-		huge = true;
+		rm->huge = true;
 		break;
 	case GS_MEM_SHMEM:
 		r->fd = memfd_create("gup_stress", MFD_CLOEXEC);
-		if (r->fd < 0 || ftruncate(r->fd, (off_t)len)) {
+		if (r->fd < 0 || ftruncate(r->fd, (off_t)rm->len)) {
 			err = -errno;
-			snprintf(why, sizeof(why), "memfd: %s", strerror(errno));
+			snprintf(why, wlen, "memfd: %s", strerror(errno));
 		}
-		flags = MAP_SHARED;
+		rm->flags = MAP_SHARED;
 		r->advice = MADV_NOHUGEPAGE;
 		break;
 	case GS_MEM_SHMEM_THP:
-		r->fd = shmem_thp_file(r, len, why, sizeof(why));
+		r->fd = shmem_thp_file(r, rm->len, why, wlen);
 		if (r->fd < 0)
 			err = r->fd;
-		flags = MAP_SHARED;
+		rm->flags = MAP_SHARED;
 		r->advice = MADV_HUGEPAGE;
-		huge = true;
+		rm->huge = true;
 		break;
 	case GS_MEM_HUGETLB:
-		flags = MAP_PRIVATE | MAP_HUGETLB | GS_MAP_HUGE_2MB;
+		rm->flags = MAP_PRIVATE | MAP_HUGETLB | GS_MAP_HUGE_2MB;
 		break;
 	case GS_MEM_HUGETLB_1G:
-		flags = MAP_PRIVATE | MAP_HUGETLB | GS_MAP_HUGE_1GB;
-		len = HP_SZ_1G;
-		align = HP_SZ_1G;
+		rm->flags = MAP_PRIVATE | MAP_HUGETLB | GS_MAP_HUGE_1GB;
+		rm->len = HP_SZ_1G;
+		rm->align = HP_SZ_1G;
 		r->slot = HP_SZ_1G;
 		break;
 	case GS_MEM_PAGECACHE:
 		snprintf(r->path, sizeof(r->path), "%s/gup_stress.XXXXXX", pagecache_dir(cfg));
 		r->fd = mkostemp(r->path, O_CLOEXEC);
-		if (r->fd < 0 || ftruncate(r->fd, (off_t)len)) {
+		if (r->fd < 0 || ftruncate(r->fd, (off_t)rm->len)) {
 			err = -errno;
-			snprintf(why, sizeof(why), "page-cache file in %s: %s", pagecache_dir(cfg),
+			snprintf(why, wlen, "page-cache file in %s: %s", pagecache_dir(cfg),
 				 strerror(errno));
 		}
-		flags = MAP_SHARED;
+		rm->flags = MAP_SHARED;
 		break;
 	case GS_MEM_DRM:
-		err = setup_drm(cfg, r, why, sizeof(why));
+		err = setup_drm(cfg, r, why, wlen);
 		if (err > 0) {
-			len = (size_t)err;
+			rm->len = (size_t)err;
 			err = 0;
 		}
-		flags = MAP_SHARED;
-		huge = true;
+		rm->flags = MAP_SHARED;
+		rm->huge = true;
 		break;
 	case GS_MEM_REF:
-		err = setup_ref(cfg, r, why, sizeof(why));
-		flags = MAP_SHARED;
+		err = setup_ref(cfg, r, why, wlen);
+		rm->flags = MAP_SHARED;
 		/*
 		 * Where the core calls the module's ->huge_fault (6.12+) it applies
 		 * the THP policy first; under "madvise" the PMDs need the hint.
 		 */
 		r->advice = MADV_HUGEPAGE;
-		huge = true;
+		rm->huge = true;
 		break;
 	case GS_MEM_NR:
 		err = -EINVAL;
 		break;
 	}
-	if (!err) {
-		err = _hp_map(&r->map, r->fd, r->fd < 0 ? 0 : r->fd_off, len, align,
-			      PROT_READ | PROT_WRITE, flags, huge);
+	return err;
+}
+
+int gs_region_setup(const struct gs_config *cfg, struct gs_region *r, struct gs_mem_result *res)
+{
+	struct region_map rm = { .len = (size_t)cfg->size, .align = HP_SZ_2M, .flags = MAP_PRIVATE };
+	char why[160] = "";
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->res = res;
+	r->kind = res->kind;
+	r->fd = r->drm_fd = r->ref.fd = -1;
+	r->slot = HP_SZ_2M;
+
+	err = region_backing(cfg, r, &rm, why, sizeof(why));
+	/* A library buffer comes mapped. */
+	if (!err && r->buf.live) {
+		r->map = r->buf.map;
+	} else if (!err) {
+		err = _hp_map(&r->map, r->fd, r->fd < 0 ? 0 : r->fd_off, rm.len, rm.align,
+			      PROT_READ | PROT_WRITE, rm.flags, rm.huge);
 		if (err)
-			snprintf(why, sizeof(why), "mmap of %zu bytes: %s", len, strerror(-err));
+			snprintf(why, sizeof(why), "mmap of %zu bytes: %s", rm.len, strerror(-err));
 	}
 	if (!err && r->advice == MADV_NOHUGEPAGE)
-		madvise(r->map.addr, len, MADV_NOHUGEPAGE);
+		madvise(r->map.addr, rm.len, MADV_NOHUGEPAGE);
 	if (err) {
 		skip(res, why[0] ? why : strerror(-err));
 		gs_region_teardown(r);
 		return err;
 	}
 	r->addr = r->map.addr;
-	r->len = len;
-	r->nslots = len / r->slot;
+	r->len = rm.len;
+	r->nslots = rm.len / r->slot;
 	/* _hp_map adds MAP_ANONYMOUS itself; a MAP_FIXED remap needs it spelled out. */
-	r->map_flags = r->fd < 0 ? flags | MAP_ANONYMOUS : flags;
+	r->map_flags = r->fd < 0 ? rm.flags | MAP_ANONYMOUS : rm.flags;
 	r->seq = calloc(r->nslots, sizeof(*r->seq));
 	if (!r->seq) {
 		gs_region_teardown(r);
@@ -451,42 +440,40 @@ int gs_region_setup(const struct gs_config *cfg, struct gs_region *r, struct gs_
 	return 0;
 }
 
+/* The module's refcount report at eviction is the detector fast GUP damage shows up in. */
+static void ref_evict_report(struct gs_region *r)
+{
+	struct hugepin_ref_evict ev;
+	char what[sizeof(r->res->first_bad) - 16];
+
+	if (!_hp_refmod_evict(&r->ref, r->buf.ref.id, 0, &ev) && ev.pages_bad) {
+		/* Expected on kernels without the PMD special bit: the verdict says so. */
+		r->res->failed = r->res->failed || !r->res->vuln_expected;
+		hp_refmod_evict_describe(&ev, what, sizeof(what));
+		snprintf(r->res->first_bad, sizeof(r->res->first_bad), "eviction: %s", what);
+		r->res->extra_refs = (long)ev.pages_bad;
+	}
+}
+
 void gs_region_teardown(struct gs_region *r)
 {
 	if (r->map.addr)
 		hp_unmap(&r->map);
 	r->map.addr = NULL;
-	if (r->kind == GS_MEM_DRM && r->drm_fd >= 0 && r->bo.handle)
-		_hp_bo_destroy(&r->bo);
-	if (r->kind == GS_MEM_REF && r->ref_fd >= 0 && r->bo.handle) {
-		struct hugepin_ref_evict ev = { .size = sizeof(ev), .id = r->bo.handle };
-		struct hugepin_ref_destroy d = { .size = sizeof(d), .id = r->bo.handle };
-
-		/* The refcount report is the detector fast GUP damage shows up in. */
-		if (!ioctl(r->ref_fd, HUGEPIN_REF_IOC_EVICT, &ev) && ev.pages_bad) {
-			/* Expected on kernels without the PMD special bit: the verdict says so. */
-			r->res->failed = r->res->failed || !r->res->vuln_expected;
-			snprintf(r->res->first_bad, sizeof(r->res->first_bad),
-				 "eviction: %llu of %llu pages with wrong refcounts (%llu extra, %llu under)",
-				 (unsigned long long)ev.pages_bad,
-				 (unsigned long long)ev.pages_checked,
-				 (unsigned long long)ev.pages_extra,
-				 (unsigned long long)ev.pages_under);
-			r->res->extra_refs = (long)ev.pages_bad;
-		}
-		ioctl(r->ref_fd, HUGEPIN_REF_IOC_DESTROY, &d);
-	}
+	if (r->kind == GS_MEM_REF && r->buf.ref.id)
+		ref_evict_report(r);
+	/* The mapping went with r->map: only the backing is left. */
+	hp_buf_release(&r->buf);
 	if (r->drm_fd >= 0)
 		close(r->drm_fd);
-	if (r->fd >= 0 && r->fd != r->drm_fd && r->fd != r->ref_fd)
+	if (r->fd >= 0 && r->fd != r->drm_fd && r->fd != r->ref.fd)
 		close(r->fd);
-	if (r->ref_fd >= 0)
-		close(r->ref_fd);
+	hp_refmod_close(&r->ref);
 	if (r->path[0])
 		unlink(r->path);
 	free(r->seq);
 	r->seq = NULL;
-	r->fd = r->drm_fd = r->ref_fd = -1;
+	r->fd = r->drm_fd = -1;
 	r->path[0] = 0;
 }
 

@@ -46,6 +46,28 @@ static size_t note_prefix(char *buf, size_t len, const char *note)
 	return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
 }
 
+void hp_result_init(struct hp_result *res, const char *test, const char *name,
+		    const char *device, const char *driver, const char *method)
+{
+	memset(res, 0, sizeof(*res));
+	snprintf(res->test, sizeof(res->test), "%s", test);
+	snprintf(res->name, sizeof(res->name), "%s", name);
+	snprintf(res->device, sizeof(res->device), "%s", device);
+	snprintf(res->driver, sizeof(res->driver), "%s", driver && *driver ? driver : "-");
+	snprintf(res->method, sizeof(res->method), "%s", method);
+}
+
+enum hp_verdict hp_judge(const struct hp_evidence *ev, struct hp_result *res, char *why,
+			 size_t len)
+{
+	res->verdict = hp_decide(ev, why, len);
+	res->expected = res->verdict == HP_VULNERABLE && ev->vuln_expected;
+	res->err = ev->attempted ? ev->pin_err : 0;
+	res->bytes = ev->attempted ? ev->bytes : 0;
+	snprintf(res->level, sizeof(res->level), "%s", hp_level_name(ev->level));
+	return res->verdict;
+}
+
 enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 				enum hp_method m, struct hp_result *out)
 {
@@ -90,19 +112,8 @@ enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 		if (ev.level == HP_LEVEL_UNKNOWN)
 			ev.level = hp_map_level(addr);
 	}
-	v = hp_decide(&ev, why, sizeof(why));
-
-	memset(out, 0, sizeof(*out));
-	snprintf(out->test, sizeof(out->test), "%s", c->test);
-	snprintf(out->name, sizeof(out->name), "%s", c->name);
-	snprintf(out->device, sizeof(out->device), "%s", c->device);
-	snprintf(out->driver, sizeof(out->driver), "%s", c->driver);
-	snprintf(out->method, sizeof(out->method), "%s", hp_method_name(m));
-	snprintf(out->level, sizeof(out->level), "%s", hp_level_name(ev.level));
-	out->verdict = v;
-	out->expected = v == HP_VULNERABLE && c->vuln_expected;
-	out->err = ev.attempted ? res.err : 0;
-	out->bytes = res.bytes;
+	hp_result_init(out, c->test, c->name, c->device, c->driver, hp_method_name(m));
+	v = hp_judge(&ev, out, why, sizeof(why));
 	n = note_prefix(out->evidence, sizeof(out->evidence), c->note);
 	snprintf(out->evidence + n, sizeof(out->evidence) - n, "off=0x%zx len=0x%zx: %s", off, len,
 		 why);
@@ -114,14 +125,12 @@ enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 
 void hp_case_untestable(const struct hp_case *c, enum hp_method m, const char *why)
 {
-	struct hp_result r = { .verdict = HP_UNTESTABLE };
+	struct hp_result r;
 
 	hp_record_start(c->test, c->name, c->device, hp_method_name(m));
-	snprintf(r.test, sizeof(r.test), "%s", c->test);
-	snprintf(r.name, sizeof(r.name), "%s", c->name);
-	snprintf(r.device, sizeof(r.device), "%s", c->device);
-	snprintf(r.driver, sizeof(r.driver), "%s", c->driver[0] ? c->driver : "-");
-	snprintf(r.method, sizeof(r.method), "%s", m < HP_M_NR ? hp_method_name(m) : "-");
+	hp_result_init(&r, c->test, c->name, c->device, c->driver,
+		       m < HP_M_NR ? hp_method_name(m) : "-");
+	r.verdict = HP_UNTESTABLE;
 	snprintf(r.level, sizeof(r.level), "%s", hp_level_name(HP_LEVEL_UNKNOWN));
 	snprintf(r.evidence, sizeof(r.evidence), "%s", why);
 	hp_record_emit(&r);

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <xf86drm.h>
 #include <drm.h>
 #include <drm_mode.h>
@@ -40,7 +41,7 @@
 #include <vmwgfx_drm.h>
 #endif
 
-#include "hp_sys.h"
+#include "hp_buf.h"
 
 #define HP_DRM_MAX_NODES 64
 /* Dumb buffers are described as width x height at this depth. */
@@ -523,3 +524,29 @@ int hp_pci_unbound_list(struct hp_pci_unbound *out, int max)
 	find_reasons(out, n);
 	return n;
 }
+
+/* ---- dumb buffers as buffers of a memory target (hp_buf.h) ---- */
+
+static int drm_buf_create(const struct hp_buf_src *src, size_t size, struct hp_buf *b)
+{
+	int ret = _hp_bo_create(src->drm_fd, size, &b->bo);
+
+	if (ret) {
+		b->bo.fd = -1;
+		return ret;
+	}
+	b->fd = src->drm_fd;
+	b->off = (off_t)b->bo.mmap_offset;
+	b->flags = MAP_SHARED;
+	return 0;
+}
+
+static void drm_buf_release(const struct hp_buf_src *src, struct hp_buf *b)
+{
+	(void)src;
+	if (b->bo.fd >= 0)
+		_hp_bo_destroy(&b->bo);
+	b->bo.fd = -1;
+}
+
+const struct hp_buf_ops hp_buf_drm_ops = { drm_buf_create, drm_buf_release };

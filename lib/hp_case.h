@@ -62,6 +62,21 @@ void hp_case_name(struct hp_case *c, const char *fixture, const char *variant,
 enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 				enum hp_method m, struct hp_result *out);
 
+/*
+ * A record's names, on a zeroed @res: test, case, device, driver ("-" when
+ * empty) and method. Every program that judges pins starts its records here.
+ */
+void hp_result_init(struct hp_result *res, const char *test, const char *name,
+		    const char *device, const char *driver, const char *method);
+/*
+ * The judged part of a record from @ev: the verdict (hp_decide(), its
+ * evidence line in @why), whether a VULNERABLE is expected, the level, and
+ * the errno and bytes of a pin that was attempted (0 otherwise). Returns the
+ * verdict; the caller writes the evidence around @why.
+ */
+enum hp_verdict hp_judge(const struct hp_evidence *ev, struct hp_result *res, char *why,
+			 size_t len);
+
 /* Emit an UNTESTABLE record for a case that could not be set up (method "-" when @m is HP_M_NR). */
 void hp_case_untestable(const struct hp_case *c, enum hp_method m, const char *why);
 

@@ -53,8 +53,16 @@ const char *hp_verdict_name(enum hp_verdict v);	/* "SAFE", ... */
 int hp_verdict_parse(const char *s, enum hp_verdict *v);	/* 0 or -EINVAL */
 const char *hp_level_name(enum hp_level l);		/* "unknown","pte","pmd","pud" */
 int hp_level_parse(const char *s, enum hp_level *l);
+/* Which way a pin method moves the bytes of the pinned range. */
+enum hp_flow {
+	HP_FLOW_NONE,		/* it only pins: io_uring registration, gup_test */
+	HP_FLOW_INTO,		/* into the range: O_DIRECT and io_uring reads, process_vm_writev */
+	HP_FLOW_OUT,		/* out of it: O_DIRECT and io_uring writes, vmsplice, process_vm_readv */
+};
+
 struct hp_method_info {
 	const char *name;	/* "odirect_read", ...: the records' method */
+	enum hp_flow flow;	/* the other end is the O_DIRECT storage with needs_storage, else memory */
 	bool needs_storage;	/* I/O against the O_DIRECT scratch storage */
 	bool uring;		/* needs io_uring (and liburing at build time) */
 	bool can_hold;		/* the pin can be held open (a pipe, a registered buffer) */
@@ -63,8 +71,11 @@ struct hp_method_info {
 const struct hp_method_info *hp_method_info(enum hp_method m);
 const char *hp_method_name(enum hp_method m);		/* "odirect_read", ... */
 int hp_method_parse(const char *s, enum hp_method *m);
-/* Parse "odirect_read,vmsplice" or "all" into a bitmask of (1u << method). */
-int hp_methods_parse(const char *list, unsigned int *mask);
+/*
+ * Parse "odirect_read,vmsplice" or "all" into a bitmask of (1u << method),
+ * by hp_list_mask()'s rules; @bad (may be NULL) gets the item refused.
+ */
+int hp_methods_parse(const char *list, unsigned int *mask, char *bad, size_t badlen);
 
 /* ---- kernel log scanning (kmsg.c) ---- */
 
@@ -247,6 +258,39 @@ const struct hp_target_info *hp_target_by_pci(unsigned int vendor, unsigned int 
 size_t hp_json_escape(const char *in, char *buf, size_t len);
 /* Append to the NUL-terminated line in buf[len]; what does not fit is cut, never overrun. */
 void hp_appendf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * Comma lists of names (--methods, --mem, --mutators): every item, with the
+ * spaces around it trimmed, must be one of @n names (@name(i), matched
+ * without regard to case) or "all", which stands for @all. An empty list or
+ * item ("a,,b", a trailing comma) is a typo, not "nothing". 0 with the
+ * items' union in *mask (1u << i each), or -EINVAL with *mask unchanged and
+ * the refused item (cut to fit; "" for an empty one) in @bad when not NULL.
+ */
+int hp_list_mask(const char *list, const char *(*name)(unsigned int i), unsigned int n,
+		 unsigned int all, unsigned int *mask, char *bad, size_t badlen);
+
+/*
+ * Errnos of refused pins, counted per errno: slot 0 counts short transfers
+ * (nothing refused, fewer bytes moved), the last slot every errno past the
+ * table (EHWPOISON, 133, is the highest Linux has). Adding is atomic, so
+ * threads may share one.
+ */
+#define HP_ERRNO_OTHER 134
+#define HP_ERRNO_SLOTS (HP_ERRNO_OTHER + 1)
+struct hp_errhist {
+	long n[HP_ERRNO_SLOTS];
+};
+/* Count @err (a positive or negative errno; 0 for a short transfer). */
+void hp_errhist_add(struct hp_errhist *h, int err);
+/* Add @src's counts into @dst; @src may be being added to. */
+void hp_errhist_merge(struct hp_errhist *dst, const struct hp_errhist *src);
+/* The slot counted most (the lower one on a tie), 0 when none was. */
+int hp_errhist_top(const struct hp_errhist *h);
+/* "EFAULT", "short" for slot 0, "other" for the last. */
+const char *hp_errhist_name(int slot);
+/* "EFAULT:598,short:2" in slot order, or @none when nothing was counted. */
+void hp_errhist_text(const struct hp_errhist *h, const char *none, char *buf, size_t len);
+
 /* Monotonic clock in seconds. */
 double hp_now(void);
 /*

@@ -82,7 +82,15 @@ int hp_walk_query(const void *addr, struct hp_walk *w);
 /* THP mode from sysfs: "always", "madvise", "never"; sets it when @set != NULL. */
 int hp_thp_mode(char *cur, size_t len, const char *set);
 
-/* ---- scratch storage for O_DIRECT (pin.c) ---- */
+/* ---- pin methods (pin.c) and their scratch storage (scratch.c) ---- */
+
+struct hp_pin_res {
+	int err;		/* 0 or positive errno */
+	long bytes;		/* bytes moved/pinned */
+};
+
+/* O_DIRECT alignment that every block device and filesystem we use accepts. */
+#define HP_DIO_ALIGN 4096
 
 struct hp_scratch {
 	int fd;			/* opened O_DIRECT|O_RDWR */
@@ -99,18 +107,55 @@ struct hp_scratch {
 int hp_scratch_open(struct hp_scratch *s, off_t min_size);
 void hp_scratch_close(struct hp_scratch *s);
 
-/* ---- pin methods (pin.c) ---- */
-
-struct hp_pin_res {
-	int err;		/* 0 or positive errno */
-	long bytes;		/* bytes moved/pinned */
+/*
+ * What the pin methods work with: the caller's area of the scratch storage
+ * and a buffer of the same size, and the ring, pipe and gup_test fd, each
+ * opened on first use and kept until hp_pinner_fini(). A caller that pins
+ * in a loop keeps one per thread; _hp_pin() sets one up around one pin.
+ * vmsplice reads the pipe out into the buffer, process_vm_readv reads into
+ * it and, with @procvm_self, process_vm_writev sends from it; without
+ * @procvm_self the process_vm methods run in a forked child (another mm,
+ * its own buffer) for every pin.
+ */
+struct hp_pinner {
+	const struct hp_scratch *scratch;	/* NULL or fd -1: no O_DIRECT storage */
+	off_t off;		/* this pinner's area of the scratch */
+	size_t cell;		/* bytes of that area and of the buffer: the longest pin */
+	unsigned char *buf;	/* hp_pinner_buf() */
+	int pipe[2];
+	size_t pipe_size;	/* what the pipe holds: vmsplice goes in parts of this */
+	int gup_fd;		/* -1 until opened */
+	int gup_err;		/* -errno of a failed open, 0 before */
+	void *ring;		/* struct io_uring *, NULL until opened */
+	int ring_err;		/* -errno of a failed io_uring_queue_init(), 0 before */
+	bool procvm_self;	/* process_vm_* on our own pid, no child per pin */
 };
 
+void hp_pinner_init(struct hp_pinner *p, const struct hp_scratch *s, off_t off, size_t cell,
+		    bool procvm_self);
+void hp_pinner_fini(struct hp_pinner *p);
+/* The pinner's buffer of cell bytes (O_DIRECT aligned), NULL when out of memory. */
+unsigned char *hp_pinner_buf(struct hp_pinner *p);
 /*
- * One complete pin through @m of [addr, addr+len): take, do the I/O, release.
- * Returns 0 when the kernel took the pin, -errno when it refused (res.err set
- * either way). Methods the build or kernel lacks return -EOPNOTSUPP/-ENOSYS.
+ * Can @m pin with @p (liburing built in and io_uring not disabled, gup_test
+ * or gup_benchmark present and speaking a layout we know, O_DIRECT storage
+ * for the methods that do I/O)? 0, or -EOPNOTSUPP with a one-line reason in
+ * @why. What it opens to find out stays open for the pins.
  */
+int hp_pinner_available(struct hp_pinner *p, enum hp_method m, char *why, size_t len);
+/*
+ * One complete pin through @m of [addr, addr+len), len <= p->cell: take,
+ * do the I/O against the pinner's scratch area or buffer, release. 0 when
+ * the kernel took the pin (res->bytes may be short), -errno when it refused
+ * (res->err set either way). Methods the build or kernel lacks return
+ * -EOPNOTSUPP.
+ */
+int _hp_pinner_pin(struct hp_pinner *p, enum hp_method m, void *addr, size_t len,
+		   struct hp_pin_res *res);
+
+/* hp_pinner_available() for a pinner of its own on @s, closed again. */
+int hp_method_available(enum hp_method m, const struct hp_scratch *s, char *why, size_t len);
+/* One pin as _hp_pinner_pin() does it, with a pinner of its own around it. */
 int _hp_pin(enum hp_method m, struct hp_scratch *s, void *addr, size_t len,
 	    struct hp_pin_res *res);
 
@@ -140,7 +185,7 @@ void hp_pin_release(struct hp_held_pin *p);
  */
 int _hp_ring_rw(void *ring, bool fixed, bool write, int fd, void *addr, size_t len, off_t off);
 
-/* ---- the gup_test / gup_benchmark ioctl (gup_layout.c, pin.c) ---- */
+/* ---- the gup_test / gup_benchmark ioctl (gup_layout.c, gup_test.c) ---- */
 
 #define HP_GUP_TEST_FILE "/sys/kernel/debug/gup_test"
 #define HP_GUP_BENCHMARK_FILE "/sys/kernel/debug/gup_benchmark"
@@ -194,6 +239,8 @@ struct hp_gup_args {
  */
 int hp_gup_test_open(void);
 int _hp_gup_test_pin(int fd, void *addr, size_t len, long *bytes, uint64_t *usec);
+/* Why gup_test cannot be used, from hp_gup_test_open()'s -errno @err. */
+void hp_gup_test_describe(int err, char *why, size_t len);
 
 /* ---- detectors (detect.c) ---- */
 
@@ -233,13 +280,6 @@ struct hp_pci_unbound {
  */
 int hp_pci_unbound_list(struct hp_pci_unbound *out, int max);
 
-/*
- * Can @m be tried at all here (liburing built in and io_uring not disabled,
- * gup_test or gup_benchmark present and speaking a layout we know, O_DIRECT
- * storage open for the methods that do I/O)? 0, or -EOPNOTSUPP with a
- * one-line reason in @why.
- */
-int hp_method_available(enum hp_method m, const struct hp_scratch *s, char *why, size_t len);
 
 /* ---- driver-specific buffer placement (drm.c) ---- */
 

@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
-#include "hp_sys.h"
+#include "hp_buf.h"
 
 #define PTDUMP_CURRENT "/sys/kernel/debug/page_tables/current_user"
 #define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
@@ -233,3 +233,49 @@ int hp_thp_mode(char *cur, size_t len, const char *set)
 		snprintf(cur, len, "%s", lb + 1);
 	return 0;
 }
+
+/* ---- buffers of the controls (hp_buf.h) ---- */
+
+static int anon_buf_create(const struct hp_buf_src *src, size_t size, struct hp_buf *b)
+{
+	(void)src;
+	(void)size;
+	b->flags = MAP_PRIVATE;
+	return 0;
+}
+
+static void anon_buf_release(const struct hp_buf_src *src, struct hp_buf *b)
+{
+	(void)src;
+	(void)b;
+}
+
+const struct hp_buf_ops hp_buf_anon_ops = { anon_buf_create, anon_buf_release };
+
+static int shmem_buf_create(const struct hp_buf_src *src, size_t size, struct hp_buf *b)
+{
+	int ret;
+
+	(void)src;
+	b->fd = memfd_create("hugepin-buf", MFD_CLOEXEC);
+	if (b->fd < 0)
+		return -errno;
+	if (ftruncate(b->fd, (off_t)size)) {
+		ret = -errno;
+		close(b->fd);
+		b->fd = -1;
+		return ret;
+	}
+	b->flags = MAP_SHARED;
+	return 0;
+}
+
+static void shmem_buf_release(const struct hp_buf_src *src, struct hp_buf *b)
+{
+	(void)src;
+	if (b->fd >= 0)
+		close(b->fd);
+	b->fd = -1;
+}
+
+const struct hp_buf_ops hp_buf_shmem_ops = { shmem_buf_create, shmem_buf_release };

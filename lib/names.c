@@ -27,20 +27,24 @@ static const char *const level_names[] = {
 	[HP_LEVEL_PUD] = "pud",
 };
 
-/* The pin methods: one line each, read by lib/pin.c, drm_repro and gup_stress. */
+/*
+ * The pin methods: one line each, read by lib/pin.c, drm_repro and
+ * gup_stress; each one's body is in the body table of lib/pin.c.
+ */
 static const struct hp_method_info methods[HP_M_NR] = {
-	[HP_M_ODIRECT_READ] = { "odirect_read", .needs_storage = true },
-	[HP_M_ODIRECT_WRITE] = { "odirect_write", .needs_storage = true },
-	[HP_M_IOURING_REG] = { "iouring_reg", .uring = true, .can_hold = true },
-	[HP_M_IOURING_FIXED_READ] = { "iouring_fixed_read", .needs_storage = true, .uring = true },
-	[HP_M_IOURING_FIXED_WRITE] = { "iouring_fixed_write", .needs_storage = true, .uring = true },
-	[HP_M_IOURING_READ] = { "iouring_read", .needs_storage = true, .uring = true },
-	[HP_M_VMSPLICE] = { "vmsplice", .can_hold = true },
-	[HP_M_PROCVM_READ] = { "procvm_read" },
-	[HP_M_PROCVM_WRITE] = { "procvm_write" },
-	[HP_M_GUP_TEST] = { "gup_test" },
+	[HP_M_ODIRECT_READ] = { "odirect_read", HP_FLOW_INTO, .needs_storage = true },
+	[HP_M_ODIRECT_WRITE] = { "odirect_write", HP_FLOW_OUT, .needs_storage = true },
+	[HP_M_IOURING_REG] = { "iouring_reg", HP_FLOW_NONE, .uring = true, .can_hold = true },
+	[HP_M_IOURING_FIXED_READ] = { "iouring_fixed_read", HP_FLOW_INTO, .needs_storage = true,
+				      .uring = true },
+	[HP_M_IOURING_FIXED_WRITE] = { "iouring_fixed_write", HP_FLOW_OUT, .needs_storage = true,
+				       .uring = true },
+	[HP_M_IOURING_READ] = { "iouring_read", HP_FLOW_INTO, .needs_storage = true, .uring = true },
+	[HP_M_VMSPLICE] = { "vmsplice", HP_FLOW_OUT, .can_hold = true },
+	[HP_M_PROCVM_READ] = { "procvm_read", HP_FLOW_OUT },
+	[HP_M_PROCVM_WRITE] = { "procvm_write", HP_FLOW_INTO },
+	[HP_M_GUP_TEST] = { "gup_test", HP_FLOW_NONE },
 };
-
 
 static const char *lookup(const char *const *tab, size_t n, unsigned int i)
 {
@@ -113,34 +117,12 @@ int hp_method_parse(const char *s, enum hp_method *m)
 	return 0;
 }
 
-int hp_methods_parse(const char *list, unsigned int *mask)
+static const char *method_name_at(unsigned int i)
 {
-	char word[HP_NAME_LEN];
-	unsigned int acc = 0;
-	const char *p = list;
+	return methods[i].name;
+}
 
-	if (!list || !*list)
-		return -EINVAL;
-	if (!strcasecmp(list, "all")) {
-		*mask = (1u << HP_M_NR) - 1;
-		return 0;
-	}
-	while (*p) {
-		size_t n = strcspn(p, ",");
-		enum hp_method m;
-
-		/* Empty items ("a,,b", trailing comma) are typos, not "nothing". */
-		if (n == 0 || n >= sizeof(word))
-			return -EINVAL;
-		memcpy(word, p, n);
-		word[n] = '\0';
-		if (hp_method_parse(word, &m))
-			return -EINVAL;
-		acc |= 1u << m;
-		p += n;
-		if (*p == ',' && !*++p)
-			return -EINVAL;
-	}
-	*mask = acc;
-	return 0;
+int hp_methods_parse(const char *list, unsigned int *mask, char *bad, size_t badlen)
+{
+	return hp_list_mask(list, method_name_at, HP_M_NR, (1u << HP_M_NR) - 1, mask, bad, badlen);
 }

@@ -13,24 +13,22 @@
  * path depends on the kernel: every method is tried on its own and reported
  * on its own.
  *
- * O_DIRECT needs storage that honours it: $HUGEPIN_DISK (the guest's scratch
- * block device), else a file in a directory whose filesystem passes a real
- * O_DIRECT read (tmpfs did not support O_DIRECT before 6.6).
+ * Each method is one function over a struct hp_pinner, found through the
+ * body table below; what the method needs (storage, io_uring) is in the
+ * method table of names.c. A pinner opens its ring, pipe, gup_test fd and
+ * buffer on first use, so one kept across pins (gup_stress's threads)
+ * pays for them once and _hp_pin() pays for what its one method needs.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #ifndef HP_NO_LIBURING
@@ -39,138 +37,132 @@
 
 #include "hp_sys.h"
 
-/* O_DIRECT alignment that every block device and filesystem we use accepts. */
-#define HP_DIO_ALIGN 4096
-#define HP_SCRATCH_NAME "hugepin-scratch-XXXXXX"
+#define HP_RING_ENTRIES 4
+/* The byte a forked process_vm_writev() writes into the mapping. */
+#define HP_PROCVM_FILL 0x5a
 
-/* ---- scratch storage ---- */
+/* ---- the pinner's resources, opened on first use ---- */
 
-static int check_odirect(int fd)
+void hp_pinner_init(struct hp_pinner *p, const struct hp_scratch *s, off_t off, size_t cell,
+		    bool procvm_self)
 {
-	void *buf;
-	ssize_t n;
-	int ret = 0;
-
-	if (posix_memalign(&buf, HP_DIO_ALIGN, HP_DIO_ALIGN))
-		return -ENOMEM;
-	n = pread(fd, buf, HP_DIO_ALIGN, 0);
-	if (n < 0)
-		ret = -errno;
-	else if (n != HP_DIO_ALIGN)
-		ret = -EIO;
-	free(buf);
-	return ret;
+	memset(p, 0, sizeof(*p));
+	p->scratch = s;
+	p->off = off;
+	p->cell = cell;
+	p->pipe[0] = p->pipe[1] = -1;
+	p->gup_fd = -1;
+	p->procvm_self = procvm_self;
 }
 
-static int scratch_from_env(struct hp_scratch *s, const char *path, off_t min_size)
+void hp_pinner_fini(struct hp_pinner *p)
 {
-	struct stat st;
-	uint64_t bytes;
+#ifndef HP_NO_LIBURING
+	if (p->ring) {
+		io_uring_queue_exit(p->ring);
+		free(p->ring);
+	}
+#endif
+	p->ring = NULL;
+	for (int i = 0; i < 2; i++)
+		if (p->pipe[i] >= 0)
+			close(p->pipe[i]);
+	if (p->gup_fd >= 0)
+		close(p->gup_fd);
+	free(p->buf);
+	p->buf = NULL;
+	p->pipe[0] = p->pipe[1] = p->gup_fd = -1;
+}
 
-	s->fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
-	if (s->fd < 0)
+unsigned char *hp_pinner_buf(struct hp_pinner *p)
+{
+	if (!p->buf)
+		p->buf = aligned_alloc(HP_DIO_ALIGN,
+				       (p->cell + HP_DIO_ALIGN - 1) & ~(size_t)(HP_DIO_ALIGN - 1));
+	return p->buf;
+}
+
+static bool have_storage(const struct hp_pinner *p)
+{
+	return p->scratch && p->scratch->fd >= 0;
+}
+
+/* A pipe that holds the whole cell where the system lets it; else vmsplice goes in parts. */
+static int pinner_pipe(struct hp_pinner *p)
+{
+	int sz;
+
+	if (p->pipe[0] >= 0)
+		return 0;
+	if (pipe2(p->pipe, O_CLOEXEC))
 		return -errno;
-	snprintf(s->path, sizeof(s->path), "%s", path);
-	if (fstat(s->fd, &st))
-		goto fail;
-	s->is_blockdev = S_ISBLK(st.st_mode);
-	if (s->is_blockdev) {
-		if (ioctl(s->fd, BLKGETSIZE64, &bytes))
-			goto fail;
-		s->size = (off_t)bytes;
-	} else {
-		if (st.st_size < min_size && ftruncate(s->fd, min_size))
-			goto fail;
-		s->size = st.st_size < min_size ? min_size : st.st_size;
-	}
-	if (s->size < min_size) {
-		errno = ENOSPC;
-		goto fail;
-	}
-	errno = -check_odirect(s->fd);
-	if (errno)
-		goto fail;
+	sz = fcntl(p->pipe[1], F_GETPIPE_SZ);
+	if (sz >= 0 && p->cell > (size_t)sz && fcntl(p->pipe[1], F_SETPIPE_SZ, (int)p->cell) >= 0)
+		sz = fcntl(p->pipe[1], F_GETPIPE_SZ);
+	p->pipe_size = sz > 0 ? (size_t)sz : HP_DIO_ALIGN;
 	return 0;
-fail:
-	{
-		int err = errno ? errno : EIO;
-
-		close(s->fd);
-		s->fd = -1;
-		return -err;
-	}
 }
 
-/* A file in @dir, unlinked at once so nothing is left behind. */
-static int scratch_in_dir(struct hp_scratch *s, const char *dir, off_t min_size)
+/* The gup_test fd, or the -errno of the one try to open it. */
+static int pinner_gup_fd(struct hp_pinner *p)
 {
-	int tmp, ret;
+	int fd;
 
-	snprintf(s->path, sizeof(s->path), "%s/%s", dir, HP_SCRATCH_NAME);
-	tmp = mkostemp(s->path, O_CLOEXEC);
-	if (tmp < 0)
-		return -errno;
-	s->fd = open(s->path, O_RDWR | O_DIRECT | O_CLOEXEC);
-	ret = s->fd < 0 ? -errno : 0;
-	unlink(s->path);
-	close(tmp);
-	if (ret)
+	if (p->gup_fd < 0 && !p->gup_err) {
+		fd = hp_gup_test_open();
+		if (fd < 0)
+			p->gup_err = fd;
+		else
+			p->gup_fd = fd;
+	}
+	return p->gup_fd >= 0 ? p->gup_fd : p->gup_err;
+}
+
+#ifndef HP_NO_LIBURING
+/* A kernel without io_uring, or with it disabled, cannot pin this way at all. */
+static int ring_errno(int ret)
+{
+	return ret == -ENOSYS || ret == -EPERM ? -EOPNOTSUPP : ret;
+}
+
+/* The ring, or the -errno of io_uring_queue_init(), which is tried once. */
+static int pinner_ring(struct hp_pinner *p)
+{
+	struct io_uring *ring;
+	int ret;
+
+	if (p->ring)
+		return 0;
+	if (p->ring_err)
+		return p->ring_err;
+	ring = calloc(1, sizeof(*ring));
+	if (!ring)
+		return -ENOMEM;
+	ret = io_uring_queue_init(HP_RING_ENTRIES, ring, 0);
+	if (ret < 0) {
+		free(ring);
+		p->ring_err = ret;
 		return ret;
-	s->is_blockdev = false;
-	s->size = min_size;
-	if (ftruncate(s->fd, min_size))
-		ret = -errno;
-	else
-		ret = check_odirect(s->fd);
-	if (ret) {
-		close(s->fd);
-		s->fd = -1;
 	}
-	return ret;
+	p->ring = ring;
+	return 0;
 }
-
-int hp_scratch_open(struct hp_scratch *s, off_t min_size)
-{
-	const char *dirs[] = { getenv("TMPDIR"), "/var/tmp", "/tmp" };
-	const char *disk = getenv("HUGEPIN_DISK");
-	int ret = -EOPNOTSUPP;
-
-	memset(s, 0, sizeof(*s));
-	s->fd = -1;
-	if (min_size < HP_DIO_ALIGN)
-		min_size = HP_DIO_ALIGN;
-	if (disk && *disk)
-		return scratch_from_env(s, disk, min_size);
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		if (!dirs[i] || !*dirs[i])
-			continue;
-		ret = scratch_in_dir(s, dirs[i], min_size);
-		if (!ret)
-			return 0;
-	}
-	/* EINVAL from open(O_DIRECT) is the filesystem saying it cannot. */
-	return ret == -EINVAL ? -EOPNOTSUPP : ret;
-}
-
-void hp_scratch_close(struct hp_scratch *s)
-{
-	if (s->fd >= 0)
-		close(s->fd);
-	s->fd = -1;
-}
+#endif
 
 /* ---- O_DIRECT ---- */
 
-static int pin_odirect(bool read_into, struct hp_scratch *s, void *addr, size_t len,
+static int pin_odirect(struct hp_pinner *p, enum hp_method m, void *addr, size_t len,
 		       struct hp_pin_res *res)
 {
+	bool read_into = hp_method_info(m)->flow == HP_FLOW_INTO;
+	const struct hp_scratch *s = p->scratch;
 	ssize_t n;
 
-	if (!s || s->fd < 0)
+	if (!have_storage(p))
 		return -EBADF;
-	if ((off_t)len > s->size)
+	if (p->off + (off_t)len > s->size)
 		return -ENOSPC;
-	n = read_into ? pread(s->fd, addr, len, 0) : pwrite(s->fd, addr, len, 0);
+	n = read_into ? pread(s->fd, addr, len, p->off) : pwrite(s->fd, addr, len, p->off);
 	if (n < 0)
 		return -errno;
 	res->bytes = n;
@@ -180,8 +172,6 @@ static int pin_odirect(bool read_into, struct hp_scratch *s, void *addr, size_t 
 /* ---- io_uring ---- */
 
 #ifndef HP_NO_LIBURING
-#define HP_RING_ENTRIES 4
-
 int _hp_ring_rw(void *ringp, bool fixed, bool write, int fd, void *addr, size_t len, off_t off)
 {
 	struct io_uring *ring = ringp;
@@ -210,49 +200,43 @@ int _hp_ring_rw(void *ringp, bool fixed, bool write, int fd, void *addr, size_t 
 	return ret;
 }
 
-static int ring_io(struct io_uring *ring, bool fixed, bool read_into, int fd,
-		   void *addr, size_t len, long *bytes)
-{
-	int ret = _hp_ring_rw(ring, fixed, !read_into, fd, addr, len, 0);
-
-	if (ret < 0)
-		return ret;
-	*bytes = ret;
-	return 0;
-}
-
-static int pin_iouring(enum hp_method m, struct hp_scratch *s, void *addr, size_t len,
+/*
+ * Register the range (unless @m reads without registering), do @m's I/O
+ * against the storage, and unregister explicitly: ring teardown is deferred
+ * to a workqueue, and the pin accounting read right after a case must see
+ * the release.
+ */
+static int pin_iouring(struct hp_pinner *p, enum hp_method m, void *addr, size_t len,
 		       struct hp_pin_res *res)
 {
 	struct iovec iov = { .iov_base = addr, .iov_len = len };
-	struct io_uring ring;
+	bool registers = m != HP_M_IOURING_READ;
 	int ret;
 
-	if (m != HP_M_IOURING_REG && (!s || s->fd < 0))
+	if (m != HP_M_IOURING_REG && !have_storage(p))
 		return -EBADF;
-	ret = io_uring_queue_init(HP_RING_ENTRIES, &ring, 0);
-	if (ret < 0)
-		return ret == -ENOSYS || ret == -EPERM ? -EOPNOTSUPP : ret;
-	if (m == HP_M_IOURING_READ) {
-		ret = ring_io(&ring, false, true, s->fd, addr, len, &res->bytes);
-		goto out;
+	ret = pinner_ring(p);
+	if (ret)
+		return ring_errno(ret);
+	if (registers) {
+		ret = io_uring_register_buffers(p->ring, &iov, 1);
+		if (ret < 0)
+			return ret;
+		res->bytes = (long)len;
 	}
-	ret = io_uring_register_buffers(&ring, &iov, 1);
-	if (ret < 0)
-		goto out;
-	res->bytes = (long)len;
-	if (m == HP_M_IOURING_FIXED_READ || m == HP_M_IOURING_FIXED_WRITE)
-		ret = ring_io(&ring, true, m == HP_M_IOURING_FIXED_READ, s->fd, addr, len,
-			      &res->bytes);
-	/*
-	 * Unregister explicitly: ring teardown is deferred to a workqueue, and
-	 * the pin accounting read right after the case must see the release.
-	 */
-	io_uring_unregister_buffers(&ring);
-out:
-	io_uring_queue_exit(&ring);
+	if (m != HP_M_IOURING_REG) {
+		ret = _hp_ring_rw(p->ring, registers, m == HP_M_IOURING_FIXED_WRITE,
+				  p->scratch->fd, addr, len, p->off);
+		if (ret >= 0) {
+			res->bytes = ret;
+			ret = 0;
+		}
+	}
+	if (registers)
+		io_uring_unregister_buffers(p->ring);
 	return ret;
 }
+
 #endif
 
 /* ---- vmsplice ---- */
@@ -305,33 +289,39 @@ static long splice_all(int fd, void *addr, size_t len)
 	return (long)done;
 }
 
-static int pin_vmsplice(void *addr, size_t len, struct hp_pin_res *res)
+/*
+ * Splice as much as the pipe holds, then read it out into the pinner's
+ * buffer: reading the pipe is what consumes and releases the page
+ * references, so the pipe never holds pages past the call.
+ */
+static int pin_vmsplice(struct hp_pinner *p, enum hp_method m, void *addr, size_t len,
+			struct hp_pin_res *res)
 {
-	int p[2], ret = 0;
-	long n;
-	void *sink;
+	unsigned char *buf = hp_pinner_buf(p);
+	size_t done = 0;
+	int ret;
 
-	sink = malloc(len);
-	if (!sink)
+	(void)m;
+	if (!buf || len > p->cell)
 		return -ENOMEM;
-	ret = pipe_for(p, len);
+	ret = pinner_pipe(p);
 	if (ret)
-		goto out;
-	n = splice_all(p[1], addr, len);
-	if (n < 0) {
-		ret = (int)n;
-	} else {
-		res->bytes = n;
-		/* Reading the pipe is what consumes and releases the page references. */
-		n = drain_pipe(p[0], sink, (size_t)n);
+		return ret;
+	while (done < len) {
+		size_t chunk = len - done < p->pipe_size ? len - done : p->pipe_size;
+		long n = splice_all(p->pipe[1], (char *)addr + done, chunk), got;
+
 		if (n < 0)
-			ret = (int)n;
+			return done ? 0 : (int)n;
+		if (!n)
+			break;
+		res->bytes = (long)done + n;
+		got = drain_pipe(p->pipe[0], buf + done, (size_t)n);
+		if (got < 0)
+			return (int)got;
+		done += (size_t)n;
 	}
-	close(p[0]);
-	close(p[1]);
-out:
-	free(sink);
-	return ret;
+	return 0;
 }
 
 /* ---- process_vm_readv/writev ---- */
@@ -365,13 +355,41 @@ static int vma_bounds(const void *addr, void **lo, void **hi)
 	return ret;
 }
 
+static ssize_t procvm_io(pid_t pid, bool read_from, void *local, void *remote, size_t len)
+{
+	struct iovec liov = { .iov_base = local, .iov_len = len };
+	struct iovec riov = { .iov_base = remote, .iov_len = len };
+
+	if (read_from)
+		return process_vm_readv(pid, &liov, 1, &riov, 1, 0);
+	return process_vm_writev(pid, &liov, 1, &riov, 1, 0);
+}
+
+/* The child's side: transfer between a buffer of its own and its parent's range. */
+static void procvm_child(int wfd, pid_t parent, bool read_from, void *addr, size_t len)
+{
+	struct procvm_report rep = { 0 };
+	char *local = malloc(len);
+	ssize_t n;
+
+	if (!local) {
+		rep.err = ENOMEM;
+	} else {
+		memset(local, HP_PROCVM_FILL, len);
+		n = procvm_io(parent, read_from, local, addr, len);
+		rep.err = n < 0 ? errno : 0;
+		rep.bytes = n < 0 ? 0 : n;
+	}
+	_exit(write(wfd, &rep, sizeof(rep)) == sizeof(rep) ? 0 : 1);
+}
+
 /*
  * The child reaches into its parent's mapping, so the pages are taken with
  * pin_user_pages_remote() on another mm. Yama's ptrace_scope=1 only lets
  * ancestors trace, so the parent names any process as its tracer for the
  * length of the call.
  */
-static int pin_procvm(bool read_from, void *addr, size_t len, struct hp_pin_res *res)
+static int procvm_forked(bool read_from, void *addr, size_t len, struct hp_pin_res *res)
 {
 	struct procvm_report rep = { 0 };
 	pid_t parent = getpid(), child;
@@ -398,21 +416,8 @@ static int pin_procvm(bool read_from, void *addr, size_t len, struct hp_pin_res 
 		goto out;
 	}
 	if (!child) {
-		char *local = malloc(len);
-		struct iovec liov = { .iov_base = local, .iov_len = len };
-		struct iovec riov = { .iov_base = addr, .iov_len = len };
-
 		close(p[0]);
-		if (!local) {
-			rep.err = ENOMEM;
-		} else {
-			memset(local, 0x5a, len);
-			n = read_from ? process_vm_readv(parent, &liov, 1, &riov, 1, 0)
-				      : process_vm_writev(parent, &liov, 1, &riov, 1, 0);
-			rep.err = n < 0 ? errno : 0;
-			rep.bytes = n < 0 ? 0 : n;
-		}
-		_exit(write(p[1], &rep, sizeof(rep)) == sizeof(rep) ? 0 : 1);
+		procvm_child(p[1], parent, read_from, addr, len);
 	}
 	close(p[1]);
 	p[1] = -1;
@@ -433,152 +438,115 @@ out:
 	return ret;
 }
 
-/* ---- CONFIG_GUP_TEST and CONFIG_GUP_BENCHMARK ---- */
-
-#define HP_FOLL_WRITE 0x01
-
-/* Index into hp_gup_layouts of the layout this kernel accepted; -1 until known. */
-static int gup_layout = -1;
-
 /*
- * The first layout of @file that fits the running release and that the
- * kernel takes, asked with an empty range so nothing is pinned. A wrong size
- * or number is refused with EINVAL (ENOTTY where no handler knows it).
+ * A pinner that pins in a loop does it on its own pid with its buffer: the
+ * remote path (pin_user_pages_remote) is taken all the same, without a
+ * fork per pin.
  */
-static int gup_find_layout(int fd, const char *file)
+static int pin_procvm(struct hp_pinner *p, enum hp_method m, void *addr, size_t len,
+		      struct hp_pin_res *res)
 {
-	int i;
+	bool read_from = hp_method_info(m)->flow == HP_FLOW_OUT;
+	unsigned char *buf;
+	ssize_t n;
 
-	for (i = 0; i < HP_GUP_NLAYOUTS; i++) {
-		const struct hp_gup_layout *l = &hp_gup_layouts[i];
-		struct hp_gup_args a = { .pages_per_call = 1 };
-
-		if (strcmp(l->file, file) || !hp_gup_layout_fits(l, hp_kernel_release()))
-			continue;
-		if (!ioctl(fd, hp_gup_layout_cmd(l), &a))
-			return i;
-		if (errno != EINVAL && errno != ENOTTY)
-			return -errno;
-	}
-	return -EOPNOTSUPP;
-}
-
-int hp_gup_test_open(void)
-{
-	int known = __atomic_load_n(&gup_layout, __ATOMIC_RELAXED);
-	const char *tried = "";
-	int i, fd, found;
-
-	if (known >= 0) {
-		fd = open(hp_gup_layouts[known].file, O_RDWR | O_CLOEXEC);
-		return fd < 0 ? -errno : fd;
-	}
-	/* The rows of one file are adjacent: open each file once, in table order. */
-	for (i = 0; i < HP_GUP_NLAYOUTS; i++) {
-		const char *file = hp_gup_layouts[i].file;
-
-		if (!strcmp(file, tried))
-			continue;
-		tried = file;
-		fd = open(file, O_RDWR | O_CLOEXEC);
-		if (fd < 0 && errno == ENOENT)
-			continue;
-		if (fd < 0)
-			return -errno;
-		found = gup_find_layout(fd, file);
-		if (found < 0) {
-			close(fd);
-			return found;
-		}
-		__atomic_store_n(&gup_layout, found, __ATOMIC_RELAXED);
-		return fd;
-	}
-	return -ENODEV;
-}
-
-int _hp_gup_test_pin(int fd, void *addr, size_t len, long *bytes, uint64_t *usec)
-{
-	int known = __atomic_load_n(&gup_layout, __ATOMIC_RELAXED);
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	struct hp_gup_args a = {
-		.addr = (uintptr_t)addr,
-		.len = len,
-		.pages_per_call = (uint32_t)(len / page),
-		.foll_flags = HP_FOLL_WRITE,
-	};
-
-	*bytes = 0;
-	/* Only hp_gup_test_open() hands out these fds, and it settles the layout first. */
-	if (known < 0)
-		return -EBADF;
-	/*
-	 * The benchmark succeeds even when nothing was pinned and reports the
-	 * range it covered in .len; the errno of the refusal is not passed
-	 * back, and EFAULT is what fast GUP's fallback gives for these VMAs.
-	 * One call for the whole range keeps the head-first order of a real pin.
-	 */
-	if (ioctl(fd, hp_gup_layout_cmd(&hp_gup_layouts[known]), &a))
+	if (!p->procvm_self)
+		return procvm_forked(read_from, addr, len, res);
+	buf = hp_pinner_buf(p);
+	if (!buf || len > p->cell)
+		return -ENOMEM;
+	n = procvm_io(getpid(), read_from, buf, addr, len);
+	if (n < 0)
 		return -errno;
-	if (usec)
-		*usec = a.get_usec + a.put_usec;
-	if (!a.len)
-		return -EFAULT;
-	*bytes = (long)a.len;
+	res->bytes = n;
 	return 0;
 }
 
-static int pin_gup_test(void *addr, size_t len, struct hp_pin_res *res)
-{
-	int fd = hp_gup_test_open(), ret;
+/* ---- CONFIG_GUP_TEST ---- */
 
+static int pin_gup_test(struct hp_pinner *p, enum hp_method m, void *addr, size_t len,
+			struct hp_pin_res *res)
+{
+	int fd = pinner_gup_fd(p);
+
+	(void)m;
 	if (fd < 0)
 		return fd;
-	ret = _hp_gup_test_pin(fd, addr, len, &res->bytes, NULL);
-	close(fd);
+	return _hp_gup_test_pin(fd, addr, len, &res->bytes, NULL);
+}
+
+/* ---- the bodies, by method ---- */
+
+/* A body serves every method of its mechanism; the method table says which way it moves. */
+typedef int (*hp_pin_fn)(struct hp_pinner *p, enum hp_method m, void *addr, size_t len,
+			 struct hp_pin_res *res);
+
+static const hp_pin_fn pin_body[HP_M_NR] = {
+	[HP_M_ODIRECT_READ] = pin_odirect,
+	[HP_M_ODIRECT_WRITE] = pin_odirect,
+#ifndef HP_NO_LIBURING
+	[HP_M_IOURING_REG] = pin_iouring,
+	[HP_M_IOURING_FIXED_READ] = pin_iouring,
+	[HP_M_IOURING_FIXED_WRITE] = pin_iouring,
+	[HP_M_IOURING_READ] = pin_iouring,
+#endif
+	[HP_M_VMSPLICE] = pin_vmsplice,
+	[HP_M_PROCVM_READ] = pin_procvm,
+	[HP_M_PROCVM_WRITE] = pin_procvm,
+	[HP_M_GUP_TEST] = pin_gup_test,
+};
+
+int _hp_pinner_pin(struct hp_pinner *p, enum hp_method m, void *addr, size_t len,
+		   struct hp_pin_res *res)
+{
+	int ret;
+
+	res->err = 0;
+	res->bytes = 0;
+	if ((unsigned int)m >= HP_M_NR)
+		ret = -EINVAL;
+	else if (!pin_body[m])
+		ret = -EOPNOTSUPP;	/* compiled out: io_uring without liburing */
+	else
+		ret = pin_body[m](p, m, addr, len, res);
+	res->err = -ret;
 	return ret;
 }
 
 int _hp_pin(enum hp_method m, struct hp_scratch *s, void *addr, size_t len,
 	    struct hp_pin_res *res)
 {
+	struct hp_pinner p;
 	int ret;
 
-	res->err = 0;
-	res->bytes = 0;
-	switch (m) {
-	case HP_M_ODIRECT_READ:
-	case HP_M_ODIRECT_WRITE:
-		ret = pin_odirect(m == HP_M_ODIRECT_READ, s, addr, len, res);
-		break;
-	case HP_M_IOURING_REG:
-	case HP_M_IOURING_FIXED_READ:
-	case HP_M_IOURING_FIXED_WRITE:
-	case HP_M_IOURING_READ:
-#ifndef HP_NO_LIBURING
-		ret = pin_iouring(m, s, addr, len, res);
-#else
-		ret = -EOPNOTSUPP;
-#endif
-		break;
-	case HP_M_VMSPLICE:
-		ret = pin_vmsplice(addr, len, res);
-		break;
-	case HP_M_PROCVM_READ:
-	case HP_M_PROCVM_WRITE:
-		ret = pin_procvm(m == HP_M_PROCVM_READ, addr, len, res);
-		break;
-	case HP_M_GUP_TEST:
-		ret = pin_gup_test(addr, len, res);
-		break;
-	default:
-		ret = -EINVAL;
-		break;
-	}
-	res->err = -ret;
+	hp_pinner_init(&p, s, 0, len, false);
+	ret = _hp_pinner_pin(&p, m, addr, len, res);
+	hp_pinner_fini(&p);
 	return ret;
 }
 
 /* ---- held pins ---- */
+
+#ifndef HP_NO_LIBURING
+static int hold_iouring(struct hp_held_pin *p, void *addr, size_t len)
+{
+	struct iovec iov = { .iov_base = addr, .iov_len = len };
+	struct hp_pinner ring_owner;
+	int ret;
+
+	hp_pinner_init(&ring_owner, NULL, 0, 0, false);
+	ret = pinner_ring(&ring_owner);
+	if (ret)
+		return ring_errno(ret);
+	ret = io_uring_register_buffers(ring_owner.ring, &iov, 1);
+	if (ret < 0) {
+		hp_pinner_fini(&ring_owner);
+		return ret;
+	}
+	p->ring = ring_owner.ring;
+	return 0;
+}
+#endif
 
 int _hp_pin_hold(struct hp_held_pin *p, enum hp_method m, void *addr, size_t len)
 {
@@ -602,30 +570,12 @@ int _hp_pin_hold(struct hp_held_pin *p, enum hp_method m, void *addr, size_t len
 		}
 		p->len = (size_t)n;
 		break;
-	case HP_M_IOURING_REG:
 #ifndef HP_NO_LIBURING
-	{
-		struct iovec iov = { .iov_base = addr, .iov_len = len };
-		struct io_uring *ring = calloc(1, sizeof(*ring));
-
-		if (!ring)
-			return -ENOMEM;
-		ret = io_uring_queue_init(HP_RING_ENTRIES, ring, 0);
-		if (ret < 0) {
-			free(ring);
-			return ret == -ENOSYS || ret == -EPERM ? -EOPNOTSUPP : ret;
-		}
-		ret = io_uring_register_buffers(ring, &iov, 1);
-		if (ret < 0) {
-			io_uring_queue_exit(ring);
-			free(ring);
+	case HP_M_IOURING_REG:
+		ret = hold_iouring(p, addr, len);
+		if (ret)
 			return ret;
-		}
-		p->ring = ring;
 		break;
-	}
-#else
-		return -EOPNOTSUPP;
 #endif
 	default:
 		return -EOPNOTSUPP;
@@ -633,6 +583,38 @@ int _hp_pin_hold(struct hp_held_pin *p, enum hp_method m, void *addr, size_t len
 	p->held = true;
 	return 0;
 }
+
+#ifndef HP_NO_LIBURING
+/* Out through the registered pages to storage, then back to the caller. */
+static long drain_registered(struct hp_held_pin *p, struct hp_scratch *s, void *out, size_t len)
+{
+	size_t dio_len = (len + HP_DIO_ALIGN - 1) & ~(size_t)(HP_DIO_ALIGN - 1);
+	void *bounce;
+	ssize_t n;
+	int ret;
+
+	if (!s || s->fd < 0)
+		return -EBADF;
+	if ((off_t)dio_len > s->size || dio_len > p->len)
+		return -ENOSPC;
+	ret = _hp_ring_rw(p->ring, true, true, s->fd, p->addr, dio_len, 0);
+	if (ret < 0)
+		return ret;
+	if (posix_memalign(&bounce, HP_DIO_ALIGN, dio_len))
+		return -ENOMEM;
+	n = pread(s->fd, bounce, dio_len, 0);
+	if (n < 0) {
+		ret = -errno;
+		free(bounce);
+		return ret;
+	}
+	if ((size_t)n < len)
+		len = (size_t)n;
+	memcpy(out, bounce, len);
+	free(bounce);
+	return (long)len;
+}
+#endif
 
 long _hp_pin_drain(struct hp_held_pin *p, struct hp_scratch *s, void *out, size_t len)
 {
@@ -643,35 +625,8 @@ long _hp_pin_drain(struct hp_held_pin *p, struct hp_scratch *s, void *out, size_
 	if (p->method == HP_M_VMSPLICE)
 		return drain_pipe(p->pipe[0], out, len);
 #ifndef HP_NO_LIBURING
-	if (p->method == HP_M_IOURING_REG) {
-		size_t dio_len = (len + HP_DIO_ALIGN - 1) & ~(size_t)(HP_DIO_ALIGN - 1);
-		long bytes = 0;
-		void *bounce;
-		ssize_t n;
-		int ret;
-
-		if (!s || s->fd < 0)
-			return -EBADF;
-		if ((off_t)dio_len > s->size || dio_len > p->len)
-			return -ENOSPC;
-		/* Out through the registered pages to storage, then back to the caller. */
-		ret = ring_io(p->ring, true, false, s->fd, p->addr, dio_len, &bytes);
-		if (ret < 0)
-			return ret;
-		if (posix_memalign(&bounce, HP_DIO_ALIGN, dio_len))
-			return -ENOMEM;
-		n = pread(s->fd, bounce, dio_len, 0);
-		if (n < 0) {
-			ret = -errno;
-			free(bounce);
-			return ret;
-		}
-		if ((size_t)n < len)
-			len = (size_t)n;
-		memcpy(out, bounce, len);
-		free(bounce);
-		return (long)len;
-	}
+	if (p->method == HP_M_IOURING_REG)
+		return drain_registered(p, s, out, len);
 #else
 	(void)s;
 #endif
@@ -695,34 +650,18 @@ void hp_pin_release(struct hp_held_pin *p)
 	p->held = false;
 }
 
-static int gup_test_available(char *why, size_t len)
-{
-	int fd = hp_gup_test_open();
+/* ---- availability ---- */
 
-	if (fd >= 0) {
-		close(fd);
-		return 0;
-	}
-	if (fd == -ENODEV)
-		snprintf(why, len, "/sys/kernel/debug/gup_test and gup_benchmark missing "
-			 "(CONFIG_GUP_TEST unset or debugfs not mounted)");
-	else if (fd == -EOPNOTSUPP)
-		snprintf(why, len, "gup_test ioctl: %s refuses every layout in lib/gup_layout.c",
-			 hp_kernel_release());
-	else
-		snprintf(why, len, "gup_test/gup_benchmark: %s", strerror(-fd));
-	return -EOPNOTSUPP;
-}
-
-int hp_method_available(enum hp_method m, const struct hp_scratch *s, char *why, size_t len)
+int hp_pinner_available(struct hp_pinner *p, enum hp_method m, char *why, size_t len)
 {
 	const struct hp_method_info *mi = hp_method_info(m);
+	int ret;
 
 	if (!mi) {
 		snprintf(why, len, "unknown pin method %d", (int)m);
 		return -EINVAL;
 	}
-	if (mi->needs_storage && (!s || s->fd < 0)) {
+	if (mi->needs_storage && !have_storage(p)) {
 		snprintf(why, len, "no O_DIRECT storage (set HUGEPIN_DISK to a scratch block device)");
 		return -EOPNOTSUPP;
 	}
@@ -731,18 +670,31 @@ int hp_method_available(enum hp_method m, const struct hp_scratch *s, char *why,
 		snprintf(why, len, "liburing missing at build time (apt-get install liburing-dev)");
 		return -EOPNOTSUPP;
 #else
-		struct io_uring ring;
-		int ret = io_uring_queue_init(HP_RING_ENTRIES, &ring, 0);
-
-		if (ret < 0) {
+		ret = pinner_ring(p);
+		if (ret) {
 			snprintf(why, len, "io_uring unavailable: %s (CONFIG_IO_URING, kernel.io_uring_disabled)",
 				 strerror(-ret));
 			return -EOPNOTSUPP;
 		}
-		io_uring_queue_exit(&ring);
 #endif
 	}
-	if (m == HP_M_GUP_TEST)
-		return gup_test_available(why, len);
+	if (m == HP_M_GUP_TEST) {
+		ret = pinner_gup_fd(p);
+		if (ret < 0) {
+			hp_gup_test_describe(ret, why, len);
+			return -EOPNOTSUPP;
+		}
+	}
 	return 0;
+}
+
+int hp_method_available(enum hp_method m, const struct hp_scratch *s, char *why, size_t len)
+{
+	struct hp_pinner p;
+	int ret;
+
+	hp_pinner_init(&p, s, 0, 0, false);
+	ret = hp_pinner_available(&p, m, why, len);
+	hp_pinner_fini(&p);
+	return ret;
 }

@@ -19,7 +19,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "hp_refmod.h"
+#include "hp_buf.h"
 
 #define REFMOD_KO "hugepin_ref.ko"
 #define REFMOD_SYSFS_DEV "/sys/class/misc/" HUGEPIN_REF_NAME "/dev"
@@ -331,17 +331,6 @@ void hp_refmod_evict_describe(const struct hugepin_ref_evict *e, char *buf, size
 			 e->blocks_kept == 1 ? "" : "s");
 }
 
-/* Fill the record fields every outcome shares. */
-static void result_init(struct hp_result *res, const struct hp_refmod_case *c, enum hp_method m)
-{
-	memset(res, 0, sizeof(*res));
-	snprintf(res->test, sizeof(res->test), "%s", c->test);
-	snprintf(res->name, sizeof(res->name), "%s", c->name);
-	snprintf(res->device, sizeof(res->device), "%s", HUGEPIN_REF_NAME);
-	snprintf(res->driver, sizeof(res->driver), "%s", HUGEPIN_REF_NAME);
-	snprintf(res->method, sizeof(res->method), "%s", hp_method_name(m));
-}
-
 /*
  * Set up buffer and mapping; on failure fill @why and return -errno.
  * The caller tears down whatever *created / m->addr say exists.
@@ -371,6 +360,72 @@ static int setup(const struct hp_refmod *r, const struct hp_refmod_case *c,
 	return 0;
 }
 
+/* Why the set-up buffer cannot be pinned as @c asks, in @why; NULL when it can. */
+static const char *not_testable(const struct hp_refmod_case *c, enum hp_method m,
+				const struct hugepin_ref_create *bo, const struct hp_evidence *ev,
+				const struct hugepin_ref_info *info, char *why, size_t len)
+{
+	if (c->offset >= bo->length || c->len > bo->length - c->offset) {
+		snprintf(why, len, "pin range +%zu/%zu lies outside the buffer", c->offset, c->len);
+		return why;
+	}
+	if (c->huge_required && ev->level != HP_LEVEL_PMD && ev->level != HP_LEVEL_PUD) {
+		snprintf(why, len, "no huge mapping formed (level %s, path %s)",
+			 hp_level_name(ev->level), hp_refmod_path_name(info->last_path));
+		return why;
+	}
+	if (hp_method_available(m, c->scratch, why, len))
+		return why;
+	return NULL;
+}
+
+/*
+ * The pin inside a detector window, then the eviction with the module's
+ * refcount check before the log scan, so its own report is in the scan too.
+ */
+static void pin_and_evict(const struct hp_refmod *r, const struct hp_refmod_case *c,
+			  enum hp_method m, void *addr, uint32_t id, struct hp_evidence *ev,
+			  struct hp_refmod_outcome *oc, char *report, size_t len)
+{
+	struct hp_pin_res pres = { 0 };
+	struct hp_detect det;
+	int err;
+
+	ev->attempted = true;
+	hp_detect_begin(&det, c->test, c->name);
+	_hp_pin(m, c->scratch, (char *)addr + c->offset, c->len, &pres);
+	ev->pin_err = pres.err;
+	ev->bytes = pres.bytes;
+	err = _hp_refmod_evict(r, id, 0, &oc->evict);
+	oc->evicted = !err;
+	hp_detect_end(&det, ev);
+	if (oc->evicted) {
+		ev->extra_refs = (long)oc->evict.pages_bad;
+		hp_refmod_evict_describe(&oc->evict, report, len);
+	} else {
+		snprintf(report, len, "evict failed: %s", strerror(-err));
+	}
+}
+
+/* The verdict into @res, which is emitted and printed as a '#' line. */
+static void judge(struct hp_result *res, const struct hp_evidence *ev,
+		  const struct hp_refmod_case *c, const struct hp_refmod_outcome *oc,
+		  const char *report)
+{
+	char why[HP_TEXT_LEN];
+
+	hp_judge(ev, res, why, sizeof(why));
+	/* The evidence line is cut at HP_TEXT_LEN; the record says so by its length. */
+	if (snprintf(res->evidence, sizeof(res->evidence), "%s; +%zu len %zu, path %s%s%s", why,
+		     c->offset, c->len, hp_refmod_path_name(oc->info.last_path),
+		     *report ? ", evict: " : "", report) >= (int)sizeof(res->evidence))
+		res->evidence[sizeof(res->evidence) - 2] = '~';
+	hp_record_emit(res);
+	printf("# %s %s +%zu: %s%s %s\n", res->device, res->method, c->offset,
+	       hp_verdict_name(res->verdict), res->expected ? " (expected)" : "", res->evidence);
+	fflush(stdout);
+}
+
 enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_refmod_case *c,
 				  enum hp_method m, struct hp_result *out,
 				  struct hp_refmod_outcome *oc)
@@ -378,13 +433,10 @@ enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_ref
 	struct hp_refmod_outcome local;
 	struct hugepin_ref_create bo;
 	struct hp_evidence ev;
-	struct hp_detect det;
-	struct hp_pin_res pres = { 0 };
 	struct hp_result res;
 	struct hp_map map;
 	char setup_why[HP_TEXT_LEN] = "";
 	char report[HP_TEXT_LEN] = "";
-	char why[HP_TEXT_LEN];
 	bool created = false;
 	int err;
 
@@ -393,7 +445,8 @@ enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_ref
 	memset(oc, 0, sizeof(*oc));
 	memset(&map, 0, sizeof(map));
 	memset(&ev, 0, sizeof(ev));
-	result_init(&res, c, m);
+	hp_result_init(&res, c->test, c->name, HUGEPIN_REF_NAME, HUGEPIN_REF_NAME,
+		       hp_method_name(m));
 	ev.owner = HP_OWNER_DRIVER;
 	ev.huge_required = c->huge_required;
 	ev.vuln_expected = !c->never_expected && hp_refmod_vuln_expected(r, &ev.expected_why);
@@ -401,50 +454,14 @@ enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_ref
 	hp_record_start(c->test, c->name, res.device, res.method);
 	err = setup(r, c, &bo, &created, &map, &oc->info, setup_why, sizeof(setup_why));
 	ev.level = hp_refmod_level(oc->info.last_level);
-	if (err) {
+	if (err)
 		ev.untestable_why = setup_why;
-	} else if (c->offset >= bo.length || c->len > bo.length - c->offset) {
-		snprintf(setup_why, sizeof(setup_why), "pin range +%zu/%zu lies outside the buffer",
-			 c->offset, c->len);
-		ev.untestable_why = setup_why;
-	} else if (c->huge_required && ev.level != HP_LEVEL_PMD && ev.level != HP_LEVEL_PUD) {
-		snprintf(setup_why, sizeof(setup_why), "no huge mapping formed (level %s, path %s)",
-			 hp_level_name(ev.level), hp_refmod_path_name(oc->info.last_path));
-		ev.untestable_why = setup_why;
-	} else if (hp_method_available(m, c->scratch, setup_why, sizeof(setup_why))) {
-		ev.untestable_why = setup_why;
-	} else {
-		ev.attempted = true;
-		hp_detect_begin(&det, c->test, c->name);
-		_hp_pin(m, c->scratch, (char *)map.addr + c->offset, c->len, &pres);
-		ev.pin_err = pres.err;
-		ev.bytes = pres.bytes;
-		/* Evict before the log scan, so the module's own report is in it too. */
-		err = _hp_refmod_evict(r, bo.id, 0, &oc->evict);
-		oc->evicted = !err;
-		hp_detect_end(&det, &ev);
-		if (oc->evicted) {
-			ev.extra_refs = (long)oc->evict.pages_bad;
-			hp_refmod_evict_describe(&oc->evict, report, sizeof(report));
-		} else {
-			snprintf(report, sizeof(report), "evict failed: %s", strerror(-err));
-		}
-	}
-
-	res.verdict = hp_decide(&ev, why, sizeof(why));
-	res.expected = res.verdict == HP_VULNERABLE && ev.vuln_expected;
-	res.err = ev.attempted ? pres.err : 0;
-	res.bytes = ev.attempted ? pres.bytes : 0;
-	snprintf(res.level, sizeof(res.level), "%s", hp_level_name(ev.level));
-	/* The evidence line is cut at HP_TEXT_LEN; the record says so by its length. */
-	if (snprintf(res.evidence, sizeof(res.evidence), "%s; +%zu len %zu, path %s%s%s", why,
-		     c->offset, c->len, hp_refmod_path_name(oc->info.last_path),
-		     *report ? ", evict: " : "", report) >= (int)sizeof(res.evidence))
-		res.evidence[sizeof(res.evidence) - 2] = '~';
-	hp_record_emit(&res);
-	printf("# %s %s +%zu: %s%s %s\n", res.device, res.method, c->offset,
-	       hp_verdict_name(res.verdict), res.expected ? " (expected)" : "", res.evidence);
-	fflush(stdout);
+	else
+		ev.untestable_why = not_testable(c, m, &bo, &ev, &oc->info, setup_why,
+						 sizeof(setup_why));
+	if (!ev.untestable_why)
+		pin_and_evict(r, c, m, map.addr, bo.id, &ev, oc, report, sizeof(report));
+	judge(&res, &ev, c, oc, report);
 
 	if (map.addr)
 		hp_unmap(&map);
@@ -475,3 +492,32 @@ void hp_refmod_sweep(const struct hp_refmod *r, const struct hp_refmod_case *c,
 		}
 	}
 }
+
+/* ---- the module's buffers as buffers of a memory target (hp_buf.h) ---- */
+
+/* Mapped as _hp_refmod_map() does: whole blocks, aligned to them, MADV_HUGEPAGE. */
+static int ref_buf_create(const struct hp_buf_src *src, size_t size, struct hp_buf *b)
+{
+	int ret = _hp_refmod_create(src->ref, size, 0, &b->ref);
+
+	if (ret) {
+		b->ref.id = 0;
+		return ret;
+	}
+	b->fd = src->ref->fd;
+	b->off = (off_t)b->ref.mmap_offset;
+	b->map_len = b->ref.length;
+	b->align = b->ref.block_size;
+	b->flags = MAP_SHARED;
+	b->always_huge = true;
+	return 0;
+}
+
+static void ref_buf_release(const struct hp_buf_src *src, struct hp_buf *b)
+{
+	if (b->ref.id)
+		_hp_refmod_destroy(src->ref, b->ref.id);
+	b->ref.id = 0;
+}
+
+const struct hp_buf_ops hp_buf_ref_ops = { ref_buf_create, ref_buf_release };

@@ -3,7 +3,7 @@
  * Small helpers shared by every CLI and record writer: JSON string escaping
  * for the records the guest sends over virtio-serial, and typed option
  * parsing with ranges, so a typo in --duration or --size is an error and
- * never a silent zero.
+ * never a silent zero; comma lists of names; errno histograms.
  * hugepin: pure
  */
 #include <ctype.h>
@@ -148,4 +148,115 @@ void hp_appendf(char *buf, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf + used, len - used, fmt, ap);
 	va_end(ap);
+}
+
+/* The item at @p, up to the next comma, trimmed into @item; false when empty or too long. */
+static bool list_item(const char *p, size_t n, char *item, size_t len)
+{
+	const char *end = p + n;
+
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	while (end > p && isspace((unsigned char)end[-1]))
+		end--;
+	snprintf(item, len, "%.*s", (int)(end - p), p);
+	return end > p && (size_t)(end - p) < len;
+}
+
+static int list_name(const char *item, const char *(*name)(unsigned int i), unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (!strcasecmp(item, name(i)))
+			return (int)i;
+	return -EINVAL;
+}
+
+int hp_list_mask(const char *list, const char *(*name)(unsigned int i), unsigned int n,
+		 unsigned int all, unsigned int *mask, char *bad, size_t badlen)
+{
+	char item[HP_NAME_LEN];
+	unsigned int acc = 0;
+	const char *p = list;
+	int i;
+
+	if (bad && badlen)
+		bad[0] = '\0';
+	if (!list)
+		return -EINVAL;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+
+		if (!list_item(p, len, item, sizeof(item)))
+			goto refused;
+		if (!strcasecmp(item, "all")) {
+			acc |= all;
+		} else {
+			i = list_name(item, name, n);
+			if (i < 0)
+				goto refused;
+			acc |= 1u << i;
+		}
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	*mask = acc;
+	return 0;
+refused:
+	if (bad && badlen)
+		snprintf(bad, badlen, "%s", item);
+	return -EINVAL;
+}
+
+void hp_errhist_add(struct hp_errhist *h, int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err > HP_ERRNO_OTHER)
+		err = HP_ERRNO_OTHER;
+	__atomic_add_fetch(&h->n[err], 1, __ATOMIC_RELAXED);
+}
+
+void hp_errhist_merge(struct hp_errhist *dst, const struct hp_errhist *src)
+{
+	for (int e = 0; e < HP_ERRNO_SLOTS; e++)
+		dst->n[e] += __atomic_load_n(&src->n[e], __ATOMIC_RELAXED);
+}
+
+int hp_errhist_top(const struct hp_errhist *h)
+{
+	int top = 0;
+
+	for (int e = 1; e < HP_ERRNO_SLOTS; e++)
+		if (h->n[e] > h->n[top])
+			top = e;
+	return top;
+}
+
+const char *hp_errhist_name(int slot)
+{
+	const char *s;
+
+	if (!slot)
+		return "short";
+	if (slot >= HP_ERRNO_OTHER)
+		return "other";
+	s = strerrorname_np(slot);
+	return s ? s : "E?";
+}
+
+void hp_errhist_text(const struct hp_errhist *h, const char *none, char *buf, size_t len)
+{
+	bool any = false;
+
+	if (len)
+		buf[0] = '\0';
+	for (int e = 0; e < HP_ERRNO_SLOTS; e++) {
+		if (!h->n[e])
+			continue;
+		hp_appendf(buf, len, "%s%s:%ld", any ? "," : "", hp_errhist_name(e), h->n[e]);
+		any = true;
+	}
+	if (!any)
+		snprintf(buf, len, "%s", none);
 }

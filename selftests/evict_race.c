@@ -12,80 +12,34 @@
  * accounting balanced and a quiet kernel log.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "hp_core.h"
 #include "hp_sys.h"
 #include "hp_case.h"
+#include "hp_child.h"
 
 #define REPRO_NAME "drm_repro"
 #define RACE_DURATION "3"
-#define OUT_MAX (256 << 10)
 #define MAX_RESULTS HP_M_NR
 #define EXIT_USAGE 2
 
 struct repro_run {
-	int status;			/* exit code, or -1 when it did not exit */
-	char *out;			/* stdout and stderr, NUL-terminated */
+	struct hp_child c;		/* exit status, stdout, stderr */
 	struct hp_result res[MAX_RESULTS];
 	int nres;
-	const char *summary;		/* the {"type":"summary",...} line, inside out */
+	const char *summary;		/* the {"type":"summary",...} line, inside c.out */
 };
 
-/* drm_repro sits in the same directory as this program (lib.mk installs both). */
-static int repro_path(char *buf, size_t len)
-{
-	int ret = hp_self_relative(REPRO_NAME, buf, len);
-
-	if (ret)
-		return ret;
-	return access(buf, X_OK) ? -errno : 0;
-}
-
-/* Run drm_repro with @argv, both output streams into one buffer. */
-static int repro_exec(const char *path, char *const argv[], struct repro_run *run)
-{
-	size_t used = 0;
-	int p[2], wstatus;
-	ssize_t n;
-	pid_t pid;
-
-	memset(run, 0, sizeof(*run));
-	run->status = -1;
-	run->out = calloc(1, OUT_MAX + 1);
-	if (!run->out || pipe2(p, O_CLOEXEC))
-		return -ENOMEM;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		dup2(p[1], STDOUT_FILENO);
-		dup2(p[1], STDERR_FILENO);
-		execv(path, argv);
-		_exit(127);
-	}
-	close(p[1]);
-	while ((n = read(p[0], run->out + used, OUT_MAX - used)) > 0)
-		used += (size_t)n;
-	close(p[0]);
-	if (waitpid(pid, &wstatus, 0) != pid)
-		return -errno;
-	if (WIFEXITED(wstatus))
-		run->status = WEXITSTATUS(wstatus);
-	return 0;
-}
-
-/* Pick the records and the summary out of the output, leaving lines intact. */
+/* Pick the records and the summary out of stdout, leaving lines intact. */
 static void repro_parse(struct repro_run *run)
 {
-	char *line = run->out, *nl;
+	char *line = run->c.out, *nl;
 	char copy[4 * HP_TEXT_LEN];
 
 	for (; line && *line; line = nl ? nl + 1 : NULL) {
@@ -102,43 +56,18 @@ static void repro_parse(struct repro_run *run)
 	}
 }
 
-/* Integer field of the summary line; @dflt when absent. */
-static long summary_long(const struct repro_run *run, const char *key, long dflt)
+static int repro_exec(const char *path, char *const argv[], struct repro_run *run)
 {
-	char pat[64];
-	const char *p;
-
-	if (!run->summary)
-		return dflt;
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(run->summary, pat);
-	return p ? strtol(p + strlen(pat), NULL, 10) : dflt;
-}
-
-/* String field of the summary line into @buf ("" when absent). */
-static void summary_str(const struct repro_run *run, const char *key, char *buf, size_t len)
-{
-	char pat[64];
-	const char *p, *end;
-
-	buf[0] = '\0';
-	if (!run->summary)
-		return;
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	p = strstr(run->summary, pat);
-	if (!p)
-		return;
-	p += strlen(pat);
-	end = strchr(p, '"');
-	snprintf(buf, len, "%.*s", end ? (int)(end - p) : 0, p);
+	memset(run, 0, sizeof(*run));
+	return hp_child_run(path, argv, &run->c);
 }
 
 /* The line drm_repro printed for a skip, else its summary's reason. */
 static void skip_reason(const struct repro_run *run, char *buf, size_t len)
 {
-	const char *p = strstr(run->out, "SKIP: ");
+	const char *p = strstr(run->c.err, "SKIP: ");
 
-	summary_str(run, "untestable", buf, len);
+	hp_json_field_str(run->summary, "untestable", buf, len);
 	if (buf[0] && strcmp(buf, "device not present"))
 		return;
 	if (p)
@@ -169,7 +98,7 @@ FIXTURE_VARIANT_ADD(evict_race, hugepin_ref) { .device = "ref" };
 
 FIXTURE_SETUP(evict_race)
 {
-	int ret = repro_path(self->repro, sizeof(self->repro));
+	int ret = hp_child_path(REPRO_NAME, self->repro, sizeof(self->repro));
 
 	if (ret)
 		SKIP(return, "%s not found next to this program: %s", REPRO_NAME, strerror(-ret));
@@ -179,34 +108,19 @@ FIXTURE_TEARDOWN(evict_race)
 {
 }
 
-TEST_F_TIMEOUT(evict_race, pin_during_evict, 60)
+/*
+ * Every per-method record of @run: logged, named for drm_repro, and a
+ * refusal's errno named in its evidence. Returns the unexpected VULNERABLE
+ * ones; *tested counts those that were not UNTESTABLE, @xfail gets the
+ * first expected VULNERABLE.
+ */
+static int check_records(struct __test_metadata *_metadata, const struct repro_run *run,
+			 char *xfail, size_t len, int *tested)
 {
-	char *const argv[] = {
-		self->repro, "--device", (char *)variant->device, "--duration", (char *)hp_env_duration(RACE_DURATION),
-		"--json", "--quiet", NULL,
-	};
-	struct repro_run run;
-	char why[HP_TEXT_LEN], splat[64], xfail[HP_TEXT_LEN] = "";
-	int i, unexpected = 0, tested = 0;
-	long leak;
+	int unexpected = 0;
 
-	if (_metadata->skip)
-		return;
-	ASSERT_EQ(0, repro_exec(self->repro, argv, &run));
-	if (run.status == HP_EXIT_SKIP) {
-		repro_parse(&run);
-		skip_reason(&run, why, sizeof(why));
-		free(run.out);
-		SKIP(return, "%s", why);
-	}
-	ASSERT_NE(EXIT_USAGE, run.status) TH_LOG("drm_repro rejected its arguments: %s", run.out);
-	ASSERT_NE(-1, run.status) TH_LOG("drm_repro did not exit normally: %s", run.out);
-	repro_parse(&run);
-	ASSERT_NE(NULL, run.summary) TH_LOG("no summary line from drm_repro: %s", run.out);
-	ASSERT_LT(0, run.nres) TH_LOG("no per-method records from drm_repro: %s", run.out);
-
-	for (i = 0; i < run.nres; i++) {
-		const struct hp_result *r = &run.res[i];
+	for (int i = 0; i < run->nres; i++) {
+		const struct hp_result *r = &run->res[i];
 
 		TH_LOG("%s %s: %s%s %s", r->device, r->method, hp_verdict_name(r->verdict),
 		       r->expected ? " (expected)" : "", r->evidence);
@@ -214,10 +128,10 @@ TEST_F_TIMEOUT(evict_race, pin_during_evict, 60)
 		EXPECT_EQ(0, strcmp(r->test, REPRO_NAME));
 		if (r->verdict == HP_UNTESTABLE)
 			continue;
-		tested++;
+		(*tested)++;
 		if (r->verdict == HP_VULNERABLE && r->expected) {
 			if (!xfail[0])
-				snprintf(xfail, sizeof(xfail), "%s: %s", r->method, r->evidence);
+				snprintf(xfail, len, "%s: %s", r->method, r->evidence);
 			continue;
 		}
 		if (r->verdict == HP_VULNERABLE) {
@@ -233,13 +147,43 @@ TEST_F_TIMEOUT(evict_race, pin_during_evict, 60)
 				       r->method, r->err);
 		}
 	}
+	return unexpected;
+}
+
+TEST_F_TIMEOUT(evict_race, pin_during_evict, 60)
+{
+	char *const argv[] = {
+		self->repro, "--device", (char *)variant->device, "--duration", (char *)hp_env_duration(RACE_DURATION),
+		"--json", "--quiet", NULL,
+	};
+	struct repro_run run;
+	char why[HP_TEXT_LEN], splat[64], xfail[HP_TEXT_LEN] = "";
+	int unexpected, tested = 0;
+	long leak;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, repro_exec(self->repro, argv, &run));
+	if (run.c.status == HP_EXIT_SKIP) {
+		repro_parse(&run);
+		skip_reason(&run, why, sizeof(why));
+		hp_child_free(&run.c);
+		SKIP(return, "%s", why);
+	}
+	ASSERT_NE(EXIT_USAGE, run.c.status) TH_LOG("drm_repro rejected its arguments: %s", run.c.err);
+	ASSERT_NE(-1, run.c.status) TH_LOG("drm_repro did not exit normally: %s", run.c.err);
+	repro_parse(&run);
+	ASSERT_NE(NULL, run.summary) TH_LOG("no summary line from drm_repro: %s%s", run.c.out, run.c.err);
+	ASSERT_LT(0, run.nres) TH_LOG("no per-method records from drm_repro: %s%s", run.c.out, run.c.err);
+
+	unexpected = check_records(_metadata, &run, xfail, sizeof(xfail), &tested);
 	EXPECT_EQ(0, unexpected) TH_LOG("%d method(s) VULNERABLE", unexpected);
-	EXPECT_EQ(unexpected ? 1 : 0, run.status)
-		TH_LOG("exit code %d does not match the records", run.status);
+	EXPECT_EQ(unexpected ? 1 : 0, run.c.status)
+		TH_LOG("exit code %d does not match the records", run.c.status);
 	if (!unexpected && !xfail[0]) {
 		/* SAFE claims a quiet kernel and balanced FOLL_PIN accounting. */
-		leak = summary_long(&run, "pin_leak", LONG_MIN);
-		summary_str(&run, "splat", splat, sizeof(splat));
+		leak = hp_json_field_long(run.summary, "pin_leak", LONG_MIN);
+		hp_json_field_str(run.summary, "splat", splat, sizeof(splat));
 		EXPECT_EQ(0, leak) TH_LOG("pin accounting off by %ld after the race", leak);
 		EXPECT_EQ(0, splat[0]) TH_LOG("kernel log: %s", splat);
 		/*
@@ -247,20 +191,20 @@ TEST_F_TIMEOUT(evict_race, pin_during_evict, 60)
 		 * machine too slow to do that within drm_repro's cap ends
 		 * without one, and that says nothing about the kernel.
 		 */
-		summary_str(&run, "too_slow", why, sizeof(why));
-		if (why[0] && !summary_long(&run, "evict_cycles", 0)) {
-			free(run.out);
+		hp_json_field_str(run.summary, "too_slow", why, sizeof(why));
+		if (why[0] && !hp_json_field_long(run.summary, "evict_cycles", 0)) {
+			hp_child_free(&run.c);
 			SKIP(return, "%s", why);
 		}
-		EXPECT_LT(0, summary_long(&run, "evict_cycles", 0))
+		EXPECT_LT(0, hp_json_field_long(run.summary, "evict_cycles", 0))
 			TH_LOG("the evictor never completed a cycle");
 	}
 	if (!tested) {
 		snprintf(why, sizeof(why), "%s", run.res[0].evidence);
-		free(run.out);
+		hp_child_free(&run.c);
 		SKIP(return, "%s", why);
 	}
-	free(run.out);
+	hp_child_free(&run.c);
 	/* Expected for this kernel (no PMD special bit): XFAIL, unless something else failed. */
 	if (xfail[0] && _metadata->passed)
 		HP_XFAIL(return, "%s", xfail);
@@ -279,7 +223,7 @@ TEST(rejects_bad_input)
 	char path[PATH_MAX];
 	struct repro_run run;
 	size_t i;
-	int ret = repro_path(path, sizeof(path));
+	int ret = hp_child_path(REPRO_NAME, path, sizeof(path));
 
 	if (ret)
 		SKIP(return, "%s not found next to this program: %s", REPRO_NAME, strerror(-ret));
@@ -288,12 +232,13 @@ TEST(rejects_bad_input)
 		char *nl;
 
 		ASSERT_EQ(0, repro_exec(path, argv, &run));
-		EXPECT_EQ(EXIT_USAGE, run.status) TH_LOG("%s %s: exit %d", bad[i][0], bad[i][1], run.status);
-		nl = strchr(run.out, '\n');
+		EXPECT_EQ(EXIT_USAGE, run.c.status) TH_LOG("%s %s: exit %d", bad[i][0], bad[i][1], run.c.status);
+		EXPECT_EQ(0, run.c.out[0]) TH_LOG("%s %s: output on stdout: %s", bad[i][0], bad[i][1], run.c.out);
+		nl = strchr(run.c.err, '\n');
 		EXPECT_NE(NULL, nl) TH_LOG("%s %s: no message", bad[i][0], bad[i][1]);
 		if (nl)
-			EXPECT_EQ(0, nl[1]) TH_LOG("%s %s: more than one line: %s", bad[i][0], bad[i][1], run.out);
-		free(run.out);
+			EXPECT_EQ(0, nl[1]) TH_LOG("%s %s: more than one line: %s", bad[i][0], bad[i][1], run.c.err);
+		hp_child_free(&run.c);
 	}
 }
 

@@ -8,18 +8,16 @@
  * program installed next to this one; this runs it and judges its JSON.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "hp_core.h"
-#include "hugepin_ref_uapi.h"
+#include "hp_child.h"
+#include "hp_refmod.h"
 
 #define STRESS_SECONDS "3"
 /*
@@ -28,13 +26,11 @@
  * when they do not balance, and setup.
  */
 #define STRESS_TIMEOUT 90
-#define OUT_MAX (256 * 1024)
 #define EXIT_USAGE_CODE 2
 
 FIXTURE(gup_stress) {
 	char prog[PATH_MAX];
-	char out[OUT_MAX];
-	char err[4096];
+	struct hp_child run;		/* its exit status, stdout (the JSON summary) and stderr */
 };
 
 FIXTURE_VARIANT(gup_stress) {
@@ -58,84 +54,19 @@ FIXTURE_SETUP(gup_stress)
 
 FIXTURE_TEARDOWN(gup_stress)
 {
+	hp_child_free(&self->run);
 }
 
-/* Read a whole fd into buf (NUL-terminated, truncated at len - 1). */
-static void slurp(int fd, char *buf, size_t len)
+/* gup_stress on one memory type, to its end: 0, or -errno when it could not be started. */
+static int run_stress(const char *prog, const char *mem, struct hp_child *run)
 {
-	size_t off = 0;
-	ssize_t n;
+	/* Background pressure is for long runs; the suite shares its time budget. */
+	char *const argv[] = {
+		(char *)prog, "--duration", (char *)hp_env_duration(STRESS_SECONDS), "--mem",
+		(char *)mem, "--json", "--quiet", "--no-stress-ng", NULL,
+	};
 
-	while ((n = read(fd, buf + off, len - 1 - off)) > 0 && off + (size_t)n < len - 1)
-		off += (size_t)n;
-	if (n > 0)
-		off += (size_t)n;
-	buf[off] = 0;
-	/* Drain the rest so the child never blocks on a full pipe. */
-	while (off >= len - 1 && read(fd, (char[512]){ 0 }, 512) > 0)
-		;
-}
-
-/* Exit status of gup_stress, or -1; stdout in out, stderr in err. */
-static int run_stress(const char *prog, const char *mem, char *out, size_t olen, char *err,
-		      size_t elen)
-{
-	int po[2], pe[2], status;
-	pid_t pid;
-
-	if (pipe(po) || pipe(pe))
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		dup2(po[1], STDOUT_FILENO);
-		dup2(pe[1], STDERR_FILENO);
-		close(po[0]);
-		close(pe[0]);
-		/* Background pressure is for long runs; the suite shares its time budget. */
-		execl(prog, prog, "--duration", hp_env_duration(STRESS_SECONDS), "--mem", mem, "--json", "--quiet",
-		      "--no-stress-ng", (char *)NULL);
-		_exit(127);
-	}
-	close(po[1]);
-	close(pe[1]);
-	slurp(po[0], out, olen);
-	slurp(pe[0], err, elen);
-	close(po[0]);
-	close(pe[0]);
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
-/* Copy the string value following "key":" at or after p into val. */
-static bool json_value(const char *p, const char *key, char *val, size_t len)
-{
-	char pat[64];
-	size_t i = 0;
-
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	p = strstr(p, pat);
-	if (!p)
-		return false;
-	p += strlen(pat);
-	while (*p && *p != '"' && i + 1 < len) {
-		if (*p == '\\' && p[1])
-			p++;
-		val[i++] = *p++;
-	}
-	val[i] = 0;
-	return true;
-}
-
-static long json_long(const char *p, const char *key)
-{
-	char pat[64];
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(p, pat);
-	return p ? strtol(p + strlen(pat), NULL, 10) : -1;
+	return hp_child_run(prog, argv, run);
 }
 
 /* Sum of every "ok" count in the document: pins the kernel took. */
@@ -159,15 +90,16 @@ static long json_sum(const char *p, const char *key)
  */
 static bool refmod_damage_expected(void)
 {
-	struct hugepin_ref_caps caps = { .size = sizeof(caps) };
-	int fd = open(HUGEPIN_REF_DEV, O_RDWR | O_CLOEXEC);
+	struct hp_refmod ref;
+	const char *why;
+	char no_module[HP_TEXT_LEN];
 	bool expected;
 
-	if (fd < 0)
+	/* A module that cannot be loaded is gup_stress's skip to report. */
+	if (hp_refmod_open(&ref, no_module, sizeof(no_module)))
 		return false;
-	expected = !ioctl(fd, HUGEPIN_REF_IOC_CAPS, &caps) &&
-		   !(caps.caps & HUGEPIN_REF_CAP_PMD_SPECIAL);
-	close(fd);
+	expected = hp_refmod_vuln_expected(&ref, &why);
+	hp_refmod_close(&ref);
 	return expected;
 }
 
@@ -181,37 +113,37 @@ TEST_F_TIMEOUT(gup_stress, short_pass, STRESS_TIMEOUT)
 	if (!strcmp(variant->mem, "hugepin_ref") && refmod_damage_expected())
 		SKIP(return, "kernel has no PMD special bit: fast GUP damage through the reference module is expected (see hugepfn_ref)");
 
-	rc = run_stress(self->prog, variant->mem, self->out, sizeof(self->out), self->err,
-			sizeof(self->err));
-	ASSERT_NE(-1, rc) TH_LOG("gup_stress did not exit normally: %s", self->err);
+	ASSERT_EQ(0, run_stress(self->prog, variant->mem, &self->run));
+	rc = self->run.status;
+	ASSERT_NE(-1, rc) TH_LOG("gup_stress did not exit normally: %s", self->run.err);
 	ASSERT_NE(127, rc) TH_LOG("cannot execute %s", self->prog);
-	ASSERT_NE(EXIT_USAGE_CODE, rc) TH_LOG("usage error: %s", self->err);
+	ASSERT_NE(EXIT_USAGE_CODE, rc) TH_LOG("usage error: %s", self->run.err);
 	if (rc == HP_EXIT_SKIP) {
-		if (!json_value(self->out, "reason", reason, sizeof(reason)))
-			snprintf(reason, sizeof(reason), "%.200s", self->err);
+		if (!hp_json_field_str(self->run.out, "reason", reason, sizeof(reason)))
+			snprintf(reason, sizeof(reason), "%.200s", self->run.err);
 		reason[strcspn(reason, "\n")] = 0;
 		SKIP(return, "%s", reason);
 	}
-	ASSERT_TRUE(json_value(self->out, "result", result, sizeof(result)))
-		TH_LOG("no JSON summary from gup_stress: %s", self->err);
+	ASSERT_TRUE(hp_json_field_str(self->run.out, "result", result, sizeof(result)))
+		TH_LOG("no JSON summary from gup_stress: %s", self->run.err);
 	if (rc) {
 		/* Name the evidence: first failure, log line, pin balance per type. */
-		for (const char *p = self->out; (p = strstr(p, "\"mem\":\"")); p++) {
+		for (const char *p = self->run.out; (p = strstr(p, "\"mem\":\"")); p++) {
 			char mem[64] = "", status[16] = "", first[240] = "", log[160] = "";
 
-			json_value(p, "mem", mem, sizeof(mem));
-			json_value(p, "status", status, sizeof(status));
+			hp_json_field_str(p, "mem", mem, sizeof(mem));
+			hp_json_field_str(p, "status", status, sizeof(status));
 			if (strcmp(status, "fail"))
 				continue;
-			json_value(p, "first_failure", first, sizeof(first));
-			json_value(p, "log", log, sizeof(log));
+			hp_json_field_str(p, "first_failure", first, sizeof(first));
+			hp_json_field_str(p, "log", log, sizeof(log));
 			snprintf(line, sizeof(line), "%s: pin balance %ld, log %s, %s", mem,
-				 json_long(p, "pin_balance"), log, first);
+				 hp_json_field_long(p, "pin_balance", -1), log, first);
 			TH_LOG("%s", line);
 		}
 	}
-	EXPECT_EQ(0, json_long(self->out, "integrity_failures"));
-	EXPECT_EQ(0, json_long(self->out, "pin_balance"));
+	EXPECT_EQ(0, hp_json_field_long(self->run.out, "integrity_failures", -1));
+	EXPECT_EQ(0, hp_json_field_long(self->run.out, "pin_balance", -1));
 	EXPECT_STREQ("pass", result);
 	/*
 	 * A pass that pinned nothing proves nothing, unless refusal is the
@@ -223,9 +155,9 @@ TEST_F_TIMEOUT(gup_stress, short_pass, STRESS_TIMEOUT)
 	if (!strcmp(variant->mem, "hugepin_ref")) {
 		char level[16] = "";
 
-		EXPECT_EQ(0, json_sum(self->out, "ok"));
+		EXPECT_EQ(0, json_sum(self->run.out, "ok"));
 		EXPECT_EQ(0, rc);
-		json_value(self->out, "level", level, sizeof(level));
+		hp_json_field_str(self->run.out, "level", level, sizeof(level));
 		if (_metadata->passed && strcmp(level, "pmd") && strcmp(level, "pud"))
 			SKIP(return, "no huge pfn entry formed (level %s): the refusals met PTEs only",
 			     level[0] ? level : "missing");
@@ -236,11 +168,11 @@ TEST_F_TIMEOUT(gup_stress, short_pass, STRESS_TIMEOUT)
 	 * machine too slow for that within its cap gets here with nothing
 	 * pinned, and that says nothing about the kernel.
 	 */
-	json_value(self->out, "too_slow", slow, sizeof(slow));
-	if (_metadata->passed && slow[0] && !json_sum(self->out, "ok"))
+	hp_json_field_str(self->run.out, "too_slow", slow, sizeof(slow));
+	if (_metadata->passed && slow[0] && !json_sum(self->run.out, "ok"))
 		SKIP(return, "%s", slow);
 	if (strcmp(variant->mem, "drm"))
-		EXPECT_GT(json_sum(self->out, "ok"), 0);
+		EXPECT_GT(json_sum(self->run.out, "ok"), 0);
 	EXPECT_EQ(0, rc);
 }
 

@@ -69,25 +69,35 @@ static void method_lists_parse(void)
 {
 	unsigned int mask = 0;
 
-	EXPECT_EQ(hp_methods_parse("all", &mask), 0);
+	EXPECT_EQ(hp_methods_parse("all", &mask, NULL, 0), 0);
 	EXPECT_EQ(mask, (1u << HP_M_NR) - 1);
-	EXPECT_EQ(hp_methods_parse("odirect_read,vmsplice", &mask), 0);
+	EXPECT_EQ(hp_methods_parse("odirect_read,vmsplice", &mask, NULL, 0), 0);
 	EXPECT_EQ(mask, (1u << HP_M_ODIRECT_READ) | (1u << HP_M_VMSPLICE));
-	EXPECT_EQ(hp_methods_parse("gup_test", &mask), 0);
+	EXPECT_EQ(hp_methods_parse("gup_test", &mask, NULL, 0), 0);
 	EXPECT_EQ(mask, 1u << HP_M_GUP_TEST);
+	/* Spaces around an item are trimmed; "all" may be one item among others. */
+	EXPECT_EQ(hp_methods_parse(" vmsplice , GUP_TEST", &mask, NULL, 0), 0);
+	EXPECT_EQ(mask, (1u << HP_M_VMSPLICE) | (1u << HP_M_GUP_TEST));
+	EXPECT_EQ(hp_methods_parse("vmsplice,all", &mask, NULL, 0), 0);
+	EXPECT_EQ(mask, (1u << HP_M_NR) - 1);
 }
 
 static void method_list_typos_refused(void)
 {
 	unsigned int mask = 7;
+	char bad[HP_NAME_LEN];
 
-	EXPECT_EQ(hp_methods_parse("", &mask), -EINVAL);
-	EXPECT_EQ(hp_methods_parse(NULL, &mask), -EINVAL);
-	EXPECT_EQ(hp_methods_parse("vmsplice,", &mask), -EINVAL);
-	EXPECT_EQ(hp_methods_parse(",vmsplice", &mask), -EINVAL);
-	EXPECT_EQ(hp_methods_parse("vmsplice,,odirect_read", &mask), -EINVAL);
-	EXPECT_EQ(hp_methods_parse("vmsplice,bogus", &mask), -EINVAL);
-	EXPECT_EQ(hp_methods_parse("all,vmsplice", &mask), -EINVAL);
+	EXPECT_EQ(hp_methods_parse("", &mask, bad, sizeof(bad)), -EINVAL);
+	EXPECT_STR(bad, "");
+	EXPECT_EQ(hp_methods_parse(NULL, &mask, bad, sizeof(bad)), -EINVAL);
+	EXPECT_EQ(hp_methods_parse("vmsplice,", &mask, bad, sizeof(bad)), -EINVAL);
+	EXPECT_STR(bad, "");
+	EXPECT_EQ(hp_methods_parse(",vmsplice", &mask, NULL, 0), -EINVAL);
+	EXPECT_EQ(hp_methods_parse("vmsplice, ,odirect_read", &mask, bad, sizeof(bad)), -EINVAL);
+	EXPECT_STR(bad, "");
+	EXPECT_EQ(hp_methods_parse("vmsplice, bogus ,odirect_read", &mask, bad, sizeof(bad)),
+		  -EINVAL);
+	EXPECT_STR(bad, "bogus");
 	EXPECT_EQ(mask, 7);
 }
 

@@ -2,7 +2,8 @@
 /*
  * Unit tests of util.c: JSON escaping for records and the typed option
  * parsers every CLI uses (--size 4M, --duration 30s, --threads 8), which
- * must refuse typos and out-of-range values instead of running a 0 s test.
+ * must refuse typos and out-of-range values instead of running a 0 s test;
+ * the errno histogram the stress tools count refused pins in.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -103,12 +104,48 @@ static void parse_duration_values(void)
 	EXPECT(v == 0.5);
 }
 
+static void errhist_counts_and_names(void)
+{
+	struct hp_errhist h = { { 0 } };
+	char buf[64];
+
+	hp_errhist_text(&h, "none", buf, sizeof(buf));
+	EXPECT_STR(buf, "none");
+	EXPECT_EQ(hp_errhist_top(&h), 0);
+	hp_errhist_add(&h, EFAULT);
+	hp_errhist_add(&h, -EFAULT);
+	hp_errhist_add(&h, 0);
+	hp_errhist_add(&h, 4000);
+	EXPECT_EQ(h.n[EFAULT], 2);
+	EXPECT_EQ(h.n[HP_ERRNO_OTHER], 1);
+	EXPECT_EQ(hp_errhist_top(&h), EFAULT);
+	hp_errhist_text(&h, "none", buf, sizeof(buf));
+	EXPECT_STR(buf, "short:1,EFAULT:2,other:1");
+}
+
+static void errhist_top_prefers_lower_slot(void)
+{
+	struct hp_errhist a = { { 0 } }, b = { { 0 } };
+
+	hp_errhist_add(&a, EPERM);
+	hp_errhist_add(&a, EFAULT);
+	EXPECT_EQ(hp_errhist_top(&a), EPERM);
+	hp_errhist_add(&b, EFAULT);
+	hp_errhist_merge(&a, &b);
+	EXPECT_EQ(a.n[EFAULT], 2);
+	EXPECT_EQ(hp_errhist_top(&a), EFAULT);
+	EXPECT_STR(hp_errhist_name(0), "short");
+	EXPECT_STR(hp_errhist_name(EFAULT), "EFAULT");
+}
+
 static const struct unit_case cases[] = {
 	{ "escape_specials", escape_specials },
 	{ "escape_truncates_whole", escape_truncates_whole },
 	{ "parse_long_values", parse_long_values },
 	{ "parse_size_values", parse_size_values },
 	{ "parse_duration_values", parse_duration_values },
+	{ "errhist_counts_and_names", errhist_counts_and_names },
+	{ "errhist_top_prefers_lower_slot", errhist_top_prefers_lower_slot },
 };
 
 int main(void)

@@ -3,7 +3,6 @@
  * The report model behind hp_report: a growable text buffer, the rows and
  * open cases built from the guest's records, timings, and the decisions
  * over rows (summary counts, --bisect-on globs).
- * hugepin: pure
  */
 #include <errno.h>
 #include <fnmatch.h>

@@ -4,7 +4,6 @@
  * finished (a panic in bio_release_pages() after fast GUP pinned a huge pfn
  * PMD leaves only a start record and a splat) and damage printed after a
  * case reported.
- * hugepin: pure
  */
 #include <errno.h>
 #include <fnmatch.h>

@@ -6,7 +6,6 @@
  * UNTESTABLE. Control records are never verdicts about the kernel: they
  * live apart from the rows, so they count in no summary, grid, coverage or
  * exit code.
- * hugepin: pure
  */
 #include <stdio.h>
 #include <string.h>

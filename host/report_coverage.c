@@ -2,7 +2,6 @@
 /*
  * Coverage and exit code: which bug paths ran over a huge pfn mapping, why
  * a run was inconclusive, and the runner's notes about devices.
- * hugepin: pure
  */
 #include <errno.h>
 #include <fnmatch.h>

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * --expect: a run's rows checked against an expected-verdicts file.
- * hugepin: pure
  */
 #include <errno.h>
 #include <fnmatch.h>

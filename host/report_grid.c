@@ -5,7 +5,6 @@
  * kernel matrix), then one line of evidence for every VULNERABLE cell and
  * one per distinct reason for the UNTESTABLE ones. The full table
  * (run.sh --verbose), report.md and report.json keep every record.
- * hugepin: pure
  */
 #include <stdio.h>
 #include <stdlib.h>

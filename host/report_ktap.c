@@ -4,7 +4,6 @@
  * test program said (ok, not ok, skip, xfail) next to the per-case verdict
  * records. Accepts one program's own output and the kselftest runner's
  * output, which nests each program under "# selftests: <dir>: <prog>".
- * hugepin: pure
  */
 #include <ctype.h>
 #include <errno.h>

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * report.json read back, and the kernel x case matrix over several runs.
- * hugepin: pure
  */
 #include <errno.h>
 #include <fnmatch.h>

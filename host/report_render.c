@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Renderers: the terminal table, Markdown, JSON and JUnit XML of one run.
- * hugepin: pure
  */
 #include <errno.h>
 #include <fnmatch.h>

@@ -15,8 +15,6 @@
  * kernel accepts the other generations' fast-pin numbers as its own slow
  * get_user_pages()/pin_user_pages() benchmarks, so those rows carry the
  * releases that have them and the running release picks among them.
- *
- * hugepin: pure
  */
 #include <stdio.h>
 #include <sys/ioctl.h>

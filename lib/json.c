@@ -4,7 +4,6 @@
  * the guest (which may arrive cut off when the guest dies mid-write) and the
  * report.json files the matrix mode reads back. Strict RFC 8259 syntax,
  * bounded nesting, every string NUL-terminated for C callers.
- * hugepin: pure
  */
 #include <ctype.h>
 #include <errno.h>

@@ -5,7 +5,6 @@
  * huge pfn mapping (bad page state, VM_BUG_ON_PAGE in bio_release_pages(),
  * refcount_t underflow). Used on /dev/kmsg records in the guest and on the
  * serial console log on the host, so both prefix styles are accepted.
- * hugepin: pure
  */
 #include <ctype.h>
 #include <stdio.h>

@@ -4,7 +4,6 @@
  *
  * These strings are the wire format between guest records, the host report
  * and the --expect files, so one table per enum keeps them from drifting.
- * hugepin: pure
  */
 #include <errno.h>
 #include <string.h>

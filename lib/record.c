@@ -4,7 +4,6 @@
  * to the virtio-serial port and read back by hp_report on the host. A
  * "start" record before each case lets the host name the case that was
  * running when the guest died, so a crash becomes a verdict, not a gap.
- * hugepin: pure
  */
 #include <errno.h>
 #include <stdio.h>

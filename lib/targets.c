@@ -6,7 +6,6 @@
  * buffer objects are TTM objects, and which PCI display device its driver
  * takes. The guest library, drm_repro and the host report all read it, so a
  * new target is one line here.
- * hugepin: pure
  */
 #include <string.h>
 

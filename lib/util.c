@@ -4,7 +4,6 @@
  * for the records the guest sends over virtio-serial, and typed option
  * parsing with ranges, so a typo in --duration or --size is an error and
  * never a silent zero; comma lists of names; errno histograms.
- * hugepin: pure
  */
 #include <ctype.h>
 #include <errno.h>

@@ -5,7 +5,6 @@
  * or UNTESTABLE with a one-line reason. A pin that fast GUP took on a huge
  * pfn mapping of driver-owned pages is the bug itself even when no detector
  * fires, because non-debug kernels damage the refcounts silently.
- * hugepin: pure
  */
 #include <errno.h>
 #include <stdarg.h>

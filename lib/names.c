@@ -31,18 +31,18 @@ static const char *const level_names[] = {
  * gup_stress; each one's body is in the body table of lib/pin.c.
  */
 static const struct hp_method_info methods[HP_M_NR] = {
-	[HP_M_ODIRECT_READ] = { "odirect_read", HP_FLOW_INTO, .needs_storage = true },
-	[HP_M_ODIRECT_WRITE] = { "odirect_write", HP_FLOW_OUT, .needs_storage = true },
-	[HP_M_IOURING_REG] = { "iouring_reg", HP_FLOW_NONE, .uring = true, .can_hold = true },
-	[HP_M_IOURING_FIXED_READ] = { "iouring_fixed_read", HP_FLOW_INTO, .needs_storage = true,
+	[HP_M_ODIRECT_READ] = { .name = "odirect_read", .flow = HP_FLOW_INTO, .needs_storage = true },
+	[HP_M_ODIRECT_WRITE] = { .name = "odirect_write", .flow = HP_FLOW_OUT, .needs_storage = true },
+	[HP_M_IOURING_REG] = { .name = "iouring_reg", .flow = HP_FLOW_NONE, .uring = true, .can_hold = true },
+	[HP_M_IOURING_FIXED_READ] = { .name = "iouring_fixed_read", .flow = HP_FLOW_INTO, .needs_storage = true,
 				      .uring = true },
-	[HP_M_IOURING_FIXED_WRITE] = { "iouring_fixed_write", HP_FLOW_OUT, .needs_storage = true,
+	[HP_M_IOURING_FIXED_WRITE] = { .name = "iouring_fixed_write", .flow = HP_FLOW_OUT, .needs_storage = true,
 				       .uring = true },
-	[HP_M_IOURING_READ] = { "iouring_read", HP_FLOW_INTO, .needs_storage = true, .uring = true },
-	[HP_M_VMSPLICE] = { "vmsplice", HP_FLOW_OUT, .can_hold = true },
-	[HP_M_PROCVM_READ] = { "procvm_read", HP_FLOW_OUT },
-	[HP_M_PROCVM_WRITE] = { "procvm_write", HP_FLOW_INTO },
-	[HP_M_GUP_TEST] = { "gup_test", HP_FLOW_NONE },
+	[HP_M_IOURING_READ] = { .name = "iouring_read", .flow = HP_FLOW_INTO, .needs_storage = true, .uring = true },
+	[HP_M_VMSPLICE] = { .name = "vmsplice", .flow = HP_FLOW_OUT, .can_hold = true },
+	[HP_M_PROCVM_READ] = { .name = "procvm_read", .flow = HP_FLOW_OUT },
+	[HP_M_PROCVM_WRITE] = { .name = "procvm_write", .flow = HP_FLOW_INTO },
+	[HP_M_GUP_TEST] = { .name = "gup_test", .flow = HP_FLOW_NONE },
 };
 
 static const char *lookup(const char *const *tab, size_t n, unsigned int i)

@@ -87,19 +87,28 @@ void hp_report_free(struct hp_report *rep)
  * console made for a control ("control.<detector>", the guest died in it)
  * leaves that detector unproven.
  */
+/* Room for one more row in *@rows (*@cap rows, @n used): -ENOMEM when none. */
+static int rows_reserve(struct hp_row **rows, size_t *cap, size_t n, size_t first)
+{
+	size_t want = *cap ? *cap * 2 : first;
+	struct hp_row *grown;
+
+	if (n < *cap)
+		return 0;
+	grown = realloc(*rows, want * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	*rows = grown;
+	*cap = want;
+	return 0;
+}
+
 static int add_control_row(struct hp_report *rep, const struct hp_result *r, bool from_console)
 {
 	struct hp_row *row;
 
-	if (rep->ncontrols == rep->controls_cap) {
-		size_t cap = rep->controls_cap ? rep->controls_cap * 2 : 8;
-		struct hp_row *rows = realloc(rep->controls, cap * sizeof(*rows));
-
-		if (!rows)
-			return -ENOMEM;
-		rep->controls = rows;
-		rep->controls_cap = cap;
-	}
+	if (rows_reserve(&rep->controls, &rep->controls_cap, rep->ncontrols, 8))
+		return -ENOMEM;
 	row = &rep->controls[rep->ncontrols++];
 	row->r = *r;
 	row->from_console = from_console;
@@ -116,15 +125,8 @@ int hp_report_add_row(struct hp_report *rep, const struct hp_result *r, bool fro
 {
 	if (r->control[0] || !strcmp(r->test, HP_CONTROL_TEST))
 		return add_control_row(rep, r, from_console);
-	if (rep->nrows == rep->cap) {
-		size_t cap = rep->cap ? rep->cap * 2 : 32;
-		struct hp_row *rows = realloc(rep->rows, cap * sizeof(*rows));
-
-		if (!rows)
-			return -ENOMEM;
-		rep->rows = rows;
-		rep->cap = cap;
-	}
+	if (rows_reserve(&rep->rows, &rep->cap, rep->nrows, 32))
+		return -ENOMEM;
 	rep->rows[rep->nrows].r = *r;
 	rep->rows[rep->nrows].from_console = from_console;
 	if (from_console && r->verdict == HP_VULNERABLE && rep->expected_device[0] &&

@@ -159,7 +159,8 @@ int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
  * a @want entry can form: HP_LEVEL_PMD 4 MiB 2 MiB aligned, HP_LEVEL_PUD
  * 1 GiB 1 GiB aligned (the sweep pins its first 4 MiB), HP_LEVEL_PTE 4 MiB
  * from one page into the BAR, which no huge entry can map. The huge ones
- * are UNTESTABLE unless the level seen is pmd or pud. -ENODEV without the
+ * are UNTESTABLE unless the level seen is pmd or pud, the PUD one (-ENXIO)
+ * unless it is pud. -ENODEV without the
  * device, -ENXIO with it but unusable (t->why says why).
  */
 int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,

@@ -176,6 +176,7 @@ int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 	off_t skew = want == HP_LEVEL_PTE ? sysconf(_SC_PAGESIZE) : 0;
 	struct hp_vfio_dev *v = &t->vfio;
 	char dir[PATH_MAX], bdf[32], driver[HP_NAME_LEN];
+	enum hp_level level;
 	const char *skip;
 	int ret;
 
@@ -225,6 +226,17 @@ int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 	t->sweep_len = HP_VFIO_SWEEP_LEN;
 	for (size_t off = 0; off < t->sweep_len; off += (size_t)sysconf(_SC_PAGESIZE))
 		((volatile char *)t->c.base)[off] = (char)off;
+	/*
+	 * A PUD variant that got PMDs tests nothing a PMD variant does not;
+	 * PTEs are judged per pin (UNTESTABLE, huge_required).
+	 */
+	level = hp_map_level(t->c.base);
+	if (level == HP_LEVEL_PMD && want == HP_LEVEL_PUD) {
+		snprintf(t->why, sizeof(t->why),
+			 "vfio: no PUD formed over a 1 GiB-aligned GiB of BAR2 (level %s)",
+			 hp_level_name(level));
+		return -ENXIO;
+	}
 	hp_target_scratch(t);
 	return 0;
 }

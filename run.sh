@@ -40,8 +40,8 @@ die() {
 }
 
 # Modules the guest loads: transport first, then the GPU drivers the
-# devices bind to, vgem, null_blk, and ext4 for the page-cache disk.
-readonly HP_GUEST_MODULES="virtio_pci virtio_console virtio_blk bochs qxl virtio-gpu vgem vmwgfx null_blk ext4"
+# devices bind to, vgem, vfio (opt-in), null_blk, and ext4 for the page-cache disk.
+readonly HP_GUEST_MODULES="virtio_pci virtio_console virtio_blk bochs qxl virtio-gpu vgem vmwgfx vfio-pci vfio_iommu_type1 null_blk ext4"
 
 usage() {
 	cat <<'USAGE'
@@ -76,7 +76,9 @@ bookworm, as --kernel-deb debian:SUITE gives it):
                          kernel x case table
 What to run:
   --tests PATTERN        comma list of globs over program names and case names
-  --devices LIST         QEMU GPUs and vgem: bochs,qxl,virtio_gpu,vmwgfx,vgem (default all)
+  --devices LIST         QEMU GPUs and vgem: bochs,qxl,virtio_gpu,vmwgfx,vgem (default all
+                         of these); vfio (opt-in: ivshmem's 1 GiB BAR through vfio-pci,
+                         on a q35 machine with intel-iommu, for the vfio_bar cases)
   --thp MODE             transparent_hugepage mode for each program (default madvise)
   --shmem-thp MODE       transparent_hugepage/shmem_enabled for each program (default:
                          the kernel's, usually never): always gives GEM shmem buffers
@@ -379,6 +381,8 @@ guest_cmdline() {
 	[ -z "$OPT_ARGS" ] || c+=" hugepin.args=${OPT_ARGS// /,}"
 	[ "$OPT_VMWSHIM" = 1 ] || c+=" hugepin.vmwshim=0"
 	[ -z "$OPT_INJECT" ] || [ "$BOOT_N" != 1 ] || c+=" hugepin.inject=$OPT_INJECT"
+	# The vIOMMU that gives vfio's ivshmem an IOMMU group (qemu_machine_args).
+	[[ ,$OPT_DEVICES, != *,vfio,* ]] || c+=" intel_iommu=on"
 	printf '%s\n' "$c"
 }
 

@@ -195,7 +195,10 @@ static void why_inconclusive(const struct hp_report *rep, const char *bisect_on,
 	if (!bisect_on) {
 		hp_appendf(buf, len, "no case formed a huge pfn mapping");
 		for (i = 0; hp_target_at(i); i++) {
-			if (!hp_target_at(i)->huge)
+			const struct hp_target_info *t = hp_target_at(i);
+
+			/* An opt-in target with a bug path speaks when the run had it. */
+			if (!t->huge && !(t->path && device_seen(rep, NULL, rep->nrows, t->name)))
 				continue;
 			hp_appendf(buf, len, "%s", sep);
 			device_why(rep, NULL, hp_target_at(i)->name, buf, len);

@@ -207,7 +207,7 @@ void hp_case_sweep(const struct hp_case *c, size_t map_len, enum hp_method m,
 
 /* ---- fixture state ---- */
 
-static void target_init(struct hp_target *t, const char *test, const char *fixture,
+void hp_target_init(struct hp_target *t, const char *test, const char *fixture,
 			const char *variant, const char *test_name, const char *device)
 {
 	memset(t, 0, sizeof(*t));
@@ -268,7 +268,7 @@ static void note_vmwshim(struct hp_target *t)
 }
 
 /* O_DIRECT storage is optional: methods that need it report UNTESTABLE without it. */
-static void target_scratch(struct hp_target *t)
+void hp_target_scratch(struct hp_target *t)
 {
 	if (hp_scratch_open(&t->scratch, (off_t)HP_SZ_2M))
 		t->scratch.fd = -1;
@@ -281,7 +281,7 @@ int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 	const char *skip;
 	int ret;
 
-	target_init(t, test, fixture, variant, test_name, device);
+	hp_target_init(t, test, fixture, variant, test_name, device);
 	skip = hp_case_skip_why(test, t->c.name);
 	if (skip) {
 		snprintf(t->why, sizeof(t->why), "%s", skip);
@@ -319,7 +319,7 @@ int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 	}
 	hp_map_touch(&t->map, true);
 	t->c.base = t->map.addr;
-	target_scratch(t);
+	hp_target_scratch(t);
 	return 0;
 }
 
@@ -330,7 +330,7 @@ int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 	char mode[16];
 	int ret;
 
-	target_init(t, test, fixture, variant, test_name, "anon");
+	hp_target_init(t, test, fixture, variant, test_name, "anon");
 	skip = hp_case_skip_why(test, t->c.name);
 	if (skip) {
 		snprintf(t->why, sizeof(t->why), "%s", skip);
@@ -356,7 +356,7 @@ int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 	t->c.huge_required = true;
 	t->c.pin_required = true;
 	t->c.base = t->map.addr;
-	target_scratch(t);
+	hp_target_scratch(t);
 	return 0;
 }
 
@@ -413,6 +413,7 @@ void hp_target_close(struct hp_target *t)
 		close(t->drm_fd);
 	if (t->scratch.path[0])
 		hp_scratch_close(&t->scratch);
+	hp_vfio_close(&t->vfio);
 	t->drm_fd = -1;
 	memset(&t->dev, 0, sizeof(t->dev));
 	memset(&t->scratch, 0, sizeof(t->scratch));

@@ -120,6 +120,14 @@ void hp_case_sweep(const struct hp_case *c, size_t map_len, enum hp_method m,
 
 /* ---- fixture state ---- */
 
+/* A vfio-pci device opened through a type1 container (lib/vfio.c). */
+struct hp_vfio_dev {
+	bool open;		/* the fds below are set (-1 when not opened) */
+	int container, group, device;
+	unsigned long long bar_offset;	/* BAR2's region in the device fd */
+	unsigned long long bar_size;
+};
+
 struct hp_target {
 	struct hp_case c;
 	struct hp_drm_dev dev;
@@ -127,6 +135,8 @@ struct hp_target {
 	struct hp_bo bo;
 	struct hp_map map;
 	struct hp_scratch scratch;
+	struct hp_vfio_dev vfio;
+	size_t sweep_len;	/* what the sweep pins from c.base; 0: the whole mapping */
 	char why[HP_TEXT_LEN];	/* reason when setup failed */
 };
 
@@ -144,8 +154,24 @@ int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 /* Same for anonymous memory with THP asked for: the control, which must pin. */
 int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 		   const char *variant, const char *test_name, size_t size);
+/*
+ * Same for BAR2 of the guest's ivshmem device through vfio-pci, mapped where
+ * a @want entry can form: HP_LEVEL_PMD 4 MiB 2 MiB aligned, HP_LEVEL_PUD
+ * 1 GiB 1 GiB aligned (the sweep pins its first 4 MiB), HP_LEVEL_PTE 4 MiB
+ * from one page into the BAR, which no huge entry can map. The huge ones
+ * are UNTESTABLE unless the level seen is pmd or pud, the PUD one (-ENXIO)
+ * unless it is pud. -ENODEV without the
+ * device, -ENXIO with it but unusable (t->why says why).
+ */
+int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
+		   const char *variant, const char *test_name, enum hp_level want);
 /* Safe on a zeroed target and on one whose setup failed. */
 void hp_target_close(struct hp_target *t);
+/* For the setups of lib/: names a zeroed target; opens O_DIRECT storage if it can. */
+void hp_target_init(struct hp_target *t, const char *test, const char *fixture,
+		    const char *variant, const char *test_name, const char *device);
+void hp_target_scratch(struct hp_target *t);
+void hp_vfio_close(struct hp_vfio_dev *v);
 /*
  * Close a DRM target inside a detector window and judge that as one more
  * record of @m's case: TTM checks and frees a buffer's pages when the
@@ -283,6 +309,54 @@ struct hp_anon_variant {
 		hp_target_close(&self->t);					\
 	}
 
+struct hp_vfio_variant {
+	const char *name;
+	enum hp_level want;
+};
+
+#define HP_VFIO_VARIANT(fixture, tag, level)					\
+	FIXTURE_VARIANT_ADD(fixture, tag) {					\
+		.v = { .name = #tag, .want = (level) },				\
+	}
+
+/* BAR mappings a PMD, a PUD and (misaligned) only PTEs can map. */
+#define HP_VFIO_VARIANTS(fixture)						\
+	HP_VFIO_VARIANT(fixture, pmd, HP_LEVEL_PMD);				\
+	HP_VFIO_VARIANT(fixture, pud, HP_LEVEL_PUD);				\
+	HP_VFIO_VARIANT(fixture, misaligned, HP_LEVEL_PTE)
+
+#define HP_SETUP_VFIO(test)							\
+	do {									\
+		int _ret = hp_target_vfio(&self->t, (test), HP_FIXTURE_NAME(),	\
+					  variant->v.name, _metadata->name,	\
+					  variant->v.want);			\
+		if (_ret == -ENXIO)						\
+			hp_case_untestable(&self->t.c, HP_M_NR, self->t.why);	\
+		if (_ret)							\
+			SKIP(return, "%s", self->t.why);			\
+	} while (0)
+
+/*
+ * vfio_bar: BAR2 of ivshmem through vfio-pci (HP_VFIO_VARIANTS); absent
+ * unless the run asked for the device (run.sh --devices vfio).
+ */
+#define HP_VFIO_BAR_FIXTURE(test)						\
+	FIXTURE(vfio_bar) {							\
+		struct hp_target t;						\
+	};									\
+	FIXTURE_VARIANT(vfio_bar) {						\
+		struct hp_vfio_variant v;					\
+	};									\
+	HP_VFIO_VARIANTS(vfio_bar);						\
+	FIXTURE_SETUP(vfio_bar)							\
+	{									\
+		HP_SETUP_VFIO(test);						\
+	}									\
+	FIXTURE_TEARDOWN(vfio_bar)						\
+	{									\
+		hp_target_close(&self->t);					\
+	}
+
 /*
  * Harnesses from 6.9 keep the outcome in _metadata->exit_code, have XFAIL()
  * and stop after a SKIP in FIXTURE_SETUP; older ones (6.1) have no XFAIL,
@@ -308,7 +382,8 @@ struct hp_anon_variant {
 		struct hp_result _rel;						\
 		if (HP_SETUP_SKIPPED())						\
 			return;							\
-		hp_case_sweep(&self->t.c, self->t.map.len, (method), &_tally);	\
+		hp_case_sweep(&self->t.c, self->t.sweep_len ? self->t.sweep_len : \
+			      self->t.map.len, (method), &_tally);		\
 		if (hp_target_release(&self->t, (method), &_rel))		\
 			hp_case_tally_add(&_tally, &self->t.c, _rel.verdict, &_rel); \
 		if (_tally.unexpected_err || _tally.vulnerable) {		\

@@ -38,6 +38,28 @@ TEST_F(drm_bo, read_into_bo)
 	HP_SWEEP(HP_M_IOURING_READ);
 }
 
+HP_VFIO_BAR_FIXTURE(HP_TEST)
+
+TEST_F(vfio_bar, register_bar)
+{
+	HP_SWEEP(HP_M_IOURING_REG);
+}
+
+TEST_F(vfio_bar, read_fixed_into_bar)
+{
+	HP_SWEEP(HP_M_IOURING_FIXED_READ);
+}
+
+TEST_F(vfio_bar, write_fixed_from_bar)
+{
+	HP_SWEEP(HP_M_IOURING_FIXED_WRITE);
+}
+
+TEST_F(vfio_bar, read_into_bar)
+{
+	HP_SWEEP(HP_M_IOURING_READ);
+}
+
 HP_ANON_THP_FIXTURE(HP_TEST)
 
 TEST_F(anon_thp, register_thp)

@@ -30,6 +30,18 @@ TEST_F(drm_bo, write_from_bo)
 	HP_SWEEP(HP_M_ODIRECT_WRITE);
 }
 
+HP_VFIO_BAR_FIXTURE(HP_TEST)
+
+TEST_F(vfio_bar, read_into_bar)
+{
+	HP_SWEEP(HP_M_ODIRECT_READ);
+}
+
+TEST_F(vfio_bar, write_from_bar)
+{
+	HP_SWEEP(HP_M_ODIRECT_WRITE);
+}
+
 HP_ANON_THP_FIXTURE(HP_TEST)
 
 TEST_F(anon_thp, read_into_thp)

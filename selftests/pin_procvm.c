@@ -26,6 +26,18 @@ TEST_F(drm_bo, write_bo_remotely)
 	HP_SWEEP(HP_M_PROCVM_WRITE);
 }
 
+HP_VFIO_BAR_FIXTURE(HP_TEST)
+
+TEST_F(vfio_bar, read_bar_remotely)
+{
+	HP_SWEEP(HP_M_PROCVM_READ);
+}
+
+TEST_F(vfio_bar, write_bar_remotely)
+{
+	HP_SWEEP(HP_M_PROCVM_WRITE);
+}
+
 HP_ANON_THP_FIXTURE(HP_TEST)
 
 TEST_F(anon_thp, read_thp_remotely)

@@ -22,6 +22,13 @@ TEST_F(drm_bo, splice_bo)
 	HP_SWEEP(HP_M_VMSPLICE);
 }
 
+HP_VFIO_BAR_FIXTURE(HP_TEST)
+
+TEST_F(vfio_bar, splice_bar)
+{
+	HP_SWEEP(HP_M_VMSPLICE);
+}
+
 HP_ANON_THP_FIXTURE(HP_TEST)
 
 TEST_F(anon_thp, splice_thp)

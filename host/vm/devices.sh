@@ -4,7 +4,8 @@
 # (what a record's device is, its memory kind and bug path) is lib/targets.c.
 #   name        what the records call it and --devices takes
 #   qemu        the QEMU -device that backs it ("-": none, a module only)
-#   module      the guest module short name that drives it
+#   module      the guest module short name that drives it (a comma list when
+#               it takes more than one)
 #   modaliases  what the guest kernel sees for that device: MODALIAS=DRIVER[/DRIVER],
 #               the PCI identity as QEMU 7.2 presents it (its monitor's `info pci`)
 #               and, for virtio devices, the virtio bus id behind it. The module
@@ -20,10 +21,22 @@ qxl         qxl             qxl         pci:v00001B36d00000100sv00001AF4sd000011
 virtio_gpu  virtio-gpu-pci  virtio-gpu  pci:v00001AF4d00001050sv00001AF4sd00001100bc03sc80i00=virtio_pci virtio:d00000010v00001AF4=virtio-gpu
 vmwgfx      vmware-svga     vmwgfx      pci:v000015ADd00000405sv000015ADsd00000405bc03sc00i00=vmwgfx
 vgem        -               vgem
+vfio        ivshmem-plain,memdev=hp_ivshmem  vfio-pci,vfio_iommu_type1
 "
 
-# The device names, comma separated, in table order.
+# Devices a run has only when --devices names them: vfio needs a q35 machine
+# with a vIOMMU (qemu_machine_args), which the default run does not change to.
+readonly HP_VM_OPTIN_DEVICES="vfio"
+
+# The default devices' names, comma separated, in table order.
 hp_vm_devices() {
+	awk -v optin=" $HP_VM_OPTIN_DEVICES " 'NF && index(optin, " " $1 " ") == 0 {
+		printf "%s%s", n++ ? "," : "", $1
+	}' <<<"$HP_VM_DEVICE_TABLE"
+}
+
+# Every device's name, opt-in ones included.
+hp_vm_devices_all() {
 	awk 'NF { printf "%s%s", n++ ? "," : "", $1 }' <<<"$HP_VM_DEVICE_TABLE"
 }
 
@@ -34,7 +47,8 @@ hp_vm_device_field() {
 
 # The device whose guest module is $1; fails when no device has it.
 hp_vm_device_of_module() {
-	awk -v m="$1" '$3 == m { print $1; found = 1 } END { exit !found }' <<<"$HP_VM_DEVICE_TABLE"
+	awk -v m="$1" 'index("," $3 ",", "," m ",") { print $1; found = 1 } END { exit !found }' \
+		<<<"$HP_VM_DEVICE_TABLE"
 }
 
 # "MODALIAS DRIVER..." lines of the device driven by guest module $1.

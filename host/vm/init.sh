@@ -110,6 +110,24 @@ vmwgfx_shim() {
 	done
 }
 
+# QEMU's ivshmem (run.sh --devices vfio) goes to vfio-pci, whose BAR
+# mappings the vfio_bar cases pin; vfio-pci takes no device by itself.
+vfio_bind() {
+	for dev in /sys/bus/pci/devices/*; do
+		[ "$(cat "$dev/vendor" 2>/dev/null)" = 0x1af4 ] || continue
+		[ "$(cat "$dev/device" 2>/dev/null)" = 0x1110 ] || continue
+		bdf=$(basename "$dev")
+		if [ ! -d /sys/bus/pci/drivers/vfio-pci ]; then
+			say "vfio: vfio-pci not loaded, $bdf left unbound"
+		elif echo vfio-pci >"$dev/driver_override" && echo "$bdf" >/sys/bus/pci/drivers_probe &&
+			[ -e /sys/bus/pci/drivers/vfio-pci/"$bdf" ]; then
+			say "vfio: bound $bdf to vfio-pci"
+		else
+			say "vfio: vfio-pci refused $bdf: $(dmesg | grep -i vfio | tail -n1 | sed 's/^\[[^]]*\] //')"
+		fi
+	done
+}
+
 # devtmpfs has the vportNpM nodes; the names udev would link come from sysfs.
 link_ports() {
 	i=0
@@ -144,6 +162,7 @@ run_one() {
 
 load_modules
 vmwgfx_shim
+vfio_bind
 link_ports
 [ -w /sys/kernel/mm/transparent_hugepage/enabled ] || say "no THP in this kernel"
 

@@ -43,9 +43,22 @@ qemu_gpu_args() {
 	local d q
 	for d in ${1//,/ }; do
 		q=$(hp_vm_device_field "$d" 2) ||
-			hp_usage_error "--devices: unknown device '$d' ($(hp_vm_devices | sed 's/,/, /g'))"
+			hp_usage_error "--devices: unknown device '$d' ($(hp_vm_devices_all | sed 's/,/, /g'))"
 		[ "$q" = - ] || printf '%s\n' -device "$q"
 	done
+}
+
+# The 1 GiB ivshmem BAR behind --devices vfio: a PUD needs a GiB-aligned GiB.
+readonly HP_IVSHMEM_SIZE=1G
+
+# Machine arguments for the device short names in $1 (comma list): none
+# (QEMU's i440fx) unless vfio is among them, which needs a vIOMMU for its
+# IOMMU group, hence q35 with intel-iommu, and the memory behind ivshmem's
+# BAR (host RAM, touched only where the guest pins).
+qemu_machine_args() {
+	[[ ,$1, == *,vfio,* ]] || return 0
+	printf '%s\n' -machine q35 -device intel-iommu \
+		-object "memory-backend-ram,id=hp_ivshmem,size=$HP_IVSHMEM_SIZE"
 }
 
 # The modaliases a guest kernel sees for what guest module short name $1
@@ -107,9 +120,10 @@ read_new_lines() {
 qemu_boot() {
 	local dir=$1 kernel=$2 initrd=$3 cmdline=$4 cache pid t0 now first=''
 	local line name ktap_fd rec_fd ktap_part='' rec_part=''
-	local -a gpu fsdisk lines
+	local -a machine gpu fsdisk lines
 	mkdir -p "$dir"
 	cache=$(qemu_disk "$dir/scratch.img")
+	mapfile -t machine < <(qemu_machine_args "$OPT_DEVICES")
 	mapfile -t gpu < <(qemu_gpu_args "$OPT_DEVICES")
 	mapfile -t fsdisk < <(qemu_fs_disk "$dir/fs.img")
 	: >"$dir/rec.port"
@@ -119,7 +133,7 @@ qemu_boot() {
 	"$HP_QEMU" -accel "$HP_ACCEL" -nodefaults -display none -no-reboot \
 		-m "$OPT_MEM" -smp "$OPT_SMP" -cpu max \
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
-		-serial "file:$dir/console.log" "${gpu[@]}" \
+		-serial "file:$dir/console.log" "${machine[@]}" "${gpu[@]}" \
 		-drive "file=$dir/scratch.img,format=raw,if=virtio,$cache" "${fsdisk[@]}" \
 		-device virtio-serial-pci \
 		-chardev "file,id=rec,path=$dir/rec.port" -device virtserialport,chardev=rec,name=hugepin.rec \

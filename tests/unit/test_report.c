@@ -265,6 +265,44 @@ static void coverage_from_a_huge_reference_mapping(void)
 	hp_report_free(&rep);
 }
 
+/*
+ * VFIO-PCI BARs (run.sh --devices vfio): a PMD and a PUD are their own paths;
+ * a run whose BAR formed PTEs only names vfio in its INCONCLUSIVE line, a
+ * run without vfio records does not.
+ */
+static void coverage_from_vfio_bars(void)
+{
+	struct hp_report rep;
+	struct hp_coverage cov;
+
+	load(&rep, REC("pin_vmsplice", "vfio_bar.pmd.splice_bar", "vfio", "vmsplice", "pmd", "SAFE",
+		       14, 0, "refused: EFAULT; level pmd")
+		   REC("pin_vmsplice", "vfio_bar.pud.splice_bar", "vfio", "vmsplice", "pud", "SAFE",
+		       14, 0, "refused: EFAULT; level pud")
+		   REC("pin_vmsplice", "vfio_bar.misaligned.splice_bar", "vfio", "vmsplice", "pte",
+		       "SAFE", 14, 0, "refused: EFAULT; level pte"), "", NULL);
+	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 0);
+	hp_report_coverage(&rep, NULL, &cov);
+	EXPECT(cov.conclusive);
+	EXPECT(cov.npaths == 2 && !strcmp(cov.paths[0].name, "vfio-pci BAR PMD") &&
+	       !strcmp(cov.paths[1].name, "vfio-pci BAR PUD"));
+	hp_report_free(&rep);
+
+	load(&rep, REC("pin_vmsplice", "vfio_bar.pmd.splice_bar", "vfio", "vmsplice", "pte",
+		       "UNTESTABLE", 14, 0, "no huge mapping formed (level pte); refused: EFAULT")
+		   REC("pin_vmsplice", "vfio_bar.misaligned.splice_bar", "vfio", "vmsplice", "pte",
+		       "SAFE", 14, 0, "refused: EFAULT; level pte"), "", NULL);
+	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 125);
+	hp_report_coverage(&rep, NULL, &cov);
+	EXPECT_CONTAINS(cov.why, "; vfio formed no huge entry (1 record, level pte)");
+	hp_report_free(&rep);
+
+	load(&rep, records_controls, "", NULL);
+	hp_report_coverage(&rep, NULL, &cov);
+	EXPECT(!strstr(cov.why, "vfio"));
+	hp_report_free(&rep);
+}
+
 /* A run that stopped early says so in every format; its exit code follows the cases that ran. */
 static void interrupted_and_not_run(void)
 {
@@ -515,6 +553,7 @@ static const struct unit_case cases[] = {
 	{ "starts_pair_within_a_file", starts_pair_within_a_file },
 	{ "exit_codes", exit_codes },
 	{ "coverage_from_a_huge_reference_mapping", coverage_from_a_huge_reference_mapping },
+	{ "coverage_from_vfio_bars", coverage_from_vfio_bars },
 	{ "only_controls_is_inconclusive", only_controls_is_inconclusive },
 	{ "driver_pin_infers_a_huge_entry", driver_pin_infers_a_huge_entry },
 	{ "crash_row_from_the_start_record", crash_row_from_the_start_record },

@@ -5,6 +5,7 @@
 # booted with vmwgfx (bound through hugepin_vmwshim), bochs and the
 # reference module, checked against its expected file and exit code. Then
 # --no-vmwgfx-shim on Debian's default kernel, GEM shmem huge PMDs on sid,
+# VFIO-PCI BAR mappings on trixie (huge) and the default kernel (PTEs),
 # and --module-tree with
 # bullseye's TTM and vmwgfx sources, as found and as fixed. Writes KTAP to
 # OUTDIR/debian.tap for tests/summary.sh.
@@ -102,6 +103,54 @@ check_gem_shmem() {
 		log_has "$d.out" "vgem huge pfn ("
 }
 
+# vfio-pci maps PCI BARs with huge pfn PMDs and PUDs from 6.12 (--devices
+# vfio: ivshmem's 1 GiB BAR): on $1 ($2=$3, or Debian's default kernel when
+# $2 is empty) the vfio_bar.pmd and .pud cases must be SAFE at their level
+# with every pin refused, or, where the kernel maps BARs with PTEs only
+# ($4 = pte), UNTESTABLE with that level as the reason and exit 125. The
+# misaligned mapping is PTE-mapped and refused everywhere.
+check_vfio() {
+	local name=$1 pkg=$2 ver=$3 huge=$4 d lvl
+	local -a kernel=()
+	d=$WORK/vfio-$name
+	[ -z "$pkg" ] || kernel=(--kernel-deb "$pkg=$ver")
+	runsh "$d" --no-build "${kernel[@]}" --devices vfio \
+		--tests pin_odirect,pin_vmsplice,pin_iouring,pin_procvm --out "$d"
+	if [ "$RC" = 2 ] && [ ! -s "$d/report.json" ]; then
+		skip "vfio on $name" "$(grep -m1 'run.sh: ' "$d.err" || echo "run.sh exited 2")"
+		return 0
+	fi
+	check "vfio on $name: ivshmem bound to vfio-pci, no setup failure" \
+		no_rows "$d/report.json" '"device":"vfio"' '"method":"-"'
+	check "vfio on $name: no vfio pin got through" \
+		no_rows "$d/report.json" '"device":"vfio"' '"verdict":"VULNERABLE"'
+	check "vfio on $name: the misaligned BAR mapping is PTE-mapped and refused" \
+		has_rows "$d/report.json" '"name":"vfio_bar.misaligned.' '"level":"pte","verdict":"SAFE"' 'refused'
+	check "vfio on $name: no kselftest program reports not ok" no_ktap_failures "$d"
+	if [ "$huge" = pte ]; then
+		for lvl in pmd pud; do
+			check "vfio on $name: vfio_bar.$lvl UNTESTABLE, level pte" \
+				has_rows "$d/report.json" "\"name\":\"vfio_bar.$lvl." '"verdict":"UNTESTABLE"' \
+				'no huge mapping formed (level pte)'
+			check "vfio on $name: no vfio_bar.$lvl case SAFE" \
+				no_rows "$d/report.json" "\"name\":\"vfio_bar.$lvl." '"verdict":"SAFE"'
+		done
+		check "vfio on $name: nothing formed a huge pfn mapping, exit 125" is_rc 125
+		return 0
+	fi
+	for lvl in PMD PUD; do
+		check "vfio on $name: the summary names the BAR's $lvl mappings" \
+			log_has "$d.out" "vfio-pci BAR $lvl ("
+	done
+	for lvl in pmd pud; do
+		check "vfio on $name: vfio_bar.$lvl mapped at level $lvl, every pin refused" \
+			has_rows "$d/report.json" "\"name\":\"vfio_bar.$lvl." "\"level\":\"$lvl\",\"verdict\":\"SAFE\"" 'refused'
+		check "vfio on $name: no vfio_bar.$lvl case below level $lvl" \
+			no_rows "$d/report.json" "\"name\":\"vfio_bar.$lvl." '"verdict":"UNTESTABLE"'
+	done
+	check "vfio on $name: run.sh exits 0" is_rc 0
+}
+
 # Without the shim vmwgfx stays unbound under QEMU, and says why.
 check_no_shim() {
 	local d=$WORK/no-shim
@@ -190,6 +239,9 @@ done <"$TOP/tests/vm/debian-kernels.txt"
 check_no_shim
 read -r _ GS_PKG GS_VER _ < <(grep '^sid ' "$TOP/tests/vm/debian-kernels.txt")
 check_gem_shmem sid "$GS_PKG" "$GS_VER"
+read -r _ VF_PKG VF_VER _ < <(grep '^trixie ' "$TOP/tests/vm/debian-kernels.txt")
+check_vfio trixie "$VF_PKG" "$VF_VER" huge
+check_vfio default '' '' pte
 read -r _ MT_PKG MT_VER _ < <(grep '^bullseye ' "$TOP/tests/vm/debian-kernels.txt")
 T1=$(date +%s)
 check_modtree "$MT_PKG" "$MT_VER"

@@ -40,50 +40,34 @@ static void hpwalk_pfn(struct hugepin_walk_query *q, unsigned long pfn)
 		q->flags |= HUGEPIN_WALK_HAS_PAGE;
 }
 
-#if HPWALK_PUD_SPECIAL
-#define hpwalk_pud_special(pud)	pud_special(pud)
-#else
-#define hpwalk_pud_special(pud)	false
-#endif
-#if HPWALK_PMD_SPECIAL
-#define hpwalk_pmd_special(pmd)	pmd_special(pmd)
-#else
-#define hpwalk_pmd_special(pmd)	false
-#endif
-
-/*
- * A huge entry at @level covering @mask's span, mapping @pfn at its start:
- * @special_known says whether the kernel has the bit at that level.
- */
-static void hpwalk_leaf(struct hugepin_walk_query *q, u32 level, bool present, unsigned long pfn,
-			unsigned long mask, bool write, bool special_known, bool special)
-{
-	q->level = level;
-	if (!present)
-		return;
-	hpwalk_pfn(q, pfn + ((q->addr & ~mask) >> PAGE_SHIFT));
-	if (write)
-		q->flags |= HUGEPIN_WALK_WRITE;
-	if (special_known)
-		q->flags |= HUGEPIN_WALK_SPECIAL_KNOWN;
-	if (special_known && special)
-		q->flags |= HUGEPIN_WALK_SPECIAL;
-}
-
 static void hpwalk_pud(struct hugepin_walk_query *q, pud_t pud)
 {
-	bool present = pud_present(pud);
-
-	hpwalk_leaf(q, HUGEPIN_WALK_LEVEL_PUD, present, present ? pud_pfn(pud) : 0, PUD_MASK,
-		    present && pud_write(pud), HPWALK_PUD_SPECIAL, present && hpwalk_pud_special(pud));
+	q->level = HUGEPIN_WALK_LEVEL_PUD;
+	if (!pud_present(pud))
+		return;
+	hpwalk_pfn(q, pud_pfn(pud) + ((q->addr & ~PUD_MASK) >> PAGE_SHIFT));
+	if (pud_write(pud))
+		q->flags |= HUGEPIN_WALK_WRITE;
+#if HPWALK_PUD_SPECIAL
+	q->flags |= HUGEPIN_WALK_SPECIAL_KNOWN;
+	if (pud_special(pud))
+		q->flags |= HUGEPIN_WALK_SPECIAL;
+#endif
 }
 
 static void hpwalk_pmd(struct hugepin_walk_query *q, pmd_t pmd)
 {
-	bool present = pmd_present(pmd);
-
-	hpwalk_leaf(q, HUGEPIN_WALK_LEVEL_PMD, present, present ? pmd_pfn(pmd) : 0, PMD_MASK,
-		    present && pmd_write(pmd), HPWALK_PMD_SPECIAL, present && hpwalk_pmd_special(pmd));
+	q->level = HUGEPIN_WALK_LEVEL_PMD;
+	if (!pmd_present(pmd))
+		return;
+	hpwalk_pfn(q, pmd_pfn(pmd) + ((q->addr & ~PMD_MASK) >> PAGE_SHIFT));
+	if (pmd_write(pmd))
+		q->flags |= HUGEPIN_WALK_WRITE;
+#if HPWALK_PMD_SPECIAL
+	q->flags |= HUGEPIN_WALK_SPECIAL_KNOWN;
+	if (pmd_special(pmd))
+		q->flags |= HUGEPIN_WALK_SPECIAL;
+#endif
 }
 
 static void hpwalk_pte(struct hugepin_walk_query *q, pte_t pte)

@@ -268,6 +268,12 @@ void hp_appendf(char *buf, size_t len, const char *fmt, ...) __attribute__((form
  */
 int hp_list_mask(const char *list, const char *(*name)(unsigned int i), unsigned int n,
 		 unsigned int all, unsigned int *mask, char *bad, size_t badlen);
+/*
+ * The comma lists' one splitter: the item at *@p, spaces trimmed, into
+ * @item; *@p moves to the next item (NULL after the last). 1 for an item,
+ * -EINVAL for an empty one or one longer than @len, 0 when *@p is NULL.
+ */
+int hp_list_item(const char **p, char *item, size_t len);
 
 /*
  * Errnos of refused pins, counted per errno: slot 0 counts short transfers

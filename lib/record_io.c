@@ -154,16 +154,11 @@ static bool filter_selects(const char *filter, const char *name, const char *ful
 {
 	char glob[HP_NAME_LEN * 2];
 
-	while (*filter) {
-		size_t n = strcspn(filter, ",");
-
-		snprintf(glob, sizeof(glob), "%.*s", (int)n, filter);
-		if (glob[0] && (!fnmatch(glob, name, 0) || !fnmatch(glob, full, 0)))
+	/* run.sh drops empty globs; one that gets here anyway selects nothing. */
+	while (filter)
+		if (hp_list_item(&filter, glob, sizeof(glob)) > 0 &&
+		    (!fnmatch(glob, name, 0) || !fnmatch(glob, full, 0)))
 			return true;
-		filter += n;
-		if (*filter)
-			filter++;
-	}
 	return false;
 }
 

@@ -149,17 +149,22 @@ void hp_appendf(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The item at @p, up to the next comma, trimmed into @item; false when empty or too long. */
-static bool list_item(const char *p, size_t n, char *item, size_t len)
+int hp_list_item(const char **p, char *item, size_t len)
 {
-	const char *end = p + n;
+	const char *start = *p, *end;
+	size_t n;
 
-	while (p < end && isspace((unsigned char)*p))
-		p++;
-	while (end > p && isspace((unsigned char)end[-1]))
+	if (!start)
+		return 0;
+	n = strcspn(start, ",");
+	*p = start[n] ? start + n + 1 : NULL;
+	end = start + n;
+	while (start < end && isspace((unsigned char)*start))
+		start++;
+	while (end > start && isspace((unsigned char)end[-1]))
 		end--;
-	snprintf(item, len, "%.*s", (int)(end - p), p);
-	return end > p && (size_t)(end - p) < len;
+	snprintf(item, len, "%.*s", (int)(end - start), start);
+	return end > start && (size_t)(end - start) < len ? 1 : -EINVAL;
 }
 
 static int list_name(const char *item, const char *(*name)(unsigned int i), unsigned int n)
@@ -182,10 +187,8 @@ int hp_list_mask(const char *list, const char *(*name)(unsigned int i), unsigned
 		bad[0] = '\0';
 	if (!list)
 		return -EINVAL;
-	for (;;) {
-		size_t len = strcspn(p, ",");
-
-		if (!list_item(p, len, item, sizeof(item)))
+	while (p) {
+		if (hp_list_item(&p, item, sizeof(item)) < 0)
 			goto refused;
 		if (!strcasecmp(item, "all")) {
 			acc |= all;
@@ -195,9 +198,6 @@ int hp_list_mask(const char *list, const char *(*name)(unsigned int i), unsigned
 				goto refused;
 			acc |= 1u << i;
 		}
-		if (!p[len])
-			break;
-		p += len + 1;
 	}
 	*mask = acc;
 	return 0;

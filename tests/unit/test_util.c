@@ -138,7 +138,25 @@ static void errhist_top_prefers_lower_slot(void)
 	EXPECT_STR(hp_errhist_name(EFAULT), "EFAULT");
 }
 
+/* The comma lists' splitter: trimmed items, empty and over-long ones refused, then the end. */
+static void list_items_split(void)
+{
+	const char *p = " a , bb,,ccccccccc";
+	char item[8];
+
+	EXPECT_EQ(hp_list_item(&p, item, sizeof(item)), 1);
+	EXPECT_STR(item, "a");
+	EXPECT_EQ(hp_list_item(&p, item, sizeof(item)), 1);
+	EXPECT_STR(item, "bb");
+	EXPECT_EQ(hp_list_item(&p, item, sizeof(item)), -EINVAL);
+	EXPECT_STR(item, "");
+	EXPECT_EQ(hp_list_item(&p, item, sizeof(item)), -EINVAL);
+	EXPECT(p == NULL);
+	EXPECT_EQ(hp_list_item(&p, item, sizeof(item)), 0);
+}
+
 static const struct unit_case cases[] = {
+	{ "list_items_split", list_items_split },
 	{ "escape_specials", escape_specials },
 	{ "escape_truncates_whole", escape_truncates_whole },
 	{ "parse_long_values", parse_long_values },

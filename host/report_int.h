@@ -24,6 +24,7 @@ struct hp_open_case *case_find(struct hp_report *rep, size_t from, const char *t
 /* report_render.c */
 void md_cell(struct hp_buf *out, const char *s);
 void json_str(struct hp_buf *out, const char *s);
+void json_counts(struct hp_buf *out, const struct hp_summary *s);
 void json_coverage(struct hp_buf *out, const struct hp_coverage *cov);
 void json_timings(struct hp_buf *out, const struct hp_report *rep);
 

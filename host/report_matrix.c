@@ -313,10 +313,9 @@ static void matrix_json_kernel(const struct matrix *mx, const struct hp_report *
 	hp_report_coverage(rep, NULL, &cov);
 	hp_buf_printf(json, "{\"kernel\":");
 	json_str(json, rep->kernel);
-	hp_buf_printf(json, ",\"exit_code\":%d,\"summary\":{\"safe\":%zu,\"vulnerable\":%zu,"
-		      "\"vulnerable_expected\":%zu,\"untestable\":%zu},",
-		      hp_report_exit_code(rep, NULL), s.safe, s.vulnerable,
-		      s.vulnerable_expected, s.untestable);
+	hp_buf_printf(json, ",\"exit_code\":%d,\"summary\":{", hp_report_exit_code(rep, NULL));
+	json_counts(json, &s);
+	hp_buf_printf(json, "},");
 	json_coverage(json, &cov);
 	hp_buf_printf(json, ",\"timings\":");
 	json_timings(json, rep);

@@ -291,6 +291,14 @@ void json_timings(struct hp_buf *out, const struct hp_report *rep)
 	hp_buf_printf(out, "}");
 }
 
+/* "safe":N,"vulnerable":N,"vulnerable_expected":N,"untestable":N: the verdict counts. */
+void json_counts(struct hp_buf *out, const struct hp_summary *s)
+{
+	hp_buf_printf(out, "\"safe\":%zu,\"vulnerable\":%zu,\"vulnerable_expected\":%zu,"
+		      "\"untestable\":%zu", s->safe, s->vulnerable, s->vulnerable_expected,
+		      s->untestable);
+}
+
 /* "coverage":[{"path":...,"records":N,"inferred":M},...] */
 void json_coverage(struct hp_buf *out, const struct hp_coverage *cov)
 {
@@ -318,10 +326,9 @@ void hp_report_json(const struct hp_report *rep, const char *bisect_on, struct h
 	hp_report_coverage(rep, bisect_on, &cov);
 	hp_buf_printf(out, "{\"kernel\":");
 	json_str(out, rep->kernel);
-	hp_buf_printf(out, ",\n\"summary\":{\"safe\":%zu,\"vulnerable\":%zu,"
-		      "\"vulnerable_expected\":%zu,\"untestable\":%zu,\"exit_code\":%d,"
-		      "\"bad_record_lines\":%zu,", s.safe, s.vulnerable,
-		      s.vulnerable_expected, s.untestable, code, rep->bad_lines);
+	hp_buf_printf(out, ",\n\"summary\":{");
+	json_counts(out, &s);
+	hp_buf_printf(out, ",\"exit_code\":%d,\"bad_record_lines\":%zu,", code, rep->bad_lines);
 	json_coverage(out, &cov);
 	/* Set exactly when the exit code is 125 for want of a huge pfn mapping. */
 	hp_buf_printf(out, ",\"inconclusive\":");

@@ -42,7 +42,7 @@ static const char *strip_stamp(const char *s, size_t *n)
 
 static void scan_segment(const char *seg, const char *end, struct segment_scan *sc)
 {
-	char line[LINE_LEN];
+	char line[LINE_LEN], fn[HP_NAME_LEN];
 
 	memset(sc, 0, sizeof(*sc));
 	while (seg < end) {
@@ -56,6 +56,11 @@ static void scan_segment(const char *seg, const char *end, struct segment_scan *
 		copy_str(line, sizeof(line), seg, n);
 		seg = nl ? nl + 1 : end;
 		m = hp_kmsg_classify(line);
+		/* A fault inside GUP or page refcounting is damage, whatever its first line said. */
+		if (!m && !sc->first_damage[0] && (sc->mask & (HP_SPLAT_BUG | HP_SPLAT_OOPS | HP_SPLAT_GPF)) &&
+		    hp_fault_site_is_page_code(line, fn, sizeof(fn)))
+			snprintf(sc->first_damage, sizeof(sc->first_damage), "%.*s (in %s)",
+				 (int)(sizeof(sc->first_damage) - HP_NAME_LEN - 8), sc->first_splat, fn);
 		if (!m)
 			continue;
 		n = strlen(line);

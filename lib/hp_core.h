@@ -99,6 +99,12 @@ enum hp_splat {
 unsigned int hp_kmsg_classify(const char *line);
 /* True when the splat mask points at page refcounting / GUP damage. */
 bool hp_splat_is_page_damage(unsigned int mask, const char *text);
+/*
+ * True when @line is an oops's "RIP: seg:function+off/len" line whose
+ * function is page refcounting or GUP code (the words that make a generic
+ * splat page damage); the function name goes to @fn.
+ */
+bool hp_fault_site_is_page_code(const char *line, char *fn, size_t len);
 const char *hp_splat_name(unsigned int mask);	/* name of the lowest bit set */
 
 /* Taint bits that mean damage (die, warn, bad page, ...), as a mask of 1u << bit. */
@@ -330,6 +336,12 @@ int hp_self_relative(const char *rel, char *buf, size_t len);
  * when the case is to run, else the reason it is skipped.
  */
 const char *hp_case_skip_why(const char *test, const char *name);
+/*
+ * True when a case of @test whose name matches @glob was started in an
+ * earlier boot that died (HUGEPIN_SKIP); "test:name" of the first such case
+ * goes to @which.
+ */
+bool hp_case_crashed_before(const char *test, const char *glob, char *which, size_t len);
 /* Kernel release of the running kernel (uname -r), "unknown" on failure. */
 const char *hp_kernel_release(void);
 

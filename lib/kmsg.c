@@ -162,6 +162,29 @@ bool hp_splat_is_page_damage(unsigned int mask, const char *text)
 	return false;
 }
 
+bool hp_fault_site_is_page_code(const char *line, char *fn, size_t len)
+{
+	const char *rip = strstr(line, "RIP: ");
+	const char *colon;
+	size_t i, n;
+
+	if (!rip)
+		return false;
+	/* "RIP: 0010:try_grab_folio+0x109/0x370": the function after the segment. */
+	colon = strchr(rip, ':');
+	colon = colon ? strchr(colon + 1, ':') : NULL;
+	if (!colon)
+		return false;
+	n = strcspn(colon + 1, "+ ");
+	for (i = 0; i < ARRAY_LEN(damage_words); i++) {
+		if (!memmem(colon + 1, n, damage_words[i], strlen(damage_words[i])))
+			continue;
+		snprintf(fn, len, "%.*s", (int)n, colon + 1);
+		return true;
+	}
+	return false;
+}
+
 const char *hp_splat_name(unsigned int mask)
 {
 	size_t i;

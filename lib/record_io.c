@@ -162,21 +162,35 @@ static bool filter_selects(const char *filter, const char *name, const char *ful
 	return false;
 }
 
-/* True when the file @path has the line @full. */
-static bool listed(const char *path, const char *full)
+/*
+ * True when the file @path has a line equal to @full, or matching it as a
+ * glob when @glob; the line found goes to @hit (may be NULL).
+ */
+static bool listed(const char *path, const char *full, bool glob, char *hit, size_t len)
 {
 	char line[3 * HP_NAME_LEN + 2];
-	bool hit = false;
+	bool found = false;
 	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return false;
-	while (!hit && fgets(line, sizeof(line), f)) {
+	while (!found && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		hit = !strcmp(line, full);
+		found = glob ? !fnmatch(full, line, 0) : !strcmp(line, full);
 	}
 	fclose(f);
-	return hit;
+	if (found && hit)
+		snprintf(hit, len, "%s", line);
+	return found;
+}
+
+bool hp_case_crashed_before(const char *test, const char *glob, char *which, size_t len)
+{
+	const char *skip = getenv("HUGEPIN_SKIP");
+	char full[3 * HP_NAME_LEN];
+
+	snprintf(full, sizeof(full), "%s:%s", test, glob);
+	return skip && *skip && listed(skip, full, true, which, len);
 }
 
 const char *hp_case_skip_why(const char *test, const char *name)
@@ -191,7 +205,7 @@ const char *hp_case_skip_why(const char *test, const char *name)
 		fflush(stdout);
 		return "listing case names only (HUGEPIN_LIST)";
 	}
-	if (skip && *skip && listed(skip, full))
+	if (skip && *skip && listed(skip, full, false, NULL, 0))
 		return "started in an earlier boot, which the guest did not survive";
 	if (filter && *filter && !filter_selects(filter, name, full))
 		return "not selected by HUGEPIN_FILTER (run.sh --tests)";

@@ -319,6 +319,10 @@ void hp_refmod_evict_describe(const struct hugepin_ref_evict *e, char *buf, size
 {
 	size_t n;
 
+	if (!e->pages_checked && e->blocks_freed) {
+		snprintf(buf, len, "device memory, no struct pages to check");
+		return;
+	}
 	n = (size_t)snprintf(buf, len, "%llu of %llu pages off their refcount",
 			     (unsigned long long)e->pages_bad,
 			     (unsigned long long)e->pages_checked);

@@ -62,7 +62,31 @@ static void sysfs_link(const char *dir, const char *link, char *out, size_t len)
 		 strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
 }
 
-/* The first ivshmem device's PCI address into @bdf; false when there is none. */
+/* Bytes of BAR 2 of the PCI device at @dir: the third line of its resource file. */
+static unsigned long long bar2_size(const char *dir)
+{
+	unsigned long long start = 0, end = 0;
+	char path[PATH_MAX + 16], line[128];
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/resource", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	for (i = 0; i < 3 && fgets(line, sizeof(line), f); i++)
+		;
+	fclose(f);
+	if (i < 3 || sscanf(line, "%llx %llx", &start, &end) != 2 || end < start)
+		return 0;
+	return end - start + 1;
+}
+
+/*
+ * The first ivshmem device with a BAR of a GiB or more (run.sh gives every
+ * guest a smaller one too, the reference module's device memory) into @bdf;
+ * false when there is none.
+ */
 static bool find_ivshmem(char *bdf, size_t len)
 {
 	char dir[PATH_MAX];
@@ -77,7 +101,7 @@ static bool find_ivshmem(char *bdf, size_t len)
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", HP_PCI_DEVICES, e->d_name);
 		if (sysfs_hex(dir, "vendor") == HP_IVSHMEM_VENDOR &&
-		    sysfs_hex(dir, "device") == HP_IVSHMEM_DEVICE) {
+		    sysfs_hex(dir, "device") == HP_IVSHMEM_DEVICE && bar2_size(dir) >= HP_SZ_1G) {
 			snprintf(bdf, len, "%.*s", (int)len - 1, e->d_name);
 			found = true;
 		}
@@ -188,7 +212,7 @@ int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 	}
 	if (!find_ivshmem(bdf, sizeof(bdf))) {
 		snprintf(t->why, sizeof(t->why),
-			 "no ivshmem PCI device for vfio-pci (run.sh --devices vfio adds one)");
+			 "no ivshmem PCI device of 1 GiB for vfio-pci (run.sh --devices vfio adds one)");
 		return -ENODEV;
 	}
 	snprintf(dir, sizeof(dir), "%s/%s", HP_PCI_DEVICES, bdf);

@@ -93,95 +93,7 @@ MODULE_PARM_DESC(pte_only, "Map every later fault with PTEs (proves the huge ent
 
 static DEFINE_IDR(hpref_ids);
 static DEFINE_MUTEX(hpref_ids_lock);
-static atomic64_t hpref_pages_kept = ATOMIC64_INIT(0);
-
-
-static gfp_t hpref_gfp(const struct hpref_buf *buf)
-{
-	gfp_t gfp = GFP_HIGHUSER | __GFP_ZERO | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
-
-	if (buf->flags & HUGEPIN_REF_CREATE_COMPOUND)
-		gfp |= __GFP_COMP;
-	return gfp;
-}
-
-static int hpref_expected_ref(unsigned long page_in_block)
-{
-	return page_in_block == 0 ? 1 : 0;
-}
-
-/* Caller holds buf->lock. */
-static int hpref_block_alloc(struct hpref_buf *buf, unsigned long b)
-{
-	if (buf->blocks[b])
-		return 0;
-	buf->blocks[b] = alloc_pages(hpref_gfp(buf), HPREF_PMD_ORDER);
-	return buf->blocks[b] ? 0 : -ENOMEM;
-}
-
-struct hpref_check {
-	u64 checked;
-	u64 bad;
-	u64 extra;
-	u64 under;
-	u32 nr_samples;
-	struct hugepin_ref_page_sample samples[HUGEPIN_REF_EVICT_SAMPLES];
-};
-
-/* Compare a block's refcounts with the allocation's; true when all match. */
-static bool hpref_block_check(unsigned long b, struct page *head, struct hpref_check *c)
-{
-	unsigned long i;
-	bool clean = true;
-
-	for (i = 0; i < HPREF_PAGES_PER_BLOCK; i++) {
-		int ref = page_ref_count(head + i);
-		int want = hpref_expected_ref(i);
-
-		c->checked++;
-		if (ref == want)
-			continue;
-		clean = false;
-		c->bad++;
-		if (ref > want)
-			c->extra++;
-		else
-			c->under++;
-		if (c->nr_samples < HUGEPIN_REF_EVICT_SAMPLES) {
-			struct hugepin_ref_page_sample *s = &c->samples[c->nr_samples++];
-
-			s->index = b * HPREF_PAGES_PER_BLOCK + i;
-			s->refcount = ref;
-			s->expected = want;
-		}
-	}
-	return clean;
-}
-
-/*
- * Check and let go of one block. Kept blocks stay allocated for good: pages
- * someone else still references must not go back to the allocator.
- * Caller holds buf->lock (or owns the last reference).
- */
-static void hpref_block_release(struct hpref_buf *buf, unsigned long b, u32 flags,
-				struct hpref_check *c, u32 *kept, u32 *freed)
-{
-	struct page *head = buf->blocks[b];
-	bool clean;
-
-	if (!head)
-		return;
-	buf->blocks[b] = NULL;
-	clean = hpref_block_check(b, head, c);
-	if (flags & HUGEPIN_REF_EVICT_FREE || (clean && !(flags & HUGEPIN_REF_EVICT_KEEP))) {
-		/* With damaged refcounts this is TTM's free, splats included. */
-		__free_pages(head, HPREF_PMD_ORDER);
-		(*freed)++;
-	} else {
-		atomic64_add(HPREF_PAGES_PER_BLOCK, &hpref_pages_kept);
-		(*kept)++;
-	}
-}
+atomic64_t hpref_pages_kept = ATOMIC64_INIT(0);
 
 static void hpref_buf_free(struct kref *ref)
 {
@@ -195,7 +107,7 @@ static void hpref_buf_free(struct kref *ref)
 	if (kept)
 		pr_info("buffer %u: kept %u blocks with %llu pages off their expected refcount\n",
 			buf->id, kept, c.bad);
-	kvfree(buf->blocks);
+	kvfree(buf->pfns);
 	kfree(buf);
 }
 
@@ -234,9 +146,7 @@ static u64 hpref_buf_offset(const struct hpref_buf *buf, pgoff_t pgoff)
 
 static unsigned long hpref_pfn(struct hpref_buf *buf, u64 off)
 {
-	unsigned long b = off >> PMD_SHIFT;
-
-	return page_to_pfn(buf->blocks[b]) + ((off & ~PMD_MASK) >> PAGE_SHIFT);
+	return buf->pfns[off >> PMD_SHIFT] + ((off & ~PMD_MASK) >> PAGE_SHIFT);
 }
 
 /*
@@ -275,8 +185,9 @@ static vm_fault_t hpref_insert_pmd(struct vm_fault *vmf, struct hpref_buf *buf, 
 
 	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) || !hpref_pmd_fits(vmf, buf, &off))
 		return VM_FAULT_FALLBACK;
-	if (hpref_block_alloc(buf, off >> PMD_SHIFT))
-		return VM_FAULT_OOM;
+	ret = hpref_block_fault(buf, off >> PMD_SHIFT);
+	if (ret)
+		return ret;
 	ret = vmf_insert_pfn_pmd(vmf, HPREF_PFN(hpref_pfn(buf, off)), write);
 	if (ret == VM_FAULT_NOPAGE)
 		hpref_record(buf, HUGEPIN_REF_LEVEL_PMD, path);
@@ -327,10 +238,9 @@ static vm_fault_t hpref_fault(struct vm_fault *vmf)
 			goto out;
 		buf->fallbacks++;
 	}
-	if (hpref_block_alloc(buf, off >> PMD_SHIFT)) {
-		ret = VM_FAULT_OOM;
+	ret = hpref_block_fault(buf, off >> PMD_SHIFT);
+	if (ret)
 		goto out;
-	}
 	ret = vmf_insert_mixed(vma, vmf->address & PAGE_MASK, HPREF_PFN(hpref_pfn(buf, off)));
 	if (ret == VM_FAULT_NOPAGE)
 		hpref_record(buf, HUGEPIN_REF_LEVEL_PTE, HUGEPIN_REF_PATH_PTE);
@@ -485,6 +395,8 @@ static u32 hpref_caps(void)
 		caps |= HUGEPIN_REF_CAP_HUGE_FAULT;
 	if (READ_ONCE(pte_only))
 		caps |= HUGEPIN_REF_CAP_PTE_ONLY;
+	if (hpref_devmem_ready())
+		caps |= HUGEPIN_REF_CAP_DEVICE;
 	return caps;
 }
 
@@ -511,6 +423,13 @@ static long hpref_ioc_create(struct file *file, struct hugepin_ref_create *a)
 		return -EINVAL;
 	if (a->flags & HUGEPIN_REF_CREATE_PUD)
 		return -EOPNOTSUPP;
+	if (a->flags & HUGEPIN_REF_CREATE_DEVICE) {
+		/* Device memory has no struct pages to make compound. */
+		if (a->flags & HUGEPIN_REF_CREATE_COMPOUND)
+			return -EINVAL;
+		if (!hpref_devmem_ready())
+			return -ENODEV;
+	}
 
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
 	if (!buf)
@@ -522,16 +441,19 @@ static long hpref_ioc_create(struct file *file, struct hugepin_ref_create *a)
 	buf->flags = a->flags;
 	buf->length = a->length;
 	buf->nr_blocks = DIV_ROUND_UP(a->length, PMD_SIZE);
-	buf->blocks = kvcalloc(buf->nr_blocks, sizeof(*buf->blocks), GFP_KERNEL);
-	if (!buf->blocks) {
+	buf->pfns = kvmalloc_array(buf->nr_blocks, sizeof(*buf->pfns), GFP_KERNEL);
+	if (!buf->pfns) {
 		kfree(buf);
 		return -ENOMEM;
 	}
+	for (b = 0; b < buf->nr_blocks; b++)
+		buf->pfns[b] = HPREF_NO_PFN;
 	/* Allocate up front so a short machine answers ENOMEM here, not SIGBUS later. */
 	for (b = 0; b < buf->nr_blocks; b++) {
-		if (hpref_block_alloc(buf, b)) {
+		err = hpref_block_alloc(buf, b);
+		if (err) {
 			hpref_buf_put(buf);
-			return -ENOMEM;
+			return err;
 		}
 	}
 
@@ -595,7 +517,7 @@ static long hpref_ioc_info(struct file *file, struct hugepin_ref_info *a)
 	a->evictions = buf->evictions;
 	a->blocks_present = 0;
 	for (b = 0; b < buf->nr_blocks; b++)
-		a->blocks_present += !!buf->blocks[b];
+		a->blocks_present += buf->pfns[b] != HPREF_NO_PFN;
 	mutex_unlock(&buf->lock);
 	hpref_buf_put(buf);
 	return 0;
@@ -754,6 +676,7 @@ static void __exit hpref_exit(void)
 	misc_deregister(&hpref_misc);
 	hpref_test_exit();
 	idr_destroy(&hpref_ids);
+	hpref_devmem_exit();
 	if (atomic64_read(&hpref_pages_kept))
 		pr_info("unloading with %lld pages kept allocated on purpose (refcounts damaged or kept by request)\n",
 			(long long)atomic64_read(&hpref_pages_kept));

@@ -107,7 +107,7 @@ static long hpref_test_extra_ref(struct file *file, struct hugepin_ref_test *a)
 	mutex_lock(&buf->lock);
 	b = a->index / HPREF_PAGES_PER_BLOCK;
 	i = a->index % HPREF_PAGES_PER_BLOCK;
-	page = b < buf->nr_blocks && buf->blocks[b] ? buf->blocks[b] + i : NULL;
+	page = b < buf->nr_blocks ? hpref_block_page(buf, b, i) : NULL;
 	/* A page at refcount 0 (a tail of the block) must not be revived. */
 	if (!page || page_ref_count(page) < 1) {
 		ret = -EINVAL;

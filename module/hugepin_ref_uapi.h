@@ -55,6 +55,8 @@
 #define HUGEPIN_REF_CAP_FAULT_PMD	(1u << 5)
 /* The pte_only parameter is set right now. */
 #define HUGEPIN_REF_CAP_PTE_ONLY	(1u << 6)
+/* Device memory (a PCI BAR without struct pages) backs HUGEPIN_REF_CREATE_DEVICE. */
+#define HUGEPIN_REF_CAP_DEVICE		(1u << 7)
 
 struct hugepin_ref_caps {
 	__u32 size;		/* in: sizeof(struct hugepin_ref_caps) */
@@ -72,7 +74,15 @@ struct hugepin_ref_caps {
 #define HUGEPIN_REF_CREATE_COMPOUND	(1u << 0)
 /* Back the buffer with 1 GiB blocks for PUD mappings (needs HUGEPIN_REF_CAP_PUD). */
 #define HUGEPIN_REF_CREATE_PUD		(1u << 1)
-#define HUGEPIN_REF_CREATE_FLAGS	(HUGEPIN_REF_CREATE_COMPOUND | HUGEPIN_REF_CREATE_PUD)
+/*
+ * Back the buffer with device memory: 2 MiB pieces of a PCI memory BAR, which
+ * has no struct pages, as TTM's VRAM placement (needs HUGEPIN_REF_CAP_DEVICE,
+ * else -ENODEV; -ENOSPC when the BAR is used up; not with COMPOUND).
+ * Evictions check no refcounts on it: pages_checked stays 0.
+ */
+#define HUGEPIN_REF_CREATE_DEVICE	(1u << 2)
+#define HUGEPIN_REF_CREATE_FLAGS	(HUGEPIN_REF_CREATE_COMPOUND | HUGEPIN_REF_CREATE_PUD | \
+					 HUGEPIN_REF_CREATE_DEVICE)
 
 struct hugepin_ref_create {
 	__u32 size;		/* in: sizeof(struct hugepin_ref_create) */

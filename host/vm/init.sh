@@ -110,12 +110,23 @@ vmwgfx_shim() {
 	done
 }
 
-# QEMU's ivshmem (run.sh --devices vfio) goes to vfio-pci, whose BAR
-# mappings the vfio_bar cases pin; vfio-pci takes no device by itself.
+# True when BAR 2 of PCI device $1 spans at least a GiB (the third line of
+# its resource file: start, end, flags).
+bar2_gib() {
+	r=$(sed -n 3p "$1/resource" 2>/dev/null) || return 1
+	s=${r%% *} r=${r#* }
+	e=${r%% *}
+	[ -n "$e" ] && [ $((e - s + 1)) -ge $((1 << 30)) ]
+}
+
+# QEMU's 1 GiB ivshmem (run.sh --devices vfio) goes to vfio-pci, whose BAR
+# mappings the vfio_bar cases pin; vfio-pci takes no device by itself. The
+# smaller one of every boot is the reference module's device memory.
 vfio_bind() {
 	for dev in /sys/bus/pci/devices/*; do
 		[ "$(cat "$dev/vendor" 2>/dev/null)" = 0x1af4 ] || continue
 		[ "$(cat "$dev/device" 2>/dev/null)" = 0x1110 ] || continue
+		bar2_gib "$dev" || continue
 		bdf=$(basename "$dev")
 		if [ ! -d /sys/bus/pci/drivers/vfio-pci ]; then
 			say "vfio: vfio-pci not loaded, $bdf left unbound"

@@ -51,6 +51,17 @@ qemu_gpu_args() {
 # The 1 GiB ivshmem BAR behind --devices vfio: a PUD needs a GiB-aligned GiB.
 readonly HP_IVSHMEM_SIZE=1G
 
+# The reference module's device memory (hugepin_ref_blocks.c): a small
+# ivshmem-plain BAR of host RAM, no struct pages in the guest, in every boot.
+# Its BAR is smaller than a GiB, which is how the guest's init tells it from
+# vfio's (init.sh vfio_bind).
+readonly HP_DEVMEM_SIZE=16M
+
+qemu_devmem_args() {
+	printf '%s\n' -object "memory-backend-ram,id=hp_devmem,size=$HP_DEVMEM_SIZE" \
+		-device ivshmem-plain,memdev=hp_devmem
+}
+
 # Machine arguments for the device short names in $1 (comma list): none
 # (QEMU's i440fx) unless vfio is among them, which needs a vIOMMU for its
 # IOMMU group, hence q35 with intel-iommu, and the memory behind ivshmem's
@@ -120,11 +131,12 @@ read_new_lines() {
 qemu_boot() {
 	local dir=$1 kernel=$2 initrd=$3 cmdline=$4 cache pid t0 now first=''
 	local line name ktap_fd rec_fd ktap_part='' rec_part=''
-	local -a machine gpu fsdisk lines
+	local -a machine gpu devmem fsdisk lines
 	mkdir -p "$dir"
 	cache=$(qemu_disk "$dir/scratch.img")
 	mapfile -t machine < <(qemu_machine_args "$OPT_DEVICES")
 	mapfile -t gpu < <(qemu_gpu_args "$OPT_DEVICES")
+	mapfile -t devmem < <(qemu_devmem_args)
 	mapfile -t fsdisk < <(qemu_fs_disk "$dir/fs.img")
 	: >"$dir/rec.port"
 	: >"$dir/ktap.txt"
@@ -133,7 +145,7 @@ qemu_boot() {
 	"$HP_QEMU" -accel "$HP_ACCEL" -nodefaults -display none -no-reboot \
 		-m "$OPT_MEM" -smp "$OPT_SMP" -cpu max \
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
-		-serial "file:$dir/console.log" "${machine[@]}" "${gpu[@]}" \
+		-serial "file:$dir/console.log" "${machine[@]}" "${gpu[@]}" "${devmem[@]}" \
 		-drive "file=$dir/scratch.img,format=raw,if=virtio,$cache" "${fsdisk[@]}" \
 		-device virtio-serial-pci \
 		-chardev "file,id=rec,path=$dir/rec.port" -device virtserialport,chardev=rec,name=hugepin.rec \

@@ -100,6 +100,23 @@ static void oops_and_kasan(void)
 	EXPECT_EQ(m, HP_SPLAT_BUG);
 }
 
+/* The oops's RIP line names where it faulted: inside GUP is page damage, elsewhere not. */
+static void fault_site(void)
+{
+	char fn[64];
+
+	EXPECT(hp_fault_site_is_page_code("[   22.05] RIP: 0010:try_grab_folio+0x109/0x370", fn, sizeof(fn)));
+	EXPECT_STR(fn, "try_grab_folio");
+	EXPECT(hp_fault_site_is_page_code("RIP: 0010:gup_pmd_range+0x1e/0x2c0", fn, sizeof(fn)));
+	EXPECT_STR(fn, "gup_pmd_range");
+	EXPECT(!hp_fault_site_is_page_code("RIP: 0010:qxl_bo_move+0x10/0x90 [qxl]", fn, sizeof(fn)));
+	/* The words must be in the function's name, not in its offset or module. */
+	EXPECT(!hp_fault_site_is_page_code("RIP: 0010:memcpy+0x6/0x10 [gup_x]", fn, sizeof(fn)));
+	EXPECT(!hp_fault_site_is_page_code("RIP: 0033:0x7f00deadbeef", fn, sizeof(fn)));
+	EXPECT(!hp_fault_site_is_page_code("Code: 83 c4 08 5b", fn, sizeof(fn)));
+	EXPECT(!hp_fault_site_is_page_code("RIP: try_grab_folio", fn, sizeof(fn)));
+}
+
 static void hangs(void)
 {
 	EXPECT_EQ(hp_kmsg_classify("[  245.1] INFO: task pin_vmsplice:120 blocked for more than 120 seconds."),
@@ -160,6 +177,7 @@ static const struct unit_case cases[] = {
 	{ "refcount_underflow", refcount_underflow },
 	{ "gpf_and_panic", gpf_and_panic },
 	{ "oops_and_kasan", oops_and_kasan },
+	{ "fault_site", fault_site },
 	{ "hangs", hangs },
 	{ "prefixes_stripped", prefixes_stripped },
 	{ "quiet_lines", quiet_lines },

@@ -161,6 +161,40 @@ static void panic_after_results_is_attributed(void)
 	hp_report_free(&rep);
 }
 
+/* An oops faulting inside fast GUP (device memory without struct pages) is damage. */
+static void fault_in_gup_is_damage(void)
+{
+	static const char con[] =
+		"[ 5.3] hugepin: start hugepfn_ref hugepfn_map.device_pmd.pin_odirect_read\n"
+		"[ 5.4] BUG: unable to handle page fault for address: ffffea0003f40008\n"
+		"[ 5.4] #PF: supervisor read access in kernel mode\n"
+		"[ 5.4] Oops: 0000 [#1] PREEMPT SMP NOPTI\n"
+		"[ 5.4] RIP: 0010:try_grab_folio+0x109/0x370\n"
+		"[ 5.5] Kernel panic - not syncing: Fatal exception\n";
+	struct hp_report rep;
+	const struct hp_row *r;
+
+	load(&rep, "{\"type\":\"start\",\"test\":\"hugepfn_ref\","
+		   "\"name\":\"hugepfn_map.device_pmd.pin_odirect_read\","
+		   "\"device\":\"hugepin_ref\",\"method\":\"odirect_read\"}\n", con, NULL);
+	r = row(&rep, "hugepfn_ref", true);
+	EXPECT(r && r->r.verdict == HP_VULNERABLE);
+	EXPECT(r && strstr(r->r.evidence, "ffffea0003f40008 (in try_grab_folio) (guest died in this case)"));
+	hp_report_free(&rep);
+
+	/* The same oops outside page code stays an infrastructure failure. */
+	load(&rep, "{\"type\":\"start\",\"test\":\"hugepfn_ref\","
+		   "\"name\":\"hugepfn_map.device_pmd.pin_odirect_read\","
+		   "\"device\":\"hugepin_ref\",\"method\":\"odirect_read\"}\n",
+	     "[ 5.3] hugepin: start hugepfn_ref hugepfn_map.device_pmd.pin_odirect_read\n"
+	     "[ 5.4] BUG: unable to handle page fault for address: ffffea0003f40008\n"
+	     "[ 5.4] RIP: 0010:qxl_bo_move+0x10/0x90 [qxl]\n"
+	     "[ 5.5] Kernel panic - not syncing: Fatal exception\n", NULL);
+	r = row(&rep, "hugepfn_ref", true);
+	EXPECT(r && r->r.verdict == HP_UNTESTABLE);
+	hp_report_free(&rep);
+}
+
 /* A crash row takes device and method from its start record, not from the case name. */
 static void crash_row_from_the_start_record(void)
 {
@@ -556,6 +590,7 @@ static const struct unit_case cases[] = {
 	{ "coverage_from_vfio_bars", coverage_from_vfio_bars },
 	{ "only_controls_is_inconclusive", only_controls_is_inconclusive },
 	{ "driver_pin_infers_a_huge_entry", driver_pin_infers_a_huge_entry },
+	{ "fault_in_gup_is_damage", fault_in_gup_is_damage },
 	{ "crash_row_from_the_start_record", crash_row_from_the_start_record },
 	{ "bisect_on_needs_the_huge_mapping", bisect_on_needs_the_huge_mapping },
 	{ "bisect_on_globs", bisect_on_globs },

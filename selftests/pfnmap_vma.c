@@ -393,12 +393,13 @@ TEST_F(ref_vma, fork_child_pins)
 static void split_case(struct __test_metadata *_metadata, struct vma_case *vc,
 		       const char *op)
 {
-	char *half = (char *)vc->map.addr + HALF_PMD;
 	struct where gone = { 0 }, refault = { 0 };
 	size_t bad = 0;
+	char *half;
 	int ret;
 
 	if (vc_setup(vc, true)) {
+		half = (char *)vc->map.addr + HALF_PMD;
 		ret = strcmp(op, "mprotect") ? munmap(half, HALF_PMD) :
 		      mprotect(half, HALF_PMD, PROT_READ);
 		if (ret) {

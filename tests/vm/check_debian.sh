@@ -29,7 +29,7 @@ TAP=$OUTDIR/debian.tap
 # pin paths against vmwgfx (the driver that had the bug), bochs (TTM without
 # huge faults) and the reference module, with the anonymous THP controls,
 # and the detector controls last: each detector must fire on every kernel.
-TESTS=pin_odirect,pin_vmsplice,pin_iouring,pin_procvm,hugepfn_ref,detector_controls
+TESTS=pin_odirect,pin_vmsplice,pin_iouring,pin_procvm,hugepfn_ref,pfnmap_vma,detector_controls
 DEVICES=vmwgfx,bochs
 
 vmwgfx_bound_through_shim() {
@@ -70,12 +70,14 @@ check_kernel() {
 			has_rows "$json" '"device":"hugepin_ref"' '"verdict":"VULNERABLE","expected":true'
 		check "debian:$suite: no unexpected reference-module VULNERABLE" \
 			no_rows "$json" '"device":"hugepin_ref"' '"verdict":"VULNERABLE","expected":false'
+		check_pfnmap_vma "$json" "debian:$suite" plain
 	else
 		check "debian:$suite: reference module mapped at PMD level and refused" \
 			has_rows "$json" '"device":"hugepin_ref"' '"level":"pmd"' '"verdict":"SAFE"'
 		check "debian:$suite: no reference-module pin got through" \
 			no_rows "$json" '"device":"hugepin_ref"' '"verdict":"VULNERABLE"'
 		check "debian:$suite: no kselftest program reports not ok" no_ktap_failures "$d"
+		check_pfnmap_vma "$json" "debian:$suite" special
 	fi
 }
 

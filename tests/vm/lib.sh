@@ -105,6 +105,33 @@ check_controls() {
 		sh -c "grep -q '^1\.\.[0-9]' '$d/ktap/detector_controls.tap' && ! grep -q '^not ok' '$d/ktap/detector_controls.tap'"
 }
 
+# pfnmap_vma in report $1 (label $2): the halves of a split PMD refault at
+# pte and refuse every pin; the huge zero page pins and reads zeros; a
+# fork's child and an mremap meet a PMD, which the child inherits and
+# every pin refuses where the PMD is special ($3 = special), and which the
+# child refaults and fast GUP pins, expected, where it is not ($3 = plain).
+check_pfnmap_vma() {
+	local json=$1 what=$2 side=$3 t='"test":"pfnmap_vma"'
+	check "$what: pfnmap_vma: 6 split halves at pte, refused" \
+		test "$(rows "$json" "$t" 'of the second half: first half none, pte after its refault' \
+			'"level":"pte","verdict":"SAFE"' refused)" = 6
+	check "$what: pfnmap_vma: the huge zero page pinned at pmd, zeros, balanced" \
+		test "$(rows "$json" "$t" '"name":"zero_thp.' '"level":"pmd","verdict":"SAFE"' 'in both blocks')" = 2
+	check "$what: pfnmap_vma: mremap moved the PMD" \
+		test "$(rows "$json" "$t" 'new pmd before a touch, pmd after (moved)')" = 3
+	if [ "$side" = special ]; then
+		check "$what: pfnmap_vma: the child inherits the special PMD and every pin is refused" \
+			test "$(rows "$json" "$t" 'child pmd before its touch' '"level":"pmd","verdict":"SAFE"')" = 3
+		check "$what: pfnmap_vma: no pin got through" no_rows "$json" "$t" '"verdict":"VULNERABLE"'
+	else
+		check "$what: pfnmap_vma: the child refaults the PMD, its pins VULNERABLE (expected)" \
+			test "$(rows "$json" "$t" 'child none before its touch, pmd after (refaulted' \
+				'"verdict":"VULNERABLE","expected":true')" = 3
+		check "$what: pfnmap_vma: no unexpected VULNERABLE" \
+			no_rows "$json" "$t" '"verdict":"VULNERABLE","expected":false'
+	fi
+}
+
 # Records of run directory $1 against hp_report --expect file $2.
 matches_expected() {
 	local d=$1 expect=$2 f

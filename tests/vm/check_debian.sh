@@ -71,6 +71,7 @@ check_kernel() {
 		check "debian:$suite: no unexpected reference-module VULNERABLE" \
 			no_rows "$json" '"device":"hugepin_ref"' '"verdict":"VULNERABLE","expected":false'
 		check_pfnmap_vma "$json" "debian:$suite" plain
+		check_devmem "$json" "debian:$suite" plain
 	else
 		check "debian:$suite: reference module mapped at PMD level and refused" \
 			has_rows "$json" '"device":"hugepin_ref"' '"level":"pmd"' '"verdict":"SAFE"'
@@ -78,6 +79,7 @@ check_kernel() {
 			no_rows "$json" '"device":"hugepin_ref"' '"verdict":"VULNERABLE"'
 		check "debian:$suite: no kselftest program reports not ok" no_ktap_failures "$d"
 		check_pfnmap_vma "$json" "debian:$suite" special
+		check_devmem "$json" "debian:$suite" special
 	fi
 }
 

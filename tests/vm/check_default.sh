@@ -92,6 +92,7 @@ check_default_run() {
 	check "--bisect-on noncompound exits 125 (globs, no substring match)" \
 		bisect_on_rc "$d" noncompound 125
 	check_pfnmap_vma "$json" "default run" plain
+	check_devmem "$json" "default run" plain
 	check_controls "$d" "default run"
 	KERNEL=$(sed -n 's/.*kernel: [^ ]* (\(.*\))$/\1/p' "$d.err" | head -n1)
 }

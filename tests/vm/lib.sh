@@ -132,6 +132,28 @@ check_pfnmap_vma() {
 	fi
 }
 
+# The reference module's device memory (module/hugepin_ref_blocks.c) in
+# report $1 (label $2): its PTE control refuses every pin at pte; where PMDs
+# are special ($3 = special) each pin meets a PMD and is refused; where they
+# are not ($3 = plain) the first pin kills the guest inside fast GUP, which
+# is VULNERABLE (expected), and no other pin is run into it again.
+check_devmem() {
+	local json=$1 what=$2 side=$3 n='"name":"hugepfn_map.device_pmd.'
+	check "$what: device memory: the PTE control refused 4 pins at pte" \
+		test "$(rows "$json" "$n" '"level":"pte","verdict":"SAFE"' 'device memory')" = 4
+	if [ "$side" = special ]; then
+		check "$what: device memory: 27 pins (9 methods x 3 offsets) met a PMD and were refused" \
+			test "$(rows "$json" "$n" '"level":"pmd","verdict":"SAFE"' 'refused')" -ge 27
+		check "$what: device memory: no pin got through" no_rows "$json" "$n" '"verdict":"VULNERABLE"'
+	else
+		check "$what: device memory: the guest died in fast GUP, VULNERABLE (expected)" \
+			test "$(rows "$json" "$n" '"verdict":"VULNERABLE","expected":true' \
+				'guest died in this case')" = 1
+		check "$what: device memory: no unexpected VULNERABLE" \
+			no_rows "$json" "$n" '"verdict":"VULNERABLE","expected":false'
+	fi
+}
+
 # Records of run directory $1 against hp_report --expect file $2.
 matches_expected() {
 	local d=$1 expect=$2 f

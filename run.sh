@@ -481,7 +481,7 @@ report() {
 	[ -z "$OPT_BISECT_ON" ] || args+=(--bisect-on "$OPT_BISECT_ON")
 	[ "$OPT_UNMAPPED_FIXED" = 0 ] || args+=(--unmapped-safe-decides)
 	if ref_lacks_pmd_special; then
-		args+=(--expected-device "hugepin_ref=$HP_WHY_NO_PMD_SPECIAL")
+		args+=(--expected-device "hugepin_ref,hugepin_vram=$HP_WHY_NO_PMD_SPECIAL")
 	fi
 	# Without its module the reference device leaves no record: say why.
 	[ -z "${REF_WHY:-}" ] || args+=(--untestable-device "hugepin_ref=$REF_WHY")

@@ -121,6 +121,18 @@ static int add_control_row(struct hp_report *rep, const struct hp_result *r, boo
 	return 0;
 }
 
+/* True when @device is one of the runner's --expected-device names. */
+static bool expected_device(const struct hp_report *rep, const char *device)
+{
+	const char *p = rep->expected_device[0] ? rep->expected_device : NULL;
+	char item[HP_NAME_LEN];
+
+	while (p)
+		if (hp_list_item(&p, item, sizeof(item)) > 0 && !strcmp(item, device))
+			return true;
+	return false;
+}
+
 int hp_report_add_row(struct hp_report *rep, const struct hp_result *r, bool from_console)
 {
 	if (r->control[0] || !strcmp(r->test, HP_CONTROL_TEST))
@@ -129,8 +141,7 @@ int hp_report_add_row(struct hp_report *rep, const struct hp_result *r, bool fro
 		return -ENOMEM;
 	rep->rows[rep->nrows].r = *r;
 	rep->rows[rep->nrows].from_console = from_console;
-	if (from_console && r->verdict == HP_VULNERABLE && rep->expected_device[0] &&
-	    !strcmp(r->device, rep->expected_device)) {
+	if (from_console && r->verdict == HP_VULNERABLE && expected_device(rep, r->device)) {
 		struct hp_result *q = &rep->rows[rep->nrows].r;
 		size_t n = strlen(q->evidence);
 

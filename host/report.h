@@ -83,7 +83,7 @@ struct hp_report {
 	 * whose damage is a known limitation of this kernel (the reference
 	 * module before PMD special bits) is named here by the runner.
 	 */
-	char expected_device[HP_NAME_LEN];
+	char expected_device[2 * HP_NAME_LEN];	/* a comma list */
 	char expected_why[96];
 	/*
 	 * A device that could not run at all leaves no record (the reference

@@ -18,6 +18,9 @@
 #include "hp_sys.h"
 #include "hugepin_ref_uapi.h"
 
+/* The target name (lib/targets.c) of buffers in the module's device memory. */
+#define HP_REF_VRAM "hugepin_vram"
+
 struct hp_refmod {
 	int fd;				/* /dev/hugepin_ref, -1 when closed */
 	struct hugepin_ref_caps caps;

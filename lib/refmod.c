@@ -449,7 +449,9 @@ enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_ref
 	memset(oc, 0, sizeof(*oc));
 	memset(&map, 0, sizeof(map));
 	memset(&ev, 0, sizeof(ev));
-	hp_result_init(&res, c->test, c->name, HUGEPIN_REF_NAME, HUGEPIN_REF_NAME,
+	hp_result_init(&res, c->test, c->name,
+		       c->create_flags & HUGEPIN_REF_CREATE_DEVICE ? HP_REF_VRAM : HUGEPIN_REF_NAME,
+		       HUGEPIN_REF_NAME,
 		       hp_method_name(m));
 	ev.owner = HP_OWNER_DRIVER;
 	ev.huge_required = c->huge_required;

@@ -22,6 +22,11 @@ static const struct hp_target_info targets[] = {
 	{ .name = "hugepin_ref", .kind = HP_MEM_DRIVER, .path = "hugepin_ref", .by_level = true,
 	  .huge = true },
 	/*
+	 * The reference module's device memory: a PCI BAR, no struct pages.
+	 * Where it is missing, hugepin_ref's own note says why.
+	 */
+	{ .name = "hugepin_vram", .kind = HP_MEM_DRIVER, .path = "hugepin_ref VRAM", .by_level = true },
+	/*
 	 * A PCI BAR through vfio-pci (QEMU's ivshmem): huge faults from 6.12.
 	 * Opt-in in the VM (run.sh --devices vfio), so not counted as a huge
 	 * path every run is missing.

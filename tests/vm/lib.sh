@@ -139,6 +139,8 @@ check_pfnmap_vma() {
 # is VULNERABLE (expected), and no other pin is run into it again.
 check_devmem() {
 	local json=$1 what=$2 side=$3 n='"name":"hugepfn_map.device_pmd.'
+	check "$what: device memory: every record names the hugepin_vram target" \
+		test "$(rows "$json" "$n")" = "$(rows "$json" "$n" '"device":"hugepin_vram"')"
 	check "$what: device memory: the PTE control refused 4 pins at pte" \
 		test "$(rows "$json" "$n" '"level":"pte","verdict":"SAFE"' 'device memory')" = 4
 	if [ "$side" = special ]; then

@@ -100,6 +100,7 @@ struct hp_refmod_case {
 	bool huge_required;		/* UNTESTABLE unless a PMD/PUD backs it */
 	bool never_expected;		/* VULNERABLE is a failure on any kernel (PTE mappings) */
 	struct hp_scratch *scratch;	/* O_DIRECT storage (fd may be -1) */
+	const char *not_run_why;	/* set: record UNTESTABLE for this reason, touch nothing */
 };
 
 /* What one judged pin saw, beyond the record. */

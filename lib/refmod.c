@@ -458,10 +458,11 @@ enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_ref
 	ev.vuln_expected = !c->never_expected && hp_refmod_vuln_expected(r, &ev.expected_why);
 
 	hp_record_start(c->test, c->name, res.device, res.method);
-	err = setup(r, c, &bo, &created, &map, &oc->info, setup_why, sizeof(setup_why));
+	err = c->not_run_why ? -ECANCELED :
+	      setup(r, c, &bo, &created, &map, &oc->info, setup_why, sizeof(setup_why));
 	ev.level = hp_refmod_level(oc->info.last_level);
 	if (err)
-		ev.untestable_why = setup_why;
+		ev.untestable_why = c->not_run_why ? c->not_run_why : setup_why;
 	else
 		ev.untestable_why = not_testable(c, m, &bo, &ev, &oc->info, setup_why,
 						 sizeof(setup_why));

@@ -26,6 +26,8 @@ void md_cell(struct hp_buf *out, const char *s);
 void json_str(struct hp_buf *out, const char *s);
 void json_counts(struct hp_buf *out, const struct hp_summary *s);
 void json_coverage(struct hp_buf *out, const struct hp_coverage *cov);
+/* "hugepin_ref PMD (24 records), vmwgfx (TTM huge fault) (3 records, inferred from the pin)" */
+void coverage_list(struct hp_buf *out, const struct hp_coverage *cov);
 void json_timings(struct hp_buf *out, const struct hp_report *rep);
 
 /* report_matrix.c: how bad a verdict is, for sorting rows. */

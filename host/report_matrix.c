@@ -216,6 +216,23 @@ struct matrix {
 };
 
 /*
+ * Which huge pfn mappings (providers and levels) each kernel formed, one
+ * line per kernel after @bullet: what the cells above were answered over.
+ */
+static void matrix_coverage(const struct matrix *mx, struct hp_buf *out, const char *bullet)
+{
+	struct hp_coverage cov;
+	size_t i;
+
+	for (i = 0; i < mx->n; i++) {
+		hp_report_coverage(mx->reps[i], NULL, &cov);
+		hp_buf_printf(out, "%s%s: ", bullet, mx->reps[i]->kernel);
+		coverage_list(out, &cov);
+		hp_buf_printf(out, "\n");
+	}
+}
+
+/*
  * Markdown: one column per kernel, one row per timing and per device/method,
  * so a matrix of a few kernels stays narrow enough to paste into a bug report.
  */
@@ -249,7 +266,9 @@ static void matrix_markdown(const struct matrix *mx, struct hp_buf *md)
 	}
 	hp_buf_printf(md, "\nCells show the worst verdict of the cases of a device and method"
 		      " (VULN > VULN(exp) > SAFE > UNTEST; - not run); timings in seconds."
-		      "\n\nkernels needing a fix: ");
+		      "\n\nHuge pfn mappings formed:\n\n");
+	matrix_coverage(mx, md, "- ");
+	hp_buf_printf(md, "\nkernels needing a fix: ");
 	list_kernels(mx->reps, mx->n, 1, md, false);
 	hp_buf_printf(md, "\n\nkernels that could not be tested: ");
 	list_kernels(mx->reps, mx->n, 125, md, false);
@@ -294,6 +313,8 @@ static int matrix_text(const struct matrix *mx, struct hp_buf *txt)
 		hp_buf_printf(txt, "\n");
 	}
 	free(colw);
+	hp_buf_printf(txt, "Huge pfn mappings formed:\n");
+	matrix_coverage(mx, txt, "  ");
 	hp_buf_printf(txt, "kernels needing a fix: ");
 	list_kernels(mx->reps, mx->n, 1, txt, false);
 	hp_buf_printf(txt, "\n");

@@ -164,7 +164,7 @@ static const char *exit_word(int code)
 }
 
 /* "hugepin_ref PMD (24 records), vmwgfx (TTM huge fault) (3 records, inferred from the pin)" */
-static void coverage_list(struct hp_buf *out, const struct hp_coverage *cov)
+void coverage_list(struct hp_buf *out, const struct hp_coverage *cov)
 {
 	size_t i;
 

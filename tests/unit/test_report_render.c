@@ -193,6 +193,10 @@ static void matrix(void)
 	EXPECT_CONTAINS(md.s, "| 6.2 |");
 	EXPECT_CONTAINS(md.s, "qxl/vmsplice");
 	EXPECT_CONTAINS(txt.s, "kernels needing a fix: 5.12.0");
+	/* Which huge pfn mappings each kernel formed, one line per kernel. */
+	EXPECT_CONTAINS(md.s, "Huge pfn mappings formed:\n\n- 6.1.0-56-amd64: hugepin_ref PMD (1 record)\n");
+	EXPECT_CONTAINS(md.s, "\n- 4.19.0: none\n");
+	EXPECT_CONTAINS(txt.s, "Huge pfn mappings formed:\n  6.1.0-56-amd64: hugepin_ref PMD (1 record)\n");
 	j = hp_json_parse(json.s, json.len);
 	EXPECT(j != NULL);
 	EXPECT(hp_json_get(j, "needing_fix") && hp_json_get(j, "needing_fix")->child &&

@@ -50,6 +50,9 @@ check_kernel() {
 		return 0
 	fi
 	echo "# debian:$suite $pkg=$ver: $((t1 - t0)) s; $(grep -h 'timing:' "$d.err" | tail -n1)" | tee -a "$TAP.body"
+	# Which providers formed huge pfn mappings on this kernel, and what they answered.
+	grep -h -e '^Huge pfn mappings formed' -e '^[0-9]* SAFE, ' "$d.out" | sed "s/^/# debian:$suite: /" |
+		tee -a "$TAP.body" || true
 	check "debian:$suite: run.sh exits $want" is_rc "$want"
 	[ -s "$json" ] || { not_ok "debian:$suite: no report.json"; return 0; }
 	if matches_expected "$d" "$TOP/tests/vm/$expect"; then

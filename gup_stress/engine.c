@@ -106,6 +106,7 @@ struct gs_phase {
 	enum hp_method methods[HP_M_NR];
 	int nmethods;
 	unsigned int mut_live;		/* mutators not (yet) found unsupported */
+	enum hp_level level_start;	/* what mapped the region once it was set up */
 	long answered[HP_M_NR];		/* pins the kernel took or refused, per method */
 	int stop;
 	long shown;
@@ -371,10 +372,12 @@ static size_t cell_size(const struct gs_config *cfg, const struct gs_region *r)
 }
 
 /*
- * The reference module knows which entries it inserted, where ptdump may be
- * absent: report the largest level it used during the phase, since mutators
- * may have zapped the mapping by the time the phase ends. That is what tells
- * a run whose pins met huge pfn PMDs from one that only met special PTEs.
+ * The reference module knows which entries it inserted: the largest level it
+ * used during the phase. Other memory is asked of the page tables (the walk
+ * module, else ptdump or smaps); the phase reports the larger of the levels
+ * at its start and its end, since mutators may have zapped the mapping by
+ * the time it ends. That is what tells a run whose pins met huge entries
+ * from one that only met PTEs.
  */
 static enum hp_level phase_level(const struct gs_region *r)
 {
@@ -599,6 +602,8 @@ static void phase_join(struct gs_phase *ph, struct phase_threads *pt, double t0)
 	}
 	res->huge_kb = gs_region_huge_kb(&ph->r);
 	res->level = phase_level(&ph->r);
+	if (ph->level_start > res->level)
+		res->level = ph->level_start;
 }
 
 static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
@@ -626,6 +631,7 @@ static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
 	if (gs_region_setup(cfg, &ph->r, res))
 		goto out;
 	ph->cell = cell_size(cfg, &ph->r);
+	ph->level_start = phase_level(&ph->r);
 	phase_assign_cells(ph, &pt, scratch, seed);
 	phase_pick_methods(ph, &pt.pin[0].ctx);
 	if (!ph->nmethods) {

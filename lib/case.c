@@ -65,6 +65,8 @@ enum hp_verdict hp_judge(const struct hp_evidence *ev, struct hp_result *res, ch
 	res->err = ev->attempted ? ev->pin_err : 0;
 	res->bytes = ev->attempted ? ev->bytes : 0;
 	snprintf(res->level, sizeof(res->level), "%s", hp_level_name(ev->level));
+	snprintf(res->special, sizeof(res->special), "%s",
+		 ev->special == HP_SPECIAL_YES ? "yes" : ev->special == HP_SPECIAL_NO ? "no" : "");
 	return res->verdict;
 }
 
@@ -110,7 +112,7 @@ enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 			ev.pin_leak = 0;
 		}
 		if (ev.level == HP_LEVEL_UNKNOWN)
-			ev.level = hp_map_level(addr);
+			ev.level = hp_map_level_seen(addr, &ev.special, &ev.level_why);
 	}
 	hp_result_init(out, c->test, c->name, c->device, c->driver, hp_method_name(m));
 	v = hp_judge(&ev, out, why, sizeof(why));

@@ -29,6 +29,17 @@ enum hp_level {
 	HP_LEVEL_PUD,
 };
 
+/*
+ * Whether the entry backing a mapping carried the architecture's special
+ * bit, as the walk module saw it: NO also where the kernel has no such bit
+ * at that level (PMDs and PUDs before 6.12).
+ */
+enum hp_special {
+	HP_SPECIAL_UNKNOWN,
+	HP_SPECIAL_NO,
+	HP_SPECIAL_YES,
+};
+
 enum hp_method {
 	HP_M_ODIRECT_READ,	/* pread() from an O_DIRECT fd into the mapping */
 	HP_M_ODIRECT_WRITE,	/* pwrite() from the mapping to an O_DIRECT fd */
@@ -120,6 +131,8 @@ struct hp_evidence {
 	enum hp_owner owner;
 	bool huge_required;	/* the case means nothing without a huge mapping */
 	enum hp_level level;	/* level seen backing the mapping */
+	enum hp_special special; /* its special bit */
+	const char *level_why;	/* why the level is unknown, when that is known */
 	bool attempted;		/* the pin was tried at all */
 	const char *untestable_why; /* set when the case could not run */
 	int pin_err;		/* 0: pin succeeded, else a positive errno */
@@ -160,6 +173,7 @@ struct hp_result {
 	char driver[HP_NAME_LEN];	/* kernel driver name */
 	char method[HP_NAME_LEN];	/* hp_method_name() or "-" */
 	char level[16];			/* hp_level_name() */
+	char special[4];		/* "yes", "no"; "" when not seen */
 	enum hp_verdict verdict;
 	bool expected;			/* VULNERABLE that is expected for this kernel */
 	int err;			/* errno of the pin, 0 if it succeeded */

@@ -79,6 +79,12 @@ struct hp_walk {
 };
 /* Query the module for @addr; -ENODEV when it is not loaded. */
 int hp_walk_query(const void *addr, struct hp_walk *w);
+/*
+ * hp_map_level() with the entry's special bit where the walk module saw it,
+ * and, when the level stays unknown because the module is absent, why (a
+ * static string; NULL otherwise).
+ */
+enum hp_level hp_map_level_seen(const void *addr, enum hp_special *special, const char **why);
 /* THP mode from sysfs: "always", "madvise", "never"; sets it when @set != NULL. */
 int hp_thp_mode(char *cur, size_t len, const char *set);
 

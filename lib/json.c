@@ -386,6 +386,7 @@ int hp_json_to_result(const struct hp_json *obj, struct hp_result *r)
 	copy_field(r->driver, sizeof(r->driver), hp_json_str(obj, "driver", "-"));
 	copy_field(r->method, sizeof(r->method), hp_json_str(obj, "method", "-"));
 	copy_field(r->level, sizeof(r->level), hp_json_str(obj, "level", "unknown"));
+	copy_field(r->special, sizeof(r->special), hp_json_str(obj, "special", ""));
 	copy_field(r->evidence, sizeof(r->evidence), hp_json_str(obj, "evidence", ""));
 	copy_field(r->control, sizeof(r->control), hp_json_str(obj, "control", ""));
 	exp = hp_json_get(obj, "expected");

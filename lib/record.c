@@ -32,20 +32,22 @@ static int fit(int n, size_t len)
 
 int hp_record_format(const struct hp_result *r, char *buf, size_t len)
 {
-	struct escaped e[8];	/* on the stack: threads emit records concurrently */
+	struct escaped e[9];	/* on the stack: threads emit records concurrently */
 	int n;
 
 	n = snprintf(buf, len,
 		     "{\"type\":\"result\",\"test\":\"%s\",\"name\":\"%s\","
 		     "\"device\":\"%s\",\"driver\":\"%s\",\"method\":\"%s\","
 		     "\"level\":\"%s\",\"verdict\":\"%s\",\"expected\":%s,"
-		     "\"err\":%d,\"bytes\":%ld,\"evidence\":\"%s\"%s%s%s}",
+		     "\"err\":%d,\"bytes\":%ld,\"evidence\":\"%s\"%s%s%s%s%s%s}",
 		     esc(&e[0], r->test), esc(&e[1], r->name),
 		     esc(&e[2], r->device), esc(&e[3], r->driver),
 		     esc(&e[4], r->method), esc(&e[5], r->level),
 		     hp_verdict_name(r->verdict),
 		     r->expected && r->verdict == HP_VULNERABLE ? "true" : "false",
 		     r->err, r->bytes, esc(&e[6], r->evidence),
+		     r->special[0] ? ",\"special\":\"" : "", esc(&e[8], r->special),
+		     r->special[0] ? "\"" : "",
 		     r->control[0] ? ",\"control\":\"" : "", esc(&e[7], r->control),
 		     r->control[0] ? "\"" : "");
 	return fit(n, len);

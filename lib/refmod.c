@@ -461,6 +461,12 @@ enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_ref
 	err = c->not_run_why ? -ECANCELED :
 	      setup(r, c, &bo, &created, &map, &oc->info, setup_why, sizeof(setup_why));
 	ev.level = hp_refmod_level(oc->info.last_level);
+	/* The module says which level it inserted; the page tables say whether it is special. */
+	if (!err && c->offset < bo.length) {
+		const char *why;
+
+		hp_map_level_seen((char *)map.addr + c->offset, &ev.special, &why);
+	}
 	if (err)
 		ev.untestable_why = c->not_run_why ? c->not_run_why : setup_why;
 	else

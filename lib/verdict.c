@@ -131,6 +131,26 @@ static void add_outcome(const struct hp_evidence *ev, struct line *l)
 }
 
 /* " (expected: why)" at the end of a VULNERABLE line, kept through truncation. */
+/* "pmd, special", "pte, not special", "unknown: why", or just the level. */
+static const char *level_text(const struct hp_evidence *ev, char *buf, size_t len)
+{
+	static const char *const special[] = { "", ", not special", ", special" };
+
+	if (ev->level == HP_LEVEL_UNKNOWN && ev->level_why && *ev->level_why)
+		snprintf(buf, len, "unknown: %s", ev->level_why);
+	else
+		snprintf(buf, len, "%s%s", hp_level_name(ev->level),
+			 ev->special <= HP_SPECIAL_YES ? special[ev->special] : "");
+	return buf;
+}
+
+static void add_level(const struct hp_evidence *ev, struct line *l)
+{
+	char buf[128];
+
+	add(l, "level %s", level_text(ev, buf, sizeof(buf)));
+}
+
 static void add_expected(const struct hp_evidence *ev, struct line *l)
 {
 	char suffix[HP_TEXT_LEN];
@@ -151,7 +171,7 @@ static void add_expected(const struct hp_evidence *ev, struct line *l)
 
 enum hp_verdict hp_decide(const struct hp_evidence *ev, char *why, size_t len)
 {
-	char scratch[HP_TEXT_LEN];
+	char scratch[HP_TEXT_LEN], lvl[128];
 	char findings[HP_TEXT_LEN];
 	struct line l = { why, len, 0 };
 	struct line f = { findings, sizeof(findings), 0 };
@@ -173,23 +193,23 @@ enum hp_verdict hp_decide(const struct hp_evidence *ev, char *why, size_t len)
 	if (add_findings(ev, &f)) {
 		add_outcome(ev, &l);
 		add(&l, "%s", findings);
-		add(&l, "level %s", hp_level_name(ev->level));
+		add_level(ev, &l);
 		v = HP_VULNERABLE;
 	} else if (ev->owner == HP_OWNER_DRIVER && !ev->pin_err) {
 		add(&l, "fast GUP pinned driver-owned pages: %ld bytes", ev->bytes);
-		add(&l, "level %s", hp_level_name(ev->level));
+		add_level(ev, &l);
 		v = HP_VULNERABLE;
 	} else if (ev->huge_required && !huge_level(ev->level)) {
-		add(&l, "no huge mapping formed (level %s)", hp_level_name(ev->level));
+		add(&l, "no huge mapping formed (level %s)", level_text(ev, lvl, sizeof(lvl)));
 		add_outcome(ev, &l);
 		return HP_UNTESTABLE;
 	} else if (ev->pin_err) {
 		add_outcome(ev, &l);
-		add(&l, "level %s", hp_level_name(ev->level));
+		add_level(ev, &l);
 		return HP_SAFE;
 	} else {
 		add(&l, "pinned %ld bytes, refcounted", ev->bytes);
-		add(&l, "level %s", hp_level_name(ev->level));
+		add_level(ev, &l);
 		return HP_SAFE;
 	}
 	add_expected(ev, &l);
@@ -207,11 +227,11 @@ enum hp_verdict hp_decide_step(const struct hp_evidence *ev, const char *what, c
 	l.buf[0] = '\0';
 	if (!add_findings(ev, &f)) {
 		add(&l, "%s: no detector fired", what);
-		add(&l, "level %s", hp_level_name(ev->level));
+		add_level(ev, &l);
 		return HP_SAFE;
 	}
 	add(&l, "%s: %s", what, findings);
-	add(&l, "level %s", hp_level_name(ev->level));
+	add_level(ev, &l);
 	add_expected(ev, &l);
 	return HP_VULNERABLE;
 }

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -14,13 +16,16 @@
 #include "hugepin_walk_uapi.h"
 
 static int walk_fd = -2;	/* -2: not opened yet; -1: no module */
+static int walk_errno;		/* why the open failed */
 
 int hp_walk_query(const void *addr, struct hp_walk *w)
 {
 	struct hugepin_walk_query q = { .addr = (uintptr_t)addr };
 
-	if (walk_fd == -2)
+	if (walk_fd == -2) {
 		walk_fd = open(HUGEPIN_WALK_DEV, O_RDONLY | O_CLOEXEC);
+		walk_errno = walk_fd < 0 ? errno : 0;
+	}
 	if (walk_fd < 0)
 		return -ENODEV;
 	if (ioctl(walk_fd, HUGEPIN_WALK_IOC_QUERY, &q))
@@ -37,4 +42,26 @@ int hp_walk_query(const void *addr, struct hp_walk *w)
 	w->has_page = q.flags & HUGEPIN_WALK_HAS_PAGE;
 	w->pfn = q.pfn;
 	return 0;
+}
+
+enum hp_level hp_map_level_seen(const void *addr, enum hp_special *special, const char **why)
+{
+	static char unloaded[96];
+	struct hp_walk w;
+	enum hp_level lvl;
+
+	*special = HP_SPECIAL_UNKNOWN;
+	*why = NULL;
+	if (!hp_walk_query(addr, &w) && w.level != HP_LEVEL_UNKNOWN) {
+		if (w.present)
+			*special = w.special_known && w.special ? HP_SPECIAL_YES : HP_SPECIAL_NO;
+		return w.level;
+	}
+	lvl = hp_map_level(addr);
+	if (lvl == HP_LEVEL_UNKNOWN && walk_fd < 0) {
+		snprintf(unloaded, sizeof(unloaded), "%s: %s, and no ptdump or smaps answer",
+			 HUGEPIN_WALK_DEV, strerror(walk_errno));
+		*why = unloaded;
+	}
+	return lvl;
 }

@@ -50,6 +50,13 @@ static void result_round_trip(void)
 	EXPECT_EQ(out.verdict, HP_VULNERABLE);
 	EXPECT(out.expected);
 	EXPECT_EQ(out.bytes, 65536);
+	/* "special" is written only when the walk saw the entry. */
+	EXPECT(!strstr(line, "\"special\""));
+	strcpy(in.special, "no");
+	EXPECT(hp_record_format(&in, line, sizeof(line)) > 0);
+	EXPECT(strstr(line, "\",\"special\":\"no\"}"));
+	EXPECT_EQ(hp_record_parse(line, &out), 1);
+	EXPECT_STR(out.special, "no");
 }
 
 static void start_round_trip(void)

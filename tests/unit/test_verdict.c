@@ -56,6 +56,31 @@ static void refused_pin_is_safe(void)
 	EXPECT_CONTAINS(why, "errno 1234");
 }
 
+/* The level says whether its entry was special, and why it is unknown when that is known. */
+static void level_special_and_why(void)
+{
+	struct hp_evidence ev = base(HP_OWNER_DRIVER, HP_LEVEL_PMD);
+	char why[160];
+
+	ev.pin_err = EFAULT;
+	ev.special = HP_SPECIAL_YES;
+	EXPECT_EQ(hp_decide(&ev, why, sizeof(why)), HP_SAFE);
+	EXPECT_CONTAINS(why, "level pmd, special");
+	ev.special = HP_SPECIAL_NO;
+	hp_decide(&ev, why, sizeof(why));
+	EXPECT_CONTAINS(why, "level pmd, not special");
+	ev.huge_required = true;
+	ev.level = HP_LEVEL_UNKNOWN;
+	ev.special = HP_SPECIAL_UNKNOWN;
+	ev.level_why = "/dev/hugepin_walk: No such file or directory";
+	EXPECT_EQ(hp_decide(&ev, why, sizeof(why)), HP_UNTESTABLE);
+	EXPECT_CONTAINS(why, "no huge mapping formed (level unknown: /dev/hugepin_walk: No such file");
+	/* A known level never carries the reason. */
+	ev.level = HP_LEVEL_PTE;
+	hp_decide(&ev, why, sizeof(why));
+	EXPECT_CONTAINS(why, "(level pte)");
+}
+
 static void driver_pin_is_vulnerable(void)
 {
 	struct hp_evidence ev = base(HP_OWNER_DRIVER, HP_LEVEL_PMD);
@@ -218,6 +243,7 @@ static void buffer_destroyed_step(void)
 }
 
 static const struct unit_case cases[] = {
+	{ "level_special_and_why", level_special_and_why },
 	{ "not_attempted_is_untestable", not_attempted_is_untestable },
 	{ "refused_pin_is_safe", refused_pin_is_safe },
 	{ "driver_pin_is_vulnerable", driver_pin_is_vulnerable },

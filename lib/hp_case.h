@@ -14,10 +14,10 @@
  *   hp_case_sweep()    the pins a test makes of a whole mapping: several
  *                      start offsets in each 2 MiB block, offset 0 included,
  *                      each covering 64 KiB (16 subpages), tallied;
- *   struct hp_target   the fixture state behind a sweep: a DRM buffer (dumb
- *                      or placed in VRAM/system memory)
- *                      or an anonymous THP region, mapped 2 MiB aligned and
- *                      touched, plus O_DIRECT scratch storage.
+ *   struct hp_target   the fixture state behind a sweep: a buffer of the
+ *                      hp_buf.h table (a DRM buffer, dumb or placed in
+ *                      VRAM/system memory, or anonymous THP memory), or a
+ *                      VFIO BAR, plus O_DIRECT scratch storage.
  * and, for kselftest programs, macros that turn a tally into ok / not ok /
  * SKIP / XFAIL (include this header after kselftest_harness.h for those).
  */
@@ -25,6 +25,7 @@
 #define HP_CASE_H
 
 #include <errno.h>
+#include "hp_buf.h"
 #include "hp_core.h"
 #include "hp_sys.h"
 
@@ -131,19 +132,19 @@ struct hp_vfio_dev {
 struct hp_target {
 	struct hp_case c;
 	struct hp_drm_dev dev;
-	int drm_fd;		/* -1 when not DRM */
-	struct hp_bo bo;
-	struct hp_map map;
+	struct hp_buf_src src;	/* the buffer's kind; src.drm_fd -1 when no device is open */
+	struct hp_buf buf;	/* live once made and mapped */
+	struct hp_map bar;	/* a VFIO target's BAR: device memory, no buffer to make */
 	struct hp_scratch scratch;
 	struct hp_vfio_dev vfio;
-	size_t sweep_len;	/* what the sweep pins from c.base; 0: the whole mapping */
+	size_t sweep_len;	/* what the sweep pins from c.base */
 	char why[HP_TEXT_LEN];	/* reason when setup failed */
 };
 
 /*
- * Set up a DRM buffer of @size on @device (short or driver name), a dumb
- * buffer or one placed through the driver's ioctl (-EOPNOTSUPP if it has none),
- * mapped 2 MiB aligned with MADV_HUGEPAGE and touched. 0, or -errno with
+ * Set up a DRM buffer (HP_BUF_DRM) of @size on @device (short or driver
+ * name), a dumb buffer or one placed through the driver's ioctl (-EOPNOTSUPP
+ * if it has none), mapped 2 MiB aligned with MADV_HUGEPAGE and touched. 0, or -errno with
  * t->why set: -ENODEV no such device, -ENXIO the device exists but no driver
  * bound (t->why carries the kernel's reason), others from the driver.
  * t->c is named fixture.variant.test and ready for hp_case_sweep().
@@ -151,7 +152,7 @@ struct hp_target {
 int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 		  const char *variant, const char *test_name, const char *device,
 		  enum hp_placement placement, size_t size);
-/* Same for anonymous memory with THP asked for: the control, which must pin. */
+/* Same for anonymous memory (HP_BUF_ANON) with THP asked for: the control, which must pin. */
 int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 		   const char *variant, const char *test_name, size_t size);
 /*
@@ -382,8 +383,7 @@ struct hp_vfio_variant {
 		struct hp_result _rel;						\
 		if (HP_SETUP_SKIPPED())						\
 			return;							\
-		hp_case_sweep(&self->t.c, self->t.sweep_len ? self->t.sweep_len : \
-			      self->t.map.len, (method), &_tally);		\
+		hp_case_sweep(&self->t.c, self->t.sweep_len, (method), &_tally); \
 		if (hp_target_release(&self->t, (method), &_rel))		\
 			hp_case_tally_add(&_tally, &self->t.c, _rel.verdict, &_rel); \
 		if (_tally.unexpected_err || _tally.vulnerable) {		\

@@ -212,7 +212,7 @@ int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 			 bdf, (unsigned long long)v->bar_size, len + (size_t)skew);
 		return -ENXIO;
 	}
-	ret = _hp_map(&t->map, v->device, (off_t)v->bar_offset + skew, len, align,
+	ret = _hp_map(&t->bar, v->device, (off_t)v->bar_offset + skew, len, align,
 		      PROT_READ | PROT_WRITE, MAP_SHARED, false);
 	if (ret) {
 		snprintf(t->why, sizeof(t->why), "vfio: mmap of BAR2 of %s: %s", bdf,
@@ -221,7 +221,7 @@ int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 	}
 	snprintf(t->c.note, sizeof(t->c.note), "BAR2 of %s mapped at offset 0x%lx", bdf,
 		 (unsigned long)skew);
-	t->c.base = t->map.addr;
+	t->c.base = t->bar.addr;
 	/* The sweep pins the first 4 MiB: fault those in, not the whole GiB. */
 	t->sweep_len = HP_VFIO_SWEEP_LEN;
 	for (size_t off = 0; off < t->sweep_len; off += (size_t)sysconf(_SC_PAGESIZE))

@@ -206,9 +206,11 @@ void hp_case_sweep(const struct hp_case *c, size_t map_len, enum hp_method m,
 
 /* ---- fixture state ---- */
 
-void hp_target_init(struct hp_target *t, const char *test, const char *fixture,
-			const char *variant, const char *test_name, const char *device)
+int hp_target_init(struct hp_target *t, const char *test, const char *fixture,
+		   const char *variant, const char *test_name, const char *device)
 {
+	const char *skip;
+
 	memset(t, 0, sizeof(*t));
 	t->src.drm_fd = -1;
 	t->scratch.fd = -1;
@@ -217,6 +219,11 @@ void hp_target_init(struct hp_target *t, const char *test, const char *fixture,
 	hp_case_name(&t->c, fixture, variant, test_name);
 	snprintf(t->c.device, sizeof(t->c.device), "%s", device);
 	snprintf(t->c.driver, sizeof(t->c.driver), "-");
+	skip = hp_case_skip_why(test, t->c.name);
+	if (!skip)
+		return 0;
+	snprintf(t->why, sizeof(t->why), "%s", skip);
+	return -ENOENT;
 }
 
 /* Why a device we want is missing: unbound hardware says more than "absent". */
@@ -285,15 +292,11 @@ int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 		  const char *variant, const char *test_name, const char *device,
 		  enum hp_placement placement, size_t size)
 {
-	const char *skip;
 	int ret;
 
-	hp_target_init(t, test, fixture, variant, test_name, device);
-	skip = hp_case_skip_why(test, t->c.name);
-	if (skip) {
-		snprintf(t->why, sizeof(t->why), "%s", skip);
-		return -ENOENT;
-	}
+	ret = hp_target_init(t, test, fixture, variant, test_name, device);
+	if (ret)
+		return ret;
 	if (hp_drm_find(device, &t->dev))
 		return explain_missing(t, device);
 	snprintf(t->c.driver, sizeof(t->c.driver), "%s", t->dev.driver);
@@ -327,16 +330,12 @@ int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 		   const char *variant, const char *test_name, size_t size)
 {
-	const char *skip;
 	char mode[16];
 	int ret;
 
-	hp_target_init(t, test, fixture, variant, test_name, "anon");
-	skip = hp_case_skip_why(test, t->c.name);
-	if (skip) {
-		snprintf(t->why, sizeof(t->why), "%s", skip);
-		return -ENOENT;
-	}
+	ret = hp_target_init(t, test, fixture, variant, test_name, "anon");
+	if (ret)
+		return ret;
 	if (hp_thp_mode(mode, sizeof(mode), NULL)) {
 		snprintf(t->why, sizeof(t->why), "no THP (CONFIG_TRANSPARENT_HUGEPAGE unset)");
 		return -EOPNOTSUPP;

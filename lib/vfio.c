@@ -177,15 +177,11 @@ int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 	struct hp_vfio_dev *v = &t->vfio;
 	char dir[PATH_MAX], bdf[32], driver[HP_NAME_LEN];
 	enum hp_level level;
-	const char *skip;
 	int ret;
 
-	hp_target_init(t, test, fixture, variant, test_name, "vfio");
-	skip = hp_case_skip_why(test, t->c.name);
-	if (skip) {
-		snprintf(t->why, sizeof(t->why), "%s", skip);
-		return -ENOENT;
-	}
+	ret = hp_target_init(t, test, fixture, variant, test_name, "vfio");
+	if (ret)
+		return ret;
 	if (!find_ivshmem(bdf, sizeof(bdf))) {
 		snprintf(t->why, sizeof(t->why),
 			 "no ivshmem PCI device for vfio-pci (run.sh --devices vfio adds one)");

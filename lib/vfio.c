@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,21 @@ static bool find_ivshmem(char *bdf, size_t len)
 	return found;
 }
 
+/* "vfio: <what>: <errno text>" into @why for the call that just failed; its -errno. */
+__attribute__((format(printf, 3, 4)))
+static int vfio_fail(char *why, size_t len, const char *fmt, ...)
+{
+	int err = errno;
+	char what[HP_TEXT_LEN / 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(why, len, "vfio: %s: %s", what, strerror(err));
+	return -err;
+}
+
 /* Open container, group and device of @bdf and read BAR2's region: 0 or -errno, @why set. */
 static int vfio_open_bar(struct hp_vfio_dev *v, const char *bdf, char *why, size_t len)
 {
@@ -94,7 +110,6 @@ static int vfio_open_bar(struct hp_vfio_dev *v, const char *bdf, char *why, size
 		.argsz = sizeof(region), .index = VFIO_PCI_BAR2_REGION_INDEX,
 	};
 	char dir[PATH_MAX], group[32], path[64];
-	int ret;
 
 	snprintf(dir, sizeof(dir), "%s/%s", HP_PCI_DEVICES, bdf);
 	sysfs_link(dir, "iommu_group", group, sizeof(group));
@@ -104,46 +119,27 @@ static int vfio_open_bar(struct hp_vfio_dev *v, const char *bdf, char *why, size
 		return -ENODEV;
 	}
 	v->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	if (v->container < 0) {
-		ret = -errno;
-		snprintf(why, len, "vfio: open /dev/vfio/vfio: %s", strerror(-ret));
-		return ret;
-	}
+	if (v->container < 0)
+		return vfio_fail(why, len, "open /dev/vfio/vfio");
 	snprintf(path, sizeof(path), "/dev/vfio/%.31s", group);
 	v->group = open(path, O_RDWR | O_CLOEXEC);
-	if (v->group < 0) {
-		ret = -errno;
-		snprintf(why, len, "vfio: open %s: %s", path, strerror(-ret));
-		return ret;
-	}
-	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &status)) {
-		ret = -errno;
-		snprintf(why, len, "vfio: VFIO_GROUP_GET_STATUS: %s", strerror(-ret));
-		return ret;
-	}
+	if (v->group < 0)
+		return vfio_fail(why, len, "open %s", path);
+	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &status))
+		return vfio_fail(why, len, "VFIO_GROUP_GET_STATUS");
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
 		snprintf(why, len, "vfio: IOMMU group %s is not viable (a device in it is not bound to vfio-pci)",
 			 group);
 		return -EBUSY;
 	}
 	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container) ||
-	    ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU)) {
-		ret = -errno;
-		snprintf(why, len, "vfio: type1v2 container for group %s: %s", group,
-			 strerror(-ret));
-		return ret;
-	}
+	    ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		return vfio_fail(why, len, "type1v2 container for group %s", group);
 	v->device = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, bdf);
-	if (v->device < 0) {
-		ret = -errno;
-		snprintf(why, len, "vfio: VFIO_GROUP_GET_DEVICE_FD %s: %s", bdf, strerror(-ret));
-		return ret;
-	}
-	if (ioctl(v->device, VFIO_DEVICE_GET_REGION_INFO, &region)) {
-		ret = -errno;
-		snprintf(why, len, "vfio: BAR2 region info: %s", strerror(-ret));
-		return ret;
-	}
+	if (v->device < 0)
+		return vfio_fail(why, len, "VFIO_GROUP_GET_DEVICE_FD %s", bdf);
+	if (ioctl(v->device, VFIO_DEVICE_GET_REGION_INFO, &region))
+		return vfio_fail(why, len, "BAR2 region info");
 	if (!(region.flags & VFIO_REGION_INFO_FLAG_MMAP)) {
 		snprintf(why, len, "vfio: BAR2 of %s cannot be mmapped", bdf);
 		return -EOPNOTSUPP;

@@ -103,8 +103,7 @@ static void check_kind(const struct gs_config *cfg, struct gs_mem_result *r)
 	case GS_MEM_ANON_THP:
 		hp_thp_mode(mode, sizeof(mode), NULL);
 		if (strcmp(mode, "always") && strcmp(mode, "madvise")) {
-			snprintf(why, sizeof(why), "THP is %s (/sys/kernel/mm/transparent_hugepage/enabled)",
-				 mode);
+			snprintf(why, sizeof(why), "THP is %s (" HP_THP_ENABLED ")", mode);
 			skip(r, why);
 		}
 		break;
@@ -133,6 +132,7 @@ static void check_kind(const struct gs_config *cfg, struct gs_mem_result *r)
 		break;
 	}
 }
+
 int gs_mem_plan(const struct gs_config *cfg, struct gs_mem_result **out, int *n)
 {
 	struct gs_mem_result *v = NULL;

@@ -407,7 +407,7 @@ void hp_target_close(struct hp_target *t)
 	hp_buf_destroy(&t->buf);
 	if (t->bar.raw)
 		hp_unmap(&t->bar);
-	if (t->src.drm_fd >= 0)
+	if (t->dev.path[0] && t->src.drm_fd >= 0)
 		close(t->src.drm_fd);
 	if (t->scratch.path[0])
 		hp_scratch_close(&t->scratch);

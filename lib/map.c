@@ -25,7 +25,6 @@
 #include "hp_buf.h"
 
 #define PTDUMP_CURRENT "/sys/kernel/debug/page_tables/current_user"
-#define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
 
 int _hp_map(struct hp_map *m, int fd, off_t off, size_t len, size_t align,
 	    int prot, int flags, bool huge)
@@ -231,13 +230,13 @@ int hp_thp_mode(char *cur, size_t len, const char *set)
 	FILE *f;
 
 	if (set) {
-		f = fopen(THP_ENABLED, "we");
+		f = fopen(HP_THP_ENABLED, "we");
 		if (!f)
 			return -errno;
 		if (fputs(set, f) < 0 || fclose(f))
 			return errno ? -errno : -EIO;
 	}
-	return hp_sysfs_choice(THP_ENABLED, cur, len);
+	return hp_sysfs_choice(HP_THP_ENABLED, cur, len);
 }
 
 /* ---- buffers of the controls (hp_buf.h) ---- */

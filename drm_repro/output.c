@@ -119,7 +119,7 @@ void race_print_json(FILE *f, const struct race_cfg *cfg, const struct race_repo
 	json_str(f, "test", cfg->test, true);
 	json_str(f, "device", cfg->device, true);
 	json_str(f, "driver", cfg->driver, true);
-	json_str(f, "target", race_kind_name(cfg->kind), true);
+	json_str(f, "target", hp_buf_kind_name(cfg->kind), true);
 	json_str(f, "kernel", hp_kernel_release(), true);
 	fprintf(f, "\"size\":%" PRIu64 ",\"threads\":%d,\"seed\":%" PRIu64 ",\"duration\":%.3f,\"elapsed\":%.3f,",
 		cfg->size, cfg->threads, cfg->seed, cfg->duration, rep->elapsed);

@@ -14,18 +14,6 @@
  */
 #include "race_int.h"
 
-const char *race_kind_name(enum hp_buf_kind k)
-{
-	switch (k) {
-	case HP_BUF_DRM: return "drm";
-	case HP_BUF_REF: return "ref";
-	case HP_BUF_ANON: return "anon";
-	case HP_BUF_SHMEM: return "shmem";
-	case HP_BUF_NR: break;
-	}
-	return "?";
-}
-
 /* ---- device resolution ---- */
 
 /* A DRM driver name of the target registry (lib/targets.c). */

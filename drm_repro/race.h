@@ -119,6 +119,4 @@ void race_print_json(FILE *f, const struct race_cfg *cfg, const struct race_repo
 /* Send start/result records to $HUGEPIN_RECORDS, one case per method. */
 void race_emit_records(const struct race_cfg *cfg, const struct race_report *rep);
 
-const char *race_kind_name(enum hp_buf_kind k);
-
 #endif

@@ -224,6 +224,9 @@ static void race_setup(struct race *r)
 	}
 	case HP_BUF_ANON:
 	case HP_BUF_SHMEM:
+	case HP_BUF_SHMEM_THP:
+	case HP_BUF_HUGETLB:
+	case HP_BUF_PAGECACHE:
 	case HP_BUF_NR:
 		break;
 	}

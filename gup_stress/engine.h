@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "hp_buf.h"
+#include "hp_refmod.h"
 #include "hp_core.h"
 #include "hp_sys.h"
 
@@ -183,10 +184,8 @@ struct gs_region {
 	unsigned int *seq;		/* per slot: odd while a destructive mutator runs */
 	int drm_fd;			/* the DRM device, -1 when not opened */
 	struct hp_refmod ref;		/* the reference module, fd -1 when not opened */
-	struct hp_buf_src src;		/* DRM and module regions: where their buffer comes from */
+	struct hp_buf_src src;		/* where the region's buffer comes from */
 	struct hp_buf buf;		/*   and the buffer, made and mapped by the library */
-	char tmpdir[64];		/* private tmpfs mount point / page-cache dir to remove */
-	char path[320];			/* file to unlink */
 };
 
 /* mem.c */

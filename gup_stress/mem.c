@@ -13,49 +13,51 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "engine.h"
 #include "hugepin_ref_uapi.h"
 
-#ifndef MAP_HUGE_SHIFT
-#define MAP_HUGE_SHIFT 26
-#endif
-#define GS_MAP_HUGE_2MB (21 << MAP_HUGE_SHIFT)
-#define GS_MAP_HUGE_1GB (30 << MAP_HUGE_SHIFT)
-
-#define GS_TMPFS_MAGIC 0x01021994
-#define GS_RAMFS_MAGIC 0x858458f6
 #define GS_MAX_DRM 8
 #define GS_DRM_MIN_SIZE HP_SZ_2M
 
-#define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
-#define THP_SHMEM "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
-#define HUGETLB_DIR "/sys/kernel/mm/hugepages/hugepages-"
-
-static const char *const kind_names[GS_MEM_NR] = {
-	[GS_MEM_ANON] = "anon",
-	[GS_MEM_ANON_THP] = "anon_thp",
-	[GS_MEM_SHMEM] = "shmem",
-	[GS_MEM_SHMEM_THP] = "shmem_thp",
-	[GS_MEM_HUGETLB] = "hugetlb",
-	[GS_MEM_HUGETLB_1G] = "hugetlb_1g",
-	[GS_MEM_PAGECACHE] = "pagecache",
-	[GS_MEM_DRM] = "drm",
-	[GS_MEM_REF] = "hugepin_ref",
+/*
+ * Each memory type is a buffer kind of the library (hp_buf.h) with its
+ * hints: MADV_HUGEPAGE or small pages only at creation, the advice a slot
+ * the remap mutator maps again gets back, the hugetlb page size.
+ */
+static const struct gs_kind {
+	const char *name;
+	enum hp_buf_kind buf;
+	bool huge;		/* MADV_HUGEPAGE on the buffer */
+	bool small;		/* MADV_NOHUGEPAGE on the buffer */
+	int advice;		/* for remapped slots; 0: none */
+	size_t page;		/* hugetlb page size */
+	bool whole;		/* only the whole region can be remapped */
+} kinds[GS_MEM_NR] = {
+	[GS_MEM_ANON] = { "anon", HP_BUF_ANON, false, true, MADV_NOHUGEPAGE, 0, false },
+	[GS_MEM_ANON_THP] = { "anon_thp", HP_BUF_ANON, true, false, MADV_HUGEPAGE, 0, false },
+	[GS_MEM_SHMEM] = { "shmem", HP_BUF_SHMEM, false, true, MADV_NOHUGEPAGE, 0, false },
+	[GS_MEM_SHMEM_THP] = { "shmem_thp", HP_BUF_SHMEM_THP, true, false, MADV_HUGEPAGE, 0, false },
+	[GS_MEM_HUGETLB] = { "hugetlb", HP_BUF_HUGETLB, false, false, 0, HP_SZ_2M, false },
+	[GS_MEM_HUGETLB_1G] = { "hugetlb_1g", HP_BUF_HUGETLB, false, false, 0, HP_SZ_1G, false },
+	[GS_MEM_PAGECACHE] = { "pagecache", HP_BUF_PAGECACHE, false, false, 0, 0, false },
+	[GS_MEM_DRM] = { "drm", HP_BUF_DRM, true, false, 0, 0, true },
+	/*
+	 * Where the core calls the module's ->huge_fault (6.12+) it applies
+	 * the THP policy first; under "madvise" the PMDs need the hint.
+	 */
+	[GS_MEM_REF] = { "hugepin_ref", HP_BUF_REF, true, false, MADV_HUGEPAGE, 0, false },
 };
 
 const char *gs_mem_kind_name(enum gs_mem_kind k)
 {
-	return k < GS_MEM_NR ? kind_names[k] : "?";
+	return k < GS_MEM_NR ? kinds[k].name : "?";
 }
 
 static const char *kind_name_at(unsigned int i)
 {
-	return kind_names[i];
+	return kinds[i].name;
 }
 
 /* The module is expected to damage refcounts before 6.12: it is in no "all". */
@@ -63,47 +65,6 @@ int gs_mem_list_parse(const char *list, unsigned int *mask, char *bad, size_t ba
 {
 	return hp_list_mask(list, kind_name_at, GS_MEM_NR,
 			    ((1u << GS_MEM_NR) - 1) & ~(1u << GS_MEM_REF), mask, bad, badlen);
-}
-
-static int read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)len, f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
-}
-
-/* The bracketed word of a sysfs mode file: "always [madvise] never". */
-static void sysfs_mode(const char *path, char *out, size_t len)
-{
-	char line[256], *a, *b;
-
-	snprintf(out, len, "absent");
-	if (read_line(path, line, sizeof(line)))
-		return;
-	a = strchr(line, '[');
-	b = a ? strchr(a, ']') : NULL;
-	if (a && b) {
-		*b = 0;
-		snprintf(out, len, "%s", a + 1);
-	}
-}
-
-static long hugetlb_free(const char *size_dir)
-{
-	char path[128], line[64];
-
-	snprintf(path, sizeof(path), HUGETLB_DIR "%s/free_hugepages", size_dir);
-	if (read_line(path, line, sizeof(line)))
-		return -1;
-	return strtol(line, NULL, 10);
 }
 
 static const char *pagecache_dir(const struct gs_config *cfg)
@@ -135,22 +96,21 @@ static void skip(struct gs_mem_result *r, const char *why)
 static void check_kind(const struct gs_config *cfg, struct gs_mem_result *r)
 {
 	size_t need = (size_t)(cfg->size / HP_SZ_2M);
-	char mode[32], why[160];
-	struct statfs sfs;
+	char mode[32] = "absent", why[160], dir_why[128];
 	long nfree;
 
 	switch (r->kind) {
 	case GS_MEM_ANON_THP:
-		sysfs_mode(THP_ENABLED, mode, sizeof(mode));
+		hp_thp_mode(mode, sizeof(mode), NULL);
 		if (strcmp(mode, "always") && strcmp(mode, "madvise")) {
-			snprintf(why, sizeof(why), "THP is %s (" THP_ENABLED ")", mode);
+			snprintf(why, sizeof(why), "THP is %s (" HP_THP_ENABLED ")", mode);
 			skip(r, why);
 		}
 		break;
 	case GS_MEM_HUGETLB:
 		/* One spare page: the remap mutator maps a fresh one before the old goes. */
 		need++;
-		nfree = hugetlb_free("2048kB");
+		nfree = hp_hugetlb_free(HP_SZ_2M);
 		if (nfree < (long)need) {
 			snprintf(why, sizeof(why),
 				 "%ld free 2 MiB huge pages, %zu needed (echo %zu > /proc/sys/vm/nr_hugepages)",
@@ -159,21 +119,12 @@ static void check_kind(const struct gs_config *cfg, struct gs_mem_result *r)
 		}
 		break;
 	case GS_MEM_HUGETLB_1G:
-		nfree = hugetlb_free("1048576kB");
-		if (nfree < 1) {
+		if (hp_hugetlb_free(HP_SZ_1G) < 1)
 			skip(r, "no 1 GiB huge pages reserved (hugepagesz=1G hugepages=N on the kernel command line)");
-		}
 		break;
 	case GS_MEM_PAGECACHE:
-		if (statfs(pagecache_dir(cfg), &sfs)) {
-			snprintf(why, sizeof(why), "cannot stat %s: %s (--dir DIR)",
-				 pagecache_dir(cfg), strerror(errno));
-			skip(r, why);
-		} else if ((unsigned long)sfs.f_type == GS_TMPFS_MAGIC ||
-			   (unsigned long)sfs.f_type == GS_RAMFS_MAGIC) {
-			snprintf(why, sizeof(why),
-				 "%s is tmpfs/ramfs, not a disk filesystem (--dir DIR on ext4, xfs, ...)",
-				 pagecache_dir(cfg));
+		if (hp_pagecache_dir_check(pagecache_dir(cfg), dir_why, sizeof(dir_why))) {
+			snprintf(why, sizeof(why), "%s (--dir DIR on ext4, xfs, ...)", dir_why);
 			skip(r, why);
 		}
 		break;
@@ -207,7 +158,7 @@ int gs_mem_plan(const struct gs_config *cfg, struct gs_mem_result **out, int *n)
 			}
 			continue;
 		}
-		add(&v, &cnt, (enum gs_mem_kind)k, kind_names[k]);
+		add(&v, &cnt, (enum gs_mem_kind)k, kinds[k].name);
 		check_kind(cfg, &v[cnt - 1]);
 	}
 	*out = v;
@@ -215,75 +166,24 @@ int gs_mem_plan(const struct gs_config *cfg, struct gs_mem_result **out, int *n)
 	return 0;
 }
 
-/* A private tmpfs with huge=always: shmem THP without touching the global knob. */
-static int shmem_thp_file(struct gs_region *r, size_t len, char *why, size_t wlen)
-{
-	char mode[32];
-	int fd;
-
-	snprintf(r->tmpdir, sizeof(r->tmpdir), "/tmp/gup_stress.XXXXXX");
-	if (mkdtemp(r->tmpdir) && !mount("gup_stress", r->tmpdir, "tmpfs", 0, "huge=always")) {
-		snprintf(r->path, sizeof(r->path), "%s/shmem_thp", r->tmpdir);
-		fd = open(r->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		/* Detached now: the mount lives as long as the file is open. */
-		unlink(r->path);
-		umount2(r->tmpdir, MNT_DETACH);
-		rmdir(r->tmpdir);
-		r->tmpdir[0] = r->path[0] = 0;
-		if (fd >= 0 && !ftruncate(fd, (off_t)len))
-			return fd;
-		if (fd >= 0)
-			close(fd);
-	} else if (r->tmpdir[0]) {
-		rmdir(r->tmpdir);
-		r->tmpdir[0] = 0;
-	}
-	sysfs_mode(THP_SHMEM, mode, sizeof(mode));
-	if (strcmp(mode, "always") && strcmp(mode, "advise") && strcmp(mode, "within_size") &&
-	    strcmp(mode, "force")) {
-		snprintf(why, wlen, "shmem THP is %s (" THP_SHMEM ") and a huge=always tmpfs cannot be mounted",
-			 mode);
-		return -EOPNOTSUPP;
-	}
-	fd = memfd_create("gup_stress_thp", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, (off_t)len)) {
-		snprintf(why, wlen, "memfd: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	return fd;
-}
-
 /* The module is loaded when it is not (hp_refmod_open()): a missing one is a skip with its reason. */
-static int setup_ref(const struct gs_config *cfg, struct gs_region *r, char *why, size_t wlen)
+static int open_ref(struct gs_region *r, char *why, size_t wlen)
 {
 	const char *expected_why;
 	int err = hp_refmod_open(&r->ref, why, wlen);
 
 	if (err)
 		return err;
-	r->src.kind = HP_BUF_REF;
 	r->src.ref = &r->ref;
-	err = _hp_buf_create(&r->src, cfg->size, true, &r->buf);
-	if (err) {
-		snprintf(why, wlen, "reference module refused a %llu byte buffer: %s",
-			 (unsigned long long)cfg->size, strerror(-err));
-		return err;
-	}
 	r->res->vuln_expected = hp_refmod_vuln_expected(&r->ref, &expected_why);
 	r->res->owner = HP_OWNER_DRIVER;
 	snprintf(r->res->driver, sizeof(r->res->driver), "%s", HUGEPIN_REF_NAME);
-	r->fd = r->buf.fd;
-	r->fd_off = r->buf.off;
 	return 0;
 }
 
-static int setup_drm(const struct gs_config *cfg, struct gs_region *r, char *why, size_t wlen)
+static int open_drm(struct gs_region *r, char *why, size_t wlen)
 {
 	struct hp_drm_dev dev;
-	uint64_t size = cfg->size;
-	int err;
 
 	if (hp_drm_find(r->res->name, &dev)) {
 		snprintf(why, wlen, "DRM device %s went away", r->res->name);
@@ -294,149 +194,81 @@ static int setup_drm(const struct gs_config *cfg, struct gs_region *r, char *why
 		snprintf(why, wlen, "open %s: %s", dev.path, strerror(errno));
 		return -errno;
 	}
-	r->src.kind = HP_BUF_DRM;
 	r->src.drm_fd = r->drm_fd;
-	/* Small VRAM (bochs has 16 MiB with a console on it): halve until it fits. */
-	do {
-		err = _hp_buf_create(&r->src, size, true, &r->buf);
-		if (!err)
-			break;
-		size /= 2;
-	} while (size >= GS_DRM_MIN_SIZE);
-	if (err) {
-		snprintf(why, wlen, "%s: dumb buffer of %llu bytes refused: %s", dev.driver,
-			 (unsigned long long)cfg->size, strerror(-err));
-		return err;
-	}
-	r->fd = r->buf.fd;
-	r->fd_off = r->buf.off;
-	r->whole = true;
-	return (int)(size & ~(HP_SZ_2M - 1));
+	return 0;
 }
 
-/* How a region of one kind is mapped. */
-struct region_map {
-	size_t len, align;
-	int flags;
-	bool huge;
-};
-
-/* The backing of @r's kind (a file, a buffer, nothing for anonymous memory) and how to map it. */
-static int region_backing(const struct gs_config *cfg, struct gs_region *r,
-			  struct region_map *rm, char *why, size_t wlen)
+/* The buffer of @r's kind, mapped: DRM buffers shrink until they fit. */
+static int make_buffer(const struct gs_config *cfg, struct gs_region *r, char *why, size_t wlen)
 {
-	int err = 0;
+	const struct gs_kind *k = &kinds[r->kind];
+	/* A 1 GiB hugetlb region is one page: the pool rarely has more. */
+	size_t want = k->page == HP_SZ_1G ? HP_SZ_1G : (size_t)cfg->size, size = want;
+	char mode[32] = "absent";
+	int err;
 
-	switch (r->kind) {
-	case GS_MEM_ANON:
-		r->advice = MADV_NOHUGEPAGE;
-		break;
-	case GS_MEM_ANON_THP:
-		r->advice = MADV_HUGEPAGE;
-		rm->huge = true;
-		break;
-	case GS_MEM_SHMEM:
-		r->fd = memfd_create("gup_stress", MFD_CLOEXEC);
-		if (r->fd < 0 || ftruncate(r->fd, (off_t)rm->len)) {
-			err = -errno;
-			snprintf(why, wlen, "memfd: %s", strerror(errno));
-		}
-		rm->flags = MAP_SHARED;
-		r->advice = MADV_NOHUGEPAGE;
-		break;
-	case GS_MEM_SHMEM_THP:
-		r->fd = shmem_thp_file(r, rm->len, why, wlen);
-		if (r->fd < 0)
-			err = r->fd;
-		rm->flags = MAP_SHARED;
-		r->advice = MADV_HUGEPAGE;
-		rm->huge = true;
-		break;
-	case GS_MEM_HUGETLB:
-		rm->flags = MAP_PRIVATE | MAP_HUGETLB | GS_MAP_HUGE_2MB;
-		break;
-	case GS_MEM_HUGETLB_1G:
-		rm->flags = MAP_PRIVATE | MAP_HUGETLB | GS_MAP_HUGE_1GB;
-		rm->len = HP_SZ_1G;
-		rm->align = HP_SZ_1G;
-		r->slot = HP_SZ_1G;
-		break;
-	case GS_MEM_PAGECACHE:
-		snprintf(r->path, sizeof(r->path), "%s/gup_stress.XXXXXX", pagecache_dir(cfg));
-		r->fd = mkostemp(r->path, O_CLOEXEC);
-		if (r->fd < 0 || ftruncate(r->fd, (off_t)rm->len)) {
-			err = -errno;
-			snprintf(why, wlen, "page-cache file in %s: %s", pagecache_dir(cfg),
-				 strerror(errno));
-		}
-		rm->flags = MAP_SHARED;
-		break;
-	case GS_MEM_DRM:
-		err = setup_drm(cfg, r, why, wlen);
-		if (err > 0) {
-			rm->len = (size_t)err;
-			err = 0;
-		}
-		rm->flags = MAP_SHARED;
-		rm->huge = true;
-		break;
-	case GS_MEM_REF:
-		err = setup_ref(cfg, r, why, wlen);
-		rm->flags = MAP_SHARED;
-		/*
-		 * Where the core calls the module's ->huge_fault (6.12+) it applies
-		 * the THP policy first; under "madvise" the PMDs need the hint.
-		 */
-		r->advice = MADV_HUGEPAGE;
-		rm->huge = true;
-		break;
-	case GS_MEM_NR:
-		err = -EINVAL;
-		break;
+	/* Small VRAM (bochs has 16 MiB with a console on it): halve until it fits. */
+	do {
+		err = _hp_buf_create(&r->src, size, k->huge, &r->buf);
+		size /= 2;
+	} while (err && r->kind == GS_MEM_DRM && size >= GS_DRM_MIN_SIZE);
+	if (!err)
+		return 0;
+	if (r->kind == GS_MEM_DRM) {
+		snprintf(why, wlen, "%s: dumb buffer of %zu bytes refused: %s", r->res->driver,
+			 want, strerror(-err));
+	} else if (r->kind == GS_MEM_SHMEM_THP && err == -EOPNOTSUPP) {
+		hp_sysfs_choice(HP_THP_SHMEM, mode, sizeof(mode));
+		snprintf(why, wlen, "shmem THP is %s (" HP_THP_SHMEM ") and a huge=always tmpfs cannot be mounted",
+			 mode);
+	} else {
+		snprintf(why, wlen, "%s buffer of %zu bytes, made and mapped: %s", k->name, want,
+			 strerror(-err));
 	}
 	return err;
 }
 
 int gs_region_setup(const struct gs_config *cfg, struct gs_region *r, struct gs_mem_result *res)
 {
-	struct region_map rm = { .len = (size_t)cfg->size, .align = HP_SZ_2M, .flags = MAP_PRIVATE };
+	const struct gs_kind *k = &kinds[res->kind];
 	char why[160] = "";
-	int err;
+	int err = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->res = res;
 	r->kind = res->kind;
 	r->fd = r->drm_fd = r->ref.fd = -1;
-	r->slot = HP_SZ_2M;
-
-	err = region_backing(cfg, r, &rm, why, sizeof(why));
-	/* A library buffer comes mapped. */
-	if (!err && r->buf.live) {
-		r->map = r->buf.map;
-	} else if (!err) {
-		err = _hp_map(&r->map, r->fd, r->fd < 0 ? 0 : r->fd_off, rm.len, rm.align,
-			      PROT_READ | PROT_WRITE, rm.flags, rm.huge);
-		if (err)
-			snprintf(why, sizeof(why), "mmap of %zu bytes: %s", rm.len, strerror(-err));
-	}
-	if (!err && r->advice == MADV_NOHUGEPAGE)
-		madvise(r->map.addr, rm.len, MADV_NOHUGEPAGE);
+	r->slot = k->page > HP_SZ_2M ? k->page : HP_SZ_2M;
+	r->advice = k->advice;
+	r->whole = k->whole;
+	r->src.kind = k->buf;
+	r->src.small_pages = k->small;
+	r->src.page_size = k->page;
+	r->src.dir = pagecache_dir(cfg);
+	if (r->kind == GS_MEM_DRM)
+		err = open_drm(r, why, sizeof(why));
+	else if (r->kind == GS_MEM_REF)
+		err = open_ref(r, why, sizeof(why));
+	if (!err)
+		err = make_buffer(cfg, r, why, sizeof(why));
 	if (err) {
 		skip(res, why[0] ? why : strerror(-err));
 		gs_region_teardown(r);
 		return err;
 	}
+	r->map = r->buf.map;
 	r->addr = r->map.addr;
-	r->len = rm.len;
-	r->nslots = rm.len / r->slot;
+	r->len = r->map.len;
+	r->nslots = r->len / r->slot;
+	r->fd = r->buf.fd;
+	r->fd_off = r->buf.off;
 	/* _hp_map adds MAP_ANONYMOUS itself; a MAP_FIXED remap needs it spelled out. */
-	r->map_flags = r->fd < 0 ? rm.flags | MAP_ANONYMOUS : rm.flags;
+	r->map_flags = r->fd < 0 ? r->buf.flags | MAP_ANONYMOUS : r->buf.flags;
 	r->seq = calloc(r->nslots, sizeof(*r->seq));
 	if (!r->seq) {
 		gs_region_teardown(r);
 		return -ENOMEM;
 	}
-	hp_map_touch(&r->map, true);
 	return 0;
 }
 
@@ -466,15 +298,10 @@ void gs_region_teardown(struct gs_region *r)
 	hp_buf_release(&r->buf);
 	if (r->drm_fd >= 0)
 		close(r->drm_fd);
-	if (r->fd >= 0 && r->fd != r->drm_fd && r->fd != r->ref.fd)
-		close(r->fd);
 	hp_refmod_close(&r->ref);
-	if (r->path[0])
-		unlink(r->path);
 	free(r->seq);
 	r->seq = NULL;
 	r->fd = r->drm_fd = -1;
-	r->path[0] = 0;
 }
 
 /* Huge-mapped kB of the region from smaps: proof the huge branch of GUP was hit. */

@@ -7,21 +7,62 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include "hp_buf.h"
 
-static const struct hp_buf_ops *const buf_ops[HP_BUF_NR] = {
-	[HP_BUF_ANON] = &hp_buf_anon_ops,
-	[HP_BUF_SHMEM] = &hp_buf_shmem_ops,
-	[HP_BUF_DRM] = &hp_buf_drm_ops,
-	[HP_BUF_REF] = &hp_buf_ref_ops,
+static const struct {
+	const char *name;
+	const struct hp_buf_ops *ops;
+} buf_kinds[HP_BUF_NR] = {
+	[HP_BUF_ANON] = { "anon", &hp_buf_anon_ops },
+	[HP_BUF_SHMEM] = { "shmem", &hp_buf_shmem_ops },
+	[HP_BUF_DRM] = { "drm", &hp_buf_drm_ops },
+	[HP_BUF_REF] = { "ref", &hp_buf_ref_ops },
+	[HP_BUF_SHMEM_THP] = { "shmem_thp", &hp_buf_shmem_thp_ops },
+	[HP_BUF_HUGETLB] = { "hugetlb", &hp_buf_hugetlb_ops },
+	[HP_BUF_PAGECACHE] = { "pagecache", &hp_buf_pagecache_ops },
 };
+
+const char *hp_buf_kind_name(enum hp_buf_kind kind)
+{
+	return (unsigned int)kind < HP_BUF_NR ? buf_kinds[kind].name : "?";
+}
+
+int hp_buf_memfd(const char *name, size_t size)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)size)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+void hp_buf_close_fd(const struct hp_buf_src *src, struct hp_buf *b)
+{
+	(void)src;
+	if (b->fd >= 0)
+		close(b->fd);
+	b->fd = -1;
+}
 
 static int buf_map(struct hp_buf *b, bool huge)
 {
-	return _hp_map(&b->map, b->fd, b->fd < 0 ? 0 : b->off, b->map_len, b->align,
-		       PROT_READ | PROT_WRITE, b->flags, huge || b->always_huge);
+	bool advise = !b->never_advise && (huge || b->always_huge);
+	int ret;
+
+	ret = _hp_map(&b->map, b->fd, b->fd < 0 ? 0 : b->off, b->map_len, b->align,
+		      PROT_READ | PROT_WRITE, b->flags, advise);
+	/* A small-page control must not get THP from a system-wide "always". */
+	if (!ret && !advise && b->src->small_pages)
+		madvise(b->map.addr, b->map_len, MADV_NOHUGEPAGE);
+	return ret;
 }
 
 int _hp_buf_create(const struct hp_buf_src *src, size_t size, bool huge, struct hp_buf *b)
@@ -36,7 +77,7 @@ int _hp_buf_create(const struct hp_buf_src *src, size_t size, bool huge, struct 
 	b->bo.fd = -1;
 	if ((unsigned int)src->kind >= HP_BUF_NR)
 		return -EINVAL;
-	ret = buf_ops[src->kind]->create(src, size, b);
+	ret = buf_kinds[src->kind].ops->create(src, size, b);
 	if (ret)
 		return ret;
 	ret = buf_map(b, huge);
@@ -64,7 +105,7 @@ int _hp_buf_remap(struct hp_buf *b)
 void hp_buf_release(struct hp_buf *b)
 {
 	if (b->src)
-		buf_ops[b->src->kind]->release(b->src, b);
+		buf_kinds[b->src->kind].ops->release(b->src, b);
 }
 
 void hp_buf_destroy(struct hp_buf *b)

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
 
 #include "hp_case.h"
 
@@ -209,17 +208,24 @@ void hp_case_sweep(const struct hp_case *c, size_t map_len, enum hp_method m,
 
 /* ---- fixture state ---- */
 
-void hp_target_init(struct hp_target *t, const char *test, const char *fixture,
-			const char *variant, const char *test_name, const char *device)
+int hp_target_init(struct hp_target *t, const char *test, const char *fixture,
+		   const char *variant, const char *test_name, const char *device)
 {
+	const char *skip;
+
 	memset(t, 0, sizeof(*t));
-	t->drm_fd = -1;
+	t->src.drm_fd = -1;
 	t->scratch.fd = -1;
 	t->c.test = test;
 	t->c.scratch = &t->scratch;
 	hp_case_name(&t->c, fixture, variant, test_name);
 	snprintf(t->c.device, sizeof(t->c.device), "%s", device);
 	snprintf(t->c.driver, sizeof(t->c.driver), "-");
+	skip = hp_case_skip_why(test, t->c.name);
+	if (!skip)
+		return 0;
+	snprintf(t->why, sizeof(t->why), "%s", skip);
+	return -ENOENT;
 }
 
 /* Why a device we want is missing: unbound hardware says more than "absent". */
@@ -276,68 +282,62 @@ void hp_target_scratch(struct hp_target *t)
 		t->scratch.fd = -1;
 }
 
+/* A made and mapped buffer is what the sweep pins, whole. */
+static void target_ready(struct hp_target *t)
+{
+	t->c.base = t->buf.map.addr;
+	t->sweep_len = t->buf.map.len;
+	hp_target_scratch(t);
+}
+
 int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 		  const char *variant, const char *test_name, const char *device,
 		  enum hp_placement placement, size_t size)
 {
-	const char *skip;
 	int ret;
 
-	hp_target_init(t, test, fixture, variant, test_name, device);
-	skip = hp_case_skip_why(test, t->c.name);
-	if (skip) {
-		snprintf(t->why, sizeof(t->why), "%s", skip);
-		return -ENOENT;
-	}
+	ret = hp_target_init(t, test, fixture, variant, test_name, device);
+	if (ret)
+		return ret;
 	if (hp_drm_find(device, &t->dev))
 		return explain_missing(t, device);
 	snprintf(t->c.driver, sizeof(t->c.driver), "%s", t->dev.driver);
 	t->c.owner = t->dev.ttm ? HP_OWNER_DRIVER : HP_OWNER_PAGES;
 	note_vmwshim(t);
 
-	t->drm_fd = open(t->dev.path, O_RDWR | O_CLOEXEC);
-	if (t->drm_fd < 0) {
+	t->src.drm_fd = open(t->dev.path, O_RDWR | O_CLOEXEC);
+	if (t->src.drm_fd < 0) {
 		ret = -errno;
 		snprintf(t->why, sizeof(t->why), "open %s: %s", t->dev.path, strerror(-ret));
 		return ret;
 	}
-	ret = _hp_bo_create_placed(t->drm_fd, t->dev.driver, placement, size, &t->bo);
+	t->src.kind = HP_BUF_DRM;
+	t->src.driver = t->dev.driver;
+	t->src.placement = placement;
+	ret = _hp_buf_create(&t->src, size, true, &t->buf);
 	if (ret == -EOPNOTSUPP) {
 		snprintf(t->why, sizeof(t->why), "%s: no %s buffer interface in this build or driver",
 			 t->dev.driver, hp_placement_name(placement));
 		return ret;
 	}
 	if (ret) {
-		snprintf(t->why, sizeof(t->why), "%s: %s buffer of %zu bytes refused: %s",
+		snprintf(t->why, sizeof(t->why), "%s: %s buffer of %zu bytes refused or not mappable: %s",
 			 t->dev.driver, hp_placement_name(placement), size, strerror(-ret));
 		return ret;
 	}
-	ret = _hp_map(&t->map, t->drm_fd, (off_t)t->bo.mmap_offset, size, HP_SZ_2M,
-		      PROT_READ | PROT_WRITE, MAP_SHARED, true);
-	if (ret) {
-		snprintf(t->why, sizeof(t->why), "%s: mmap of the buffer: %s", t->dev.driver,
-			 strerror(-ret));
-		return ret;
-	}
-	hp_map_touch(&t->map, true);
-	t->c.base = t->map.addr;
-	hp_target_scratch(t);
+	target_ready(t);
 	return 0;
 }
 
 int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 		   const char *variant, const char *test_name, size_t size)
 {
-	const char *skip;
 	char mode[16];
 	int ret;
 
-	hp_target_init(t, test, fixture, variant, test_name, "anon");
-	skip = hp_case_skip_why(test, t->c.name);
-	if (skip) {
-		snprintf(t->why, sizeof(t->why), "%s", skip);
-		return -ENOENT;
-	}
+	ret = hp_target_init(t, test, fixture, variant, test_name, "anon");
+	if (ret)
+		return ret;
 	if (hp_thp_mode(mode, sizeof(mode), NULL)) {
 		snprintf(t->why, sizeof(t->why), "no THP (CONFIG_TRANSPARENT_HUGEPAGE unset)");
 		return -EOPNOTSUPP;
@@ -347,18 +347,17 @@ int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 			 "THP is 'never' (echo madvise > /sys/kernel/mm/transparent_hugepage/enabled)");
 		return -EOPNOTSUPP;
 	}
-	ret = _hp_map(&t->map, -1, 0, size, HP_SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE, true);
+	t->src.kind = HP_BUF_ANON;
+	ret = _hp_buf_create(&t->src, size, true, &t->buf);
 	if (ret) {
 		snprintf(t->why, sizeof(t->why), "anonymous THP mapping of %zu bytes: %s", size,
 			 strerror(-ret));
 		return ret;
 	}
-	hp_map_touch(&t->map, true);
 	t->c.owner = HP_OWNER_PAGES;
 	t->c.huge_required = true;
 	t->c.pin_required = true;
-	t->c.base = t->map.addr;
-	hp_target_scratch(t);
+	target_ready(t);
 	return 0;
 }
 
@@ -375,7 +374,7 @@ bool hp_target_release(struct hp_target *t, enum hp_method m, struct hp_result *
 	enum hp_verdict v;
 	size_t n;
 
-	if (t->drm_fd < 0 || !t->bo.handle) {
+	if (!t->buf.live || t->src.kind != HP_BUF_DRM) {
 		hp_target_close(t);
 		return false;
 	}
@@ -407,16 +406,15 @@ bool hp_target_release(struct hp_target *t, enum hp_method m, struct hp_result *
 
 void hp_target_close(struct hp_target *t)
 {
-	if (t->map.raw)
-		hp_unmap(&t->map);
-	if (t->bo.handle)
-		_hp_bo_destroy(&t->bo);
-	if (t->dev.path[0] && t->drm_fd >= 0)
-		close(t->drm_fd);
+	hp_buf_destroy(&t->buf);
+	if (t->bar.raw)
+		hp_unmap(&t->bar);
+	if (t->dev.path[0] && t->src.drm_fd >= 0)
+		close(t->src.drm_fd);
 	if (t->scratch.path[0])
 		hp_scratch_close(&t->scratch);
 	hp_vfio_close(&t->vfio);
-	t->drm_fd = -1;
+	t->src.drm_fd = -1;
 	memset(&t->dev, 0, sizeof(t->dev));
 	memset(&t->scratch, 0, sizeof(t->scratch));
 }

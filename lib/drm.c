@@ -525,11 +525,11 @@ int hp_pci_unbound_list(struct hp_pci_unbound *out, int max)
 	return n;
 }
 
-/* ---- dumb buffers as buffers of a memory target (hp_buf.h) ---- */
+/* ---- dumb and placed buffers as buffers of a memory target (hp_buf.h) ---- */
 
 static int drm_buf_create(const struct hp_buf_src *src, size_t size, struct hp_buf *b)
 {
-	int ret = _hp_bo_create(src->drm_fd, size, &b->bo);
+	int ret = _hp_bo_create_placed(src->drm_fd, src->driver, src->placement, size, &b->bo);
 
 	if (ret) {
 		b->bo.fd = -1;

@@ -1,31 +1,46 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Buffers of a memory target, made and unmade again and again: drm_repro's
- * target, pressure and victim buffers and gup_stress's DRM and reference
- * module regions. Each kind (anonymous, shmem, a DRM dumb buffer, the
- * reference module) has its backing made and released by its own file's
- * struct hp_buf_ops, one line of the table in buf.c; the mapping, 2 MiB
- * aligned (the module's blocks where larger), remapping and touching are
- * common. Tiers as in hp_sys.h.
+ * Buffers of a memory target, made and unmade again and again: the pin
+ * selftests' DRM and anonymous fixtures, drm_repro's target, pressure and
+ * victim buffers and every gup_stress memory type. Each kind (anonymous,
+ * shmem, shmem THP, hugetlb, page cache, a DRM buffer, the reference
+ * module) has its backing made and released by its own file's struct
+ * hp_buf_ops, one line of the table in buf.c; the mapping, 2 MiB aligned
+ * (the huge page or the module's block where larger), remapping and
+ * touching are common. Tiers as in hp_sys.h.
  */
 #ifndef HP_BUF_H
 #define HP_BUF_H
 
-#include "hp_refmod.h"
+#include "hp_sys.h"
+#include "hugepin_ref_uapi.h"
+
+struct hp_refmod;
 
 enum hp_buf_kind {
 	HP_BUF_ANON,	/* private anonymous memory: the control */
 	HP_BUF_SHMEM,	/* a memfd: the shared control */
 	HP_BUF_DRM,	/* dumb buffers of a DRM device */
 	HP_BUF_REF,	/* buffers of the reference module */
+	HP_BUF_SHMEM_THP,	/* a file of a private huge=always tmpfs (a memfd where shmem THP is on) */
+	HP_BUF_HUGETLB,	/* private hugetlb memory */
+	HP_BUF_PAGECACHE,	/* a file of a disk filesystem: page cache folios */
 	HP_BUF_NR,
 };
 
-/* Where buffers come from; it outlives every buffer made from it. */
+/*
+ * Where buffers come from; it outlives every buffer made from it. Fields a
+ * kind does not name stay zero.
+ */
 struct hp_buf_src {
 	enum hp_buf_kind kind;
 	int drm_fd;			/* HP_BUF_DRM: the device, the caller's */
+	enum hp_placement placement;	/* HP_BUF_DRM: dumb (0), or placed by the driver's ioctl */
+	const char *driver;		/* HP_BUF_DRM placed: the driver whose ioctl places it */
 	const struct hp_refmod *ref;	/* HP_BUF_REF: the open module */
+	size_t page_size;		/* HP_BUF_HUGETLB: HP_SZ_2M (0) or HP_SZ_1G */
+	const char *dir;		/* HP_BUF_PAGECACHE: a directory on a disk filesystem */
+	bool small_pages;		/* MADV_NOHUGEPAGE before the first touch unless mapped huge */
 };
 
 struct hp_buf {
@@ -34,10 +49,11 @@ struct hp_buf {
 	size_t size;		/* bytes asked for */
 	size_t map_len;		/* bytes mapped: the module rounds up to its blocks */
 	size_t align;
-	int fd;			/* what is mapped: memfd, DRM or module fd; -1 anonymous */
+	int fd;			/* what is mapped: memfd, file, DRM or module fd; -1 anonymous */
 	off_t off;		/* its mmap offset */
-	int flags;		/* MAP_SHARED or MAP_PRIVATE */
+	int flags;		/* MAP_SHARED or MAP_PRIVATE (hugetlb: with MAP_HUGETLB and its size) */
 	bool always_huge;	/* MADV_HUGEPAGE on every mapping (the module's) */
+	bool never_advise;	/* no THP hint at all: hugetlb refuses one */
 	struct hp_bo bo;	/* HP_BUF_DRM */
 	struct hugepin_ref_create ref;	/* HP_BUF_REF; id 0 when none */
 	bool live;		/* made and mapped */
@@ -53,10 +69,26 @@ extern const struct hp_buf_ops hp_buf_anon_ops;		/* map.c */
 extern const struct hp_buf_ops hp_buf_shmem_ops;	/* map.c */
 extern const struct hp_buf_ops hp_buf_drm_ops;		/* drm.c */
 extern const struct hp_buf_ops hp_buf_ref_ops;		/* refmod.c */
+extern const struct hp_buf_ops hp_buf_shmem_thp_ops;	/* shmem_thp.c */
+extern const struct hp_buf_ops hp_buf_hugetlb_ops;	/* hugetlb.c */
+extern const struct hp_buf_ops hp_buf_pagecache_ops;	/* pagecache.c */
+
+/* For the kinds' files: a memfd of @size (fd or -errno), and the release of a backing that is b->fd alone (none: -1). */
+int hp_buf_memfd(const char *name, size_t size);
+void hp_buf_close_fd(const struct hp_buf_src *src, struct hp_buf *b);
+
+/* Free pages of @page_size in the hugetlb pool (hugetlb.c); -1 when the kernel has none of that size. */
+long hp_hugetlb_free(size_t page_size);
+/* 0 when @dir is on a disk filesystem; else -errno with @why set (pagecache.c). */
+int hp_pagecache_dir_check(const char *dir, char *why, size_t len);
+
+/* "anon", "shmem", "drm", "ref", "shmem_thp", "hugetlb", "pagecache"; "?" out of range. */
+const char *hp_buf_kind_name(enum hp_buf_kind kind);
 
 /*
- * A buffer of @size from @src, mapped (MADV_HUGEPAGE when @huge) and
- * write-touched. 0 or -errno, nothing left behind on failure.
+ * A buffer of @size from @src, mapped (MADV_HUGEPAGE when @huge; never for
+ * hugetlb, whose pages are huge already) and write-touched. 0 or -errno,
+ * nothing left behind on failure.
  */
 int _hp_buf_create(const struct hp_buf_src *src, size_t size, bool huge, struct hp_buf *b);
 /*

@@ -14,10 +14,10 @@
  *   hp_case_sweep()    the pins a test makes of a whole mapping: several
  *                      start offsets in each 2 MiB block, offset 0 included,
  *                      each covering 64 KiB (16 subpages), tallied;
- *   struct hp_target   the fixture state behind a sweep: a DRM buffer (dumb
- *                      or placed in VRAM/system memory)
- *                      or an anonymous THP region, mapped 2 MiB aligned and
- *                      touched, plus O_DIRECT scratch storage.
+ *   struct hp_target   the fixture state behind a sweep: a buffer of the
+ *                      hp_buf.h table (a DRM buffer, dumb or placed in
+ *                      VRAM/system memory, or anonymous THP memory), or a
+ *                      VFIO BAR, plus O_DIRECT scratch storage.
  * and, for kselftest programs, macros that turn a tally into ok / not ok /
  * SKIP / XFAIL (include this header after kselftest_harness.h for those).
  */
@@ -25,6 +25,7 @@
 #define HP_CASE_H
 
 #include <errno.h>
+#include "hp_buf.h"
 #include "hp_core.h"
 #include "hp_sys.h"
 
@@ -131,19 +132,19 @@ struct hp_vfio_dev {
 struct hp_target {
 	struct hp_case c;
 	struct hp_drm_dev dev;
-	int drm_fd;		/* -1 when not DRM */
-	struct hp_bo bo;
-	struct hp_map map;
+	struct hp_buf_src src;	/* the buffer's kind; src.drm_fd -1 when no device is open */
+	struct hp_buf buf;	/* live once made and mapped */
+	struct hp_map bar;	/* a VFIO target's BAR: device memory, no buffer to make */
 	struct hp_scratch scratch;
 	struct hp_vfio_dev vfio;
-	size_t sweep_len;	/* what the sweep pins from c.base; 0: the whole mapping */
+	size_t sweep_len;	/* what the sweep pins from c.base */
 	char why[HP_TEXT_LEN];	/* reason when setup failed */
 };
 
 /*
- * Set up a DRM buffer of @size on @device (short or driver name), a dumb
- * buffer or one placed through the driver's ioctl (-EOPNOTSUPP if it has none),
- * mapped 2 MiB aligned with MADV_HUGEPAGE and touched. 0, or -errno with
+ * Set up a DRM buffer (HP_BUF_DRM) of @size on @device (short or driver
+ * name), a dumb buffer or one placed through the driver's ioctl (-EOPNOTSUPP
+ * if it has none), mapped 2 MiB aligned with MADV_HUGEPAGE and touched. 0, or -errno with
  * t->why set: -ENODEV no such device, -ENXIO the device exists but no driver
  * bound (t->why carries the kernel's reason), others from the driver.
  * t->c is named fixture.variant.test and ready for hp_case_sweep().
@@ -151,7 +152,7 @@ struct hp_target {
 int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 		  const char *variant, const char *test_name, const char *device,
 		  enum hp_placement placement, size_t size);
-/* Same for anonymous memory with THP asked for: the control, which must pin. */
+/* Same for anonymous memory (HP_BUF_ANON) with THP asked for: the control, which must pin. */
 int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 		   const char *variant, const char *test_name, size_t size);
 /*
@@ -167,9 +168,13 @@ int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 		   const char *variant, const char *test_name, enum hp_level want);
 /* Safe on a zeroed target and on one whose setup failed. */
 void hp_target_close(struct hp_target *t);
-/* For the setups of lib/: names a zeroed target; opens O_DIRECT storage if it can. */
-void hp_target_init(struct hp_target *t, const char *test, const char *fixture,
-		    const char *variant, const char *test_name, const char *device);
+/*
+ * For the setups of lib/: name a zeroed target; -ENOENT with t->why set when
+ * HUGEPIN_FILTER leaves its case out. hp_target_scratch() opens O_DIRECT
+ * storage if it can.
+ */
+int hp_target_init(struct hp_target *t, const char *test, const char *fixture,
+		   const char *variant, const char *test_name, const char *device);
 void hp_target_scratch(struct hp_target *t);
 void hp_vfio_close(struct hp_vfio_dev *v);
 /*
@@ -246,68 +251,61 @@ struct hp_anon_variant {
 	HP_ANON_VARIANT(fixture, thp_4m, 2 * HP_SZ_2M)
 
 /*
- * FIXTURE_SETUP bodies. A device that is absent is a plain SKIP; one that is
- * present without a driver also leaves an UNTESTABLE record with the
- * kernel's reason, so the report shows it.
+ * FIXTURE_SETUP bodies: @call sets up self->t. A device that is absent is a
+ * plain SKIP; one that is present but unusable (-ENXIO) also leaves an
+ * UNTESTABLE record with the kernel's reason, so the report shows it.
  */
-#define HP_SETUP_DRM(test)							\
+#define HP_SETUP_TARGET(call)							\
 	do {									\
-		int _ret = hp_target_drm(&self->t, (test), HP_FIXTURE_NAME(),	\
-					 variant->v.name, _metadata->name,	\
-					 variant->v.device, variant->v.placement, \
-					 variant->v.size);				\
+		int _ret = (call);						\
 		if (_ret == -ENXIO)						\
 			hp_case_untestable(&self->t.c, HP_M_NR, self->t.why);	\
 		if (_ret)							\
 			SKIP(return, "%s", self->t.why);			\
 	} while (0)
 
+#define HP_SETUP_DRM(test)							\
+	HP_SETUP_TARGET(hp_target_drm(&self->t, (test), HP_FIXTURE_NAME(),	\
+				      variant->v.name, _metadata->name,		\
+				      variant->v.device, variant->v.placement,	\
+				      variant->v.size))
+
 #define HP_SETUP_ANON(test)							\
-	do {									\
-		if (hp_target_anon(&self->t, (test), HP_FIXTURE_NAME(),		\
-				   variant->v.name, _metadata->name, variant->v.size)) \
-			SKIP(return, "%s", self->t.why);			\
-	} while (0)
+	HP_SETUP_TARGET(hp_target_anon(&self->t, (test), HP_FIXTURE_NAME(),	\
+				       variant->v.name, _metadata->name, variant->v.size))
+
+/*
+ * A fixture whose state is one target: @vtype variants added by @variants,
+ * set up by the statement @setup, the target closed at teardown.
+ */
+#define HP_TARGET_FIXTURE(fixture, vtype, variants, setup)			\
+	FIXTURE(fixture) {							\
+		struct hp_target t;						\
+	};									\
+	FIXTURE_VARIANT(fixture) {						\
+		struct vtype v;							\
+	};									\
+	variants(fixture);							\
+	FIXTURE_SETUP(fixture)							\
+	{									\
+		setup;								\
+	}									\
+	FIXTURE_TEARDOWN(fixture)						\
+	{									\
+		hp_target_close(&self->t);					\
+	}
 
 /*
  * The two fixtures every pin test program declares, whole:
- *   drm_bo    a dumb buffer per device and size (HP_BO_VARIANTS);
+ *   drm_bo    a dumb or placed buffer per device and size (HP_BO_VARIANTS);
  *   anon_thp  anonymous THP memory, the control that must pin.
  * @test is the program name used in records.
  */
 #define HP_DRM_BO_FIXTURE(test)							\
-	FIXTURE(drm_bo) {							\
-		struct hp_target t;						\
-	};									\
-	FIXTURE_VARIANT(drm_bo) {						\
-		struct hp_bo_variant v;						\
-	};									\
-	HP_BO_VARIANTS(drm_bo);							\
-	FIXTURE_SETUP(drm_bo)							\
-	{									\
-		HP_SETUP_DRM(test);						\
-	}									\
-	FIXTURE_TEARDOWN(drm_bo)						\
-	{									\
-		hp_target_close(&self->t);					\
-	}
+	HP_TARGET_FIXTURE(drm_bo, hp_bo_variant, HP_BO_VARIANTS, HP_SETUP_DRM(test))
 
 #define HP_ANON_THP_FIXTURE(test)						\
-	FIXTURE(anon_thp) {							\
-		struct hp_target t;						\
-	};									\
-	FIXTURE_VARIANT(anon_thp) {						\
-		struct hp_anon_variant v;					\
-	};									\
-	HP_ANON_VARIANTS(anon_thp);						\
-	FIXTURE_SETUP(anon_thp)							\
-	{									\
-		HP_SETUP_ANON(test);						\
-	}									\
-	FIXTURE_TEARDOWN(anon_thp)						\
-	{									\
-		hp_target_close(&self->t);					\
-	}
+	HP_TARGET_FIXTURE(anon_thp, hp_anon_variant, HP_ANON_VARIANTS, HP_SETUP_ANON(test))
 
 struct hp_vfio_variant {
 	const char *name;
@@ -326,36 +324,15 @@ struct hp_vfio_variant {
 	HP_VFIO_VARIANT(fixture, misaligned, HP_LEVEL_PTE)
 
 #define HP_SETUP_VFIO(test)							\
-	do {									\
-		int _ret = hp_target_vfio(&self->t, (test), HP_FIXTURE_NAME(),	\
-					  variant->v.name, _metadata->name,	\
-					  variant->v.want);			\
-		if (_ret == -ENXIO)						\
-			hp_case_untestable(&self->t.c, HP_M_NR, self->t.why);	\
-		if (_ret)							\
-			SKIP(return, "%s", self->t.why);			\
-	} while (0)
+	HP_SETUP_TARGET(hp_target_vfio(&self->t, (test), HP_FIXTURE_NAME(),	\
+				       variant->v.name, _metadata->name, variant->v.want))
 
 /*
  * vfio_bar: BAR2 of ivshmem through vfio-pci (HP_VFIO_VARIANTS); absent
  * unless the run asked for the device (run.sh --devices vfio).
  */
 #define HP_VFIO_BAR_FIXTURE(test)						\
-	FIXTURE(vfio_bar) {							\
-		struct hp_target t;						\
-	};									\
-	FIXTURE_VARIANT(vfio_bar) {						\
-		struct hp_vfio_variant v;					\
-	};									\
-	HP_VFIO_VARIANTS(vfio_bar);						\
-	FIXTURE_SETUP(vfio_bar)							\
-	{									\
-		HP_SETUP_VFIO(test);						\
-	}									\
-	FIXTURE_TEARDOWN(vfio_bar)						\
-	{									\
-		hp_target_close(&self->t);					\
-	}
+	HP_TARGET_FIXTURE(vfio_bar, hp_vfio_variant, HP_VFIO_VARIANTS, HP_SETUP_VFIO(test))
 
 /*
  * Harnesses from 6.9 keep the outcome in _metadata->exit_code, have XFAIL()
@@ -382,8 +359,7 @@ struct hp_vfio_variant {
 		struct hp_result _rel;						\
 		if (HP_SETUP_SKIPPED())						\
 			return;							\
-		hp_case_sweep(&self->t.c, self->t.sweep_len ? self->t.sweep_len : \
-			      self->t.map.len, (method), &_tally);		\
+		hp_case_sweep(&self->t.c, self->t.sweep_len, (method), &_tally); \
 		if (hp_target_release(&self->t, (method), &_rel))		\
 			hp_case_tally_add(&_tally, &self->t.c, _rel.verdict, &_rel); \
 		if (_tally.unexpected_err || _tally.vulnerable) {		\

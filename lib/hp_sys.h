@@ -87,6 +87,10 @@ int hp_walk_query(const void *addr, struct hp_walk *w);
 enum hp_level hp_map_level_seen(const void *addr, enum hp_special *special, const char **why);
 /* THP mode from sysfs: "always", "madvise", "never"; sets it when @set != NULL. */
 int hp_thp_mode(char *cur, size_t len, const char *set);
+/* The bracketed word of a sysfs choice file ("always [madvise] never") into @cur. 0 or -errno. */
+int hp_sysfs_choice(const char *path, char *cur, size_t len);
+#define HP_THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
+#define HP_THP_SHMEM "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
 
 /* ---- pin methods (pin.c) and their scratch storage (scratch.c) ---- */
 

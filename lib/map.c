@@ -25,7 +25,6 @@
 #include "hp_buf.h"
 
 #define PTDUMP_CURRENT "/sys/kernel/debug/page_tables/current_user"
-#define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
 
 int _hp_map(struct hp_map *m, int fd, off_t off, size_t len, size_t align,
 	    int prot, int flags, bool huge)
@@ -204,19 +203,11 @@ enum hp_level hp_map_level(const void *addr)
 	return lvl != HP_LEVEL_UNKNOWN ? lvl : level_smaps((uintptr_t)addr);
 }
 
-int hp_thp_mode(char *cur, size_t len, const char *set)
+int hp_sysfs_choice(const char *path, char *cur, size_t len)
 {
-	char buf[128], *lb, *rb;
-	FILE *f;
+	char buf[256], *lb, *rb;
+	FILE *f = fopen(path, "re");
 
-	if (set) {
-		f = fopen(THP_ENABLED, "we");
-		if (!f)
-			return -errno;
-		if (fputs(set, f) < 0 || fclose(f))
-			return errno ? -errno : -EIO;
-	}
-	f = fopen(THP_ENABLED, "re");
 	if (!f)
 		return -errno;
 	if (!fgets(buf, sizeof(buf), f)) {
@@ -234,6 +225,20 @@ int hp_thp_mode(char *cur, size_t len, const char *set)
 	return 0;
 }
 
+int hp_thp_mode(char *cur, size_t len, const char *set)
+{
+	FILE *f;
+
+	if (set) {
+		f = fopen(HP_THP_ENABLED, "we");
+		if (!f)
+			return -errno;
+		if (fputs(set, f) < 0 || fclose(f))
+			return errno ? -errno : -EIO;
+	}
+	return hp_sysfs_choice(HP_THP_ENABLED, cur, len);
+}
+
 /* ---- buffers of the controls (hp_buf.h) ---- */
 
 static int anon_buf_create(const struct hp_buf_src *src, size_t size, struct hp_buf *b)
@@ -244,38 +249,18 @@ static int anon_buf_create(const struct hp_buf_src *src, size_t size, struct hp_
 	return 0;
 }
 
-static void anon_buf_release(const struct hp_buf_src *src, struct hp_buf *b)
-{
-	(void)src;
-	(void)b;
-}
-
-const struct hp_buf_ops hp_buf_anon_ops = { anon_buf_create, anon_buf_release };
+const struct hp_buf_ops hp_buf_anon_ops = { anon_buf_create, hp_buf_close_fd };
 
 static int shmem_buf_create(const struct hp_buf_src *src, size_t size, struct hp_buf *b)
 {
-	int ret;
+	int fd = hp_buf_memfd("hugepin-buf", size);
 
 	(void)src;
-	b->fd = memfd_create("hugepin-buf", MFD_CLOEXEC);
-	if (b->fd < 0)
-		return -errno;
-	if (ftruncate(b->fd, (off_t)size)) {
-		ret = -errno;
-		close(b->fd);
-		b->fd = -1;
-		return ret;
-	}
+	if (fd < 0)
+		return fd;
+	b->fd = fd;
 	b->flags = MAP_SHARED;
 	return 0;
 }
 
-static void shmem_buf_release(const struct hp_buf_src *src, struct hp_buf *b)
-{
-	(void)src;
-	if (b->fd >= 0)
-		close(b->fd);
-	b->fd = -1;
-}
-
-const struct hp_buf_ops hp_buf_shmem_ops = { shmem_buf_create, shmem_buf_release };
+const struct hp_buf_ops hp_buf_shmem_ops = { shmem_buf_create, hp_buf_close_fd };

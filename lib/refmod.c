@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "hp_buf.h"
+#include "hp_refmod.h"
 
 #define REFMOD_KO "hugepin_ref.ko"
 #define REFMOD_SYSFS_DEV "/sys/class/misc/" HUGEPIN_REF_NAME "/dev"

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,21 @@ static bool find_ivshmem(char *bdf, size_t len)
 	return found;
 }
 
+/* "vfio: <what>: <errno text>" into @why for the call that just failed; its -errno. */
+__attribute__((format(printf, 3, 4)))
+static int vfio_fail(char *why, size_t len, const char *fmt, ...)
+{
+	int err = errno;
+	char what[HP_TEXT_LEN / 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(why, len, "vfio: %s: %s", what, strerror(err));
+	return -err;
+}
+
 /* Open container, group and device of @bdf and read BAR2's region: 0 or -errno, @why set. */
 static int vfio_open_bar(struct hp_vfio_dev *v, const char *bdf, char *why, size_t len)
 {
@@ -118,7 +134,6 @@ static int vfio_open_bar(struct hp_vfio_dev *v, const char *bdf, char *why, size
 		.argsz = sizeof(region), .index = VFIO_PCI_BAR2_REGION_INDEX,
 	};
 	char dir[PATH_MAX], group[32], path[64];
-	int ret;
 
 	snprintf(dir, sizeof(dir), "%s/%s", HP_PCI_DEVICES, bdf);
 	sysfs_link(dir, "iommu_group", group, sizeof(group));
@@ -128,46 +143,27 @@ static int vfio_open_bar(struct hp_vfio_dev *v, const char *bdf, char *why, size
 		return -ENODEV;
 	}
 	v->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	if (v->container < 0) {
-		ret = -errno;
-		snprintf(why, len, "vfio: open /dev/vfio/vfio: %s", strerror(-ret));
-		return ret;
-	}
+	if (v->container < 0)
+		return vfio_fail(why, len, "open /dev/vfio/vfio");
 	snprintf(path, sizeof(path), "/dev/vfio/%.31s", group);
 	v->group = open(path, O_RDWR | O_CLOEXEC);
-	if (v->group < 0) {
-		ret = -errno;
-		snprintf(why, len, "vfio: open %s: %s", path, strerror(-ret));
-		return ret;
-	}
-	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &status)) {
-		ret = -errno;
-		snprintf(why, len, "vfio: VFIO_GROUP_GET_STATUS: %s", strerror(-ret));
-		return ret;
-	}
+	if (v->group < 0)
+		return vfio_fail(why, len, "open %s", path);
+	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &status))
+		return vfio_fail(why, len, "VFIO_GROUP_GET_STATUS");
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
 		snprintf(why, len, "vfio: IOMMU group %s is not viable (a device in it is not bound to vfio-pci)",
 			 group);
 		return -EBUSY;
 	}
 	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container) ||
-	    ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU)) {
-		ret = -errno;
-		snprintf(why, len, "vfio: type1v2 container for group %s: %s", group,
-			 strerror(-ret));
-		return ret;
-	}
+	    ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		return vfio_fail(why, len, "type1v2 container for group %s", group);
 	v->device = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, bdf);
-	if (v->device < 0) {
-		ret = -errno;
-		snprintf(why, len, "vfio: VFIO_GROUP_GET_DEVICE_FD %s: %s", bdf, strerror(-ret));
-		return ret;
-	}
-	if (ioctl(v->device, VFIO_DEVICE_GET_REGION_INFO, &region)) {
-		ret = -errno;
-		snprintf(why, len, "vfio: BAR2 region info: %s", strerror(-ret));
-		return ret;
-	}
+	if (v->device < 0)
+		return vfio_fail(why, len, "VFIO_GROUP_GET_DEVICE_FD %s", bdf);
+	if (ioctl(v->device, VFIO_DEVICE_GET_REGION_INFO, &region))
+		return vfio_fail(why, len, "BAR2 region info");
 	if (!(region.flags & VFIO_REGION_INFO_FLAG_MMAP)) {
 		snprintf(why, len, "vfio: BAR2 of %s cannot be mmapped", bdf);
 		return -EOPNOTSUPP;
@@ -201,15 +197,11 @@ int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 	struct hp_vfio_dev *v = &t->vfio;
 	char dir[PATH_MAX], bdf[32], driver[HP_NAME_LEN];
 	enum hp_level level;
-	const char *skip;
 	int ret;
 
-	hp_target_init(t, test, fixture, variant, test_name, "vfio");
-	skip = hp_case_skip_why(test, t->c.name);
-	if (skip) {
-		snprintf(t->why, sizeof(t->why), "%s", skip);
-		return -ENOENT;
-	}
+	ret = hp_target_init(t, test, fixture, variant, test_name, "vfio");
+	if (ret)
+		return ret;
 	if (!find_ivshmem(bdf, sizeof(bdf))) {
 		snprintf(t->why, sizeof(t->why),
 			 "no ivshmem PCI device of 1 GiB for vfio-pci (run.sh --devices vfio adds one)");
@@ -236,7 +228,7 @@ int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 			 bdf, (unsigned long long)v->bar_size, len + (size_t)skew);
 		return -ENXIO;
 	}
-	ret = _hp_map(&t->map, v->device, (off_t)v->bar_offset + skew, len, align,
+	ret = _hp_map(&t->bar, v->device, (off_t)v->bar_offset + skew, len, align,
 		      PROT_READ | PROT_WRITE, MAP_SHARED, false);
 	if (ret) {
 		snprintf(t->why, sizeof(t->why), "vfio: mmap of BAR2 of %s: %s", bdf,
@@ -245,7 +237,7 @@ int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 	}
 	snprintf(t->c.note, sizeof(t->c.note), "BAR2 of %s mapped at offset 0x%lx", bdf,
 		 (unsigned long)skew);
-	t->c.base = t->map.addr;
+	t->c.base = t->bar.addr;
 	/* The sweep pins the first 4 MiB: fault those in, not the whole GiB. */
 	t->sweep_len = HP_VFIO_SWEEP_LEN;
 	for (size_t off = 0; off < t->sweep_len; off += (size_t)sysconf(_SC_PAGESIZE))

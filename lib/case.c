@@ -89,7 +89,14 @@ enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 
 	hp_record_start(c->test, c->name, c->device, hp_method_name(m));
 	/* Before the pin: a pin that fails may leave the range unmapped. */
-	ev.level = c->level_hint != HP_LEVEL_UNKNOWN ? c->level_hint : hp_map_level(addr);
+	if (c->level_hint != HP_LEVEL_UNKNOWN) {
+		ev.level = c->level_hint;
+		ev.special = c->special_hint;
+	} else {
+		ev.level = hp_map_level_seen(addr, &ev.special, &ev.level_why);
+		if (ev.level == HP_LEVEL_UNKNOWN && !ev.level_why)
+			ev.level_why = c->level_why;
+	}
 	if (hp_method_available(m, c->scratch, unavailable, sizeof(unavailable))) {
 		ev.untestable_why = unavailable;
 	} else {
@@ -193,7 +200,7 @@ void hp_case_sweep(const struct hp_case *c, size_t map_len, enum hp_method m,
 	memset(t, 0, sizeof(*t));
 	/* The sweep's pins leave the mapping as it was: one level read serves them all. */
 	if (one.level_hint == HP_LEVEL_UNKNOWN)
-		one.level_hint = hp_map_level(c->base);
+		one.level_hint = hp_map_level_seen(c->base, &one.special_hint, &one.level_why);
 	for (size_t block = 0; block < map_len; block += HP_SZ_2M) {
 		for (size_t i = 0; i < HP_CASE_NOFFSETS; i++) {
 			size_t off = block + hp_case_offsets[i];

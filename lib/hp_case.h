@@ -46,9 +46,12 @@ struct hp_case {
 	/*
 	 * Level read once for a whole sweep: the ptdump debugfs file costs a
 	 * full page-table walk per read (about 0.6 s under TCG on a debug
-	 * kernel). HP_LEVEL_UNKNOWN: read it for every pin.
+	 * kernel). HP_LEVEL_UNKNOWN: read it for every pin. With it, the
+	 * entry's special bit and why the level is unknown, when known.
 	 */
 	enum hp_level level_hint;
+	enum hp_special special_hint;
+	const char *level_why;
 };
 
 /* "fixture.variant.test" into c->name. */

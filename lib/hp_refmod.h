@@ -37,6 +37,15 @@ struct hp_refmod {
  */
 int hp_refmod_open(struct hp_refmod *r, char *why, size_t len);
 void hp_refmod_close(struct hp_refmod *r);
+/*
+ * What a selftest fixture over the module's buffers sets up: the module
+ * opened as hp_refmod_open() does (its result), with pte_only cleared (a run
+ * cut short may have left it set), and O_DIRECT storage of @scratch_bytes in
+ * @s, whose fd is -1 when there is none (the methods needing it then end
+ * UNTESTABLE with the reason).
+ */
+int hp_refmod_fixture(struct hp_refmod *r, struct hp_scratch *s, off_t scratch_bytes,
+		      char *why, size_t len);
 
 /*
  * Test hooks (module/hugepin_ref_hooks.c), for the detector controls only.

@@ -100,6 +100,22 @@ static int make_node(void)
 	return 0;
 }
 
+int hp_refmod_fixture(struct hp_refmod *r, struct hp_scratch *s, off_t scratch_bytes,
+		      char *why, size_t len)
+{
+	int err;
+
+	s->fd = -1;
+	err = hp_refmod_open(r, why, len);
+	if (err)
+		return err;
+	if (hp_refmod_pte_only(-1) == 1)
+		hp_refmod_pte_only(0);
+	if (hp_scratch_open(s, scratch_bytes))
+		s->fd = -1;
+	return 0;
+}
+
 int hp_refmod_open(struct hp_refmod *r, char *why, size_t len)
 {
 	int err;

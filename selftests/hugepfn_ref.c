@@ -78,11 +78,11 @@ FIXTURE_VARIANT_ADD(hugepfn_map, compound_pud) {
 
 FIXTURE_SETUP(hugepfn_map)
 {
+	char why[HP_TEXT_LEN];
+
 	self->r.fd = -1;
-	self->scratch.fd = -1;
-	refmod_open_or_skip(_metadata, &self->r);
-	if (_metadata->skip)
-		return;
+	if (hp_refmod_fixture(&self->r, &self->scratch, SCRATCH_BYTES, why, sizeof(why)))
+		SKIP(return, "%s", why);
 	if (variant->flags & HUGEPIN_REF_CREATE_PUD && !(self->r.caps.caps & HUGEPIN_REF_CAP_PUD))
 		SKIP(return, "%s",
 		     self->r.caps.caps & HUGEPIN_REF_CAP_PUD_ARCH ?
@@ -90,12 +90,6 @@ FIXTURE_SETUP(hugepfn_map)
 		     "PUD: this kernel has no huge PUD entries (HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD unset)");
 	if (variant->flags & HUGEPIN_REF_CREATE_DEVICE && !(self->r.caps.caps & HUGEPIN_REF_CAP_DEVICE))
 		SKIP(return, "device memory: no ivshmem-plain BAR free for the module (run.sh's guests have one)");
-	/* A run cut short may have left the module mapping PTEs only. */
-	if (hp_refmod_pte_only(-1) == 1)
-		hp_refmod_pte_only(0);
-	/* Methods needing storage end UNTESTABLE with the reason when there is none. */
-	if (hp_scratch_open(&self->scratch, SCRATCH_BYTES))
-		self->scratch.fd = -1;
 }
 
 FIXTURE_TEARDOWN(hugepfn_map)

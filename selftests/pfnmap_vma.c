@@ -229,6 +229,18 @@ static enum hp_verdict vc_finish(struct vma_case *vc)
 			SKIP(return, "%s", _t.skip);				\
 	} while (0)
 
+/* In a fixture's setup: "fixture.variant.test" into self->name, or skip when not selected. */
+#define CASE_NAME_OR_SKIP()							\
+	do {									\
+		const char *_skip;						\
+										\
+		snprintf(self->name, sizeof(self->name), "%s.%s.%s",		\
+			 HP_FIXTURE_NAME(), variant->name, _metadata->name);	\
+		_skip = hp_case_skip_why(HP_TEST, self->name);			\
+		if (_skip)							\
+			SKIP(return, "%s", _skip);				\
+	} while (0)
+
 /* ---- the reference module's buffers ---- */
 
 FIXTURE(ref_vma) {
@@ -249,23 +261,12 @@ FIXTURE_VARIANT_ADD(ref_vma, vmsplice) { .name = "vmsplice", .m = HP_M_VMSPLICE 
 FIXTURE_SETUP(ref_vma)
 {
 	char why[HP_TEXT_LEN];
-	const char *skip;
 
 	self->r.fd = -1;
 	self->scratch.fd = -1;
-	snprintf(self->name, sizeof(self->name), "%s.%s.%s", HP_FIXTURE_NAME(), variant->name,
-		 _metadata->name);
-	skip = hp_case_skip_why(HP_TEST, self->name);
-	if (skip)
-		SKIP(return, "%s", skip);
-	if (hp_refmod_open(&self->r, why, sizeof(why)))
+	CASE_NAME_OR_SKIP();
+	if (hp_refmod_fixture(&self->r, &self->scratch, SCRATCH_BYTES, why, sizeof(why)))
 		SKIP(return, "%s", why);
-	/* A run cut short may have left the module mapping PTEs only. */
-	if (hp_refmod_pte_only(-1) == 1)
-		hp_refmod_pte_only(0);
-	/* The O_DIRECT methods end UNTESTABLE with the reason when there is no storage. */
-	if (hp_scratch_open(&self->scratch, SCRATCH_BYTES))
-		self->scratch.fd = -1;
 }
 
 FIXTURE_TEARDOWN(ref_vma)
@@ -542,14 +543,8 @@ FIXTURE_VARIANT_ADD(zero_thp, vmsplice) { .name = "vmsplice", .m = HP_M_VMSPLICE
 
 FIXTURE_SETUP(zero_thp)
 {
-	const char *skip;
-
 	self->scratch.fd = -1;
-	snprintf(self->name, sizeof(self->name), "%s.%s.%s", HP_FIXTURE_NAME(), variant->name,
-		 _metadata->name);
-	skip = hp_case_skip_why(HP_TEST, self->name);
-	if (skip)
-		SKIP(return, "%s", skip);
+	CASE_NAME_OR_SKIP();
 	if (hp_scratch_open(&self->scratch, SCRATCH_BYTES))
 		self->scratch.fd = -1;
 }

@@ -41,8 +41,8 @@ int race_resolve_device(const char *arg, struct race_cfg *cfg, char *err, size_t
 	}
 	if (!strcmp(arg, "ref") || !strcmp(arg, "hugepin_ref") || !strcmp(arg, "/dev/hugepin_ref")) {
 		cfg->kind = HP_BUF_REF;
-		snprintf(cfg->device, sizeof(cfg->device), "hugepin_ref");
-		snprintf(cfg->driver, sizeof(cfg->driver), "hugepin_ref");
+		snprintf(cfg->device, sizeof(cfg->device), "%s", HUGEPIN_REF_NAME);
+		snprintf(cfg->driver, sizeof(cfg->driver), "%s", HUGEPIN_REF_NAME);
 		return 0;
 	}
 	cfg->kind = HP_BUF_DRM;

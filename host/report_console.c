@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "report_int.h"
+#include "hugepin_ref_uapi.h"
 
 /* ---- console attribution ---- */
 
@@ -187,7 +188,7 @@ void hp_result_blank(struct hp_result *r, const char *test, const char *name)
 static void guess_device_from_test(const char *test, struct hp_result *r)
 {
 	if (!strcmp(r->device, "-") && !strcmp(test, "hugepfn_ref"))
-		snprintf(r->device, sizeof(r->device), "hugepin_ref");
+		snprintf(r->device, sizeof(r->device), "%s", HUGEPIN_REF_NAME);
 }
 
 static int add_console_row(struct hp_report *rep, const char *test, const char *name,

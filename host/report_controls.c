@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "report_int.h"
+#include "hugepin_ref_uapi.h"
 
 static const char *const detectors[] = {
 	HP_CONTROL_KMSG, HP_CONTROL_REFCOUNT, HP_CONTROL_PINS, HP_CONTROL_CANARY,
@@ -63,7 +64,7 @@ static bool detector_backs(const char *detector, const struct hp_result *r)
 	enum hp_level l;
 
 	if (!strcmp(detector, HP_CONTROL_REFCOUNT))
-		return !strcmp(r->device, "hugepin_ref");
+		return !strcmp(r->device, HUGEPIN_REF_NAME);
 	if (!strcmp(detector, HP_CONTROL_CANARY))
 		return !strcmp(r->test, "drm_repro");
 	if (!strcmp(detector, HP_CONTROL_LEVEL))

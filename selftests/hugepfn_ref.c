@@ -446,7 +446,7 @@ TEST_F(refmod_unload, unload_after_kept_pages)
 		SKIP(return, "%s", why);
 	hp_refmod_close(&r);
 	ASSERT_EQ(0, hp_detect_begin(&d, HP_TEST, "unload_after_kept_pages"));
-	if (syscall(SYS_delete_module, "hugepin_ref", O_NONBLOCK)) {
+	if (syscall(SYS_delete_module, HUGEPIN_REF_NAME, O_NONBLOCK)) {
 		int err = errno;
 
 		if (err == EPERM)

@@ -138,7 +138,7 @@ check_vfio() {
 		for lvl in pmd pud; do
 			check "vfio on $name: vfio_bar.$lvl UNTESTABLE, level pte" \
 				has_rows "$d/report.json" "\"name\":\"vfio_bar.$lvl." '"verdict":"UNTESTABLE"' \
-				'no huge mapping formed (level pte)'
+				'no huge mapping formed (level pte'
 			check "vfio on $name: no vfio_bar.$lvl case SAFE" \
 				no_rows "$d/report.json" "\"name\":\"vfio_bar.$lvl." '"verdict":"SAFE"'
 		done

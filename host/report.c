@@ -209,6 +209,17 @@ struct hp_open_case *case_find(struct hp_report *rep, size_t from,
 	return NULL;
 }
 
+/* The level of the latest start of the same case in this file, for a crash row. */
+static void case_mapped(struct hp_report *rep, size_t from, const struct hp_result *m)
+{
+	struct hp_open_case *c = case_find(rep, from, m->test, m->name);
+
+	if (!c)
+		return;
+	snprintf(c->level, sizeof(c->level), "%s", m->level);
+	snprintf(c->special, sizeof(c->special), "%s", m->special);
+}
+
 int hp_report_add_records(struct hp_report *rep, const char *text, size_t len)
 {
 	const char *line = text, *end = text + len;
@@ -250,6 +261,8 @@ int hp_report_add_records(struct hp_report *rep, const char *text, size_t len)
 				ret = -ENOMEM;
 				break;
 			}
+		} else if (kind == 3) {
+			case_mapped(rep, first_case, &r);
 		} else {
 			rep->bad_lines++;
 		}

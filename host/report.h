@@ -64,6 +64,8 @@ struct hp_open_case {
 	char name[2 * HP_NAME_LEN];
 	char device[HP_NAME_LEN];	/* from the start record; "-" when it does not say */
 	char method[HP_NAME_LEN];
+	char level[16];		/* from its mapped record; "" before one */
+	char special[4];
 	unsigned int results;	/* results seen since the start record */
 };
 

@@ -206,6 +206,10 @@ static int add_console_row(struct hp_report *rep, const char *test, const char *
 	if (c) {
 		snprintf(r.device, sizeof(r.device), "%s", c->device);
 		snprintf(r.method, sizeof(r.method), "%s", c->method);
+		if (c->level[0]) {
+			snprintf(r.level, sizeof(r.level), "%s", c->level);
+			snprintf(r.special, sizeof(r.special), "%s", c->special);
+		}
 	}
 	if (!c || !strcmp(r.method, "-"))
 		guess_device_method(name, &r);

@@ -64,8 +64,7 @@ enum hp_verdict hp_judge(const struct hp_evidence *ev, struct hp_result *res, ch
 	res->err = ev->attempted ? ev->pin_err : 0;
 	res->bytes = ev->attempted ? ev->bytes : 0;
 	snprintf(res->level, sizeof(res->level), "%s", hp_level_name(ev->level));
-	snprintf(res->special, sizeof(res->special), "%s",
-		 ev->special == HP_SPECIAL_YES ? "yes" : ev->special == HP_SPECIAL_NO ? "no" : "");
+	snprintf(res->special, sizeof(res->special), "%s", hp_special_name(ev->special));
 	return res->verdict;
 }
 
@@ -100,6 +99,7 @@ enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 	if (hp_method_available(m, c->scratch, unavailable, sizeof(unavailable))) {
 		ev.untestable_why = unavailable;
 	} else {
+		hp_record_mapped(c->test, c->name, ev.level, ev.special);
 		if (hp_detect_begin(&d, c->test, c->name))
 			note_log_missing();
 		_hp_pin(m, c->scratch, addr, len, &res);

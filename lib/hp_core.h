@@ -200,19 +200,27 @@ struct hp_result {
  * One record is one line of JSON:
  *   {"type":"result","test":...,"name":...,"device":...,"driver":...,
  *    "method":...,"level":...,"verdict":"SAFE","expected":false,
- *    "err":14,"bytes":0,"evidence":"...",["control":"kernel-log"]}
+ *    "err":14,"bytes":0,"evidence":"...",["special":"no",]["control":"kernel-log"]}
  * and a case start is announced by
  *   {"type":"start","test":...,"name":...,"device":...,"method":...}
  * where device and method are those of the records the case will write
  * ("-" when the case covers several, as drm_repro's race does), so a case
- * the guest dies in still has them.
+ * the guest dies in still has them. Once its mapping is set up and its
+ * level seen, just before the pin, a case may say so:
+ *   {"type":"mapped","test":...,"name":...,"level":"pmd"[,"special":"no"]}
+ * so a case the guest dies in still shows the level it died at.
  */
 int hp_record_format(const struct hp_result *r, char *buf, size_t len);
 int hp_record_format_start(const char *test, const char *name, const char *device,
 			   const char *method, char *buf, size_t len);
+int hp_record_format_mapped(const char *test, const char *name, enum hp_level level,
+			    enum hp_special special, char *buf, size_t len);
+/* "yes", "no", or "" for HP_SPECIAL_UNKNOWN. */
+const char *hp_special_name(enum hp_special s);
 /*
  * Parse one line. Returns 1 for a result, 2 for a start (test, name, device
- * and method set; "-" for those an older start record lacks), -EINVAL.
+ * and method set; "-" for those an older start record lacks), 3 for a
+ * mapped record (test, name, level and special set), -EINVAL.
  */
 int hp_record_parse(const char *line, struct hp_result *r);
 
@@ -234,6 +242,9 @@ int hp_record_parse(const char *line, struct hp_result *r);
  * "<test> <name>" so a crash can be attributed from the console.
  */
 void hp_record_start(const char *test, const char *name, const char *device, const char *method);
+/* The level (and special bit) case @test/@name is about to pin at; nothing when unknown. */
+void hp_record_mapped(const char *test, const char *name, enum hp_level level,
+		      enum hp_special special);
 void hp_record_emit(const struct hp_result *r);
 
 /* Why the reference module's damage is expected on a kernel without the bit. */

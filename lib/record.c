@@ -65,6 +65,23 @@ int hp_record_format_start(const char *test, const char *name, const char *devic
 			    esc(&e[3], method ? method : "-")), len);
 }
 
+const char *hp_special_name(enum hp_special s)
+{
+	return s == HP_SPECIAL_YES ? "yes" : s == HP_SPECIAL_NO ? "no" : "";
+}
+
+int hp_record_format_mapped(const char *test, const char *name, enum hp_level level,
+			    enum hp_special special, char *buf, size_t len)
+{
+	struct escaped e[2];
+	const char *sp = hp_special_name(special);
+
+	return fit(snprintf(buf, len,
+			    "{\"type\":\"mapped\",\"test\":\"%s\",\"name\":\"%s\",\"level\":\"%s\"%s%s%s}",
+			    esc(&e[0], test), esc(&e[1], name), hp_level_name(level),
+			    *sp ? ",\"special\":\"" : "", sp, *sp ? "\"" : ""), len);
+}
+
 int hp_record_parse(const char *line, struct hp_result *r)
 {
 	struct hp_json *j;
@@ -89,6 +106,21 @@ int hp_record_parse(const char *line, struct hp_result *r)
 			snprintf(r->device, sizeof(r->device), "%s", hp_json_str(j, "device", "-"));
 			snprintf(r->method, sizeof(r->method), "%s", hp_json_str(j, "method", "-"));
 			ret = 2;
+		}
+	} else if (!strcmp(type, "mapped")) {
+		const char *test = hp_json_str(j, "test", NULL);
+		const char *name = hp_json_str(j, "name", NULL);
+		enum hp_level level;
+
+		if (test && name && !hp_level_parse(hp_json_str(j, "level", ""), &level)) {
+			memset(r, 0, sizeof(*r));
+			snprintf(r->test, sizeof(r->test), "%s", test);
+			snprintf(r->name, sizeof(r->name), "%s", name);
+			snprintf(r->level, sizeof(r->level), "%s", hp_level_name(level));
+			snprintf(r->special, sizeof(r->special), "%s",
+				 !strcmp(hp_json_str(j, "special", ""), "yes") ? "yes" :
+				 !strcmp(hp_json_str(j, "special", ""), "no") ? "no" : "");
+			ret = 3;
 		}
 	}
 	hp_json_free(j);

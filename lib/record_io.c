@@ -113,6 +113,16 @@ void hp_record_start(const char *test, const char *name, const char *device, con
 	inject_fault();
 }
 
+void hp_record_mapped(const char *test, const char *name, enum hp_level level,
+		      enum hp_special special)
+{
+	char buf[HP_RECORD_MAX + 2];
+
+	if (level == HP_LEVEL_UNKNOWN)
+		return;
+	records_write(buf, hp_record_format_mapped(test, name, level, special, buf, HP_RECORD_MAX));
+}
+
 void hp_record_emit(const struct hp_result *r)
 {
 	char buf[HP_RECORD_MAX + 2];

@@ -489,8 +489,10 @@ enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_ref
 	else
 		ev.untestable_why = not_testable(c, m, &bo, &ev, &oc->info, setup_why,
 						 sizeof(setup_why));
-	if (!ev.untestable_why)
+	if (!ev.untestable_why) {
+		hp_record_mapped(c->test, c->name, ev.level, ev.special);
 		pin_and_evict(r, c, m, map.addr, bo.id, &ev, oc, report, sizeof(report));
+	}
 	judge(&res, &ev, c, oc, report);
 
 	if (map.addr)

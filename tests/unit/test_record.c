@@ -83,6 +83,29 @@ static void start_round_trip(void)
 	EXPECT_STR(out.method, "-");
 }
 
+/* The level a case is about to pin at, for the case the guest may die in. */
+static void mapped_round_trip(void)
+{
+	struct hp_result out;
+	char line[512];
+
+	EXPECT(hp_record_format_mapped("hugepfn_ref", "hugepfn_map.device_pmd.pin_odirect_read",
+				       HP_LEVEL_PMD, HP_SPECIAL_NO, line, sizeof(line)) > 0);
+	EXPECT_STR(line, "{\"type\":\"mapped\",\"test\":\"hugepfn_ref\","
+		   "\"name\":\"hugepfn_map.device_pmd.pin_odirect_read\",\"level\":\"pmd\","
+		   "\"special\":\"no\"}");
+	EXPECT_EQ(hp_record_parse(line, &out), 3);
+	EXPECT_STR(out.name, "hugepfn_map.device_pmd.pin_odirect_read");
+	EXPECT_STR(out.level, "pmd");
+	EXPECT_STR(out.special, "no");
+	EXPECT(hp_record_format_mapped("t", "n", HP_LEVEL_PTE, HP_SPECIAL_UNKNOWN, line,
+				       sizeof(line)) > 0);
+	EXPECT(!strstr(line, "special"));
+	/* A level it does not know makes the line bad, not a guess. */
+	EXPECT_EQ(hp_record_parse("{\"type\":\"mapped\",\"test\":\"t\",\"name\":\"n\",\"level\":\"p4d\"}",
+				  &out), -EINVAL);
+}
+
 static void short_buffer_refused(void)
 {
 	struct hp_result in = sample();
@@ -215,6 +238,7 @@ static void json_reader_refuses(void)
 static const struct unit_case cases[] = {
 	{ "result_round_trip", result_round_trip },
 	{ "start_round_trip", start_round_trip },
+	{ "mapped_round_trip", mapped_round_trip },
 	{ "short_buffer_refused", short_buffer_refused },
 	{ "expected_only_for_vulnerable", expected_only_for_vulnerable },
 	{ "bad_lines_refused", bad_lines_refused },

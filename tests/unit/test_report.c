@@ -180,6 +180,20 @@ static void fault_in_gup_is_damage(void)
 	r = row(&rep, "hugepfn_ref", true);
 	EXPECT(r && r->r.verdict == HP_VULNERABLE);
 	EXPECT(r && strstr(r->r.evidence, "ffffea0003f40008 (in try_grab_folio) (guest died in this case)"));
+	/* No mapped record: the level it died at is not known. */
+	EXPECT(r && !strcmp(r->r.level, "unknown"));
+	hp_report_free(&rep);
+
+	/* With one, the crash row has the level and its special bit. */
+	load(&rep, "{\"type\":\"start\",\"test\":\"hugepfn_ref\","
+		   "\"name\":\"hugepfn_map.device_pmd.pin_odirect_read\","
+		   "\"device\":\"hugepin_ref\",\"method\":\"odirect_read\"}\n"
+		   "{\"type\":\"mapped\",\"test\":\"hugepfn_ref\","
+		   "\"name\":\"hugepfn_map.device_pmd.pin_odirect_read\",\"level\":\"pmd\","
+		   "\"special\":\"no\"}\n", con, NULL);
+	r = row(&rep, "hugepfn_ref", true);
+	EXPECT(r && !strcmp(r->r.level, "pmd") && !strcmp(r->r.special, "no"));
+	EXPECT_EQ(rep.bad_lines, 0);
 	hp_report_free(&rep);
 
 	/* The same oops outside page code stays an infrastructure failure. */

@@ -19,6 +19,7 @@ static void same(const struct hp_result *a, const struct hp_result *b)
 	if (strcmp(a->test, b->test) || strcmp(a->name, b->name) ||
 	    strcmp(a->device, b->device) || strcmp(a->driver, b->driver) ||
 	    strcmp(a->method, b->method) || strcmp(a->level, b->level) ||
+	    strcmp(a->special, b->special) ||
 	    strcmp(a->evidence, b->evidence) || a->verdict != b->verdict ||
 	    a->expected != b->expected || a->err != b->err || a->bytes != b->bytes)
 		abort();
@@ -49,6 +50,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    hp_record_parse(out, &back) != 2 || strcmp(r.test, back.test) ||
 		    strcmp(r.name, back.name) || strcmp(r.device, back.device) ||
 		    strcmp(r.method, back.method))
+			abort();
+	} else if (kind == 3) {
+		enum hp_special sp = !strcmp(r.special, "yes") ? HP_SPECIAL_YES :
+				     !strcmp(r.special, "no") ? HP_SPECIAL_NO : HP_SPECIAL_UNKNOWN;
+		enum hp_level level;
+
+		if (hp_level_parse(r.level, &level) ||
+		    hp_record_format_mapped(r.test, r.name, level, sp, out, sizeof(out)) < 0 ||
+		    hp_record_parse(out, &back) != 3 || strcmp(r.test, back.test) ||
+		    strcmp(r.name, back.name) || strcmp(r.level, back.level) ||
+		    strcmp(r.special, back.special))
 			abort();
 	}
 	/* The same bytes as a whole JSON document and as a report.json. */

@@ -79,6 +79,8 @@ struct hp_walk {
 };
 /* Query the module for @addr; -ENODEV when it is not loaded. */
 int hp_walk_query(const void *addr, struct hp_walk *w);
+/* Why the module could not be asked (a static line), NULL when it can be or was not tried. */
+const char *hp_walk_absent_why(void);
 /*
  * hp_map_level() with the entry's special bit where the walk module saw it,
  * and, when the level stays unknown because the module is absent, why (a

@@ -190,17 +190,33 @@ static enum hp_level level_smaps(uintptr_t addr)
 	return rss ? HP_LEVEL_PTE : HP_LEVEL_UNKNOWN;
 }
 
-enum hp_level hp_map_level(const void *addr)
+enum hp_level hp_map_level_seen(const void *addr, enum hp_special *special, const char **why)
 {
 	struct hp_walk w;
 	enum hp_level lvl;
 
-	/* Nothing mapped at @addr now: what smaps says of the whole VMA. */
-	if (!hp_walk_query(addr, &w) && w.level != HP_LEVEL_UNKNOWN)
+	*special = HP_SPECIAL_UNKNOWN;
+	*why = NULL;
+	if (!hp_walk_query(addr, &w) && w.level != HP_LEVEL_UNKNOWN) {
+		if (w.present)
+			*special = w.special_known && w.special ? HP_SPECIAL_YES : HP_SPECIAL_NO;
 		return w.level;
+	}
+	/* Nothing mapped at @addr now: what smaps says of the whole VMA. */
 	lvl = level_ptdump((uintptr_t)addr);
+	if (lvl == HP_LEVEL_UNKNOWN)
+		lvl = level_smaps((uintptr_t)addr);
+	if (lvl == HP_LEVEL_UNKNOWN)
+		*why = hp_walk_absent_why();
+	return lvl;
+}
 
-	return lvl != HP_LEVEL_UNKNOWN ? lvl : level_smaps((uintptr_t)addr);
+enum hp_level hp_map_level(const void *addr)
+{
+	enum hp_special special;
+	const char *why;
+
+	return hp_map_level_seen(addr, &special, &why);
 }
 
 int hp_sysfs_choice(const char *path, char *cur, size_t len)

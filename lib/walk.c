@@ -44,24 +44,15 @@ int hp_walk_query(const void *addr, struct hp_walk *w)
 	return 0;
 }
 
-enum hp_level hp_map_level_seen(const void *addr, enum hp_special *special, const char **why)
+const char *hp_walk_absent_why(void)
 {
-	static char unloaded[96];
-	struct hp_walk w;
-	enum hp_level lvl;
+	static char why[96];
 
-	*special = HP_SPECIAL_UNKNOWN;
-	*why = NULL;
-	if (!hp_walk_query(addr, &w) && w.level != HP_LEVEL_UNKNOWN) {
-		if (w.present)
-			*special = w.special_known && w.special ? HP_SPECIAL_YES : HP_SPECIAL_NO;
-		return w.level;
-	}
-	lvl = hp_map_level(addr);
-	if (lvl == HP_LEVEL_UNKNOWN && walk_fd < 0) {
-		snprintf(unloaded, sizeof(unloaded), "%s: %s, and no ptdump or smaps answer",
+	if (walk_fd >= 0 || walk_fd == -2)
+		return NULL;
+	/* walk_errno is set once, before walk_fd leaves -2: every caller writes the same text. */
+	if (!why[0])
+		snprintf(why, sizeof(why), "%s: %s, and no ptdump or smaps answer",
 			 HUGEPIN_WALK_DEV, strerror(walk_errno));
-		*why = unloaded;
-	}
-	return lvl;
+	return why;
 }

@@ -88,6 +88,8 @@ What to run:
 Guest:
   --mem SIZE             guest memory (default 2G)
   --smp N                guest CPUs (default 2)
+  --numa N               split the guest's memory into N NUMA nodes (numa=fake=N; for
+                         pfnmap_race's fork_migrate, which migrates THPs between nodes)
   --timeout S            stop a boot after S seconds (default 300); later programs
                          then run on a fresh boot
   --no-vmwgfx-shim       leave vmwgfx unbound when QEMU's vmware-svga lacks the
@@ -119,7 +121,7 @@ USAGE
 }
 
 OPT_KERNEL='' OPT_MODULES='' OPT_MODULES_SET=0 OPT_KERNEL_DEB='' OPT_TESTS='' OPT_DEVICES=$HP_DEVICES_ALL
-OPT_THP=madvise OPT_SHMEM_THP='' OPT_DURATION=1 OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
+OPT_THP=madvise OPT_SHMEM_THP='' OPT_DURATION=1 OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_NUMA='' OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
 OPT_BISECT_ON='' OPT_HOST=0 OPT_CRASH_OK=0 OPT_BUILD=1 OPT_INJECT='' OPT_TREE='' OPT_BASE_CONFIG=''
 OPT_MATRIX='' OPT_VMWSHIM=1 OPT_VERBOSE=0 OPT_UNMAPPED_FIXED=0 OPT_MODTREE='' OPT_MODTREE_DIRS=$HP_MODTREE_DIRS
 # The options a --matrix run hands on to each kernel's run.
@@ -149,6 +151,7 @@ parse_args() {
 		--args) need_arg "$1" $#; OPT_ARGS=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--mem) need_arg "$1" $#; OPT_MEM=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--smp) need_arg "$1" $#; OPT_SMP=$2; PASS_ARGS+=("$1" "$2"); shift ;;
+		--numa) need_arg "$1" $#; OPT_NUMA=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--timeout) need_arg "$1" $#; OPT_TIMEOUT=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--out) need_arg "$1" $#; OPT_OUT=$2; shift ;;
 		--keep) OPT_KEEP=1; PASS_ARGS+=("$1") ;;
@@ -183,6 +186,7 @@ parse_args() {
 	[ -z "$OPT_BASE_CONFIG" ] || [ -r "$OPT_BASE_CONFIG" ] || hp_usage_error "--base-config $OPT_BASE_CONFIG: no such file"
 	[ "$OPT_MODULES_SET" = 0 ] || [ -n "$OPT_KERNEL" ] || hp_usage_error "--modules goes with --kernel"
 	[[ $OPT_SMP =~ ^[1-9][0-9]?$ ]] || hp_usage_error "--smp $OPT_SMP: a CPU count from 1 to 99"
+	[ -z "$OPT_NUMA" ] || [[ $OPT_NUMA =~ ^[2-8]$ ]] || hp_usage_error "--numa $OPT_NUMA: a node count from 2 to 8"
 	[[ $OPT_MEM =~ ^[1-9][0-9]*[MG]$ ]] || hp_usage_error "--mem $OPT_MEM: a size like 2G or 1536M"
 	[[ $OPT_TIMEOUT =~ ^[1-9][0-9]*$ ]] || hp_usage_error "--timeout $OPT_TIMEOUT: whole seconds > 0"
 	[ -z "$OPT_DURATION" ] || [[ $OPT_DURATION =~ ^[1-9][0-9]*$ ]] || hp_usage_error "--duration $OPT_DURATION: whole seconds > 0"
@@ -380,6 +384,7 @@ guest_cmdline() {
 	[ -z "$OPT_DURATION" ] || c+=" hugepin.duration=$OPT_DURATION"
 	[ -z "$OPT_ARGS" ] || c+=" hugepin.args=${OPT_ARGS// /,}"
 	[ "$OPT_VMWSHIM" = 1 ] || c+=" hugepin.vmwshim=0"
+	[ -z "$OPT_NUMA" ] || c+=" numa=fake=$OPT_NUMA"
 	[ -z "$OPT_INJECT" ] || [ "$BOOT_N" != 1 ] || c+=" hugepin.inject=$OPT_INJECT"
 	# The vIOMMU that gives vfio's ivshmem an IOMMU group (qemu_machine_args).
 	[[ ,$OPT_DEVICES, != *,vfio,* ]] || c+=" intel_iommu=on"

@@ -17,7 +17,10 @@
  *   DROP_REF   one reference less on a page a held pin still covers, the
  *              refcount damage fast GUP did through huge pfn entries, for
  *              kernels that refuse every pin of the module's own mappings
- *              (the canary).
+ *              (the canary);
+ *   FOLLOW_CHECK a kretprobe that WARNs when follow_pfnmap_start() hands out
+ *              a huge entry its locked page table does not map
+ *              (hugepin_ref_follow.c; the race program's detector).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -159,6 +162,8 @@ long hpref_ioc_test(struct file *file, struct hugepin_ref_test *a)
 		return hpref_test_extra_ref(file, a);
 	case HUGEPIN_REF_TEST_DROP_REF:
 		return hpref_test_drop_ref(a);
+	case HUGEPIN_REF_TEST_FOLLOW_CHECK:
+		return hpref_test_follow_check(a);
 	default:
 		return -EINVAL;
 	}
@@ -169,4 +174,5 @@ void hpref_test_exit(void)
 	struct hugepin_ref_test a = { 0 };
 
 	hpref_test_unpin(&a);
+	hpref_follow_exit();
 }

@@ -80,5 +80,8 @@ extern bool hpref_test_hooks;
 long hpref_ioc_test(struct file *file, struct hugepin_ref_test *a);
 /* Release what the hooks still hold, at unload. */
 void hpref_test_exit(void);
+/* The follow check (hugepin_ref_follow.c): arm/disarm, and its removal at unload. */
+long hpref_test_follow_check(struct hugepin_ref_test *a);
+void hpref_follow_exit(void);
 
 #endif

@@ -203,6 +203,14 @@ enum hugepin_ref_test_op {
 	 * mapping references the page.
 	 */
 	HUGEPIN_REF_TEST_DROP_REF,
+	/*
+	 * Arm (@index 1) or disarm (@index 0) the follow check: a kretprobe on
+	 * follow_pfnmap_start() (6.12+, CONFIG_KRETPROBES; -EOPNOTSUPP
+	 * otherwise) that WARNs once when a huge entry it returns is not what
+	 * its locked page table maps. result: stale entries seen since load;
+	 * length (out): huge entries checked since load.
+	 */
+	HUGEPIN_REF_TEST_FOLLOW_CHECK,
 };
 
 struct hugepin_ref_test {
@@ -211,8 +219,8 @@ struct hugepin_ref_test {
 	__u32 id;		/* in: buffer (EXTRA_REF) */
 	__u32 pad;		/* must be zero */
 	__u64 addr;		/* in: user address (PIN, DROP_REF) */
-	__u64 length;		/* in: bytes (PIN) */
-	__u64 index;		/* in: page index in the buffer (EXTRA_REF) */
+	__u64 length;		/* in: bytes (PIN); out: entries checked (FOLLOW_CHECK) */
+	__u64 index;		/* in: page index in the buffer (EXTRA_REF); 1 arm, 0 disarm (FOLLOW_CHECK) */
 	__s64 result;		/* out: pages pinned or released; refcount after */
 };
 

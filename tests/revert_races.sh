@@ -65,7 +65,7 @@ fix_file() {
 fix_case() {
 	case $1 in
 	9b25a6e3d243) echo vfio_race.pud.walk_refault ;;
-	ffef67b93aa3) echo vfio_race.pmd.follow_split ;;
+	ffef67b93aa3) echo vfio_race.pud.follow_split ;;
 	47fa30118f02) echo anon_race.thp.fork_migrate ;;
 	esac
 }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Proof that each race of pfnmap_race catches the bug it is for: in a kernel
 # tree that carries the fixes (Debian's linux-source-7.2 unpacked, say), run
-# each fix's race case RUNS times on the tree as it is, then undo that one
+# the race cases of the fixes RUNS times on the tree as it is (one boot per
+# run, all cases), then undo one fix at a time
 # fix by editing the tree (sed, below), rebuild incrementally, run the case
 # RUNS times again, and put the fix back. One table row per fix and side:
 # how many runs answered VULNERABLE (a crash attributed to the case counts),
@@ -160,56 +161,77 @@ trap 'exit 130' INT TERM
 # "none" when it has no record (the run did not get that far).
 verdict_of() {
 	local v
-	v=$(grep -F '"type":"result"' "$1" 2>/dev/null | grep -F "\"test\":\"pfnmap_race\"" |
+	v=$(grep -F '"type":"result"' "$1" 2>/dev/null | grep -F '"test":"pfnmap_race"' |
 		grep -F "\"name\":\"$2\"" | grep -o '"verdict":"[A-Z]*"' | head -n1 | cut -d'"' -f4)
 	echo "${v:-none}"
 }
 
-TABLE=$OUT/table.txt
-printf '%-14s %-28s %-9s %5s %5s %5s %5s %8s  %s\n' FIX CASE TREE VULN SAFE UNTEST NONE BUILD_S RUN_S |
-	tee "$TABLE"
-
-# side FIX LABEL: RUNS runs of the fix's case on the tree as it is now.
-side() {
-	local fx=$1 label=$2 c args i d v t0 bs='' vuln=0 safe=0 untest=0 none=0 times=''
-	c=$(fix_case "$fx")
-	read -r -a args <<<"$(fix_args "$fx")"
-	for ((i = 1; i <= RUNS; i++)); do
-		d=$OUT/$fx-$label-$i
-		t0=$(date +%s)
-		"$TOP/run.sh" --kernel-tree "$TREE" ${BASE:+--base-config "$BASE"} --tests "$c" \
-			--duration "$DURATION" "${args[@]}" --out "$d" >"$d.out" 2>"$d.err" || true
-		if [ -z "$bs" ]; then
-			# The first run of a side builds what the edit changed.
-			bs=$(grep -o 'kbuild: built in [0-9]* s' "$d.err" | grep -o '[0-9]*' || echo 0)
-		fi
-		v=$(verdict_of "$d/report.json" "$c")
-		case $v in
-		VULNERABLE) vuln=$((vuln + 1)) ;;
-		SAFE) safe=$((safe + 1)) ;;
-		UNTESTABLE) untest=$((untest + 1)) ;;
-		*) none=$((none + 1)) ;;
-		esac
-		times+="${times:+,}$(($(date +%s) - t0))"
-		echo "# $fx $label run $i: $v ($(grep -m1 -o '"evidence":"[^"]*' "$d/report.json" 2>/dev/null | cut -c13-200))" >&2
-	done
-	printf '%-14s %-28s %-9s %5s %5s %5s %5s %8s  %s\n' "$fx" "$c" "$label" "$vuln" "$safe" \
-		"$untest" "$none" "${bs:-0}" "$times" | tee -a "$TABLE"
+# One boot with every case the races need: the BAR through vfio-pci, two
+# NUMA nodes. run_once DIR CASES; sets BUILD_S (0 when the build was reused).
+run_once() {
+	local d=$1 cases=$2
+	"$TOP/run.sh" --kernel-tree "$TREE" ${BASE:+--base-config "$BASE"} --tests "$cases" \
+		--devices vfio --numa 2 --duration "$DURATION" --out "$d" >"$d.out" 2>"$d.err" || true
+	BUILD_S=$(grep -o 'kbuild: built in [0-9]* s' "$d.err" | grep -o '[0-9]*' || echo 0)
 }
 
+TABLE=$OUT/table.txt
+printf '%-14s %-28s %-9s %5s %5s %6s %5s %8s  %s\n' FIX CASE TREE VULN SAFE UNTEST NONE BUILD_S RUN_S |
+	tee "$TABLE"
+
+# side LABEL FIX...: RUNS boots of the tree as it is now, each running the
+# cases of the fixes given; one table row per fix.
+side() {
+	local label=$1 i d t0 fx c v cases='' bs='' times=''
+	shift
+	local -A vuln=() safe=() untest=() none=()
+	for fx in "$@"; do
+		cases+="${cases:+,}$(fix_case "$fx")"
+	done
+	for ((i = 1; i <= RUNS; i++)); do
+		d=$OUT/$label-$i
+		t0=$(date +%s)
+		run_once "$d" "$cases"
+		# The first boot of a side builds what the edit changed.
+		[ -n "$bs" ] || bs=$BUILD_S
+		times+="${times:+,}$(($(date +%s) - t0))"
+		for fx in "$@"; do
+			c=$(fix_case "$fx")
+			v=$(verdict_of "$d/report.json" "$c")
+			case $v in
+			VULNERABLE) vuln[$fx]=$((${vuln[$fx]:-0} + 1)) ;;
+			SAFE) safe[$fx]=$((${safe[$fx]:-0} + 1)) ;;
+			UNTESTABLE) untest[$fx]=$((${untest[$fx]:-0} + 1)) ;;
+			*) none[$fx]=$((${none[$fx]:-0} + 1)) ;;
+			esac
+			echo "# $label run $i $c: $v: $(grep -F "\"name\":\"$c\"" "$d/report.json" 2>/dev/null |
+				grep -o '"evidence":"[^"]*' | head -n1 | cut -c13-300)" | tee -a "$OUT/runs.txt" >&2
+		done
+	done
+	for fx in "$@"; do
+		printf '%-14s %-28s %-9s %5s %5s %6s %5s %8s  %s\n' "$fx" "$(fix_case "$fx")" "$label" \
+			"${vuln[$fx]:-0}" "${safe[$fx]:-0}" "${untest[$fx]:-0}" "${none[$fx]:-0}" "$bs" "$times" |
+			tee -a "$TABLE"
+	done
+}
+
+present=()
 for fx in "${fixes[@]}"; do
-	if ! fix_present "$fx"; then
+	if fix_present "$fx"; then
+		present+=("$fx")
+	else
 		echo "# $fx: not in $TREE (what its undo edits is missing); skipped" | tee -a "$TABLE"
-		continue
 	fi
-	side "$fx" fixed
+done
+[ ${#present[@]} -gt 0 ] || { echo "revert_races: none of the fixes is in $TREE" >&2; exit 1; }
+side fixed "${present[@]}"
+for fx in "${present[@]}"; do
 	fix_undo "$fx"
 	if ! fix_undone "$fx"; then
 		echo "# $fx: the undo did not apply to $(fix_file "$fx"); skipped" | tee -a "$TABLE"
-		git -C "$TREE" checkout -q -- "$(fix_file "$fx")"
-		continue
+	else
+		side "reverted-$fx" "$fx"
 	fi
-	side "$fx" reverted
 	git -C "$TREE" checkout -q -- "$(fix_file "$fx")"
 done
 echo "table: $TABLE" >&2

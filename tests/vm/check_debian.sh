@@ -4,7 +4,8 @@
 # tests/vm/debian-kernels.txt, fetched from its suite at its pinned version,
 # booted with vmwgfx (bound through hugepin_vmwshim), bochs and the
 # reference module, checked against its expected file and exit code. Then
-# --no-vmwgfx-shim on Debian's default kernel, GEM shmem huge PMDs on sid,
+# --no-vmwgfx-shim on Debian's default kernel, GEM shmem huge PMDs and the
+# races of pfnmap_race on sid,
 # VFIO-PCI BAR mappings on trixie (huge) and the default kernel (PTEs),
 # and --module-tree with
 # bullseye's TTM and vmwgfx sources, as found and as fixed. Writes KTAP to
@@ -158,6 +159,34 @@ check_vfio() {
 	check "vfio on $name: run.sh exits 0" is_rc 0
 }
 
+# The races of pfnmap_race on sid's kernel, which has the three fixes they
+# are for (tests/revert_races.sh shows each one caught with its fix undone):
+# the walker against a refaulting PUD of vfio's BAR, follow_pfnmap_start()
+# against a splitting one (the module's follow check armed), and fork
+# against THP migration between two NUMA nodes. Each must be SAFE over the
+# mapping it needs, with its window opened.
+check_races() {
+	local suite=$1 pkg=$2 ver=$3 d j
+	d=$WORK/races-$suite
+	j=$d/report.json
+	runsh "$d" --no-build --kernel-deb "$pkg=$ver" --devices vfio --numa 2 --tests pfnmap_race --out "$d"
+	if [ "$RC" = 2 ] && [ ! -s "$j" ]; then
+		skip "debian:$suite races" "$(grep -m1 'run.sh: ' "$d.err" || echo "run.sh exited 2")"
+		return 0
+	fi
+	echo "# debian:$suite races: $(grep -h 'timing:' "$d.err" | tail -n1)" | tee -a "$TAP.body"
+	grep -h '"name":"[a-z_]*_race\.' "$j" | grep -o '"name":"[^"]*"\|"evidence":"[^"]*' |
+		sed 's/^/# /' >>"$TAP.body" || true
+	check "debian:$suite races: run.sh exits 0" is_rc 0
+	check "debian:$suite races: walker vs PUD refault (9b25a6e3d243) SAFE over a vfio PUD, PUD split" \
+		has_rows "$j" '"name":"vfio_race.pud.walk_refault"' '"level":"pud","verdict":"SAFE"' 'thp_split_pud +'
+	check "debian:$suite races: follow_pfnmap vs PUD split (ffef67b93aa3) SAFE, follow check armed, nothing stale" \
+		has_rows "$j" '"name":"vfio_race.pud.follow_split"' '"level":"pud","verdict":"SAFE"' ' 0 stale'
+	check "debian:$suite races: fork vs THP migration (47fa30118f02) SAFE over a THP, THPs migrated" \
+		has_rows "$j" '"name":"anon_race.thp.fork_migrate"' '"level":"pmd","verdict":"SAFE"' 'thp_migration_success +'
+	check "debian:$suite races: no kselftest program reports not ok" no_ktap_failures "$d"
+}
+
 # Without the shim vmwgfx stays unbound under QEMU, and says why.
 check_no_shim() {
 	local d=$WORK/no-shim
@@ -246,6 +275,7 @@ done <"$TOP/tests/vm/debian-kernels.txt"
 check_no_shim
 read -r _ GS_PKG GS_VER _ < <(grep '^sid ' "$TOP/tests/vm/debian-kernels.txt")
 check_gem_shmem sid "$GS_PKG" "$GS_VER"
+check_races sid "$GS_PKG" "$GS_VER"
 read -r _ VF_PKG VF_VER _ < <(grep '^trixie ' "$TOP/tests/vm/debian-kernels.txt")
 check_vfio trixie "$VF_PKG" "$VF_VER" huge
 check_vfio default '' '' pte

@@ -15,24 +15,45 @@
  * under the lock it holds, the huge entry at the address must still be a
  * present leaf mapping the returned pfn; otherwise one WARNING (the
  * kernel-log detector sees it) and a count the race program reads back.
+ *
+ * Two more hooks widen the windows of those races, so that a kernel
+ * without a fix shows it within seconds under QEMU's emulation rather than
+ * once in hours, as the races did on real machines:
+ *   SPLIT_DELAY  an mmu notifier on the caller's mm whose invalidate_range_end
+ *                waits on every other PUD-sized zap. A PUD split
+ *                (__split_huge_pud) calls it after dropping the page-table
+ *                lock and before the page walker looks at the PUD again,
+ *                so a refault gets in between, as it does on a busy machine.
+ *   PTL_HOLD     holds the caller's mm->page_table_lock (the lock of its
+ *                PUDs) in bursts, as the other threads of a busy process
+ *                would: a zapper and a follow_pfnmap_start() that read the
+ *                entry before it queue up behind the holder.
+ * Neither changes what the kernel under test does; a fixed kernel answers
+ * every window correctly.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/bug.h>
+#include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/pgtable.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/version.h>
 
 #include "hugepin_ref_int.h"
+
+/* Serializes arming and disarming the hooks of this file. */
+static DEFINE_MUTEX(hpref_follow_lock);
 
 #if defined(CONFIG_KRETPROBES) && LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #include <linux/kprobes.h>
 
 static atomic64_t hpref_follow_seen;	/* huge entries returned */
 static atomic64_t hpref_follow_stale;	/* of those, not in the locked table */
-static DEFINE_MUTEX(hpref_follow_lock);
 static bool hpref_follow_armed;
 
 struct hpref_follow_call {
@@ -127,12 +148,113 @@ long hpref_test_follow_check(struct hugepin_ref_test *a)
 	return ret;
 }
 
+#endif
+
+/* Longest wait either window hook takes at a time. */
+#define HPREF_WINDOW_MAX_USEC 5000
+
+#if defined(CONFIG_MMU_NOTIFIER) && LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/mmu_notifier.h>
+
+static struct hpref_delay {
+	struct mmu_notifier mn;
+	struct mm_struct *mm;		/* grabbed while registered */
+	unsigned int usec;
+	atomic_t zaps;
+	atomic64_t delayed;
+} hpref_delay;
+
+static void hpref_delay_end(struct mmu_notifier *mn, const struct mmu_notifier_range *range)
+{
+	if (range->event != MMU_NOTIFY_CLEAR || range->end - range->start < PUD_SIZE)
+		return;
+	/* Every other one, so a walker that retries gets through in the end. */
+	if (!(atomic_inc_return(&hpref_delay.zaps) & 1))
+		return;
+	udelay(READ_ONCE(hpref_delay.usec));
+	atomic64_inc(&hpref_delay.delayed);
+}
+
+static const struct mmu_notifier_ops hpref_delay_ops = {
+	.invalidate_range_end = hpref_delay_end,
+};
+
+static void hpref_delay_off(void)
+{
+	if (!hpref_delay.mm)
+		return;
+	mmu_notifier_unregister(&hpref_delay.mn, hpref_delay.mm);
+	mmdrop(hpref_delay.mm);
+	hpref_delay.mm = NULL;
+}
+
+long hpref_test_split_delay(struct hugepin_ref_test *a)
+{
+	long ret = 0;
+
+	if (a->index > HPREF_WINDOW_MAX_USEC)
+		return -EINVAL;
+	mutex_lock(&hpref_follow_lock);
+	if (a->index && !hpref_delay.mm) {
+		hpref_delay.mn.ops = &hpref_delay_ops;
+		WRITE_ONCE(hpref_delay.usec, a->index);
+		ret = mmu_notifier_register(&hpref_delay.mn, current->mm);
+		if (!ret) {
+			mmgrab(current->mm);
+			hpref_delay.mm = current->mm;
+		}
+	} else if (a->index) {
+		WRITE_ONCE(hpref_delay.usec, a->index);
+	} else {
+		hpref_delay_off();
+	}
+	a->result = atomic64_read(&hpref_delay.delayed);
+	mutex_unlock(&hpref_follow_lock);
+	return ret;
+}
+
+#else
+
+long hpref_test_split_delay(struct hugepin_ref_test *a)
+{
+	return -EOPNOTSUPP;
+}
+
+static void hpref_delay_off(void)
+{
+}
+
+#endif
+
+long hpref_test_ptl_hold(struct hugepin_ref_test *a)
+{
+	struct mm_struct *mm = current->mm;
+	u64 i;
+
+	if (!mm || !a->index || a->index > HPREF_WINDOW_MAX_USEC || !a->length || a->length > 1000)
+		return -EINVAL;
+	for (i = 0; i < a->length; i++) {
+		spin_lock(&mm->page_table_lock);
+		udelay(a->index);
+		spin_unlock(&mm->page_table_lock);
+		udelay(a->index);
+		cond_resched();
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+	a->result = i;
+	return 0;
+}
+
+#if defined(CONFIG_KRETPROBES) && LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+
 void hpref_follow_exit(void)
 {
 	mutex_lock(&hpref_follow_lock);
 	if (hpref_follow_armed)
 		unregister_kretprobe(&hpref_follow_probe);
 	hpref_follow_armed = false;
+	hpref_delay_off();
 	mutex_unlock(&hpref_follow_lock);
 }
 
@@ -145,6 +267,7 @@ long hpref_test_follow_check(struct hugepin_ref_test *a)
 
 void hpref_follow_exit(void)
 {
+	hpref_delay_off();
 }
 
 #endif

@@ -20,7 +20,8 @@
  *              (the canary);
  *   FOLLOW_CHECK a kretprobe that WARNs when follow_pfnmap_start() hands out
  *              a huge entry its locked page table does not map
- *              (hugepin_ref_follow.c; the race program's detector).
+ *              (hugepin_ref_follow.c; the race program's detector);
+ *   SPLIT_DELAY, PTL_HOLD  widen the races' windows (hugepin_ref_follow.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -164,6 +165,10 @@ long hpref_ioc_test(struct file *file, struct hugepin_ref_test *a)
 		return hpref_test_drop_ref(a);
 	case HUGEPIN_REF_TEST_FOLLOW_CHECK:
 		return hpref_test_follow_check(a);
+	case HUGEPIN_REF_TEST_SPLIT_DELAY:
+		return hpref_test_split_delay(a);
+	case HUGEPIN_REF_TEST_PTL_HOLD:
+		return hpref_test_ptl_hold(a);
 	default:
 		return -EINVAL;
 	}

@@ -82,6 +82,8 @@ long hpref_ioc_test(struct file *file, struct hugepin_ref_test *a);
 void hpref_test_exit(void);
 /* The follow check (hugepin_ref_follow.c): arm/disarm, and its removal at unload. */
 long hpref_test_follow_check(struct hugepin_ref_test *a);
+long hpref_test_split_delay(struct hugepin_ref_test *a);
+long hpref_test_ptl_hold(struct hugepin_ref_test *a);
 void hpref_follow_exit(void);
 
 #endif

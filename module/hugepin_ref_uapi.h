@@ -211,6 +211,19 @@ enum hugepin_ref_test_op {
 	 * length (out): huge entries checked since load.
 	 */
 	HUGEPIN_REF_TEST_FOLLOW_CHECK,
+	/*
+	 * Widen the walker's window after a PUD split: an mmu notifier on the
+	 * caller's mm waits @index microseconds (at most 5000; 0 removes it)
+	 * at the end of every other PUD-sized zap. result: waits so far.
+	 * -EOPNOTSUPP without CONFIG_MMU_NOTIFIER or before 6.12.
+	 */
+	HUGEPIN_REF_TEST_SPLIT_DELAY,
+	/*
+	 * Hold the caller's mm->page_table_lock @index microseconds (at most
+	 * 5000), then leave it as long, @length times (at most 1000).
+	 * result: holds done.
+	 */
+	HUGEPIN_REF_TEST_PTL_HOLD,
 };
 
 struct hugepin_ref_test {

@@ -16,7 +16,11 @@
  *   address as a PMD table, which is not in the direct map: an oops in
  *   walk_pgd_range. Only a PUD is split by these walkers: one level down
  *   they have no pte_entry, so a PMD leaf is read where it is and never
- *   split, and the BAR is mapped for a PUD.
+ *   split, and the BAR is mapped for a PUD. The window between the split's
+ *   unlock and that check is a few instructions; the reference module's
+ *   SPLIT_DELAY hook (an mmu notifier waiting at the end of every other PUD
+ *   zap, which the split calls in that very window) holds it open long
+ *   enough for the touchers to refault, as a busy machine would by chance.
  * vfio_race.*.follow_split (ffef67b93aa3, "mm/memory: fix PMD/PUD checks in
  *   follow_pfnmap_start()"): VFIO_IOMMU_MAP_DMA of the BAR mapping looks up
  *   each pfn with follow_pfnmap_start(), which reads the PMD or PUD without
@@ -24,6 +28,10 @@
  *   before: a numa_maps walker splitting (zapping) the entry in between
  *   makes it return an entry the locked table no longer holds (the PUD
  *   here, the one level the walker zaps; the PMD path is the same code).
+ *   The window is the follower's few instructions between its read and its
+ *   lock; the module's PTL_HOLD hook holds the mm's page_table_lock (the
+ *   PUDs' lock) in bursts, as a busy process's other threads would, so a
+ *   zap and a follow that read the entry before it queue up behind it.
  *   Nothing
  *   crashes; the reference module's follow check (a test hook on
  *   follow_pfnmap_start's return, module/hugepin_ref_follow.c) compares the
@@ -78,6 +86,13 @@
 /* IOVAs of the DMA mappings: above 4 GiB, clear of the x86 MSI window. */
 #define IOVA_BASE (1ull << 33)
 #define FORK_BLOCKS 4
+/*
+ * The window hooks of the reference module: how long the walker waits after
+ * a PUD split, and the page_table_lock bursts (hold, then leave as long).
+ */
+#define SPLIT_DELAY_USEC 1000
+#define PTL_HOLD_USEC 100
+#define PTL_HOLDS 20
 #define FORK_SEED 0x5a17c0ffee00d1ceull
 #ifndef MPOL_MF_MOVE
 #define MPOL_MF_MOVE (1 << 1)
@@ -90,11 +105,12 @@ enum role {
 	R_DMA,		/* VFIO_IOMMU_MAP_DMA + UNMAP_DMA: follow_pfnmap_start */
 	R_MIGRATE,	/* move_pages() of every THP to the other node */
 	R_FORK,		/* fork, the child writes its copy; parent checks its own */
+	R_PTL,		/* hold the mm's page_table_lock in bursts (module hook) */
 	R_NR,
 };
 
 static const char *const role_names[R_NR] = {
-	"numa_maps", "smaps", "touch", "map_dma", "migrate", "fork",
+	"numa_maps", "smaps", "touch", "map_dma", "migrate", "fork", "ptl_hold",
 };
 
 struct race;
@@ -116,6 +132,7 @@ struct race {
 	size_t len;
 	size_t block;		/* its huge entry size: touches and DMA go per block */
 	int container;		/* VFIO container for R_DMA, else -1 */
+	const struct hp_refmod *ref;	/* the module with its test hooks, for R_PTL */
 	struct worker w[MAX_WORKERS];
 	int nw;
 	/* fork_migrate */
@@ -261,6 +278,21 @@ static void fork_once(struct worker *w, long round)
 	atomic_fetch_add(&w->rounds, 1);
 }
 
+/* One burst of page_table_lock holds in the kernel (HUGEPIN_REF_TEST_PTL_HOLD). */
+static void ptl_once(struct worker *w)
+{
+	struct hugepin_ref_test t = { .index = PTL_HOLD_USEC, .length = PTL_HOLDS };
+	int err = _hp_refmod_test(w->r->ref, HUGEPIN_REF_TEST_PTL_HOLD, &t);
+
+	if (err) {
+		atomic_fetch_add(&w->errs, 1);
+		atomic_store(&w->last_err, -err);
+		usleep(1000);
+		return;
+	}
+	atomic_fetch_add(&w->rounds, 1);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -286,6 +318,9 @@ static void *worker_main(void *arg)
 			break;
 		case R_FORK:
 			fork_once(w, round);
+			break;
+		case R_PTL:
+			ptl_once(w);
 			break;
 		case R_NR:
 			return NULL;
@@ -462,6 +497,20 @@ static enum hp_verdict rc_finish(struct race_case *rc, const char *what)
 			SKIP(return, "%s", _skip);				\
 	} while (0)
 
+/*
+ * The reference module with its test hooks (reloaded with test_hooks=1 when
+ * loaded without); false with the case UNTESTABLE when it cannot be had.
+ */
+static bool race_hooks(struct race_case *rc, struct hp_refmod *ref)
+{
+	char why[HP_TEXT_LEN];
+
+	if (!hp_refmod_open_hooks(ref, why, sizeof(why)))
+		return true;
+	rc_untestable(rc, "reference module test hooks: %.200s", why);
+	return false;
+}
+
 /* ---- vfio BAR races ---- */
 
 FIXTURE(vfio_race) {
@@ -574,11 +623,14 @@ static void vfio_race_fill(struct race *r, FIXTURE_DATA(vfio_race) *self,
 TEST_F_TIMEOUT(vfio_race, walk_refault, RACE_TIMEOUT_S)
 {
 	struct split_window win = { 0 };
+	struct hp_refmod ref = { .fd = -1 };
+	struct hugepin_ref_test t = { .index = SPLIT_DELAY_USEC };
 	struct race_case rc;
 	struct race r;
 	bool absent, capped;
 	char counts[HP_TEXT_LEN / 2];
 	double secs;
+	int err;
 
 	memset(&rc, 0, sizeof(rc));
 	CASE_NAME_OR_SKIP(&rc);
@@ -589,18 +641,36 @@ TEST_F_TIMEOUT(vfio_race, walk_refault, RACE_TIMEOUT_S)
 		RC_CONCLUDE(&rc);
 		return;
 	}
+	if (!race_hooks(&rc, &ref)) {
+		rc_finish(&rc, "walk vs refault");
+		RC_CONCLUDE(&rc);
+		return;
+	}
+	err = _hp_refmod_test(&ref, HUGEPIN_REF_TEST_SPLIT_DELAY, &t);
+	if (err) {
+		rc_untestable(&rc, "reference module split delay: %s", strerror(-err));
+		hp_refmod_close(&ref);
+		rc_finish(&rc, "walk vs refault");
+		RC_CONCLUDE(&rc);
+		return;
+	}
 	vfio_race_fill(&r, self, variant);
 	race_add(&r, R_NUMA_MAPS);
 	race_add(&r, R_SMAPS);
+	race_add(&r, R_TOUCH);
 	race_add(&r, R_TOUCH);
 	race_add(&r, R_DMA);
 	win.counter = variant->v.want == HP_LEVEL_PUD ? "thp_split_pud" : "thp_split_pmd";
 	win.base = hp_vmstat(win.counter);
 	rc_window(&rc);
 	secs = race_run(&r, race_duration(), split_window_open, &win, &capped);
+	t.index = 0;
+	err = _hp_refmod_test(&ref, HUGEPIN_REF_TEST_SPLIT_DELAY, &t);
+	hp_refmod_close(&ref);
 	race_describe(&r, counts, sizeof(counts));
-	hp_appendf(rc.what, sizeof(rc.what), "%.1f s: %s; %s +%ld", secs, counts, win.counter,
-		 hp_vmstat(win.counter) - win.base);
+	hp_appendf(rc.what, sizeof(rc.what), "%.1f s: %s; %s +%ld; %lld splits held open %d us",
+		   secs, counts, win.counter, hp_vmstat(win.counter) - win.base,
+		   err ? -1ll : (long long)t.result, SPLIT_DELAY_USEC);
 	if (win.base < 0)
 		rc_untestable(&rc, "no %s in /proc/vmstat: cannot tell the walker split anything",
 			      win.counter);
@@ -620,7 +690,7 @@ TEST_F_TIMEOUT(vfio_race, follow_split, RACE_TIMEOUT_S)
 	struct split_window win = { 0 };
 	struct race_case rc;
 	struct hp_refmod ref = { .fd = -1 };
-	char counts[HP_TEXT_LEN / 2], lwhy[HP_TEXT_LEN];
+	char counts[HP_TEXT_LEN / 2];
 	bool absent, capped;
 	long stale0, stale;
 	struct race r;
@@ -635,8 +705,7 @@ TEST_F_TIMEOUT(vfio_race, follow_split, RACE_TIMEOUT_S)
 		RC_CONCLUDE(&rc);
 		return;
 	}
-	if (hp_refmod_open_hooks(&ref, lwhy, sizeof(lwhy))) {
-		rc_untestable(&rc, "follow check: %s", lwhy);
+	if (!race_hooks(&rc, &ref)) {
 		rc_finish(&rc, "follow vs split");
 		RC_CONCLUDE(&rc);
 		return;
@@ -651,10 +720,12 @@ TEST_F_TIMEOUT(vfio_race, follow_split, RACE_TIMEOUT_S)
 		return;
 	}
 	vfio_race_fill(&r, self, variant);
+	r.ref = &ref;
 	race_add(&r, R_DMA);
 	race_add(&r, R_DMA);
 	race_add(&r, R_NUMA_MAPS);
 	race_add(&r, R_TOUCH);
+	race_add(&r, R_PTL);
 	win.counter = variant->v.want == HP_LEVEL_PUD ? "thp_split_pud" : "thp_split_pmd";
 	win.base = hp_vmstat(win.counter);
 	win.ref = &ref;

@@ -42,7 +42,7 @@ static const struct provider {
 	  "huge shmem folios: run.sh --shmem-thp always" },
 	{ "vfio-pci BAR huge faults", "vfio", KV(6, 12), 0,
 	  "vfio-pci huge faults came in 6.12 (f9e54c3a2f5b)", NULL, "VFIO_PCI",
-	  "a large BAR bound to vfio-pci: run.sh --devices vfio" },
+	  "a large BAR bound to vfio-pci (run.sh adds one on kernels that have these faults; --devices vfio forces it)" },
 };
 
 #define NPROVIDERS (sizeof(providers) / sizeof(providers[0]))

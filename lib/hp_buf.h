@@ -55,6 +55,7 @@ struct hp_buf {
 	bool always_huge;	/* MADV_HUGEPAGE on every mapping (the module's) */
 	bool never_advise;	/* no THP hint at all: hugetlb refuses one */
 	struct hp_bo bo;	/* HP_BUF_DRM */
+	bool gem_huge;		/* HP_BUF_DRM: a GEM shmem buffer holding shmem THP at "always" */
 	struct hugepin_ref_create ref;	/* HP_BUF_REF; id 0 when none */
 	bool live;		/* made and mapped */
 };

@@ -27,7 +27,8 @@
  *   PTL_HOLD     holds the caller's mm->page_table_lock (the lock of its
  *                PUDs) in bursts, as the other threads of a busy process
  *                would: a zapper and a follow_pfnmap_start() that read the
- *                entry before it queue up behind the holder.
+ *                entry before it queue up behind the holder (which takes
+ *                a CPU of its own: the race needs three).
  * Neither changes what the kernel under test does; a fixed kernel answers
  * every window correctly.
  */
@@ -237,8 +238,8 @@ long hpref_test_ptl_hold(struct hugepin_ref_test *a)
 		spin_lock(&mm->page_table_lock);
 		udelay(a->index);
 		spin_unlock(&mm->page_table_lock);
-		udelay(a->index);
-		cond_resched();
+		/* Asleep between holds: the CPU is for the threads that race. */
+		usleep_range(a->index, 2 * a->index);
 		if (fatal_signal_pending(current))
 			return -EINTR;
 	}

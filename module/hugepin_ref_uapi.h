@@ -220,7 +220,7 @@ enum hugepin_ref_test_op {
 	HUGEPIN_REF_TEST_SPLIT_DELAY,
 	/*
 	 * Hold the caller's mm->page_table_lock @index microseconds (at most
-	 * 5000), then leave it as long, @length times (at most 1000).
+	 * 5000), then sleep about as long, @length times (at most 1000).
 	 * result: holds done.
 	 */
 	HUGEPIN_REF_TEST_PTL_HOLD,

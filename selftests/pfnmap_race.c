@@ -31,7 +31,8 @@
  *   The window is the follower's few instructions between its read and its
  *   lock; the module's PTL_HOLD hook holds the mm's page_table_lock (the
  *   PUDs' lock) in bursts, as a busy process's other threads would, so a
- *   zap and a follow that read the entry before it queue up behind it.
+ *   zap and a follow that read the entry before it queue up behind it
+ *   (which needs three CPUs: run.sh --smp 4).
  *   Nothing
  *   crashes; the reference module's follow check (a test hook on
  *   follow_pfnmap_start's return, module/hugepin_ref_follow.c) compares the

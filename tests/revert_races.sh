@@ -167,11 +167,12 @@ verdict_of() {
 }
 
 # One boot with every case the races need: the BAR through vfio-pci, two
-# NUMA nodes. run_once DIR CASES; sets BUILD_S (0 when the build was reused).
+# NUMA nodes, four CPUs (follow_split's window needs three threads on CPUs
+# at once: the lock holder, the zapper queued behind it, the follower). run_once DIR CASES; sets BUILD_S (0 when the build was reused).
 run_once() {
 	local d=$1 cases=$2
 	"$TOP/run.sh" --kernel-tree "$TREE" ${BASE:+--base-config "$BASE"} --tests "$cases" \
-		--devices vfio --numa 2 --duration "$DURATION" --out "$d" >"$d.out" 2>"$d.err" || true
+		--devices vfio --numa 2 --smp 4 --duration "$DURATION" --out "$d" >"$d.out" 2>"$d.err" || true
 	BUILD_S=$(grep -o 'kbuild: built in [0-9]* s' "$d.err" | grep -o '[0-9]*' || echo 0)
 }
 

@@ -192,7 +192,7 @@ check_races() {
 	local suite=$1 pkg=$2 ver=$3 d j
 	d=$WORK/races-$suite
 	j=$d/report.json
-	runsh "$d" --no-build --kernel-deb "$pkg=$ver" --devices vfio --numa 2 --tests pfnmap_race --out "$d"
+	runsh "$d" --no-build --kernel-deb "$pkg=$ver" --devices vfio --numa 2 --smp 4 --tests pfnmap_race --out "$d"
 	if [ "$RC" = 2 ] && [ ! -s "$j" ]; then
 		skip "debian:$suite races" "$(grep -m1 'run.sh: ' "$d.err" || echo "run.sh exited 2")"
 		return 0

@@ -172,7 +172,7 @@ verdict_of() {
 run_once() {
 	local d=$1 cases=$2
 	"$TOP/run.sh" --kernel-tree "$TREE" ${BASE:+--base-config "$BASE"} --tests "$cases" \
-		--devices vfio --numa 2 --smp 4 --duration "$DURATION" --out "$d" >"$d.out" 2>"$d.err" || true
+		--devices vfio --numa 2 --smp 4 --timeout 150 --duration "$DURATION" --out "$d" >"$d.out" 2>"$d.err" || true
 	BUILD_S=$(grep -o 'kbuild: built in [0-9]* s' "$d.err" | grep -o '[0-9]*' || echo 0)
 }
 

@@ -136,11 +136,17 @@ unsigned int hp_kmsg_classify(const char *line)
 /*
  * Words that tie an otherwise generic BUG/Oops/WARNING line to page
  * refcounting or GUP: the failing assertion sits in mm/ or in the block
- * layer's release of pinned bio pages.
+ * layer's release of pinned bio pages; or to the page tables of huge
+ * mappings that pfnmap_race races: the page walker (walk_pgd_range and
+ * its levels), huge PMD/PUD copies, zaps and splits, the page table a huge
+ * PMD deposits (pgtable_trans_huge_withdraw), follow_pfnmap_start, and the
+ * RSS and page-table accounting an exiting mm checks.
  */
 static const char *const damage_words[] = {
 	"mm/", "page_ref", "put_page", "folio", "gup", "bio_release_pages",
 	"try_grab", "unpin_user", "free_pages", "page_count", "use-after-free",
+	"walk_p", "huge_pmd", "huge_pud", "trans_huge", "pfnmap", "rss-counter",
+	"pgtables_bytes",
 };
 
 bool hp_splat_is_page_damage(unsigned int mask, const char *text)

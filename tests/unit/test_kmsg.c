@@ -53,6 +53,21 @@ static void warning_line(void)
 	EXPECT(hp_splat_is_page_damage(m, l));
 }
 
+/* The page tables of huge mappings that pfnmap_race races count as page code. */
+static void page_table_sites(void)
+{
+	const char *bug = "[   11.139388] BUG: Bad rss-counter state mm:00000000a1b2c3d4 type:MM_ANONPAGES val:-512 Comm:pfnmap_race Pid:601";
+	char fn[64] = "";
+
+	EXPECT(hp_splat_is_page_damage(hp_kmsg_classify(bug), bug));
+	EXPECT(hp_fault_site_is_page_code("[   17.577951] RIP: 0010:walk_pgd_range+0x7ac/0xbb0", fn,
+					  sizeof(fn)));
+	EXPECT_STR(fn, "walk_pgd_range");
+	EXPECT(hp_fault_site_is_page_code("RIP: 0010:pgtable_trans_huge_withdraw+0x40/0xa0", fn,
+					  sizeof(fn)));
+	EXPECT(!hp_fault_site_is_page_code("RIP: 0010:run_timer_softirq+0xd2/0xf0", fn, sizeof(fn)));
+}
+
 static void vm_bug_on_page(void)
 {
 	const char *l = "[   40.250000] page dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)";
@@ -174,6 +189,7 @@ static const struct unit_case cases[] = {
 	{ "kernel_bug_elsewhere", kernel_bug_elsewhere },
 	{ "warning_line", warning_line },
 	{ "vm_bug_on_page", vm_bug_on_page },
+	{ "page_table_sites", page_table_sites },
 	{ "refcount_underflow", refcount_underflow },
 	{ "gpf_and_panic", gpf_and_panic },
 	{ "oops_and_kasan", oops_and_kasan },

@@ -171,7 +171,9 @@ verdict_of() {
 # at once: the lock holder, the zapper queued behind it, the follower). run_once DIR CASES; sets BUILD_S (0 when the build was reused).
 run_once() {
 	local d=$1 cases=$2
-	"$TOP/run.sh" --kernel-tree "$TREE" ${BASE:+--base-config "$BASE"} --tests "$cases" \
+	# The program and its cases: case globs alone would run every program
+	# that cannot filter its cases.
+	"$TOP/run.sh" --kernel-tree "$TREE" ${BASE:+--base-config "$BASE"} --tests "pfnmap_race,$cases" \
 		--devices vfio --numa 2 --smp 4 --timeout 150 --duration "$DURATION" --out "$d" >"$d.out" 2>"$d.err" || true
 	BUILD_S=$(grep -o 'kbuild: built in [0-9]* s' "$d.err" | grep -o '[0-9]*' || echo 0)
 }

@@ -120,7 +120,16 @@ struct hp_refmod_outcome {
 };
 
 /*
- * Create a buffer, map and touch it, check the level, then around one pin of
+ * A case over the module's buffers named @name: device hugepin_ref (or the
+ * device memory's name), owner the driver, a VULNERABLE expected unless
+ * @never_expected where the kernel has no PMD special bit.
+ */
+void hp_refmod_case_init(struct hp_case *hc, const struct hp_refmod *r, const char *test,
+			 const char *name, uint32_t create_flags, bool never_expected);
+
+/*
+ * In one case frame (hp_case.h): create a buffer (HP_BUF_REF), map and
+ * touch it, check the level, then around one pin of
  * [offset, offset+len) through @m: record start, kernel-log marker, the pin,
  * eviction with the module's refcount check, detectors, verdict (owner
  * HP_OWNER_DRIVER, device "hugepin_ref", expected from the caps), record,

@@ -36,7 +36,7 @@ WARN := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
 SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 # The sources with no system dependency: the host's report tool, the unit
 # tests and the fuzzers link them (lib/ ones are in libhugepin.a too).
-PURE_LIB := $(addprefix lib/,gup_layout.c json.c kmsg.c names.c record.c targets.c util.c verdict.c)
+PURE_LIB := $(addprefix lib/,detectors.c gup_layout.c json.c kmsg.c names.c record.c targets.c util.c verdict.c)
 PURE_SRCS := $(PURE_LIB) $(wildcard host/report*.c)
 INCS := -Ilib -Ihost -Imodule
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/test_*.c))

@@ -197,6 +197,26 @@ struct hp_result {
 #define HP_CONTROL_LEVEL "level"
 
 /*
+ * One detector (detectors.c): the name its control's records carry, what it
+ * watches, its control in detector_controls and what that does, and which
+ * records it backs: @backs says whether a SAFE @r rests on it.
+ */
+struct hp_detector {
+	const char *name;
+	const char *watches;
+	const char *control;
+	const char *control_does;
+	const char *backs_what;
+	bool (*backs)(const struct hp_result *r);
+};
+
+/* The rows in order, NULL past the end; one by name, NULL when unknown. */
+const struct hp_detector *hp_detector_at(size_t i);
+const struct hp_detector *hp_detector_find(const char *name);
+/* The README's detector table, Markdown, into @buf; returns its length. */
+size_t hp_detector_table_md(char *buf, size_t len);
+
+/*
  * One record is one line of JSON:
  *   {"type":"result","test":...,"name":...,"device":...,"driver":...,
  *    "method":...,"level":...,"verdict":"SAFE","expected":false,

@@ -228,6 +228,7 @@ static void race_setup(struct race *r)
 	case HP_BUF_HUGETLB:
 	case HP_BUF_PAGECACHE:
 	case HP_BUF_VFIO:
+	case HP_BUF_DAX:
 	case HP_BUF_NR:
 		break;
 	}

@@ -50,8 +50,42 @@ struct opts {
 	const char *stress_args;	/* NULL: no background pressure */
 };
 
+/* Names from a table, space separated, wrapped under the help's option text. */
+static void help_names(char *buf, size_t len, const char *(*name)(int), int n, int skip)
+{
+	size_t col = 0, at = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n && at < len; i++) {
+		const char *s = name(i);
+
+		if (i == skip)
+			continue;
+		if (col && col + strlen(s) > 60) {
+			at += (size_t)snprintf(buf + at, len - at, "\n%21s", "");
+			col = 0;
+		}
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", col ? " " : "", s);
+		col += strlen(s) + 1;
+	}
+}
+
+static const char *mem_name(int i)
+{
+	return gs_mem_kind_name((enum gs_mem_kind)i);
+}
+
+static const char *method_name(int i)
+{
+	return hp_method_name((enum hp_method)i);
+}
+
 static void usage(FILE *f)
 {
+	char mems[512], methods[512];
+
+	help_names(mems, sizeof(mems), mem_name, GS_MEM_NR, GS_MEM_REF);
+	help_names(methods, sizeof(methods), method_name, HP_M_NR, -1);
 	fprintf(f,
 "usage: gup_stress [options]\n"
 "Pin memory of many kinds through every GUP path while mutators change the\n"
@@ -59,13 +93,11 @@ static void usage(FILE *f)
 "\n"
 "  --duration D       whole run, split across memory types: 1s..24h (s/m/h suffix) [%.0fs]\n"
 "  --mem LIST         memory types, comma separated, or all [all]:\n"
-"                     anon anon_thp shmem shmem_thp hugetlb hugetlb_1g pagecache drm\n"
+"                     %s\n"
 "                     hugepin_ref (the reference module; not in all: it damages\n"
 "                     refcounts on kernels without the PMD special bit)\n"
 "  --methods LIST     pin methods, comma separated, or all [all]:\n"
-"                     odirect_read odirect_write iouring_reg iouring_fixed_read\n"
-"                     iouring_fixed_write iouring_read vmsplice procvm_read\n"
-"                     procvm_write gup_test\n"
+"                     %s\n"
 "  --mutators LIST    comma separated, all or none [all]: remap mremap dontneed free\n"
 "                     cold pageout mprotect fork split collapse compact\n"
 "  --threads N        pinner threads: 1..%d [%d]\n"
@@ -88,7 +120,7 @@ static void usage(FILE *f)
 "128 + signal (130, 143, 129); a second one of the same kind ends the program at once;\n"
 "one ignored at start (nohup, a script's background job) stays ignored.\n"
 "Environment: HUGEPIN_DISK O_DIRECT scratch device, HUGEPIN_RECORDS record port.\n",
-		DEF_DURATION, MAX_THREADS, DEF_THREADS, MAX_MUT_THREADS, DEF_MUT_THREADS, DEF_SEED,
+		DEF_DURATION, mems, methods, MAX_THREADS, DEF_THREADS, MAX_MUT_THREADS, DEF_MUT_THREADS, DEF_SEED,
 		STRESS_NG_DEFAULT);
 }
 

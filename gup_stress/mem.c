@@ -48,6 +48,7 @@ static const struct gs_kind {
 	 * the THP policy first; under "madvise" the PMDs need the hint.
 	 */
 	[GS_MEM_REF] = { "hugepin_ref", HP_BUF_REF, true, false, MADV_HUGEPAGE, 0, false },
+	[GS_MEM_DAX] = { "dax", HP_BUF_DAX, false, false, 0, 0, false },
 };
 
 const char *gs_mem_kind_name(enum gs_mem_kind k)
@@ -128,8 +129,14 @@ static void check_kind(const struct gs_config *cfg, struct gs_mem_result *r)
 			skip(r, why);
 		}
 		break;
-	default:
+	default: {
+		struct hp_buf_src src = { .kind = kinds[r->kind].buf, .drm_fd = -1 };
+
+		/* A kind that knows why it cannot run here says so. */
+		if (hp_buf_available(&src, why, sizeof(why)))
+			skip(r, why);
 		break;
+	}
 	}
 }
 

@@ -24,6 +24,7 @@ static const struct {
 	[HP_BUF_HUGETLB] = { "hugetlb", &hp_buf_hugetlb_ops },
 	[HP_BUF_PAGECACHE] = { "pagecache", &hp_buf_pagecache_ops },
 	[HP_BUF_VFIO] = { "vfio", &hp_buf_vfio_ops },
+	[HP_BUF_DAX] = { "dax", &hp_buf_dax_ops },
 };
 
 const char *hp_buf_kind_name(enum hp_buf_kind kind)
@@ -108,6 +109,16 @@ int _hp_buf_remap(struct hp_buf *b)
 		return ret;
 	hp_map_touch(&b->map, false);
 	return 0;
+}
+
+int hp_buf_available(const struct hp_buf_src *src, char *why, size_t len)
+{
+	const struct hp_buf_ops *ops;
+
+	if ((unsigned int)src->kind >= HP_BUF_NR)
+		return -EINVAL;
+	ops = buf_kinds[src->kind].ops;
+	return ops->available ? ops->available(src, why, len) : 0;
 }
 
 int _hp_buf_evict(struct hp_buf *b, unsigned int flags)

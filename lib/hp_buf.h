@@ -27,6 +27,7 @@ enum hp_buf_kind {
 	HP_BUF_HUGETLB,	/* private hugetlb memory */
 	HP_BUF_PAGECACHE,	/* a file of a disk filesystem: page cache folios */
 	HP_BUF_VFIO,	/* BAR2 of a vfio-pci device: device memory, no struct pages */
+	HP_BUF_DAX,	/* a file on a filesystem mounted -o dax: device memory, refcounted folios (6.15+) */
 	HP_BUF_NR,
 };
 
@@ -74,13 +75,16 @@ struct hp_buf {
  * away from under a live mapping (HUGEPIN_REF_EVICT_* flags for the
  * reference module), 0 or -errno; check runs after a pin, inside the
  * case's detector window, adds what it finds to @ev and says it in
- * @report (the reference module's per-page refcount report).
+ * @report (the reference module's per-page refcount report); available
+ * says why this machine cannot give such buffers (-errno, @why set: the
+ * UNTESTABLE reason) before any is made.
  */
 struct hp_buf_ops {
 	int (*create)(const struct hp_buf_src *src, size_t size, struct hp_buf *b);
 	void (*release)(const struct hp_buf_src *src, struct hp_buf *b);
 	int (*evict)(struct hp_buf *b, unsigned int flags);
 	void (*check)(struct hp_buf *b, struct hp_evidence *ev, char *report, size_t len);
+	int (*available)(const struct hp_buf_src *src, char *why, size_t len);
 };
 
 extern const struct hp_buf_ops hp_buf_anon_ops;		/* map.c */
@@ -91,6 +95,7 @@ extern const struct hp_buf_ops hp_buf_shmem_thp_ops;	/* shmem_thp.c */
 extern const struct hp_buf_ops hp_buf_hugetlb_ops;	/* hugetlb.c */
 extern const struct hp_buf_ops hp_buf_pagecache_ops;	/* pagecache.c */
 extern const struct hp_buf_ops hp_buf_vfio_ops;		/* vfio.c */
+extern const struct hp_buf_ops hp_buf_dax_ops;		/* dax.c */
 
 /* For the kinds' files: a memfd of @size (fd or -errno), and the release of a backing that is b->fd alone (none: -1). */
 int hp_buf_memfd(const char *name, size_t size);
@@ -101,7 +106,10 @@ long hp_hugetlb_free(size_t page_size);
 /* 0 when @dir is on a disk filesystem; else -errno with @why set (pagecache.c). */
 int hp_pagecache_dir_check(const char *dir, char *why, size_t len);
 
-/* "anon", "shmem", "drm", "ref", "shmem_thp", "hugetlb", "pagecache", "vfio"; "?" out of range. */
+/* The mount point of a filesystem mounted -o dax into @dir; -ENODEV with @why set (dax.c). */
+int hp_dax_dir(char *dir, size_t len, char *why, size_t why_len);
+
+/* "anon", "shmem", "drm", "ref", "shmem_thp", "hugetlb", "pagecache", "vfio", "dax"; "?" out of range. */
 const char *hp_buf_kind_name(enum hp_buf_kind kind);
 
 /*
@@ -116,6 +124,8 @@ int _hp_buf_create(const struct hp_buf_src *src, size_t size, bool huge, struct 
  * on failure the buffer is unmapped and its backing still held.
  */
 int _hp_buf_remap(struct hp_buf *b);
+/* The kind's available op: 0 when it has none. */
+int hp_buf_available(const struct hp_buf_src *src, char *why, size_t len);
 /* The kind's evict op (-EOPNOTSUPP without one) and after-pin check (nothing without one). */
 int _hp_buf_evict(struct hp_buf *b, unsigned int flags);
 void hp_buf_check(struct hp_buf *b, struct hp_evidence *ev, char *report, size_t len);

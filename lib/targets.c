@@ -32,6 +32,8 @@ static const struct hp_target_info targets[] = {
 	 * path every run is missing.
 	 */
 	{ .name = "vfio", .kind = HP_MEM_DRIVER, .path = "vfio-pci BAR", .by_level = true },
+	/* fsdax: device memory whose PMDs map refcounted folios since 6.15: pinning them is right. */
+	{ .name = "dax", .kind = HP_MEM_PAGES },
 	{ .name = "bochs", .kind = HP_MEM_DRIVER, .ttm = true, .drm = true,
 	  .pci = { { 0x1234, 0x1111 } } },	/* QEMU std VGA */
 	{ .name = "qxl", .kind = HP_MEM_DRIVER, .ttm = true, .drm = true,

@@ -463,7 +463,7 @@ ref_lacks_pmd_special() {
 # hp_report over everything collected; its exit code is the run's.
 report() {
 	local rc=0 f c
-	local -a args=(--console "$OUT/console.log" --kernel "$RELEASE" --out "$OUT")
+	local -a args=(--console "$OUT/console.log" --kernel "$RELEASE" --arch "$(uname -m)" --out "$OUT")
 	for f in "$OUT"/boot-*/records.jsonl "$OUT"/records.jsonl; do
 		[ -f "$f" ] && args+=(--records "$f")
 	done

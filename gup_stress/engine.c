@@ -25,7 +25,6 @@
 #include "engine.h"
 #include "hugepin_ref_uapi.h"
 
-#define GS_PAGE 4096ul
 #define GS_TEST "gup_stress"
 #define GS_SHOW_BAD 5			/* integrity failures printed per phase */
 /*
@@ -164,13 +163,13 @@ static void pin_once(struct gs_pinner *p)
 {
 	struct gs_phase *ph = p->ph;
 	struct gs_region *r = &ph->r;
-	size_t cpages = ph->cell / GS_PAGE;
+	size_t cpages = ph->cell / hp_page_size();
 	uint64_t x = gs_rand(&p->rng);
 	enum hp_method m = pick_method(ph, x);
 	size_t cell = p->cells[(x >> 8) % p->ncells];
 	size_t off_pages = (x >> 24) & 3 ? (x >> 32) % cpages : 0;
 	size_t avail = cpages - off_pages, npages;
-	char *addr = r->addr + cell * ph->cell + off_pages * GS_PAGE;
+	char *addr = r->addr + cell * ph->cell + off_pages * hp_page_size();
 	size_t slot = (size_t)(addr - r->addr) / r->slot;
 	struct gs_method_stats *st = &p->st[m];
 	unsigned int seq0, seq1;
@@ -179,7 +178,7 @@ static void pin_once(struct gs_pinner *p)
 
 	npages = avail >= 2 ? 2 + (size_t)(gs_rand(&p->rng) % (avail - 1)) : 1;
 	seq0 = __atomic_load_n(&r->seq[slot], __ATOMIC_SEQ_CST);
-	io = gs_pin_io(&p->ctx, m, addr, npages * GS_PAGE, gs_rand(&p->rng), &err);
+	io = gs_pin_io(&p->ctx, m, addr, npages * hp_page_size(), gs_rand(&p->rng), &err);
 	seq1 = __atomic_load_n(&r->seq[slot], __ATOMIC_SEQ_CST);
 	add_relaxed(&st->ops, 1);
 	if (io != GS_IO_FAULT)
@@ -366,7 +365,7 @@ static size_t cell_size(const struct gs_config *cfg, const struct gs_region *r)
 	size_t cell = (size_t)cfg->io_size;
 
 	/* Every thread needs a cell of its own; cells never straddle slots. */
-	while (cell > GS_PAGE && (cell * (size_t)cfg->threads > r->len || r->slot % cell))
+	while (cell > hp_page_size() && (cell * (size_t)cfg->threads > r->len || r->slot % cell))
 		cell /= 2;
 	return cell;
 }
@@ -426,7 +425,7 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 		ev.untestable_why = res->interrupted ? stopped :
 				    res->too_slow[0] ? res->too_slow : "no pinner thread ran";
 		ev.pin_err = s->ok ? 0 : (top ? top : EIO);
-		ev.bytes = s->pages * (long)GS_PAGE;
+		ev.bytes = s->pages * (long)hp_page_size();
 		ev.pin_leak = res->pin_delta;
 		ev.canary_bad = s->integrity;
 		ev.extra_refs = res->extra_refs;
@@ -652,7 +651,7 @@ static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
 
 	ph->mut_live = cfg->mutators;
 	if (res->kind == GS_MEM_HUGETLB_1G && (cfg->mutators & (1u << GS_MUT_REMAP))) {
-		/* A 1 GiB remap needs a second reserved page; failing, it would leave a hole. */
+		/* A PUD-sized hugetlb remap needs a second reserved page; failing, it would leave a hole. */
 		ph->mut_live &= ~(1u << GS_MUT_REMAP);
 		res->mut[GS_MUT_REMAP].disabled = true;
 		res->mut[GS_MUT_REMAP].disabled_err = ENOMEM;

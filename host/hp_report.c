@@ -34,6 +34,7 @@ struct opts {
 	size_t ntimings;
 	const char *console;
 	const char *kernel;
+	const char *arch;
 	const char *out;
 	const char *expect_cases;
 	const char *expect;
@@ -56,7 +57,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: hp_report --records FILE [--records FILE ...] --console LOG\n"
-		"                 [--kernel RELEASE] [--out DIR] [--format table|md|json|junit]\n"
+		"                 [--kernel RELEASE] [--arch ARCH] [--out DIR] [--format table|md|json|junit]\n"
 		"                 [--ktap FILE ...] [--timing NAME=SECONDS ...]\n"
 		"                 [--expect-cases LIST] [--expect FILE] [--bisect-on GLOBS]\n"
 		"                 [--crashed-test NAME ...] [--expected-device DEV[,DEV]=WHY]\n"
@@ -69,6 +70,8 @@ static void usage(FILE *f)
 		"  --records FILE      JSON-lines records the guest wrote (start + result)\n"
 		"  --console LOG       serial console log, to judge cases the guest died in\n"
 		"  --kernel RELEASE    kernel release shown in every row\n"
+		"  --arch ARCH         the guest's architecture (uname -m), in the summary,\n"
+		"                      report.json and the matrix\n"
 		"  --out DIR           write report.md, report.json, junit.xml there\n"
 		"  --format F          what goes to stdout (default: table)\n"
 		"  --ktap FILE         kselftest output; ok/not ok/skip counted per program\n"
@@ -185,7 +188,7 @@ static void add_input(const char **list, size_t *n, size_t max, const char *v,
 }
 
 /* getopt_long values of the long options. */
-enum { O_RECORDS = 256, O_CONSOLE, O_KERNEL, O_OUT, O_EXPECT_CASES, O_EXPECT,
+enum { O_RECORDS = 256, O_CONSOLE, O_KERNEL, O_ARCH, O_OUT, O_EXPECT_CASES, O_EXPECT,
        O_BISECT, O_CRASHED, O_FORMAT, O_KTAP, O_TIMING, O_MATRIX, O_EXPECTED_DEV,
        O_UNTESTABLE_DEV, O_NOT_RUN, O_INTERRUPTED, O_VERBOSE, O_UNMAPPED_SAFE };
 
@@ -204,6 +207,7 @@ static bool take_option(int c, char *arg, struct opts *o)
 		break;
 	case O_CONSOLE: o->console = arg; break;
 	case O_KERNEL: o->kernel = arg; break;
+	case O_ARCH: o->arch = arg; break;
 	case O_OUT: o->out = arg; break;
 	case O_EXPECT_CASES: o->expect_cases = arg; break;
 	case O_EXPECT: o->expect = arg; break;
@@ -280,6 +284,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "records", required_argument, NULL, O_RECORDS },
 		{ "console", required_argument, NULL, O_CONSOLE },
 		{ "kernel", required_argument, NULL, O_KERNEL },
+		{ "arch", required_argument, NULL, O_ARCH },
 		{ "out", required_argument, NULL, O_OUT },
 		{ "expect-cases", required_argument, NULL, O_EXPECT_CASES },
 		{ "expect", required_argument, NULL, O_EXPECT },
@@ -535,6 +540,7 @@ static int run_single(const struct opts *o)
 	int code;
 
 	hp_report_init(&rep, o->kernel);
+	hp_report_set_arch(&rep, o->arch);
 	load_notes(o, &rep);
 	one = &rep;
 	if (load_inputs(o, &rep))

@@ -80,6 +80,7 @@ struct hp_timing {
 
 struct hp_report {
 	char kernel[128];
+	char arch[32];		/* the guest's uname -m; "unknown" when not given */
 	/*
 	 * Crash rows the console yields carry no record of their own: a device
 	 * whose damage is a known limitation of this kernel (the reference
@@ -143,6 +144,8 @@ struct hp_coverage {
 };
 
 void hp_report_init(struct hp_report *rep, const char *kernel);
+/* The architecture the report is about (uname -m); NULL or "" keeps "unknown". */
+void hp_report_set_arch(struct hp_report *rep, const char *arch);
 void hp_report_free(struct hp_report *rep);
 /* One records file (JSON lines). Returns 0 or -ENOMEM; bad lines are counted. */
 int hp_report_add_records(struct hp_report *rep, const char *text, size_t len);

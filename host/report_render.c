@@ -196,6 +196,7 @@ static void summary_lines(const struct hp_report *rep, const char *bisect_on,
 
 	hp_report_summary(rep, &s);
 	hp_report_coverage(rep, bisect_on, &cov);
+	hp_buf_printf(out, "%sKernel %s on %s.\n", prefix, rep->kernel, rep->arch);
 	if (rep->interrupted[0])
 		hp_buf_printf(out, "%sINTERRUPTED by %s: a partial report of the cases that ran.\n",
 			      prefix, rep->interrupted);
@@ -326,6 +327,8 @@ void hp_report_json(const struct hp_report *rep, const char *bisect_on, struct h
 	hp_report_coverage(rep, bisect_on, &cov);
 	hp_buf_printf(out, "{\"kernel\":");
 	json_str(out, rep->kernel);
+	hp_buf_printf(out, ",\"arch\":");
+	json_str(out, rep->arch);
 	hp_buf_printf(out, ",\n\"summary\":{");
 	json_counts(out, &s);
 	hp_buf_printf(out, ",\"exit_code\":%d,\"bad_record_lines\":%zu,", code, rep->bad_lines);

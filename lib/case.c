@@ -7,8 +7,8 @@
  * folio of the first subpage it pins; over a non-compound driver block the
  * tail pages have refcount 0, so a pin starting there fails and falls back
  * to slow GUP (-EFAULT on VM_IO), while a pin starting at the block's first
- * page goes through and damages every subpage it covers. Pins cover 64 KiB
- * so several subpages are involved: a single-page pin balances out.
+ * page goes through and damages every subpage it covers. Pins cover 16
+ * pages so several subpages are involved: a single-page pin balances out.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -112,7 +112,7 @@ void hp_frame_pin(struct hp_frame *f, enum hp_method m, void *addr, size_t len)
 /* The detectors' part, in the window: the buffer's own check first, so its report is scanned too. */
 static void frame_close(struct hp_frame *f)
 {
-	size_t page_size = (size_t)sysconf(_SC_PAGESIZE);
+	size_t page_size = hp_page_size();
 
 	if (f->buf && f->window)
 		hp_buf_check(f->buf, &f->ev, f->check, sizeof(f->check));
@@ -211,7 +211,17 @@ bool hp_case_errno_allowed(const struct hp_case *c, int err)
 	       err == EPERM;
 }
 
-const size_t hp_case_offsets[HP_CASE_NOFFSETS] = { 0, 64ul << 10, (1ul << 20) + (4ul << 10) };
+size_t hp_case_offset(size_t i)
+{
+	switch (i) {
+	case 0:
+		return 0;
+	case 1:
+		return HP_CASE_PIN_LEN;
+	default:
+		return hp_pmd_size() / 2 + hp_page_size();
+	}
+}
 
 static void note(char *buf, const struct hp_result *r)
 {
@@ -255,9 +265,9 @@ void hp_case_sweep_each(const struct hp_case *c, size_t map_len, enum hp_method 
 	enum hp_verdict v;
 
 	memset(t, 0, sizeof(*t));
-	for (size_t block = 0; block < map_len; block += HP_SZ_2M) {
+	for (size_t block = 0; block < map_len; block += hp_pmd_size()) {
 		for (size_t i = 0; i < HP_CASE_NOFFSETS; i++) {
-			size_t off = block + hp_case_offsets[i];
+			size_t off = block + hp_case_offset(i);
 
 			if (off + HP_CASE_PIN_LEN > map_len)
 				continue;
@@ -358,7 +368,7 @@ static void note_vmwshim(struct hp_target *t)
 /* O_DIRECT storage is optional: methods that need it report UNTESTABLE without it. */
 void hp_target_scratch(struct hp_target *t)
 {
-	if (hp_scratch_open(&t->scratch, (off_t)HP_SZ_2M))
+	if (hp_scratch_open(&t->scratch, (off_t)hp_pmd_size()))
 		t->scratch.fd = -1;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Userspace side of the reference module (module/hugepin_ref_core.c):
- * loading it with finit_module(2), its ioctls, mapping its buffers 2 MiB
+ * loading it with finit_module(2), its ioctls, mapping its buffers PMD
  * aligned so the module can insert huge pfn PMDs, and one judged pin whose
  * verdict also weighs the module's eviction report, the detector that sees
  * fast GUP's refcount damage on kernels without CONFIG_DEBUG_VM.

@@ -440,6 +440,36 @@ struct hp_vfio_variant {
 			SKIP(return, "%s", _tally.skip);			\
 	} while (0)
 
+/*
+ * One test per method of the table (HP_METHODS in hp_core.h) whose row names
+ * this program, over @fixture (drm_bo, vfio_bar or anon_thp), each a
+ * HP_SWEEP of its method named pre ## tag ## post (read_into_bo). A program
+ * takes its own rows by redefining its HP_PIN_TEST_IN_<program> as
+ * HP_PIN_TEST_DEFINE before HP_PIN_TESTS:
+ *   #undef HP_PIN_TEST_IN_pin_odirect
+ *   #define HP_PIN_TEST_IN_pin_odirect HP_PIN_TEST_DEFINE
+ * so a new method reaches the program of its row with no edit there.
+ */
+#define HP_PIN_TEST_DEFINE(fixture, tname, method)				\
+	TEST_F(fixture, tname)							\
+	{									\
+		HP_SWEEP(method);						\
+	}
+#define HP_PIN_TEST_IN_pin_odirect(fixture, tname, method)
+#define HP_PIN_TEST_IN_pin_iouring(fixture, tname, method)
+#define HP_PIN_TEST_IN_pin_vmsplice(fixture, tname, method)
+#define HP_PIN_TEST_IN_pin_procvm(fixture, tname, method)
+#define HP_PIN_TEST_IN_none(fixture, tname, method)
+#define HP_PIN_TEST_ROW(fixture, tag, value, program, pre, post)		\
+	HP_PIN_TEST_IN_##program(fixture, pre##tag##post, value)
+#define HP_PIN_TEST_drm_bo(value, mname, flow, storage, uring, hold, program, pre, post) \
+	HP_PIN_TEST_ROW(drm_bo, bo, value, program, pre, post)
+#define HP_PIN_TEST_vfio_bar(value, mname, flow, storage, uring, hold, program, pre, post) \
+	HP_PIN_TEST_ROW(vfio_bar, bar, value, program, pre, post)
+#define HP_PIN_TEST_anon_thp(value, mname, flow, storage, uring, hold, program, pre, post) \
+	HP_PIN_TEST_ROW(anon_thp, thp, value, program, pre, post)
+#define HP_PIN_TESTS(fixture) HP_METHODS(HP_PIN_TEST_##fixture)
+
 /* The fixture name as the harness knows it, for case names. */
 #define HP_FIXTURE_NAME() (_metadata->fixture->name)
 

@@ -40,17 +40,51 @@ enum hp_special {
 	HP_SPECIAL_YES,
 };
 
+/*
+ * The pin methods, one row each, the method table:
+ *   X(value, name, flow, needs_storage, uring, can_hold, program, pre, post)
+ * name is the records' method; flow, needs_storage, uring and can_hold as
+ * in struct hp_method_info; program is the pin selftest that runs it (none:
+ * only the sweeps over every method run it), its tests named
+ * pre ## tag ## post around a fixture's tag (read_into_bo, read_bo_remotely).
+ * enum hp_method, the table of names.c and every selftest's per-method tests
+ * (HP_PIN_TESTS in hp_case.h, hugepfn_ref) are made from these rows: a new
+ * method is one row here and its body in lib/pin.c.
+ */
+#define HP_METHODS(X)								\
+	/* pread() from an O_DIRECT fd into the mapping */			\
+	X(HP_M_ODIRECT_READ, odirect_read, HP_FLOW_INTO, true, false, false,	\
+	  pin_odirect, read_into_, )						\
+	/* pwrite() from the mapping to an O_DIRECT fd */			\
+	X(HP_M_ODIRECT_WRITE, odirect_write, HP_FLOW_OUT, true, false, false,	\
+	  pin_odirect, write_from_, )						\
+	/* io_uring_register_buffers() of the mapping */			\
+	X(HP_M_IOURING_REG, iouring_reg, HP_FLOW_NONE, false, true, true,	\
+	  pin_iouring, register_, )						\
+	/* READ_FIXED into a registered mapping */				\
+	X(HP_M_IOURING_FIXED_READ, iouring_fixed_read, HP_FLOW_INTO, true, true, \
+	  false, pin_iouring, read_fixed_into_, )				\
+	/* WRITE_FIXED from a registered mapping */				\
+	X(HP_M_IOURING_FIXED_WRITE, iouring_fixed_write, HP_FLOW_OUT, true, true, \
+	  false, pin_iouring, write_fixed_from_, )				\
+	/* plain io_uring O_DIRECT read, no registration */			\
+	X(HP_M_IOURING_READ, iouring_read, HP_FLOW_INTO, true, true, false,	\
+	  pin_iouring, read_into_, )						\
+	/* vmsplice() of the mapping into a pipe */				\
+	X(HP_M_VMSPLICE, vmsplice, HP_FLOW_OUT, false, false, true,		\
+	  pin_vmsplice, splice_, )						\
+	/* process_vm_readv() from a second process */				\
+	X(HP_M_PROCVM_READ, procvm_read, HP_FLOW_OUT, false, false, false,	\
+	  pin_procvm, read_, _remotely)						\
+	/* process_vm_writev() from a second process */				\
+	X(HP_M_PROCVM_WRITE, procvm_write, HP_FLOW_INTO, false, false, false,	\
+	  pin_procvm, write_, _remotely)					\
+	/* CONFIG_GUP_TEST PIN_FAST_BENCHMARK ioctl */				\
+	X(HP_M_GUP_TEST, gup_test, HP_FLOW_NONE, false, false, false, none, , )
+
+#define HP_METHOD_ENUM(value, ...) value,
 enum hp_method {
-	HP_M_ODIRECT_READ,	/* pread() from an O_DIRECT fd into the mapping */
-	HP_M_ODIRECT_WRITE,	/* pwrite() from the mapping to an O_DIRECT fd */
-	HP_M_IOURING_REG,	/* io_uring_register_buffers() of the mapping */
-	HP_M_IOURING_FIXED_READ,  /* READ_FIXED into a registered mapping */
-	HP_M_IOURING_FIXED_WRITE, /* WRITE_FIXED from a registered mapping */
-	HP_M_IOURING_READ,	/* plain io_uring O_DIRECT read, no registration */
-	HP_M_VMSPLICE,		/* vmsplice() of the mapping into a pipe */
-	HP_M_PROCVM_READ,	/* process_vm_readv() from a second process */
-	HP_M_PROCVM_WRITE,	/* process_vm_writev() from a second process */
-	HP_M_GUP_TEST,		/* CONFIG_GUP_TEST PIN_FAST_BENCHMARK ioctl */
+	HP_METHODS(HP_METHOD_ENUM)
 	HP_M_NR,
 };
 

@@ -179,16 +179,9 @@ static void sweep(struct __test_metadata *_metadata, FIXTURE_DATA(hugepfn_map) *
 		sweep(_metadata, self, variant, #tname, (method));		\
 	}
 
-PIN_TEST(pin_odirect_read, HP_M_ODIRECT_READ)
-PIN_TEST(pin_odirect_write, HP_M_ODIRECT_WRITE)
-PIN_TEST(pin_iouring_reg, HP_M_IOURING_REG)
-PIN_TEST(pin_iouring_fixed_read, HP_M_IOURING_FIXED_READ)
-PIN_TEST(pin_iouring_fixed_write, HP_M_IOURING_FIXED_WRITE)
-PIN_TEST(pin_iouring_read, HP_M_IOURING_READ)
-PIN_TEST(pin_vmsplice, HP_M_VMSPLICE)
-PIN_TEST(pin_procvm_read, HP_M_PROCVM_READ)
-PIN_TEST(pin_procvm_write, HP_M_PROCVM_WRITE)
-PIN_TEST(pin_gup_test, HP_M_GUP_TEST)
+/* One test per row of the method table: pin_odirect_read, ..., pin_gup_test. */
+#define PIN_TEST_ROW(value, mname, ...) PIN_TEST(pin_##mname, value)
+HP_METHODS(PIN_TEST_ROW)
 
 /* The buffer is mapped by a PMD, inserted by the path this kernel allows. */
 TEST_F(hugepfn_map, fault_maps_pmd)

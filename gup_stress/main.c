@@ -75,17 +75,12 @@ static const char *mem_name(int i)
 	return gs_mem_kind_name((enum gs_mem_kind)i);
 }
 
-static const char *method_name(int i)
-{
-	return hp_method_name((enum hp_method)i);
-}
-
 static void usage(FILE *f)
 {
 	char mems[512], methods[512];
 
 	help_names(mems, sizeof(mems), mem_name, GS_MEM_NR, GS_MEM_REF);
-	help_names(methods, sizeof(methods), method_name, HP_M_NR, -1);
+	hp_method_names(methods, sizeof(methods), "                     ", 60);
 	fprintf(f,
 "usage: gup_stress [options]\n"
 "Pin memory of many kinds through every GUP path while mutators change the\n"

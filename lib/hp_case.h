@@ -462,11 +462,11 @@ struct hp_vfio_variant {
 #define HP_PIN_TEST_IN_none(fixture, tname, method)
 #define HP_PIN_TEST_ROW(fixture, tag, value, program, pre, post)		\
 	HP_PIN_TEST_IN_##program(fixture, pre##tag##post, value)
-#define HP_PIN_TEST_drm_bo(value, mname, flow, storage, uring, hold, program, pre, post) \
+#define HP_PIN_TEST_drm_bo(value, mname, head, flow, storage, uring, hold, program, pre, post) \
 	HP_PIN_TEST_ROW(drm_bo, bo, value, program, pre, post)
-#define HP_PIN_TEST_vfio_bar(value, mname, flow, storage, uring, hold, program, pre, post) \
+#define HP_PIN_TEST_vfio_bar(value, mname, head, flow, storage, uring, hold, program, pre, post) \
 	HP_PIN_TEST_ROW(vfio_bar, bar, value, program, pre, post)
-#define HP_PIN_TEST_anon_thp(value, mname, flow, storage, uring, hold, program, pre, post) \
+#define HP_PIN_TEST_anon_thp(value, mname, head, flow, storage, uring, hold, program, pre, post) \
 	HP_PIN_TEST_ROW(anon_thp, thp, value, program, pre, post)
 #define HP_PIN_TESTS(fixture) HP_METHODS(HP_PIN_TEST_##fixture)
 

@@ -42,8 +42,9 @@ enum hp_special {
 
 /*
  * The pin methods, one row each, the method table:
- *   X(value, name, flow, needs_storage, uring, can_hold, program, pre, post)
- * name is the records' method; flow, needs_storage, uring and can_hold as
+ *   X(value, name, head, flow, needs_storage, uring, can_hold, program, pre, post)
+ * name is the records' method, head its column in the report's grid (short
+ * enough for ten methods on one terminal line); flow, needs_storage, uring and can_hold as
  * in struct hp_method_info; program is the pin selftest that runs it (none:
  * only the sweeps over every method run it), its tests named
  * pre ## tag ## post around a fixture's tag (read_into_bo, read_bo_remotely).
@@ -53,34 +54,34 @@ enum hp_special {
  */
 #define HP_METHODS(X)								\
 	/* pread() from an O_DIRECT fd into the mapping */			\
-	X(HP_M_ODIRECT_READ, odirect_read, HP_FLOW_INTO, true, false, false,	\
+	X(HP_M_ODIRECT_READ, odirect_read, "dio-rd", HP_FLOW_INTO, true, false, false,	\
 	  pin_odirect, read_into_, )						\
 	/* pwrite() from the mapping to an O_DIRECT fd */			\
-	X(HP_M_ODIRECT_WRITE, odirect_write, HP_FLOW_OUT, true, false, false,	\
+	X(HP_M_ODIRECT_WRITE, odirect_write, "dio-wr", HP_FLOW_OUT, true, false, false,	\
 	  pin_odirect, write_from_, )						\
 	/* io_uring_register_buffers() of the mapping */			\
-	X(HP_M_IOURING_REG, iouring_reg, HP_FLOW_NONE, false, true, true,	\
+	X(HP_M_IOURING_REG, iouring_reg, "uring-reg", HP_FLOW_NONE, false, true, true,	\
 	  pin_iouring, register_, )						\
 	/* READ_FIXED into a registered mapping */				\
-	X(HP_M_IOURING_FIXED_READ, iouring_fixed_read, HP_FLOW_INTO, true, true, \
+	X(HP_M_IOURING_FIXED_READ, iouring_fixed_read, "uring-frd", HP_FLOW_INTO, true, true, \
 	  false, pin_iouring, read_fixed_into_, )				\
 	/* WRITE_FIXED from a registered mapping */				\
-	X(HP_M_IOURING_FIXED_WRITE, iouring_fixed_write, HP_FLOW_OUT, true, true, \
+	X(HP_M_IOURING_FIXED_WRITE, iouring_fixed_write, "uring-fwr", HP_FLOW_OUT, true, true, \
 	  false, pin_iouring, write_fixed_from_, )				\
 	/* plain io_uring O_DIRECT read, no registration */			\
-	X(HP_M_IOURING_READ, iouring_read, HP_FLOW_INTO, true, true, false,	\
+	X(HP_M_IOURING_READ, iouring_read, "uring-rd", HP_FLOW_INTO, true, true, false,	\
 	  pin_iouring, read_into_, )						\
 	/* vmsplice() of the mapping into a pipe */				\
-	X(HP_M_VMSPLICE, vmsplice, HP_FLOW_OUT, false, false, true,		\
+	X(HP_M_VMSPLICE, vmsplice, "vmsplice", HP_FLOW_OUT, false, false, true,		\
 	  pin_vmsplice, splice_, )						\
 	/* process_vm_readv() from a second process */				\
-	X(HP_M_PROCVM_READ, procvm_read, HP_FLOW_OUT, false, false, false,	\
+	X(HP_M_PROCVM_READ, procvm_read, "procvm-rd", HP_FLOW_OUT, false, false, false,	\
 	  pin_procvm, read_, _remotely)						\
 	/* process_vm_writev() from a second process */				\
-	X(HP_M_PROCVM_WRITE, procvm_write, HP_FLOW_INTO, false, false, false,	\
+	X(HP_M_PROCVM_WRITE, procvm_write, "procvm-wr", HP_FLOW_INTO, false, false, false,	\
 	  pin_procvm, write_, _remotely)					\
 	/* CONFIG_GUP_TEST PIN_FAST_BENCHMARK ioctl */				\
-	X(HP_M_GUP_TEST, gup_test, HP_FLOW_NONE, false, false, false, none, , )
+	X(HP_M_GUP_TEST, gup_test, "gup_test", HP_FLOW_NONE, false, false, false, none, , )
 
 #define HP_METHOD_ENUM(value, ...) value,
 enum hp_method {
@@ -107,6 +108,7 @@ enum hp_flow {
 
 struct hp_method_info {
 	const char *name;	/* "odirect_read", ...: the records' method */
+	const char *head;	/* "dio-rd": the report grid's column */
 	enum hp_flow flow;	/* the other end is the O_DIRECT storage with needs_storage, else memory */
 	bool needs_storage;	/* I/O against the O_DIRECT scratch storage */
 	bool uring;		/* needs io_uring (and liburing at build time) */
@@ -121,6 +123,11 @@ int hp_method_parse(const char *s, enum hp_method *m);
  * by hp_list_mask()'s rules; @bad (may be NULL) gets the item refused.
  */
 int hp_methods_parse(const char *list, unsigned int *mask, char *bad, size_t badlen);
+/*
+ * The method names, space separated, lines of at most @width characters,
+ * each after the first opened by "\n" and @indent: for --help texts.
+ */
+void hp_method_names(char *buf, size_t len, const char *indent, size_t width);
 
 /* ---- kernel log scanning (kmsg.c) ---- */
 

@@ -31,9 +31,9 @@ static const char *const level_names[] = {
  * drm_repro and gup_stress; each one's body is in the body table of
  * lib/pin.c.
  */
-#define METHOD_ROW(value, mname, mflow, storage, needs_uring, hold, ...)		\
-	[value] = { .name = #mname, .flow = mflow, .needs_storage = storage,	\
-		    .uring = needs_uring, .can_hold = hold },
+#define METHOD_ROW(value, mname, mhead, mflow, storage, needs_uring, hold, ...)	\
+	[value] = { .name = #mname, .head = mhead, .flow = mflow,		\
+		    .needs_storage = storage, .uring = needs_uring, .can_hold = hold },
 static const struct hp_method_info methods[HP_M_NR] = {
 	HP_METHODS(METHOD_ROW)
 };
@@ -112,6 +112,30 @@ int hp_method_parse(const char *s, enum hp_method *m)
 static const char *method_name_at(unsigned int i)
 {
 	return methods[i].name;
+}
+
+void hp_method_names(char *buf, size_t len, const char *indent, size_t width)
+{
+	size_t col = 0, at = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < HP_M_NR && at < len; i++) {
+		const char *s = methods[i].name;
+		int n;
+
+		if (col && col + 1 + strlen(s) > width) {
+			n = snprintf(buf + at, len - at, "\n%s", indent);
+			at += n > 0 ? (size_t)n : 0;
+			col = 0;
+		}
+		if (at >= len)
+			break;
+		n = snprintf(buf + at, len - at, "%s%s", col ? " " : "", s);
+		at += n > 0 ? (size_t)n : 0;
+		col += strlen(s) + (col ? 1 : 0);
+	}
 }
 
 int hp_methods_parse(const char *list, unsigned int *mask, char *bad, size_t badlen)

@@ -376,9 +376,14 @@ int main(int argc, char **argv)
 	if (ret == -EINVAL)
 		return usage_error("%s", err);
 	if (ret) {
-		if (o.json)
+		if (o.json) {
+			char esc[2 * sizeof(err)];
+
+			/* The reason itself: the summary is what a caller reads. */
+			hp_json_escape(err, esc, sizeof(esc));
 			printf("{\"type\":\"summary\",\"test\":\"drm_repro\",\"exit\":4,\"untestable\":\"%s\"}\n",
-			       "device not present");
+			       esc);
+		}
 		fprintf(stderr, "drm_repro: SKIP: %s\n", err);
 		return HP_EXIT_SKIP;
 	}

@@ -470,6 +470,21 @@ struct hp_vfio_variant {
 	HP_PIN_TEST_ROW(anon_thp, thp, value, program, pre, post)
 #define HP_PIN_TESTS(fixture) HP_METHODS(HP_PIN_TEST_##fixture)
 
+/*
+ * The kselftest tiers of any _hp_op() call (hp_sys.h): success asserted (the
+ * test stops) or expected, or one errno expected; a failure names the call
+ * and what it returned.
+ */
+#define HP_ASSERT_OK(call) ASSERT_EQ(0, HP_OP(call))
+#define HP_EXPECT_OK(call) EXPECT_EQ(0, HP_OP(call))
+#define HP_EXPECT_ERR(err, call)						\
+	do {									\
+		int _hp_ret = (call);						\
+		EXPECT_EQ(-(err), _hp_ret)					\
+			TH_LOG("%s: %s, expected %s", #call,			\
+			       _hp_ret ? strerror(-_hp_ret) : "success", strerror(err)); \
+	} while (0)
+
 /* The fixture name as the harness knows it, for case names. */
 #define HP_FIXTURE_NAME() (_metadata->fixture->name)
 

@@ -350,6 +350,9 @@ const struct hp_target_info *hp_target_by_pci(unsigned int vendor, unsigned int 
 size_t hp_json_escape(const char *in, char *buf, size_t len);
 /* Append to the NUL-terminated line in buf[len]; what does not fit is cut, never overrun. */
 void hp_appendf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The HP_OP() tier (hp_sys.h): @ret passed through, "# @call: <errno text>" printed when it is < 0. */
+int hp_op_said(int ret, const char *call);
+#define HP_OP(call) hp_op_said((call), #call)
 /*
  * Comma lists of names (--methods, --mem, --mutators): every item, with the
  * spaces around it trimmed, must be one of @n names (@name(i), matched

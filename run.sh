@@ -118,7 +118,7 @@ Tests of the runner itself:
 USAGE
 }
 
-OPT_KERNEL='' OPT_MODULES='' OPT_MODULES_SET=0 OPT_KERNEL_DEB='' OPT_TESTS='' OPT_DEVICES=$HP_DEVICES_ALL
+OPT_KERNEL='' OPT_MODULES='' OPT_MODULES_SET=0 OPT_KERNEL_DEB='' OPT_TESTS='' OPT_DEVICES=$HP_DEVICES_ALL OPT_DEVICES_SET=0
 OPT_THP=madvise OPT_SHMEM_THP='' OPT_DURATION=1 OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
 OPT_BISECT_ON='' OPT_HOST=0 OPT_CRASH_OK=0 OPT_BUILD=1 OPT_INJECT='' OPT_TREE='' OPT_BASE_CONFIG=''
 OPT_MATRIX='' OPT_VMWSHIM=1 OPT_VERBOSE=0 OPT_UNMAPPED_FIXED=0 OPT_MODTREE='' OPT_MODTREE_DIRS=$HP_MODTREE_DIRS
@@ -142,7 +142,7 @@ parse_args() {
 		--module-dirs) need_arg "$1" $#; OPT_MODTREE_DIRS=$2; shift ;;
 		--matrix) need_arg "$1" $#; OPT_MATRIX=$2; shift ;;
 		--tests) need_arg "$1" $#; OPT_TESTS=$2; PASS_ARGS+=("$1" "$2"); shift ;;
-		--devices) need_arg "$1" $#; OPT_DEVICES=$2; PASS_ARGS+=("$1" "$2"); shift ;;
+		--devices) need_arg "$1" $#; OPT_DEVICES=$2 OPT_DEVICES_SET=1; PASS_ARGS+=("$1" "$2"); shift ;;
 		--thp) need_arg "$1" $#; OPT_THP=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--shmem-thp) need_arg "$1" $#; OPT_SHMEM_THP=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--duration) need_arg "$1" $#; OPT_DURATION=$2; PASS_ARGS+=("$1" "$2"); shift ;;
@@ -460,10 +460,52 @@ ref_lacks_pmd_special() {
 	[ -n "${REF_KO:-}" ] && [ "$(modinfo -F hugepin_pmd_special "$REF_KO" 2>/dev/null)" = no ]
 }
 
+# The booted kernel's config, where the run has one: a tree's .config, a
+# Debian package's config-RELEASE beside the image (up to 6.x, in /boot) or
+# config (7.x, in /usr/lib/modules/RELEASE), or the headers' .config.
+kernel_config() {
+	local f dir
+	dir=$(dirname "$KERNEL_IMAGE")
+	for f in "${KERNEL_KDIR:+$KERNEL_KDIR/.config}" "$dir/config-$RELEASE" "$dir/config" \
+		"${KERNEL_HEADERS:+$KERNEL_HEADERS/.config}"; do
+		[ -n "$f" ] && [ -r "$f" ] && { printf '%s\n' "$f"; return 0; }
+	done
+	return 0
+}
+
+# True when the booted kernel is release $1.$2 or later (its RELEASE string).
+kernel_at_least() {
+	local major minor
+	IFS=. read -r major minor _ <<<"$RELEASE"
+	minor=${minor%%[!0-9]*}
+	[[ $major =~ ^[0-9]+$ && $minor =~ ^[0-9]+$ ]] || return 1
+	((major > $1 || (major == $1 && minor >= $2)))
+}
+
+# True unless the kernel's config (where the run has it) leaves CONFIG_$1 unset.
+kernel_config_has() {
+	local f
+	f=$(kernel_config)
+	[ -z "$f" ] || grep -Eq "^CONFIG_$1=(y|m)$" "$f"
+}
+
+# Providers by capability: without --devices, a kernel that has vfio-pci
+# huge faults (6.12, f9e54c3a2f5b) gets the vfio device too, so its BAR
+# mappings are exercised by default; --devices decides otherwise.
+devices_by_capability() {
+	[ "$OPT_DEVICES_SET" = 0 ] || return 0
+	if kernel_at_least 6 12 && kernel_config_has VFIO_PCI; then
+		OPT_DEVICES+=,vfio
+		hp_progress "vfio: $RELEASE has vfio-pci huge faults: its BAR through vfio-pci joins the run (q35 machine, intel-iommu)"
+	fi
+}
+
 # hp_report over everything collected; its exit code is the run's.
 report() {
 	local rc=0 f c
 	local -a args=(--console "$OUT/console.log" --kernel "$RELEASE" --arch "$(uname -m)" --out "$OUT")
+	f=$(kernel_config)
+	[ -z "$f" ] || args+=(--kernel-config "$f")
 	for f in "$OUT"/boot-*/records.jsonl "$OUT"/records.jsonl; do
 		[ -f "$f" ] && args+=(--records "$f")
 	done
@@ -515,6 +557,7 @@ run_vm() {
 	deps_wait_for build || deps_wait
 	build_start STATIC=1 all
 	cache_locked resolve_kernel
+	devices_by_capability
 	OUT=${OPT_OUT:-$HP_TOP/build/out/$RELEASE-$(date +%Y%m%d-%H%M%S)-$$}
 	mkdir -p "$OUT" || hp_die "cannot create --out $OUT"
 	OUT=$(readlink -f "$OUT")

@@ -159,6 +159,14 @@ static bool min_work_done(struct gs_phase *ph)
 	return true;
 }
 
+/* The level of the entry at @addr, from the walk module; unknown without it. */
+static enum hp_level level_at(const void *addr)
+{
+	struct hp_walk w;
+
+	return hp_walk_query(addr, &w) ? HP_LEVEL_UNKNOWN : w.level;
+}
+
 static void pin_once(struct gs_pinner *p)
 {
 	struct gs_phase *ph = p->ph;
@@ -172,14 +180,18 @@ static void pin_once(struct gs_pinner *p)
 	char *addr = r->addr + cell * ph->cell + off_pages * hp_page_size();
 	size_t slot = (size_t)(addr - r->addr) / r->slot;
 	struct gs_method_stats *st = &p->st[m];
+	enum hp_level before, after;
 	unsigned int seq0, seq1;
 	enum gs_io_status io;
 	int err;
 
 	npages = avail >= 2 ? 2 + (size_t)(gs_rand(&p->rng) % (avail - 1)) : 1;
+	before = level_at(addr);
 	seq0 = __atomic_load_n(&r->seq[slot], __ATOMIC_SEQ_CST);
 	io = gs_pin_io(&p->ctx, m, addr, npages * hp_page_size(), gs_rand(&p->rng), &err);
 	seq1 = __atomic_load_n(&r->seq[slot], __ATOMIC_SEQ_CST);
+	after = level_at(addr);
+	add_relaxed(&st->met[before == after ? before : HP_LEVEL_UNKNOWN], 1);
 	add_relaxed(&st->ops, 1);
 	if (io != GS_IO_FAULT)
 		add_relaxed(&ph->answered[m], 1);
@@ -286,6 +298,8 @@ static void sum_stats(struct gs_pinner *p, int n, struct gs_method_stats *out)
 			out[m].integrity += load_relaxed(&s->integrity);
 			out[m].raced += load_relaxed(&s->raced);
 			out[m].faults += load_relaxed(&s->faults);
+			for (int l = 0; l <= HP_LEVEL_PUD; l++)
+				out[m].met[l] += load_relaxed(&s->met[l]);
 			hp_errhist_merge(&out[m].errs, &s->errs);
 		}
 	}
@@ -371,12 +385,13 @@ static size_t cell_size(const struct gs_config *cfg, const struct gs_region *r)
 }
 
 /*
- * The reference module knows which entries it inserted: the largest level it
- * used during the phase. Other memory is asked of the page tables (the walk
- * module, else ptdump or smaps); the phase reports the larger of the levels
- * at its start and its end, since mutators may have zapped the mapping by
- * the time it ends. That is what tells a run whose pins met huge entries
- * from one that only met PTEs.
+ * Where the walk module is loaded, each pin records the level of the entry
+ * it met (pin_once), and a method's level is the largest one its pins met:
+ * "SAFE at pmd" means a pin met a PMD. Without the module: the reference
+ * module knows which entries it inserted, the largest level it used during
+ * the phase; other memory is asked of ptdump or smaps, and the phase
+ * reports the larger of the levels at its start and its end, since mutators
+ * may have zapped the mapping by the time it ends.
  */
 static enum hp_level phase_level(const struct gs_region *r)
 {
@@ -391,6 +406,17 @@ static enum hp_level phase_level(const struct gs_region *r)
 	if (info.faults_pmd)
 		return HP_LEVEL_PMD;
 	return info.faults_pte ? HP_LEVEL_PTE : HP_LEVEL_UNKNOWN;
+}
+
+/* The largest level @s's pins met, where each pin read it; else the phase's. */
+static enum hp_level method_level(const struct gs_mem_result *res, const struct gs_method_stats *s)
+{
+	if (!res->per_pin_level)
+		return res->level;
+	for (int l = HP_LEVEL_PUD; l > HP_LEVEL_UNKNOWN; l--)
+		if (s->met[l])
+			return (enum hp_level)l;
+	return HP_LEVEL_UNKNOWN;
 }
 
 static void judge(struct gs_phase *ph, const struct hp_evidence *det)
@@ -416,7 +442,7 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 
 		ev.owner = res->owner;
 		ev.huge_required = false;
-		ev.level = res->level;
+		ev.level = method_level(res, s);
 		/*
 		 * An interrupt is not a verdict: a method without its minimum work
 		 * is UNTESTABLE, one with it keeps what the evidence says.
@@ -603,6 +629,12 @@ static void phase_join(struct gs_phase *ph, struct phase_threads *pt, double t0)
 	res->level = phase_level(&ph->r);
 	if (ph->level_start > res->level)
 		res->level = ph->level_start;
+	if (res->per_pin_level) {
+		res->level = HP_LEVEL_UNKNOWN;
+		for (int m = 0; m < HP_M_NR; m++)
+			if (method_level(res, &res->m[m]) > res->level)
+				res->level = method_level(res, &res->m[m]);
+	}
 }
 
 static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
@@ -631,6 +663,9 @@ static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
 		goto out;
 	ph->cell = cell_size(cfg, &ph->r);
 	ph->level_start = phase_level(&ph->r);
+	/* Asked once here, so the pinner threads find the walk module open. */
+	level_at(ph->r.addr);
+	res->per_pin_level = !hp_walk_absent_why();
 	phase_assign_cells(ph, &pt, scratch, seed);
 	phase_pick_methods(ph, &pt.pin[0].ctx);
 	if (!ph->nmethods) {

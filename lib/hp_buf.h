@@ -62,6 +62,7 @@ struct hp_buf {
 	bool never_advise;	/* no THP hint at all: hugetlb refuses one */
 	size_t touch_len;	/* bytes the first touch faults in; 0: all */
 	struct hp_bo bo;	/* HP_BUF_DRM */
+	bool gem_huge;		/* HP_BUF_DRM: a GEM shmem buffer holding shmem THP at "always" */
 	struct hugepin_ref_create ref;	/* HP_BUF_REF; id 0 when none */
 	struct hugepin_ref_evict evict;	/* HP_BUF_REF: the last eviction's report */
 	bool evicted;			/* HP_BUF_REF: evict holds one */

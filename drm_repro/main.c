@@ -46,7 +46,7 @@ struct opt_help {
 };
 
 static const struct opt_help help_table[] = {
-	{ "device", "DEV", "/dev/dri/cardN, a short name (bochs, qxl, virtio_gpu, vgem, vmwgfx, amdgpu, ...), "
+	{ "device", "DEV", "/dev/dri/cardN, a DRM driver's short name (listed below), "
 			   "ref (the hugepin_ref module), or the controls anon, shmem [default: first DRM device]" },
 	{ "size", "BYTES", "buffer size, page aligned, K/M/G suffixes, two pages..1G [default: two PMD blocks]" },
 	{ "threads", "N", "pinner threads per method, 1..64 [default 1]" },
@@ -71,6 +71,13 @@ static void usage(FILE *f)
 		snprintf(lhs, sizeof(lhs), "--%s%s%s", help_table[i].name,
 			 help_table[i].arg ? " " : "", help_table[i].arg ? help_table[i].arg : "");
 		fprintf(f, "  %-18s %s\n", lhs, help_table[i].text);
+		if (!strcmp(help_table[i].name, "device")) {
+			char names[256];
+
+			/* From the target registry (lib/targets.c). */
+			hp_target_drm_names(names, sizeof(names));
+			fprintf(f, "        %s\n", names);
+		}
 		if (!strcmp(help_table[i].name, "methods")) {
 			char names[512];
 

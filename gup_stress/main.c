@@ -109,6 +109,7 @@ static void usage(FILE *f)
 "  --bench            pins per second per memory type and method, and the ratio of\n"
 "                     our per-page cost to gup_test PIN_FAST_BENCHMARK (CONFIG_GUP_TEST)\n"
 "  --json             summary as JSON on stdout\n"
+"  --list-mem         the memory types, one a line, and exit\n"
 "  --quiet            no progress lines on stderr\n"
 "  -h, --help         this text\n"
 "Exit: 0 pass, 1 failure, 2 usage, 4 nothing could run (skip).\n"
@@ -130,7 +131,7 @@ static int bad(const char *opt, const char *val, const char *want)
 enum {
 	OPT_DURATION = 256, OPT_MEM, OPT_METHODS, OPT_MUTATORS, OPT_THREADS, OPT_MUT_THREADS,
 	OPT_SIZE, OPT_IO, OPT_SEED, OPT_DIR, OPT_STRESS, OPT_NO_STRESS, OPT_BENCH, OPT_JSON,
-	OPT_QUIET,
+	OPT_LIST_MEM, OPT_QUIET,
 };
 
 static void set_defaults(struct opts *o)
@@ -253,6 +254,11 @@ static int parse_one(int opt, const char *arg, struct opts *o)
 	case OPT_JSON:
 		o->json = true;
 		break;
+	case OPT_LIST_MEM:
+		/* Every memory type of the table, one a line: what a caller checks its own list against. */
+		for (int k = 0; k < GS_MEM_NR; k++)
+			printf("%s\n", gs_mem_kind_name((enum gs_mem_kind)k));
+		exit(EXIT_PASS);
 	case OPT_QUIET:
 		c->progress = false;
 		break;
@@ -277,6 +283,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "no-stress-ng", no_argument, NULL, OPT_NO_STRESS },
 		{ "bench", no_argument, NULL, OPT_BENCH },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "list-mem", no_argument, NULL, OPT_LIST_MEM },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },

@@ -343,6 +343,8 @@ const struct hp_target_info *hp_target_info(const char *name);
 const struct hp_target_info *hp_target_at(size_t i);
 /* The target whose driver would take PCI device @vendor:@device, or NULL. */
 const struct hp_target_info *hp_target_by_pci(unsigned int vendor, unsigned int device);
+/* The DRM drivers drm_repro takes by name, ", " separated, in registry order (help and errors). */
+void hp_target_drm_names(char *buf, size_t len);
 
 /* ---- small helpers (util.c) ---- */
 

@@ -89,3 +89,20 @@ const struct hp_target_info *hp_target_by_pci(unsigned int vendor, unsigned int 
 				return &targets[i];
 	return NULL;
 }
+
+void hp_target_drm_names(char *buf, size_t len)
+{
+	size_t at = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_LEN(targets) && at < len; i++) {
+		int n;
+
+		if (!targets[i].drm)
+			continue;
+		n = snprintf(buf + at, len - at, "%s%s", at ? ", " : "", targets[i].name);
+		at += n > 0 ? (size_t)n : 0;
+	}
+}

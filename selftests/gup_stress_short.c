@@ -38,15 +38,20 @@ FIXTURE_VARIANT(gup_stress) {
 	const char *mem;
 };
 
-FIXTURE_VARIANT_ADD(gup_stress, anon) { .mem = "anon" };
-FIXTURE_VARIANT_ADD(gup_stress, anon_thp) { .mem = "anon_thp" };
-FIXTURE_VARIANT_ADD(gup_stress, shmem) { .mem = "shmem" };
-FIXTURE_VARIANT_ADD(gup_stress, shmem_thp) { .mem = "shmem_thp" };
-FIXTURE_VARIANT_ADD(gup_stress, hugetlb) { .mem = "hugetlb" };
-FIXTURE_VARIANT_ADD(gup_stress, hugetlb_1g) { .mem = "hugetlb_1g" };
-FIXTURE_VARIANT_ADD(gup_stress, pagecache) { .mem = "pagecache" };
-FIXTURE_VARIANT_ADD(gup_stress, drm) { .mem = "drm" };
-FIXTURE_VARIANT_ADD(gup_stress, hugepin_ref) { .mem = "hugepin_ref" };
+/*
+ * The memory types run here, one variant each; memory_types_covered checks
+ * this list against gup_stress's own table (--list-mem), so a new type there
+ * fails until it is named here.
+ */
+#define SHORT_MEMS(X)								\
+	X(anon) X(anon_thp) X(shmem) X(shmem_thp) X(hugetlb) X(hugetlb_1g)	\
+	X(pagecache) X(drm) X(hugepin_ref) X(dax)
+
+#define SHORT_VARIANT(m) FIXTURE_VARIANT_ADD(gup_stress, m) { .mem = #m };
+SHORT_MEMS(SHORT_VARIANT)
+
+#define SHORT_NAME(m) #m,
+static const char *const short_mems[] = { SHORT_MEMS(SHORT_NAME) };
 
 FIXTURE_SETUP(gup_stress)
 {
@@ -193,6 +198,36 @@ TEST_F_TIMEOUT(gup_stress, short_pass, STRESS_TIMEOUT)
 		EXPECT_GT(pins_ok(doc), 0);
 	hp_json_free(doc);
 	EXPECT_EQ(0, rc);
+}
+
+/*
+ * Every memory type gup_stress has is a variant here, and a target of the
+ * suite's registry (lib/targets.c), so the report knows what kind of memory
+ * its records are about.
+ */
+TEST(memory_types_covered)
+{
+	char prog[PATH_MAX], *save = NULL, *name;
+	char *const argv[] = { prog, "--list-mem", NULL };
+	struct hp_child run = { 0 };
+	int n = 0;
+
+	ASSERT_EQ(0, hp_self_relative("gup_stress", prog, sizeof(prog)));
+	ASSERT_EQ(0, hp_child_run(prog, argv, &run));
+	ASSERT_EQ(0, run.status) TH_LOG("gup_stress --list-mem: %s", run.err);
+	for (name = strtok_r(run.out, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+		size_t i = 0;
+
+		while (i < sizeof(short_mems) / sizeof(short_mems[0]) && strcmp(short_mems[i], name))
+			i++;
+		EXPECT_LT(i, sizeof(short_mems) / sizeof(short_mems[0]))
+			TH_LOG("gup_stress's memory type %s has no variant here", name);
+		EXPECT_NE(NULL, hp_target_info(name))
+			TH_LOG("gup_stress's memory type %s is no target of lib/targets.c", name);
+		n++;
+	}
+	hp_child_free(&run);
+	EXPECT_EQ((int)(sizeof(short_mems) / sizeof(short_mems[0])), n);
 }
 
 TEST_HARNESS_MAIN

@@ -222,8 +222,10 @@ TEST(memory_types_covered)
 			i++;
 		EXPECT_LT(i, sizeof(short_mems) / sizeof(short_mems[0]))
 			TH_LOG("gup_stress's memory type %s has no variant here", name);
-		EXPECT_NE(NULL, hp_target_info(name))
-			TH_LOG("gup_stress's memory type %s is no target of lib/targets.c", name);
+		/* "drm" stands for each DRM device, and those are targets themselves. */
+		if (strcmp(name, "drm"))
+			EXPECT_NE(NULL, hp_target_info(name))
+				TH_LOG("gup_stress's memory type %s is no target of lib/targets.c", name);
 		n++;
 	}
 	hp_child_free(&run);

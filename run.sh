@@ -393,7 +393,7 @@ guest_cmdline() {
 # crashed, then the programs that never started. A program that crashes in
 # the same case twice is not resumed again (it cannot skip that case).
 run_boots() {
-	local initrd=$1 mods=$2 n=0 crashed at boot_initrd last_crash='' early_retry=0
+	local initrd=$1 mods=$2 n=0 crashed at boot_initrd last_crash='' early_retry=0 decided=
 	local -a todo=("${PROGS[@]}")
 	CRASHED=() NOT_RUN=()
 	TIME_FIRST_CASE='' TIME_GUEST=0
@@ -436,6 +436,13 @@ run_boots() {
 			hp_progress "guest died in $crashed${at:+ at $at}"
 		fi
 		mapfile -t todo < <(boot_remaining "$OUT/boot-$n" "${todo[@]}")
+		# A bisect step needs one deciding VULNERABLE, not every case behind it.
+		if [ "$HP_BISECT" = 1 ] && step_decided; then
+			hp_progress "the guest died in $crashed, and a deciding case was VULNERABLE: the step is decided"
+			decided="the bisect step was decided by a VULNERABLE before them"
+			[ -z "$at" ] || todo=("$crashed:*" "${todo[@]}")
+			break
+		fi
 		if [ -n "$at" ] && [ "$crashed:$at" != "$last_crash" ]; then
 			boot_started_cases "$OUT/boot-$n" "$crashed" >>"$OUT/skip.txt"
 			todo=("$crashed" "${todo[@]}")
@@ -445,6 +452,7 @@ run_boots() {
 		fi
 	done
 	NOT_RUN=("${todo[@]}")
+	[ -z "$decided" ] || NOT_RUN=("${todo[@]/%/=$decided}")
 	HP_PHASE=
 	rm -f "$OUT/initrd-skip.cpio"
 }
@@ -502,9 +510,10 @@ devices_by_capability() {
 }
 
 # hp_report over everything collected; its exit code is the run's.
-report() {
-	local rc=0 f c
-	local -a args=(--console "$OUT/console.log" --kernel "$RELEASE" --arch "$(uname -m)" --out "$OUT")
+# The hp_report arguments over everything collected so far, into REPORT_ARGS.
+report_args() {
+	local f c
+	local -a args=(--console "$OUT/console.log" --kernel "$RELEASE" --arch "$(uname -m)")
 	f=$(kernel_config)
 	[ -z "$f" ] || args+=(--kernel-config "$f")
 	for f in "$OUT"/boot-*/records.jsonl "$OUT"/records.jsonl; do
@@ -528,6 +537,24 @@ report() {
 	fi
 	# Without its module the reference device leaves no record: say why.
 	[ -z "${REF_WHY:-}" ] || args+=(--untestable-device "hugepin_ref=$REF_WHY")
+	REPORT_ARGS=("${args[@]}")
+}
+
+# Under --bisect, whether what the boots so far left already decides the
+# step: a deciding case was VULNERABLE (hp_report's exit code 1).
+step_decided() {
+	local rc=0
+	collect_merge "$OUT"
+	report_args
+	"$HP_TOP/build/bin/hp_report" "${REPORT_ARGS[@]}" >/dev/null 2>&1 || rc=$?
+	[ "$rc" = 1 ]
+}
+
+report() {
+	local rc=0
+	local -a args
+	report_args
+	args=("${REPORT_ARGS[@]}" --out "$OUT")
 	args+=(--timing "build_s=$TIME_BUILD" --timing "suite_s=$TIME_GUEST")
 	if [ -n "${KERNEL_KDIR:-}" ] && [ -r "$KERNEL_KDIR/build_seconds" ]; then
 		args+=(--timing "kernel_build_s=$(<"$KERNEL_KDIR/build_seconds")")

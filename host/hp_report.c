@@ -62,7 +62,7 @@ static void usage(FILE *f)
 		"                 [--ktap FILE ...] [--timing NAME=SECONDS ...]\n"
 		"                 [--expect-cases LIST] [--expect FILE] [--bisect-on GLOBS]\n"
 		"                 [--crashed-test NAME ...] [--expected-device DEV[,DEV]=WHY]\n"
-		"                 [--untestable-device DEV=WHY ...] [--not-run PROGRAM ...]\n"
+		"                 [--untestable-device DEV=WHY ...] [--not-run NAME[=WHY] ...]\n"
 		"                 [--interrupted SIGNAL] [--unmapped-safe-decides] [--verbose]\n"
 		"       hp_report --matrix DIR [DIR ...] [--out DIR]\n"
 		"       hp_report starts RECORDS|- [PROGRAM]   test:name of each case started\n"
@@ -92,7 +92,8 @@ static void usage(FILE *f)
 		"                      special bit)\n"
 		"  --untestable-device DEV=WHY  DEV could not run at all (no record): WHY is\n"
 		"                      named when the run is INCONCLUSIVE\n"
-		"  --not-run PROGRAM   PROGRAM never started (listed as NOT RUN)\n"
+		"  --not-run NAME[=WHY]  a program, or PROGRAM:CASE-GLOB, that did not run\n"
+		"                      (NOT RUN: never started, or WHY the runner left it out)\n"
 		"  --verbose           the table format lists every test x device x method\n"
 		"                      (default: a device x method grid and the evidence that matters)\n"
 		"  --interrupted SIG   the run was stopped by SIG: the report is partial\n"
@@ -451,7 +452,7 @@ static void load_notes(const struct opts *o, struct hp_report *rep)
 			die_usage("--untestable-device wants DEVICE=WHY with a device name under 64 characters");
 	for (i = 0; i < o->nnot_run; i++)
 		if (hp_report_add_not_run(rep, o->not_run[i]))
-			die_usage("--not-run wants a program name under 64 characters");
+			die_usage("--not-run wants NAME[=WHY], a program or PROGRAM:CASE-GLOB under 64 characters");
 	if (o->interrupted)
 		snprintf(rep->interrupted, sizeof(rep->interrupted), "%s", o->interrupted);
 	rep->unmapped_safe_decides = o->unmapped_safe;

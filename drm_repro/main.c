@@ -74,7 +74,7 @@ static void usage(FILE *f)
 		if (!strcmp(help_table[i].name, "device")) {
 			char names[256];
 
-			/* From the target registry (lib/targets.c). */
+			/* From the target registry (harness/targets.c). */
 			hp_target_drm_names(names, sizeof(names));
 			fprintf(f, "        %s\n", names);
 		}

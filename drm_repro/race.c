@@ -16,7 +16,7 @@
 
 /* ---- device resolution ---- */
 
-/* A DRM driver name of the target registry (lib/targets.c). */
+/* A DRM driver name of the target registry (harness/targets.c). */
 static bool is_known_drm_name(const char *s)
 {
 	const struct hp_target_info *t = hp_target_info(s);

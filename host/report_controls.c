@@ -12,7 +12,7 @@
 
 #include "report_int.h"
 
-/* The detectors' names, from their table (lib/detectors.c). */
+/* The detectors' names, from their table (harness/detectors.c). */
 const char *hp_control_detector(size_t i)
 {
 	const struct hp_detector *d = hp_detector_at(i);

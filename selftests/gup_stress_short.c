@@ -202,7 +202,7 @@ TEST_F_TIMEOUT(gup_stress, short_pass, STRESS_TIMEOUT)
 
 /*
  * Every memory type gup_stress has is a variant here, and a target of the
- * suite's registry (lib/targets.c), so the report knows what kind of memory
+ * suite's registry (harness/targets.c), so the report knows what kind of memory
  * its records are about.
  */
 TEST(memory_types_covered)
@@ -225,7 +225,7 @@ TEST(memory_types_covered)
 		/* "drm" stands for each DRM device, and those are targets themselves. */
 		if (strcmp(name, "drm"))
 			EXPECT_NE(NULL, hp_target_info(name))
-				TH_LOG("gup_stress's memory type %s is no target of lib/targets.c", name);
+				TH_LOG("gup_stress's memory type %s is no target of harness/targets.c", name);
 		n++;
 	}
 	hp_child_free(&run);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The two device registries agree: every device the VM runner's table
- * (host/vm/devices.sh) can boot is a target of lib/targets.c, and every PCI
+ * (host/vm/devices.sh) can boot is a target of harness/targets.c, and every PCI
  * identity the runner's modaliases give belongs, by the C registry's PCI
  * ids, to that same target. Run from the top of the tree, as make unit does.
  */
@@ -27,7 +27,7 @@ static int check_line(char *line)
 	t = hp_target_info(name);
 	EXPECT(t != NULL);
 	if (!t) {
-		printf("# %s: device %s of the runner is no target of lib/targets.c\n", DEVICES_SH, name);
+		printf("# %s: device %s of the runner is no target of harness/targets.c\n", DEVICES_SH, name);
 		return 0;
 	}
 	while ((tok = strtok_r(NULL, " \t\n", &save))) {
@@ -39,7 +39,7 @@ static int check_line(char *line)
 		by = hp_target_by_pci(vendor, device);
 		EXPECT(by == t);
 		if (by != t)
-			printf("# %s: %s's PCI id %04x:%04x is %s in lib/targets.c\n", DEVICES_SH, name,
+			printf("# %s: %s's PCI id %04x:%04x is %s in harness/targets.c\n", DEVICES_SH, name,
 			       vendor, device, by ? by->name : "unknown");
 		ids++;
 	}

@@ -18,7 +18,7 @@
 #include "hp_sys.h"
 #include "hugepin_ref_uapi.h"
 
-/* The target name (lib/targets.c) of buffers in the module's device memory. */
+/* The target name (harness/targets.c) of buffers in the module's device memory. */
 #define HP_REF_VRAM "hugepin_vram"
 
 struct hp_refmod {

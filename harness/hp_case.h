@@ -178,7 +178,7 @@ void hp_case_sweep_each(const struct hp_case *c, size_t map_len, enum hp_method 
 
 /* ---- fixture state ---- */
 
-/* A vfio-pci device opened through a type1 container (lib/vfio.c). */
+/* A vfio-pci device opened through a type1 container (harness/vfio.c). */
 struct hp_vfio_dev {
 	bool open;		/* the fds below are set (-1 when not opened) */
 	int container, group, device;
@@ -226,7 +226,7 @@ int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 /* Safe on a zeroed target and on one whose setup failed. */
 void hp_target_close(struct hp_target *t);
 /*
- * For the setups of lib/: name a zeroed target; -ENOENT with t->why set when
+ * For the setups of harness/: name a zeroed target; -ENOENT with t->why set when
  * HUGEPIN_FILTER leaves its case out. hp_target_scratch() opens O_DIRECT
  * storage if it can.
  */

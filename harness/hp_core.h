@@ -50,7 +50,7 @@ enum hp_special {
  * pre ## tag ## post around a fixture's tag (read_into_bo, read_bo_remotely).
  * enum hp_method, the table of names.c and every selftest's per-method tests
  * (HP_PIN_TESTS in hp_case.h, hugepfn_ref) are made from these rows: a new
- * method is one row here and its body in lib/pin.c.
+ * method is one row here and its body in harness/pin.c.
  */
 #define HP_METHODS(X)								\
 	/* pread() from an O_DIRECT fd into the mapping */			\

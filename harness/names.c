@@ -27,9 +27,9 @@ static const char *const level_names[] = {
 };
 
 /*
- * The pin methods: the rows of HP_METHODS (hp_core.h), read by lib/pin.c,
+ * The pin methods: the rows of HP_METHODS (hp_core.h), read by harness/pin.c,
  * drm_repro and gup_stress; each one's body is in the body table of
- * lib/pin.c.
+ * harness/pin.c.
  */
 #define METHOD_ROW(value, mname, mhead, mflow, storage, needs_uring, hold, ...)	\
 	[value] = { .name = #mname, .head = mhead, .flow = mflow,		\

@@ -3,8 +3,8 @@
  * hugepin reference module client: load /dev/hugepin_ref, create and map its
  * buffers, read which page-table level and fault path backs them, evict them
  * and read the module's refcount report, and run one judged pin of such a
- * buffer (the reference module's counterpart of hp_case_run_pin(), with the
- * eviction report as an extra detector).
+ * buffer in the case frame of hp_case.h (its buffer kind's after-pin check
+ * is the eviction report).
  *
  * Tiers as in hp_sys.h: _hp_refmod_op() returns 0 or -errno and never prints.
  */

@@ -50,7 +50,8 @@ readonly HP_GUEST_MODULES="virtio_pci virtio_console virtio_blk bochs qxl virtio
 readonly HP_DAX_SIZE=256M HP_DAX_START=1G HP_DAX_MIN_MEM_MB=1536
 
 usage() {
-	cat <<'USAGE'
+	# The device list from the runner's device table (host/vm/devices.sh).
+	sed "s/@DEVICES@/$(hp_vm_devices)/" <<'USAGE'
 usage: ./run.sh [options]
 Boot a kernel in QEMU with emulated GPUs and the hugepin suite; print one
 verdict per case and pin method. Exit: 0 nothing unexpected was VULNERABLE,
@@ -82,7 +83,7 @@ bookworm, as --kernel-deb debian:SUITE gives it):
                          kernel x case table
 What to run:
   --tests PATTERN        comma list of globs over program names and case names
-  --devices LIST         QEMU GPUs and vgem: bochs,qxl,virtio_gpu,vmwgfx,vgem (default all
+  --devices LIST         QEMU GPUs and vgem: @DEVICES@ (default all
                          of these); vfio (opt-in: ivshmem's 1 GiB BAR through vfio-pci,
                          on a q35 machine with intel-iommu, for the vfio_bar cases)
   --thp MODE             transparent_hugepage mode for each program (default madvise)

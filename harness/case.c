@@ -419,6 +419,30 @@ int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 	return 0;
 }
 
+int hp_target_dax(struct hp_target *t, const char *test, const char *fixture,
+		  const char *variant, const char *test_name, size_t size)
+{
+	int ret;
+
+	ret = hp_target_init(t, test, fixture, variant, test_name, "dax");
+	if (ret)
+		return ret;
+	t->src.kind = HP_BUF_DAX;
+	ret = hp_buf_available(&t->src, t->why, sizeof(t->why));
+	if (ret)
+		return -ENODEV;
+	ret = _hp_buf_create(&t->src, size, true, &t->buf);
+	if (ret) {
+		snprintf(t->why, sizeof(t->why), "DAX mapping of %zu bytes: %s", size, strerror(-ret));
+		return -ENXIO;
+	}
+	t->c.owner = HP_OWNER_PAGES;
+	t->c.huge_required = true;
+	t->c.pin_required = true;
+	target_ready(t);
+	return 0;
+}
+
 int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 		   const char *variant, const char *test_name, size_t size)
 {

@@ -312,10 +312,16 @@ int hp_target_init(struct hp_target *t, const char *test, const char *fixture,
 	snprintf(t->c.device, sizeof(t->c.device), "%s", device);
 	snprintf(t->c.driver, sizeof(t->c.driver), "-");
 	skip = hp_case_skip_why(test, t->c.name);
+	if (skip) {
+		snprintf(t->why, sizeof(t->why), "%s", skip);
+		return -ENOENT;
+	}
+	/* A device the runner bounded: its cases say why, as UNTESTABLE records. */
+	skip = hp_case_device_skipped(test, device);
 	if (!skip)
 		return 0;
 	snprintf(t->why, sizeof(t->why), "%s", skip);
-	return -ENOENT;
+	return -ENXIO;
 }
 
 /* Why a device we want is missing: unbound hardware says more than "absent". */

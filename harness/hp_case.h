@@ -41,7 +41,7 @@ struct hp_case {
 	char driver[HP_NAME_LEN];	/* kernel driver, "-" for core memory */
 	enum hp_owner owner;
 	bool huge_required;	/* UNTESTABLE unless a PMD/PUD backs the range */
-	bool pin_required;	/* a control: any refusal is a failure */
+	bool pin_required;	/* a control: any refusal but EOPNOTSUPP is a failure */
 	bool vuln_expected;	/* VULNERABLE is a known limitation of this kernel */
 	const char *expected_why;
 	struct hp_scratch *scratch;	/* O_DIRECT storage, may be closed (fd -1) */

@@ -115,6 +115,13 @@ static void fault_site(void)
 	EXPECT(!hp_fault_site_is_page_code("RIP: 0033:0x7f00deadbeef", fn, sizeof(fn)));
 	EXPECT(!hp_fault_site_is_page_code("Code: 83 c4 08 5b", fn, sizeof(fn)));
 	EXPECT(!hp_fault_site_is_page_code("RIP: try_grab_folio", fn, sizeof(fn)));
+	/* arm64 and riscv name the faulting function after "pc : " and "epc : ". */
+	EXPECT(hp_fault_site_is_page_code("[   17.32] pc : try_get_folio+0x18/0x110", fn, sizeof(fn)));
+	EXPECT_STR(fn, "try_get_folio");
+	EXPECT(hp_fault_site_is_page_code("[    9.10] epc : try_grab_folio+0x1c/0x120", fn, sizeof(fn)));
+	EXPECT_STR(fn, "try_grab_folio");
+	EXPECT(!hp_fault_site_is_page_code("[   17.32] lr : try_grab_folio+0xec/0x1d0", fn, sizeof(fn)));
+	EXPECT(!hp_fault_site_is_page_code("[    9.10] epc : ffffffff8021a6c4 ra : ffffffff8021a7f0", fn, sizeof(fn)));
 }
 
 static void hangs(void)

@@ -32,6 +32,11 @@ SYSROOT ?= $(OUT)/cache/sysroot-$(GUEST_ARCH)
 CROSS_PKG_CONFIG := PKG_CONFIG_SYSROOT_DIR=$(SYSROOT) PKG_CONFIG_LIBDIR=$(SYSROOT)/usr/lib/$(GNU_$(GUEST_ARCH))/pkgconfig:$(SYSROOT)/usr/share/pkgconfig pkg-config
 PKG_CONFIG := $(CROSS_PKG_CONFIG)
 HOSTCC := gcc
+# Static libraries built against glibc 2.38+ (trixie's, riscv64's first
+# release) call its C23 scanf/strtol entry points; Debian 12's cross glibc
+# (2.36) has the same functions under their older names, which differ only
+# in reading 0b binary literals, which nothing here passes.
+CROSS_LDFLAGS := $(foreach f,strtol sscanf fscanf,-Wl,--defsym,__isoc23_$(f)=$(f))
 endif
 BIN := $(OUT)/bin$(if $(STATIC),-static)$(if $(GUEST_ARCH),-$(GUEST_ARCH))
 PREFIX ?= /usr/libexec/hugepin
@@ -53,7 +58,8 @@ endif
 KSFT_FILES := lib.mk kselftest_harness.h kselftest.h kselftest/runner.sh kselftest/prefix.pl kselftest/module.sh
 
 SUBMAKE := $(MAKE) -C selftests OUTPUT=$(BIN) KSFT_DIR=$(KSFT) STATIC=$(STATIC) \
-	$(if $(GUEST_ARCH),CROSS_COMPILE=$(CROSS_COMPILE) AR=$(CROSS_COMPILE)ar PKG_CONFIG="$(PKG_CONFIG)")
+	$(if $(GUEST_ARCH),CROSS_COMPILE=$(CROSS_COMPILE) AR=$(CROSS_COMPILE)ar PKG_CONFIG="$(PKG_CONFIG)" \
+	EXTRA_LDFLAGS="$(CROSS_LDFLAGS)")
 WARN := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
 SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 # The sources with no system dependency: the host's report tool, the unit

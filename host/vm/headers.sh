@@ -70,6 +70,14 @@ headers_fit_host() {
 		grep -q "^CONFIG_$sym=y" "$conf.debian" || continue
 		host_cc_accepts "$kind" "$probe" || unset+=("$sym")
 	done
+	# riscv's -march names each ISA extension its kernel's toolchain knew
+	# (zacas, zabha, ...): one the cross compiler lacks goes, with the kernel's
+	# use of it, which depends on it.
+	while IFS='=' read -r sym val; do
+		sym=${sym#CONFIG_TOOLCHAIN_HAS_}
+		host_cc_accepts flag "-march=rv64imafd_zicsr_zifencei_${sym,,}" ||
+			unset+=("TOOLCHAIN_HAS_$sym" "RISCV_ISA_$sym")
+	done < <(grep -E '^CONFIG_TOOLCHAIN_HAS_Z[A-Z0-9]+=y' "$conf.debian")
 	# String options that hold a flag (CONFIG_CC_OPT_INLINE_MEMSET=-finline-stringops=memset).
 	while IFS='=' read -r sym val; do
 		host_cc_accepts flag "${val//\"/}" || unset+=("${sym#CONFIG_}")

@@ -45,13 +45,18 @@ userland_setup() {
 	fi
 	debian_want "$suite"
 	debian_setup
-	for p in $HP_USERLAND_DEBS; do
+	local want=$HP_USERLAND_DEBS
+	# A newer release's liburing includes uapi headers newer than the cross
+	# compiler's (6.1): its io_uring methods are compiled out (the build
+	# says so), and its libdrm links against glibc 2.36 (see the Makefile).
+	[ "$suite" = bookworm ] || want=${want/ liburing-dev/}
+	for p in $want; do
 		ver=$(debian_versions "$p" | awk -v s="$suite" '$2 == s || $2 == s "-security" { print $1 }' | debian_highest)
 		[ -n "$ver" ] || hp_die "$p: not in $suite for $HP_DEB_ARCH ($(debian_state_hint)): the $HP_ARCH guest's userland cannot be had"
 		debian_fetch "$p" "$ver" || hp_die "$DEBIAN_ERR"
 		debs+=("$DEBIAN_DEB")
 	done
-	hp_progress "unpacking $suite's $HP_DEB_ARCH userland ($HP_USERLAND_DEBS) into $root"
+	hp_progress "unpacking $suite's $HP_DEB_ARCH userland ($want) into $root"
 	rm -rf "$root"
 	debian_unpack_into "$root" '' "${debs[@]}" || hp_die "$HP_ARCH userland: $DEBIAN_ERR"
 	printf '%s\n' "$suite" >"$root/.suite"
@@ -60,9 +65,13 @@ userland_setup() {
 # The guest's busybox: the host's own for a host-architecture guest, else
 # the one in the sysroot.
 userland_busybox() {
+	local bb
 	if [ -z "$HP_CROSS" ]; then
 		command -v busybox || true
-	elif [ -x "$USERLAND_SYSROOT/bin/busybox" ]; then
-		printf '%s\n' "$USERLAND_SYSROOT/bin/busybox"
+	else
+		# bookworm's package has it in /bin, trixie's in /usr/bin.
+		for bb in "$USERLAND_SYSROOT/bin/busybox" "$USERLAND_SYSROOT/usr/bin/busybox"; do
+			[ -x "$bb" ] && printf '%s\n' "$bb" && return 0
+		done
 	fi
 }

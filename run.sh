@@ -502,10 +502,23 @@ ref_lacks_pmd_special() {
 	[ -n "${REF_KO:-}" ] && [ "$(modinfo -F hugepin_pmd_special "$REF_KO" 2>/dev/null)" = no ]
 }
 
+# The booted kernel's config, where the run has one: a tree's .config, a
+# Debian package's config-RELEASE beside the image, or the headers' .config.
+kernel_config() {
+	local f
+	for f in "${KERNEL_KDIR:+$KERNEL_KDIR/.config}" "$(dirname "$KERNEL_IMAGE")/config-$RELEASE" \
+		"${KERNEL_HEADERS:+$KERNEL_HEADERS/.config}"; do
+		[ -n "$f" ] && [ -r "$f" ] && { printf '%s\n' "$f"; return 0; }
+	done
+	return 0
+}
+
 # hp_report over everything collected; its exit code is the run's.
 report() {
 	local rc=0 f c
-	local -a args=(--console "$OUT/console.log" --kernel "$RELEASE" --out "$OUT")
+	local -a args=(--console "$OUT/console.log" --kernel "$RELEASE" --arch "$(uname -m)" --out "$OUT")
+	f=$(kernel_config)
+	[ -z "$f" ] || args+=(--kernel-config "$f")
 	for f in "$OUT"/boot-*/records.jsonl "$OUT"/records.jsonl; do
 		[ -f "$f" ] && args+=(--records "$f")
 	done

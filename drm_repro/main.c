@@ -18,6 +18,8 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,9 +28,10 @@
 #include "race.h"
 
 #define EXIT_USAGE 2
-#define DEFAULT_SIZE (4ul << 20)
+/* Default buffer: two PMD blocks (4 MiB with 2 MiB blocks). */
+#define DEFAULT_SIZE_BLOCKS 2
 #define MIN_SIZE_PAGES 2	/* one page to pin, one check page */
-#define MAX_SIZE HP_SZ_1G
+#define MAX_SIZE (1ul << 30)
 #define DEFAULT_DURATION 10.0
 #define MAX_DURATION (24 * 3600.0)
 #define MAX_THREADS 64
@@ -45,7 +48,7 @@ struct opt_help {
 static const struct opt_help help_table[] = {
 	{ "device", "DEV", "/dev/dri/cardN, a short name (bochs, qxl, virtio_gpu, vgem, vmwgfx, amdgpu, ...), "
 			   "ref (the hugepin_ref module), or the controls anon, shmem [default: first DRM device]" },
-	{ "size", "BYTES", "buffer size, page aligned, K/M/G suffixes, 8K..1G [default 4M]" },
+	{ "size", "BYTES", "buffer size, page aligned, K/M/G suffixes, two pages..1G [default: two PMD blocks]" },
 	{ "threads", "N", "pinner threads per method, 1..64 [default 1]" },
 	{ "methods", "LIST", "comma-separated pin methods, or all [default all]:\n"
 			     "        odirect_read odirect_write iouring_reg iouring_fixed_read iouring_fixed_write\n"
@@ -77,10 +80,14 @@ static void usage(FILE *f)
 		"one ignored at start (nohup, a script's background job) stays ignored\n");
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "drm_repro: ");
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, " (see drm_repro --help)\n");
 	return EXIT_USAGE;
 }
@@ -231,7 +238,7 @@ struct cli {
 /* One option with a value; a usage error's exit code, or 0. */
 static int parse_value(int c, const char *arg, struct cli *o)
 {
-	long page = sysconf(_SC_PAGESIZE), l;
+	long page = (long)hp_page_size(), l;
 	char bad_item[HP_NAME_LEN];
 	uint64_t u;
 
@@ -243,9 +250,9 @@ static int parse_value(int c, const char *arg, struct cli *o)
 		if (hp_parse_size(arg, 1, MAX_SIZE, &u))
 			return usage_error("--size '%s' is not a size of at most 1G (K/M/G suffixes)", arg);
 		if (u % (uint64_t)page)
-			return usage_error("--size '%s' is not a multiple of the page size (4096)", arg);
+			return usage_error("--size '%s' is not a multiple of the page size (%ld)", arg, page);
 		if (u < (uint64_t)(MIN_SIZE_PAGES * page))
-			return usage_error("--size '%s' is below two pages (8K)", arg);
+			return usage_error("--size '%s' is below two pages (%ld)", arg, MIN_SIZE_PAGES * page);
 		o->cfg.size = u;
 		break;
 	case 't':
@@ -347,7 +354,7 @@ int main(int argc, char **argv)
 	char err[256];
 	int ret;
 
-	cfg->size = DEFAULT_SIZE;
+	cfg->size = DEFAULT_SIZE_BLOCKS * hp_pmd_size();
 	cfg->threads = 1;
 	cfg->duration = DEFAULT_DURATION;
 	cfg->progress = true;

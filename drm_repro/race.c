@@ -110,7 +110,7 @@ void note_pin_ok(struct race *r, struct race_method *m)
 	pthread_mutex_unlock(&r->note_lock);
 }
 
-/* ---- the check pages: last page of each 2 MiB block, never pinned ---- */
+/* ---- the check pages: last page of each PMD block, never pinned ---- */
 
 static uint64_t check_seed(struct race *r, size_t blk)
 {

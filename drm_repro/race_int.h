@@ -23,8 +23,8 @@
 #include "race.h"
 
 #define DRM_CHAR_MAJOR 226
-/* A pinned range of 64 KiB spans 16 subpages: a pin of just one balances out. */
-#define HOLD_LEN (64ul << 10)
+/* A held pin spans 16 subpages: a pin of just one balances out. */
+#define HOLD_LEN (16 * hp_page_size())
 /* Pressure per eviction cycle: more than small VRAM BARs, little enough for TCG. */
 #define PRESSURE_MIN (16ul << 20)
 #define PRESSURE_MAX (64ul << 20)
@@ -89,7 +89,7 @@ struct race {
 	 */
 	pthread_rwlock_t scratch_lock;
 	size_t page;
-	size_t block;			/* 2 MiB, or the whole buffer when smaller */
+	size_t block;			/* a PMD block, or the whole buffer when smaller */
 	size_t nblocks;
 	/* Writers replace the target mapping; pinners hold it for one pin. */
 	pthread_rwlock_t lock;

@@ -15,7 +15,7 @@ static void probe_methods(struct race *r)
 	bool have_ctl;
 	int i, ret;
 
-	have_ctl = !_hp_map(&ctl, -1, 0, HP_SZ_2M, HP_SZ_2M, PROT_READ | PROT_WRITE,
+	have_ctl = !_hp_map(&ctl, -1, 0, hp_pmd_size(), hp_pmd_size(), PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE, true);
 	if (have_ctl)
 		hp_map_touch(&ctl, true);
@@ -187,8 +187,8 @@ static void race_setup(struct race *r)
 	int ret;
 
 	r->fd = -1;
-	r->page = (size_t)sysconf(_SC_PAGESIZE);
-	r->block = cfg->size < HP_SZ_2M ? cfg->size : HP_SZ_2M;
+	r->page = hp_page_size();
+	r->block = cfg->size < hp_pmd_size() ? cfg->size : hp_pmd_size();
 	r->nblocks = cfg->size / r->block;
 	r->owner = HP_OWNER_PAGES;
 	r->zap_keeps = cfg->kind != HP_BUF_ANON;

@@ -9,7 +9,8 @@
 
 static void pick_range(struct race *r, uint64_t *rng, size_t *off, size_t *len)
 {
-	static const size_t lens[] = { 8ul << 10, 64ul << 10, 256ul << 10 };
+	/* Pin lengths in pages: two, 16 and 64 (8, 64 and 256 KiB with 4 KiB pages). */
+	static const size_t lens[] = { 2, 16, 64 };
 	size_t usable = r->block - r->page;	/* the check page stays unpinned */
 	uint64_t x = rng_next(rng);
 	size_t blk = (size_t)(x % r->nblocks);
@@ -24,7 +25,7 @@ static void pick_range(struct race *r, uint64_t *rng, size_t *off, size_t *len)
 		o = r->page;
 		break;
 	case 5:
-		o = 64ul << 10;
+		o = 16 * r->page;
 		break;
 	default:
 		o = ((x >> 24) % (usable / r->page)) * r->page;
@@ -32,7 +33,7 @@ static void pick_range(struct race *r, uint64_t *rng, size_t *off, size_t *len)
 	}
 	if (o >= usable)
 		o = 0;
-	l = lens[(x >> 40) % (sizeof(lens) / sizeof(lens[0]))];
+	l = lens[(x >> 40) % (sizeof(lens) / sizeof(lens[0]))] * r->page;
 	if (l > usable - o)
 		l = usable - o;
 	*off = blk * r->block + o;
@@ -313,7 +314,7 @@ static void record_canary(struct race *r, struct race_method *m, const char *wha
  */
 static void canary_round(struct race *r, struct race_method *m, uint64_t round)
 {
-	size_t vsize = r->cfg->size < HP_SZ_2M ? r->cfg->size : HP_SZ_2M;
+	size_t vsize = r->cfg->size < hp_pmd_size() ? r->cfg->size : hp_pmd_size();
 	size_t len = vsize - r->page < HOLD_LEN ? vsize - r->page : HOLD_LEN;
 	uint64_t pseed = r->cfg->seed ^ 0xa5a5a5a5ull ^ (round << 8);
 	uint64_t cseed = pseed ^ 0x5a5a0000ull;
@@ -356,7 +357,7 @@ static void canary_round(struct race *r, struct race_method *m, uint64_t round)
 		hp_canary_fill(fresh[nfresh].map.addr, vsize, cseed + (uint64_t)nfresh);
 		nfresh++;
 	}
-	if (!_hp_map(&anon, -1, 0, FRESH_ANON, HP_SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE, true)) {
+	if (!_hp_map(&anon, -1, 0, FRESH_ANON, hp_pmd_size(), PROT_READ | PROT_WRITE, MAP_PRIVATE, true)) {
 		have_anon = true;
 		hp_canary_fill(anon.addr, FRESH_ANON, cseed + FRESH_BUFS);
 	}

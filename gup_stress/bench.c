@@ -10,8 +10,6 @@
 
 #include "engine.h"
 
-#define GS_PAGE 4096ul
-
 /* The bench's state across memory types. */
 struct bench {
 	const struct gs_config *cfg;
@@ -48,7 +46,7 @@ static void bench_method(struct bench *b, struct gs_pinctx *ctx, const struct gs
 		if (gs_pin_io(ctx, row->method, r->addr + (c++ % cells) * len, len, 0, &e) ==
 		    GS_IO_OK) {
 			row->ok++;
-			row->pages += (long)(len / GS_PAGE);
+			row->pages += (long)(len / hp_page_size());
 		} else if (!row->err) {
 			row->err = e ? e : EIO;
 		}

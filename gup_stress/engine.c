@@ -25,7 +25,6 @@
 #include "engine.h"
 #include "hugepin_ref_uapi.h"
 
-#define GS_PAGE 4096ul
 #define GS_TEST "gup_stress"
 #define GS_SHOW_BAD 5			/* integrity failures printed per phase */
 /*
@@ -160,27 +159,39 @@ static bool min_work_done(struct gs_phase *ph)
 	return true;
 }
 
+/* The level of the entry at @addr, from the walk module; unknown without it. */
+static enum hp_level level_at(const void *addr)
+{
+	struct hp_walk w;
+
+	return hp_walk_query(addr, &w) ? HP_LEVEL_UNKNOWN : w.level;
+}
+
 static void pin_once(struct gs_pinner *p)
 {
 	struct gs_phase *ph = p->ph;
 	struct gs_region *r = &ph->r;
-	size_t cpages = ph->cell / GS_PAGE;
+	size_t cpages = ph->cell / hp_page_size();
 	uint64_t x = gs_rand(&p->rng);
 	enum hp_method m = pick_method(ph, x);
 	size_t cell = p->cells[(x >> 8) % p->ncells];
 	size_t off_pages = (x >> 24) & 3 ? (x >> 32) % cpages : 0;
 	size_t avail = cpages - off_pages, npages;
-	char *addr = r->addr + cell * ph->cell + off_pages * GS_PAGE;
+	char *addr = r->addr + cell * ph->cell + off_pages * hp_page_size();
 	size_t slot = (size_t)(addr - r->addr) / r->slot;
 	struct gs_method_stats *st = &p->st[m];
+	enum hp_level before, after;
 	unsigned int seq0, seq1;
 	enum gs_io_status io;
 	int err;
 
 	npages = avail >= 2 ? 2 + (size_t)(gs_rand(&p->rng) % (avail - 1)) : 1;
+	before = level_at(addr);
 	seq0 = __atomic_load_n(&r->seq[slot], __ATOMIC_SEQ_CST);
-	io = gs_pin_io(&p->ctx, m, addr, npages * GS_PAGE, gs_rand(&p->rng), &err);
+	io = gs_pin_io(&p->ctx, m, addr, npages * hp_page_size(), gs_rand(&p->rng), &err);
 	seq1 = __atomic_load_n(&r->seq[slot], __ATOMIC_SEQ_CST);
+	after = level_at(addr);
+	add_relaxed(&st->met[before == after ? before : HP_LEVEL_UNKNOWN], 1);
 	add_relaxed(&st->ops, 1);
 	if (io != GS_IO_FAULT)
 		add_relaxed(&ph->answered[m], 1);
@@ -287,6 +298,8 @@ static void sum_stats(struct gs_pinner *p, int n, struct gs_method_stats *out)
 			out[m].integrity += load_relaxed(&s->integrity);
 			out[m].raced += load_relaxed(&s->raced);
 			out[m].faults += load_relaxed(&s->faults);
+			for (int l = 0; l <= HP_LEVEL_PUD; l++)
+				out[m].met[l] += load_relaxed(&s->met[l]);
 			hp_errhist_merge(&out[m].errs, &s->errs);
 		}
 	}
@@ -366,18 +379,19 @@ static size_t cell_size(const struct gs_config *cfg, const struct gs_region *r)
 	size_t cell = (size_t)cfg->io_size;
 
 	/* Every thread needs a cell of its own; cells never straddle slots. */
-	while (cell > GS_PAGE && (cell * (size_t)cfg->threads > r->len || r->slot % cell))
+	while (cell > hp_page_size() && (cell * (size_t)cfg->threads > r->len || r->slot % cell))
 		cell /= 2;
 	return cell;
 }
 
 /*
- * The reference module knows which entries it inserted: the largest level it
- * used during the phase. Other memory is asked of the page tables (the walk
- * module, else ptdump or smaps); the phase reports the larger of the levels
- * at its start and its end, since mutators may have zapped the mapping by
- * the time it ends. That is what tells a run whose pins met huge entries
- * from one that only met PTEs.
+ * Where the walk module is loaded, each pin records the level of the entry
+ * it met (pin_once), and a method's level is the largest one its pins met:
+ * "SAFE at pmd" means a pin met a PMD. Without the module: the reference
+ * module knows which entries it inserted, the largest level it used during
+ * the phase; other memory is asked of ptdump or smaps, and the phase
+ * reports the larger of the levels at its start and its end, since mutators
+ * may have zapped the mapping by the time it ends.
  */
 static enum hp_level phase_level(const struct gs_region *r)
 {
@@ -392,6 +406,17 @@ static enum hp_level phase_level(const struct gs_region *r)
 	if (info.faults_pmd)
 		return HP_LEVEL_PMD;
 	return info.faults_pte ? HP_LEVEL_PTE : HP_LEVEL_UNKNOWN;
+}
+
+/* The largest level @s's pins met, where each pin read it; else the phase's. */
+static enum hp_level method_level(const struct gs_mem_result *res, const struct gs_method_stats *s)
+{
+	if (!res->per_pin_level)
+		return res->level;
+	for (int l = HP_LEVEL_PUD; l > HP_LEVEL_UNKNOWN; l--)
+		if (s->met[l])
+			return (enum hp_level)l;
+	return HP_LEVEL_UNKNOWN;
 }
 
 static void judge(struct gs_phase *ph, const struct hp_evidence *det)
@@ -417,7 +442,7 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 
 		ev.owner = res->owner;
 		ev.huge_required = false;
-		ev.level = res->level;
+		ev.level = method_level(res, s);
 		/*
 		 * An interrupt is not a verdict: a method without its minimum work
 		 * is UNTESTABLE, one with it keeps what the evidence says.
@@ -426,7 +451,7 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 		ev.untestable_why = res->interrupted ? stopped :
 				    res->too_slow[0] ? res->too_slow : "no pinner thread ran";
 		ev.pin_err = s->ok ? 0 : (top ? top : EIO);
-		ev.bytes = s->pages * (long)GS_PAGE;
+		ev.bytes = s->pages * (long)hp_page_size();
 		ev.pin_leak = res->pin_delta;
 		ev.canary_bad = s->integrity;
 		ev.extra_refs = res->extra_refs;
@@ -604,6 +629,12 @@ static void phase_join(struct gs_phase *ph, struct phase_threads *pt, double t0)
 	res->level = phase_level(&ph->r);
 	if (ph->level_start > res->level)
 		res->level = ph->level_start;
+	if (res->per_pin_level) {
+		res->level = HP_LEVEL_UNKNOWN;
+		for (int m = 0; m < HP_M_NR; m++)
+			if (method_level(res, &res->m[m]) > res->level)
+				res->level = method_level(res, &res->m[m]);
+	}
 }
 
 static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
@@ -632,6 +663,9 @@ static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
 		goto out;
 	ph->cell = cell_size(cfg, &ph->r);
 	ph->level_start = phase_level(&ph->r);
+	/* Asked once here, so the pinner threads find the walk module open. */
+	level_at(ph->r.addr);
+	res->per_pin_level = !hp_walk_absent_why();
 	phase_assign_cells(ph, &pt, scratch, seed);
 	phase_pick_methods(ph, &pt.pin[0].ctx);
 	if (!ph->nmethods) {
@@ -652,7 +686,7 @@ static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
 
 	ph->mut_live = cfg->mutators;
 	if (res->kind == GS_MEM_HUGETLB_1G && (cfg->mutators & (1u << GS_MUT_REMAP))) {
-		/* A 1 GiB remap needs a second reserved page; failing, it would leave a hole. */
+		/* A PUD-sized hugetlb remap needs a second reserved page; failing, it would leave a hole. */
 		ph->mut_live &= ~(1u << GS_MUT_REMAP);
 		res->mut[GS_MUT_REMAP].disabled = true;
 		res->mut[GS_MUT_REMAP].disabled_err = ENOMEM;

@@ -87,6 +87,12 @@ struct gs_method_stats {
 	long integrity;			/* pattern mismatches with no mutator in between */
 	long raced;			/* mismatches excused: a destructive mutator hit the slot */
 	long faults;			/* our own fill/check faulted (range unmapped or read-only) */
+	/*
+	 * Pins by the level of the entry they met: read from the page tables
+	 * right before and right after the pin, in the pinning thread; a pin
+	 * whose entry changed in between counts as unknown.
+	 */
+	long met[HP_LEVEL_PUD + 1];
 	struct hp_errhist errs;		/* refused and short pins (slot 0) */
 };
 
@@ -106,6 +112,7 @@ struct gs_mem_result {
 	char driver[HP_NAME_LEN];
 	enum hp_owner owner;
 	enum hp_level level;
+	bool per_pin_level;		/* level is what the pins met (walk module), not the phase's */
 	long huge_kb;			/* huge-mapped kB seen in smaps at the end of the phase */
 	double seconds;
 	long pin_delta;			/* nr_foll_pin_acquired - released change; 0 balanced */

@@ -30,10 +30,10 @@
 #define MAX_THREADS 64
 #define DEF_MUT_THREADS 1
 #define MAX_MUT_THREADS 16
-#define DEF_SIZE (8ull << 20)
+/* Default bytes per memory type: four PMD blocks (8 MiB with 2 MiB blocks). */
+#define DEF_SIZE_BLOCKS 4
 #define MAX_SIZE (1ull << 30)
 #define DEF_IO (256ull << 10)
-#define MIN_IO 4096ull
 #define MAX_IO (1ull << 20)
 #define DEF_SEED 1
 #define STRESS_NG "stress-ng"
@@ -70,9 +70,10 @@ static void usage(FILE *f)
 "                     cold pageout mprotect fork split collapse compact\n"
 "  --threads N        pinner threads: 1..%d [%d]\n"
 "  --mutator-threads N  0..%d [%d]\n"
-"  --size SIZE        bytes per memory type, a multiple of 2M: 2M..1G [8M]\n"
-"                     (hugetlb_1g always maps one 1 GiB page)\n"
-"  --io-size SIZE     largest single pin, a power of two: 4K..1M [256K]\n"
+"  --size SIZE        bytes per memory type, a multiple of the PMD block (%zuK\n"
+"                     here) up to 1G [%zuK: four blocks]\n"
+"                     (hugetlb_1g always maps one huge page of the PUD size)\n"
+"  --io-size SIZE     largest single pin, a power of two: the page (%zuK)..1M [256K]\n"
 "  --seed N           random seed: 0..2^63 [%d]\n"
 "  --dir DIR          directory on a disk filesystem for the pagecache type [$TMPDIR or /tmp]\n"
 "  --stress-ng ARGS   run stress-ng ARGS in the background (when installed)\n"
@@ -88,8 +89,9 @@ static void usage(FILE *f)
 "128 + signal (130, 143, 129); a second one of the same kind ends the program at once;\n"
 "one ignored at start (nohup, a script's background job) stays ignored.\n"
 "Environment: HUGEPIN_DISK O_DIRECT scratch device, HUGEPIN_RECORDS record port.\n",
-		DEF_DURATION, MAX_THREADS, DEF_THREADS, MAX_MUT_THREADS, DEF_MUT_THREADS, DEF_SEED,
-		STRESS_NG_DEFAULT);
+		DEF_DURATION, MAX_THREADS, DEF_THREADS, MAX_MUT_THREADS, DEF_MUT_THREADS,
+		hp_pmd_size() >> 10, DEF_SIZE_BLOCKS * hp_pmd_size() >> 10, hp_page_size() >> 10,
+		DEF_SEED, STRESS_NG_DEFAULT);
 }
 
 static int bad(const char *opt, const char *val, const char *want)
@@ -112,7 +114,7 @@ static void set_defaults(struct opts *o)
 	c->duration = DEF_DURATION;
 	c->threads = DEF_THREADS;
 	c->mutator_threads = DEF_MUT_THREADS;
-	c->size = DEF_SIZE;
+	c->size = DEF_SIZE_BLOCKS * hp_pmd_size();
 	c->io_size = DEF_IO;
 	c->seed = DEF_SEED;
 	c->progress = true;
@@ -170,13 +172,14 @@ static int parse_number(int opt, const char *arg, struct gs_config *c)
 		c->mutator_threads = (int)l;
 		break;
 	case OPT_SIZE:
-		if (hp_parse_size(arg, HP_SZ_2M, MAX_SIZE, &c->size) || c->size % HP_SZ_2M)
-			return bad("--size", arg, "a multiple of 2M in 2M..1G");
+		if (hp_parse_size(arg, hp_pmd_size(), MAX_SIZE, &c->size) ||
+		    c->size % hp_pmd_size())
+			return bad("--size", arg, "a multiple of the PMD block size, up to 1G");
 		break;
 	case OPT_IO:
-		if (hp_parse_size(arg, MIN_IO, MAX_IO, &c->io_size) ||
+		if (hp_parse_size(arg, hp_page_size(), MAX_IO, &c->io_size) ||
 		    (c->io_size & (c->io_size - 1)))
-			return bad("--io-size", arg, "a power of two in 4K..1M");
+			return bad("--io-size", arg, "a power of two from the page size up to 1M");
 		break;
 	default:
 		if (hp_parse_long(arg, 0, INT64_MAX, &l))

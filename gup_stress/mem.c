@@ -19,12 +19,11 @@
 #include "hugepin_ref_uapi.h"
 
 #define GS_MAX_DRM 8
-#define GS_DRM_MIN_SIZE HP_SZ_2M
 
 /*
  * Each memory type is a buffer kind of the library (hp_buf.h) with its
  * hints: MADV_HUGEPAGE or small pages only at creation, the advice a slot
- * the remap mutator maps again gets back, the hugetlb page size.
+ * the remap mutator maps again gets back, the hugetlb page level.
  */
 static const struct gs_kind {
 	const char *name;
@@ -32,23 +31,36 @@ static const struct gs_kind {
 	bool huge;		/* MADV_HUGEPAGE on the buffer */
 	bool small;		/* MADV_NOHUGEPAGE on the buffer */
 	int advice;		/* for remapped slots; 0: none */
-	size_t page;		/* hugetlb page size */
+	enum hp_level page;	/* hugetlb page: a PMD block or a PUD block */
 	bool whole;		/* only the whole region can be remapped */
 } kinds[GS_MEM_NR] = {
-	[GS_MEM_ANON] = { "anon", HP_BUF_ANON, false, true, MADV_NOHUGEPAGE, 0, false },
-	[GS_MEM_ANON_THP] = { "anon_thp", HP_BUF_ANON, true, false, MADV_HUGEPAGE, 0, false },
-	[GS_MEM_SHMEM] = { "shmem", HP_BUF_SHMEM, false, true, MADV_NOHUGEPAGE, 0, false },
-	[GS_MEM_SHMEM_THP] = { "shmem_thp", HP_BUF_SHMEM_THP, true, false, MADV_HUGEPAGE, 0, false },
-	[GS_MEM_HUGETLB] = { "hugetlb", HP_BUF_HUGETLB, false, false, 0, HP_SZ_2M, false },
-	[GS_MEM_HUGETLB_1G] = { "hugetlb_1g", HP_BUF_HUGETLB, false, false, 0, HP_SZ_1G, false },
-	[GS_MEM_PAGECACHE] = { "pagecache", HP_BUF_PAGECACHE, false, false, 0, 0, false },
-	[GS_MEM_DRM] = { "drm", HP_BUF_DRM, true, false, 0, 0, true },
+	[GS_MEM_ANON] = { "anon", HP_BUF_ANON, false, true, MADV_NOHUGEPAGE, HP_LEVEL_UNKNOWN, false },
+	[GS_MEM_ANON_THP] = { "anon_thp", HP_BUF_ANON, true, false, MADV_HUGEPAGE, HP_LEVEL_UNKNOWN, false },
+	[GS_MEM_SHMEM] = { "shmem", HP_BUF_SHMEM, false, true, MADV_NOHUGEPAGE, HP_LEVEL_UNKNOWN, false },
+	[GS_MEM_SHMEM_THP] = { "shmem_thp", HP_BUF_SHMEM_THP, true, false, MADV_HUGEPAGE, HP_LEVEL_UNKNOWN, false },
+	[GS_MEM_HUGETLB] = { "hugetlb", HP_BUF_HUGETLB, false, false, 0, HP_LEVEL_PMD, false },
+	[GS_MEM_HUGETLB_1G] = { "hugetlb_1g", HP_BUF_HUGETLB, false, false, 0, HP_LEVEL_PUD, false },
+	[GS_MEM_PAGECACHE] = { "pagecache", HP_BUF_PAGECACHE, false, false, 0, HP_LEVEL_UNKNOWN, false },
+	[GS_MEM_DRM] = { "drm", HP_BUF_DRM, true, false, 0, HP_LEVEL_UNKNOWN, true },
 	/*
 	 * Where the core calls the module's ->huge_fault (6.12+) it applies
 	 * the THP policy first; under "madvise" the PMDs need the hint.
 	 */
-	[GS_MEM_REF] = { "hugepin_ref", HP_BUF_REF, true, false, MADV_HUGEPAGE, 0, false },
+	[GS_MEM_REF] = { "hugepin_ref", HP_BUF_REF, true, false, MADV_HUGEPAGE, HP_LEVEL_UNKNOWN, false },
 };
+
+/* The hugetlb page size of @k, from the running kernel; 0 for the other kinds. */
+static size_t kind_page(const struct gs_kind *k)
+{
+	switch (k->page) {
+	case HP_LEVEL_PMD:
+		return hp_pmd_size();
+	case HP_LEVEL_PUD:
+		return hp_pud_size();
+	default:
+		return 0;
+	}
+}
 
 const char *gs_mem_kind_name(enum gs_mem_kind k)
 {
@@ -95,7 +107,7 @@ static void skip(struct gs_mem_result *r, const char *why)
 
 static void check_kind(const struct gs_config *cfg, struct gs_mem_result *r)
 {
-	size_t need = (size_t)(cfg->size / HP_SZ_2M);
+	size_t need = (size_t)(cfg->size / hp_pmd_size());
 	char mode[32] = "absent", why[160], dir_why[128];
 	long nfree;
 
@@ -110,17 +122,21 @@ static void check_kind(const struct gs_config *cfg, struct gs_mem_result *r)
 	case GS_MEM_HUGETLB:
 		/* One spare page: the remap mutator maps a fresh one before the old goes. */
 		need++;
-		nfree = hp_hugetlb_free(HP_SZ_2M);
+		nfree = hp_hugetlb_free(hp_pmd_size());
 		if (nfree < (long)need) {
 			snprintf(why, sizeof(why),
-				 "%ld free 2 MiB huge pages, %zu needed (echo %zu > /proc/sys/vm/nr_hugepages)",
-				 nfree < 0 ? 0 : nfree, need, need);
+				 "%ld free %zu KiB huge pages, %zu needed (echo %zu > /proc/sys/vm/nr_hugepages)",
+				 nfree < 0 ? 0 : nfree, hp_pmd_size() >> 10, need, need);
 			skip(r, why);
 		}
 		break;
 	case GS_MEM_HUGETLB_1G:
-		if (hp_hugetlb_free(HP_SZ_1G) < 1)
-			skip(r, "no 1 GiB huge pages reserved (hugepagesz=1G hugepages=N on the kernel command line)");
+		if (hp_hugetlb_free(hp_pud_size()) < 1) {
+			snprintf(why, sizeof(why),
+				 "no %zu MiB huge pages reserved (hugepagesz=%zuM hugepages=N on the kernel command line)",
+				 hp_pud_size() >> 20, hp_pud_size() >> 20);
+			skip(r, why);
+		}
 		break;
 	case GS_MEM_PAGECACHE:
 		if (hp_pagecache_dir_check(pagecache_dir(cfg), dir_why, sizeof(dir_why))) {
@@ -202,8 +218,8 @@ static int open_drm(struct gs_region *r, char *why, size_t wlen)
 static int make_buffer(const struct gs_config *cfg, struct gs_region *r, char *why, size_t wlen)
 {
 	const struct gs_kind *k = &kinds[r->kind];
-	/* A 1 GiB hugetlb region is one page: the pool rarely has more. */
-	size_t want = k->page == HP_SZ_1G ? HP_SZ_1G : (size_t)cfg->size, size = want;
+	/* A PUD-sized hugetlb region is one page: the pool rarely has more. */
+	size_t want = k->page == HP_LEVEL_PUD ? hp_pud_size() : (size_t)cfg->size, size = want;
 	char mode[32] = "absent";
 	int err;
 
@@ -211,7 +227,7 @@ static int make_buffer(const struct gs_config *cfg, struct gs_region *r, char *w
 	do {
 		err = _hp_buf_create(&r->src, size, k->huge, &r->buf);
 		size /= 2;
-	} while (err && r->kind == GS_MEM_DRM && size >= GS_DRM_MIN_SIZE);
+	} while (err && r->kind == GS_MEM_DRM && size >= hp_pmd_size());
 	if (!err)
 		return 0;
 	if (r->kind == GS_MEM_DRM) {
@@ -238,12 +254,12 @@ int gs_region_setup(const struct gs_config *cfg, struct gs_region *r, struct gs_
 	r->res = res;
 	r->kind = res->kind;
 	r->fd = r->drm_fd = r->ref.fd = -1;
-	r->slot = k->page > HP_SZ_2M ? k->page : HP_SZ_2M;
+	r->slot = kind_page(k) > hp_pmd_size() ? kind_page(k) : hp_pmd_size();
 	r->advice = k->advice;
 	r->whole = k->whole;
 	r->src.kind = k->buf;
 	r->src.small_pages = k->small;
-	r->src.page_size = k->page;
+	r->src.page_size = kind_page(k);
 	r->src.dir = pagecache_dir(cfg);
 	if (r->kind == GS_MEM_DRM)
 		err = open_drm(r, why, sizeof(why));

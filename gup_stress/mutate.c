@@ -25,8 +25,6 @@
 
 #include "engine.h"
 
-#define GS_PAGE 4096ul
-
 #ifndef MADV_COLD
 #define MADV_COLD 20
 #endif
@@ -62,7 +60,7 @@ int gs_mutctx_init(struct gs_mutctx *c, const struct gs_region *r, uint64_t seed
 	c->rng = seed;
 	/* A slot-aligned landing place keeps hugetlb mremap legal. */
 	err = _hp_map(&c->spare, -1, 0, r->whole ? r->len : r->slot,
-		      r->slot >= HP_SZ_2M ? r->slot : HP_SZ_2M, PROT_NONE,
+		      r->slot >= hp_pmd_size() ? r->slot : hp_pmd_size(), PROT_NONE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, false);
 	c->have_spare = err == 0;
 	return 0;
@@ -136,7 +134,7 @@ static int do_fork(struct gs_region *r, char *addr, size_t len, uint64_t rnd)
 		return -errno;
 	if (pid == 0) {
 		/* Writing breaks copy-on-write on one page, in the child only. */
-		volatile char *p = addr + (rnd % (len / GS_PAGE)) * GS_PAGE;
+		volatile char *p = addr + (rnd % (len / hp_page_size())) * hp_page_size();
 
 		if (write)
 			*p = (char)(*p + 1);
@@ -173,9 +171,9 @@ int gs_mutate(struct gs_mutctx *c, struct gs_region *r, enum gs_mutator m, size_
 	size_t nslots = r->whole ? r->nslots : 1;
 	char *addr = r->addr + first * r->slot;
 	size_t len = nslots * r->slot;
-	size_t pages = r->slot / GS_PAGE;
+	size_t pages = r->slot / hp_page_size();
 	uint64_t rnd = gs_rand(&c->rng);
-	char *page = r->addr + slot * r->slot + (rnd % pages) * GS_PAGE;
+	char *page = r->addr + slot * r->slot + (rnd % pages) * hp_page_size();
 	int err;
 
 	switch (m) {
@@ -205,7 +203,7 @@ int gs_mutate(struct gs_mutctx *c, struct gs_region *r, enum gs_mutator m, size_
 	case GS_MUT_MPROTECT: {
 		/* Half the time one page only: the VMA splits inside a huge page. */
 		char *a = (rnd >> 32) & 1 ? page : r->addr + slot * r->slot;
-		size_t l = (rnd >> 32) & 1 ? GS_PAGE : r->slot;
+		size_t l = (rnd >> 32) & 1 ? hp_page_size() : r->slot;
 
 		if (r->kind == GS_MEM_HUGETLB || r->kind == GS_MEM_HUGETLB_1G) {
 			a = r->addr + slot * r->slot;
@@ -221,7 +219,7 @@ int gs_mutate(struct gs_mutctx *c, struct gs_region *r, enum gs_mutator m, size_
 		if (r->whole)
 			return -EOPNOTSUPP;
 		seq_bump(r, slot, 1);
-		err = remap_range(r, page, GS_PAGE);
+		err = remap_range(r, page, hp_page_size());
 		seq_bump(r, slot, 1);
 		return err;
 	case GS_MUT_FORK:

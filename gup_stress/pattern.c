@@ -22,8 +22,6 @@
 
 #include "engine.h"
 
-#define GS_PAGE 4096ul
-
 /* Seeds for the "anything but the pattern" fill before a read-into. */
 #define GS_SEED_POISON 0x5a5a5a5a00000000ull
 
@@ -60,8 +58,8 @@ static uint64_t page_seed(uint64_t seed, size_t page)
 
 static void fill_plain(unsigned char *p, size_t len, uint64_t seed)
 {
-	for (size_t off = 0, pg = 0; off < len; off += GS_PAGE, pg++) {
-		size_t n = len - off < GS_PAGE ? len - off : GS_PAGE;
+	for (size_t off = 0, pg = 0; off < len; off += hp_page_size(), pg++) {
+		size_t n = len - off < hp_page_size() ? len - off : hp_page_size();
 
 		hp_canary_fill(p + off, n, page_seed(seed, pg));
 	}
@@ -71,19 +69,23 @@ static void fill_plain(unsigned char *p, size_t len, uint64_t seed)
 static size_t check_plain(struct gs_pinctx *c, const unsigned char *p, size_t len,
 			  uint64_t seed, const void *shown_at)
 {
-	for (size_t off = 0, pg = 0; off < len; off += GS_PAGE, pg++) {
-		size_t n = len - off < GS_PAGE ? len - off : GS_PAGE;
+	for (size_t off = 0, pg = 0; off < len; off += hp_page_size(), pg++) {
+		size_t n = len - off < hp_page_size() ? len - off : hp_page_size();
 		size_t first = 0, bad;
-		unsigned char want[GS_PAGE];
+		unsigned char *want;
 
 		bad = hp_canary_check(p + off, n, page_seed(seed, pg), &first);
 		if (!bad)
 			continue;
-		hp_canary_fill(want, n, page_seed(seed, pg));
+		/* A prefix of the pattern is the pattern: up to the first bad byte is enough. */
+		want = malloc(first + 1);
+		if (want)
+			hp_canary_fill(want, first + 1, page_seed(seed, pg));
 		snprintf(c->bad, sizeof(c->bad),
 			 "addr %p offset %zu: expected 0x%02x found 0x%02x (%zu bad bytes in page)",
 			 (const void *)((const char *)shown_at + off + first), off + first,
-			 want[first], p[off + first], bad);
+			 want ? want[first] : 0, p[off + first], bad);
+		free(want);
 		return bad;
 	}
 	return 0;
@@ -243,7 +245,7 @@ double gs_gup_test_ns_per_page(int gup_fd, void *addr, size_t len)
 	/* The kernel reports microseconds; a fast run can round to zero. */
 	if (!usec)
 		usec = 1;
-	return (double)usec * 1000.0 / (double)(len / GS_PAGE);
+	return (double)usec * 1000.0 / (double)(len / hp_page_size());
 }
 
 int gs_pinctx_init(struct gs_pinctx *c, struct hp_scratch *s, int index, size_t cell)

@@ -34,6 +34,8 @@ struct opts {
 	size_t ntimings;
 	const char *console;
 	const char *kernel;
+	const char *arch;
+	const char *kconfig;
 	const char *out;
 	const char *expect_cases;
 	const char *expect;
@@ -56,7 +58,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: hp_report --records FILE [--records FILE ...] --console LOG\n"
-		"                 [--kernel RELEASE] [--out DIR] [--format table|md|json|junit]\n"
+		"                 [--kernel RELEASE] [--arch ARCH] [--kernel-config FILE] [--out DIR] [--format table|md|json|junit]\n"
 		"                 [--ktap FILE ...] [--timing NAME=SECONDS ...]\n"
 		"                 [--expect-cases LIST] [--expect FILE] [--bisect-on GLOBS]\n"
 		"                 [--crashed-test NAME ...] [--expected-device DEV[,DEV]=WHY]\n"
@@ -67,6 +69,9 @@ static void usage(FILE *f)
 		"  --records FILE      JSON-lines records the guest wrote (start + result)\n"
 		"  --console LOG       serial console log, to judge cases the guest died in\n"
 		"  --kernel RELEASE    kernel release shown in every row\n"
+		"  --arch ARCH         the guest's architecture (uname -m), in the summary,\n"
+		"                      report.json and the matrix\n"
+		"  --kernel-config F   the kernel's .config: which huge pfn providers it builds\n"
 		"  --out DIR           write report.md, report.json, junit.xml there\n"
 		"  --format F          what goes to stdout (default: table)\n"
 		"  --ktap FILE         kselftest output; ok/not ok/skip counted per program\n"
@@ -183,7 +188,7 @@ static void add_input(const char **list, size_t *n, size_t max, const char *v,
 }
 
 /* getopt_long values of the long options. */
-enum { O_RECORDS = 256, O_CONSOLE, O_KERNEL, O_OUT, O_EXPECT_CASES, O_EXPECT,
+enum { O_RECORDS = 256, O_CONSOLE, O_KERNEL, O_ARCH, O_KCONFIG, O_OUT, O_EXPECT_CASES, O_EXPECT,
        O_BISECT, O_CRASHED, O_FORMAT, O_KTAP, O_TIMING, O_MATRIX, O_EXPECTED_DEV,
        O_UNTESTABLE_DEV, O_NOT_RUN, O_INTERRUPTED, O_VERBOSE, O_UNMAPPED_SAFE };
 
@@ -202,6 +207,8 @@ static bool take_option(int c, char *arg, struct opts *o)
 		break;
 	case O_CONSOLE: o->console = arg; break;
 	case O_KERNEL: o->kernel = arg; break;
+	case O_ARCH: o->arch = arg; break;
+	case O_KCONFIG: o->kconfig = arg; break;
 	case O_OUT: o->out = arg; break;
 	case O_EXPECT_CASES: o->expect_cases = arg; break;
 	case O_EXPECT: o->expect = arg; break;
@@ -278,6 +285,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "records", required_argument, NULL, O_RECORDS },
 		{ "console", required_argument, NULL, O_CONSOLE },
 		{ "kernel", required_argument, NULL, O_KERNEL },
+		{ "arch", required_argument, NULL, O_ARCH },
+		{ "kernel-config", required_argument, NULL, O_KCONFIG },
 		{ "out", required_argument, NULL, O_OUT },
 		{ "expect-cases", required_argument, NULL, O_EXPECT_CASES },
 		{ "expect", required_argument, NULL, O_EXPECT },
@@ -466,6 +475,14 @@ static int load_inputs(const struct opts *o, struct hp_report *rep)
 	if (rep->bad_lines)
 		fprintf(stderr, "hp_report: warning: %zu record lines did not parse (guest cut off mid-line?)\n",
 			rep->bad_lines);
+	if (o->kconfig) {
+		text = read_file(o->kconfig, &len);
+		if (hp_report_add_kconfig(rep, text, len)) {
+			fprintf(stderr, "hp_report: out of memory reading %s\n", o->kconfig);
+			return EXIT_USAGE;
+		}
+		free(text);
+	}
 	text = read_file(o->console, &len);
 	if (hp_report_attribute(rep, text, len, o->crashed, o->ncrashed)) {
 		fprintf(stderr, "hp_report: out of memory\n");
@@ -533,6 +550,7 @@ static int run_single(const struct opts *o)
 	int code;
 
 	hp_report_init(&rep, o->kernel);
+	hp_report_set_arch(&rep, o->arch);
 	load_notes(o, &rep);
 	one = &rep;
 	if (load_inputs(o, &rep))

@@ -71,6 +71,12 @@ void hp_report_init(struct hp_report *rep, const char *kernel)
 	memset(rep, 0, sizeof(*rep));
 	snprintf(rep->kernel, sizeof(rep->kernel), "%s",
 		 kernel && *kernel ? kernel : "unknown");
+	hp_report_set_arch(rep, NULL);
+}
+
+void hp_report_set_arch(struct hp_report *rep, const char *arch)
+{
+	snprintf(rep->arch, sizeof(rep->arch), "%s", arch && *arch ? arch : "unknown");
 }
 
 void hp_report_free(struct hp_report *rep)

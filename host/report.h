@@ -80,6 +80,7 @@ struct hp_timing {
 
 struct hp_report {
 	char kernel[128];
+	char arch[32];		/* the guest's uname -m; "unknown" when not given */
 	/*
 	 * Crash rows the console yields carry no record of their own: a device
 	 * whose damage is a known limitation of this kernel (the reference
@@ -104,6 +105,12 @@ struct hp_report {
 	 * mapping: bisecting a fix that removed the huge mapping itself.
 	 */
 	bool unmapped_safe_decides;
+	/*
+	 * Which provider config symbols the kernel's config sets (bit i: the
+	 * i-th provider of report_providers.c), when the runner gave the config.
+	 */
+	bool kconfig_known;
+	unsigned int kconfig_set;
 	/* Programs that never started: the guest died or the run was stopped first. */
 	char not_run[HP_MAX_NOT_RUN][HP_NAME_LEN];
 	size_t nnot_run;
@@ -143,6 +150,8 @@ struct hp_coverage {
 };
 
 void hp_report_init(struct hp_report *rep, const char *kernel);
+/* The architecture the report is about (uname -m); NULL or "" keeps "unknown". */
+void hp_report_set_arch(struct hp_report *rep, const char *arch);
 void hp_report_free(struct hp_report *rep);
 /* One records file (JSON lines). Returns 0 or -ENOMEM; bad lines are counted. */
 int hp_report_add_records(struct hp_report *rep, const char *text, size_t len);
@@ -242,6 +251,32 @@ void hp_report_junit(const struct hp_report *const *reps, size_t n, const char *
  */
 int hp_report_expect(const struct hp_report *rep, const char *text, size_t len,
 		     struct hp_buf *out);
+
+/* ---- huge pfn providers (report_providers.c) ---- */
+
+enum hp_provider_state_kind {
+	HP_PROVIDER_EXERCISED,		/* a record ran over its huge entry */
+	HP_PROVIDER_ABSENT,		/* this kernel does not have it */
+	HP_PROVIDER_NOT_EXERCISED,	/* the kernel may have it; this run did not map it huge */
+};
+
+struct hp_provider_state {
+	const char *name;
+	enum hp_provider_state_kind state;
+	size_t pmd, pud, inferred;	/* records at each level; inferred from a pin */
+	char why[HP_TEXT_LEN];		/* absent or not exercised: why, and what would */
+};
+
+#define HP_MAX_PROVIDERS 16
+
+/* Note the kernel's config (a .config file's text): which provider symbols it sets. */
+int hp_report_add_kconfig(struct hp_report *rep, const char *text, size_t len);
+/* Every provider's state in this run, in the table's order; returns how many. */
+size_t hp_report_providers(const struct hp_report *rep, struct hp_provider_state *out,
+			   size_t max);
+const char *hp_provider_state_name(enum hp_provider_state_kind s);
+/* The levels an exercised provider was seen at, as a phrase ("at pmd (3 records)"). */
+void hp_provider_levels(const struct hp_provider_state *st, char *buf, size_t len);
 
 /* ---- matrix over kernels (report.c) ---- */
 

@@ -3,7 +3,12 @@
  * The terminal's short answer: one line per device, one column per pin
  * method, each cell the worst verdict of its records (the shape of the
  * kernel matrix), then one line of evidence for every VULNERABLE cell and
- * one per distinct reason for the UNTESTABLE ones. The full table
+ * one per distinct reason for the UNTESTABLE ones. A cell reads SAFE only
+ * when a record behind it was SAFE over a huge entry (level pmd or pud):
+ * a pin refused over PTEs says nothing about the huge-entry paths, so such
+ * a cell names the level that formed instead ("pte", or "unknown" where
+ * nothing could see it), and a PTE case never outranks the UNTESTABLE
+ * huge cases of its cell. The full table
  * (run.sh --verbose), report.md and report.json keep every record.
  */
 #include <stdio.h>
@@ -35,15 +40,33 @@ static const char *head_of(const char *method)
 	return method;
 }
 
-/* VULNERABLE over expected over SAFE over UNTESTABLE; 0 for no record. */
-static int rank(const struct hp_result *r)
+enum rank { R_NONE, R_SAFE_UNKNOWN, R_SAFE_PTE, R_UNTEST, R_SAFE, R_VULN_EXPECTED, R_VULN };
+
+static bool huge_level(const struct hp_result *r)
 {
-	if (r->verdict == HP_VULNERABLE)
-		return r->expected ? 3 : 4;
-	return r->verdict == HP_SAFE ? 2 : 1;
+	return !strcmp(r->level, "pmd") || !strcmp(r->level, "pud");
 }
 
-static const char *const rank_word[] = { "-", "UNTEST", "SAFE", "VULN*", "VULN" };
+/*
+ * VULNERABLE over expected over SAFE over UNTESTABLE over a SAFE without a
+ * huge entry (over PTEs before one whose level nobody saw); R_NONE for no
+ * record. An UNTESTABLE huge case thus keeps its cell, with its reason.
+ */
+static enum rank rank(const struct hp_result *r)
+{
+	if (r->verdict == HP_VULNERABLE)
+		return r->expected ? R_VULN_EXPECTED : R_VULN;
+	if (r->verdict != HP_SAFE)
+		return R_UNTEST;
+	if (huge_level(r))
+		return R_SAFE;
+	return !strcmp(r->level, "pte") ? R_SAFE_PTE : R_SAFE_UNKNOWN;
+}
+
+static const char *const rank_word[] = {
+	[R_NONE] = "-", [R_UNTEST] = "UNTEST", [R_SAFE_PTE] = "pte", [R_SAFE_UNKNOWN] = "unknown",
+	[R_SAFE] = "SAFE", [R_VULN_EXPECTED] = "VULN*", [R_VULN] = "VULN",
+};
 
 struct grid {
 	const char *dev[GRID_MAX];
@@ -205,7 +228,8 @@ void hp_report_grid(const struct hp_report *rep, unsigned int width, struct hp_b
 		hp_buf_printf(out, "\n");
 	}
 	if (g->ndev)
-		hp_buf_printf(out, "(VULN* = VULNERABLE, expected for this kernel; - = no case)\n");
+		hp_buf_printf(out, "(VULN* = VULNERABLE, expected for this kernel; pte, unknown = SAFE, but no "
+			      "case behind the cell pinned over a huge entry, the level seen instead; - = no case)\n");
 	evidence_lines(rep, g, width, out);
 	free(g);
 }

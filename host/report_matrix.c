@@ -21,6 +21,7 @@ int hp_report_load_json(struct hp_report *rep, const char *text, size_t len)
 
 	/* Initialized on every path: callers free @rep whatever we return. */
 	hp_report_init(rep, hp_json_str(j, "kernel", "unknown"));
+	hp_report_set_arch(rep, hp_json_str(j, "arch", "unknown"));
 	if (!j || j->type != HP_JSON_OBJECT)
 		goto out;
 	arr = hp_json_get(j, "records");
@@ -185,9 +186,23 @@ static bool timing_of(const struct hp_report *rep, const char *name, double *v)
 	return false;
 }
 
+/* Release (128) and architecture (32) with their frame. */
+#define LABEL_LEN 176
+
+/* A kernel as the matrix names it: its release and, where known, its architecture. */
+static const char *kernel_label(const struct hp_report *rep, char *buf, size_t len)
+{
+	if (!strcmp(rep->arch, "unknown"))
+		snprintf(buf, len, "%s", rep->kernel);
+	else
+		snprintf(buf, len, "%s (%s)", rep->kernel, rep->arch);
+	return buf;
+}
+
 static void list_kernels(const struct hp_report *const *reps, size_t n, int code,
 			 struct hp_buf *out, bool json)
 {
+	char label[LABEL_LEN];
 	bool any = false;
 	size_t i;
 
@@ -198,7 +213,8 @@ static void list_kernels(const struct hp_report *const *reps, size_t n, int code
 			hp_buf_printf(out, "%s", any ? "," : "");
 			json_str(out, reps[i]->kernel);
 		} else {
-			hp_buf_printf(out, "%s%s", any ? ", " : "", reps[i]->kernel);
+			hp_buf_printf(out, "%s%s", any ? ", " : "",
+				      kernel_label(reps[i], label, sizeof(label)));
 		}
 		any = true;
 	}
@@ -221,12 +237,13 @@ struct matrix {
  */
 static void matrix_coverage(const struct matrix *mx, struct hp_buf *out, const char *bullet)
 {
+	char label[LABEL_LEN];
 	struct hp_coverage cov;
 	size_t i;
 
 	for (i = 0; i < mx->n; i++) {
 		hp_report_coverage(mx->reps[i], NULL, &cov);
-		hp_buf_printf(out, "%s%s: ", bullet, mx->reps[i]->kernel);
+		hp_buf_printf(out, "%s%s: ", bullet, kernel_label(mx->reps[i], label, sizeof(label)));
 		coverage_list(out, &cov);
 		hp_buf_printf(out, "\n");
 	}
@@ -238,12 +255,13 @@ static void matrix_coverage(const struct matrix *mx, struct hp_buf *out, const c
  */
 static void matrix_markdown(const struct matrix *mx, struct hp_buf *md)
 {
+	char label[LABEL_LEN];
 	size_t i, k;
 	double v;
 
 	hp_buf_printf(md, "# hugepin matrix\n\n| case |");
 	for (i = 0; i < mx->n; i++)
-		md_cell(md, mx->reps[i]->kernel);
+		md_cell(md, kernel_label(mx->reps[i], label, sizeof(label)));
 	hp_buf_printf(md, "\n|---|");
 	for (i = 0; i < mx->n; i++)
 		hp_buf_printf(md, "---|");
@@ -278,6 +296,7 @@ static void matrix_markdown(const struct matrix *mx, struct hp_buf *md)
 /* The terminal's table: the same rows as the Markdown, in aligned columns. */
 static int matrix_text(const struct matrix *mx, struct hp_buf *txt)
 {
+	char label[LABEL_LEN];
 	size_t cw = strlen("CASE"), *colw = calloc(mx->n + 1, sizeof(*colw));
 	size_t i, k;
 	double v;
@@ -292,8 +311,9 @@ static int matrix_text(const struct matrix *mx, struct hp_buf *txt)
 			cw = strlen(mx->tnames[k]);
 	hp_buf_printf(txt, "%-*s", (int)cw, "CASE");
 	for (i = 0; i < mx->n; i++) {
-		colw[i] = strlen(mx->reps[i]->kernel) > 9 ? strlen(mx->reps[i]->kernel) : 9;
-		hp_buf_printf(txt, "  %-*s", (int)colw[i], mx->reps[i]->kernel);
+		kernel_label(mx->reps[i], label, sizeof(label));
+		colw[i] = strlen(label) > 9 ? strlen(label) : 9;
+		hp_buf_printf(txt, "  %-*s", (int)colw[i], label);
 	}
 	hp_buf_printf(txt, "\n");
 	for (k = 0; k < mx->nt; k++) {
@@ -334,6 +354,8 @@ static void matrix_json_kernel(const struct matrix *mx, const struct hp_report *
 	hp_report_coverage(rep, NULL, &cov);
 	hp_buf_printf(json, "{\"kernel\":");
 	json_str(json, rep->kernel);
+	hp_buf_printf(json, ",\"arch\":");
+	json_str(json, rep->arch);
 	hp_buf_printf(json, ",\"exit_code\":%d,\"summary\":{", hp_report_exit_code(rep, NULL));
 	json_counts(json, &s);
 	hp_buf_printf(json, "},");

@@ -186,6 +186,46 @@ void coverage_list(struct hp_buf *out, const struct hp_coverage *cov)
 	}
 }
 
+/* One line per huge pfn provider: exercised at which level, absent, or why not. */
+static void provider_lines(const struct hp_report *rep, const char *prefix, struct hp_buf *out)
+{
+	struct hp_provider_state st[HP_MAX_PROVIDERS];
+	size_t n = hp_report_providers(rep, st, HP_MAX_PROVIDERS);
+	char levels[LINE_LEN];
+
+	for (size_t i = 0; i < n; i++) {
+		hp_buf_printf(out, "%sProvider %s: %s", prefix, st[i].name,
+			      hp_provider_state_name(st[i].state));
+		if (st[i].state == HP_PROVIDER_EXERCISED) {
+			hp_provider_levels(&st[i], levels, sizeof(levels));
+			hp_buf_printf(out, " %s.\n", levels);
+		} else {
+			hp_buf_printf(out, "%s: %s.\n",
+				      st[i].state == HP_PROVIDER_ABSENT ? " from this kernel" : "",
+				      st[i].why);
+		}
+	}
+}
+
+static void json_providers(struct hp_buf *out, const struct hp_report *rep)
+{
+	struct hp_provider_state st[HP_MAX_PROVIDERS];
+	size_t n = hp_report_providers(rep, st, HP_MAX_PROVIDERS);
+
+	hp_buf_printf(out, "\"providers\":[");
+	for (size_t i = 0; i < n; i++) {
+		hp_buf_printf(out, "%s{\"provider\":", i ? "," : "");
+		json_str(out, st[i].name);
+		hp_buf_printf(out, ",\"state\":");
+		json_str(out, hp_provider_state_name(st[i].state));
+		hp_buf_printf(out, ",\"pmd\":%zu,\"pud\":%zu,\"inferred\":%zu,\"why\":", st[i].pmd,
+			      st[i].pud, st[i].inferred);
+		json_str(out, st[i].why);
+		hp_buf_printf(out, "}");
+	}
+	hp_buf_printf(out, "]");
+}
+
 /* The summary lines, each after @prefix: counts, coverage, INCONCLUSIVE, exit code. */
 static void summary_lines(const struct hp_report *rep, const char *bisect_on,
 			  const char *prefix, struct hp_buf *out)
@@ -196,6 +236,7 @@ static void summary_lines(const struct hp_report *rep, const char *bisect_on,
 
 	hp_report_summary(rep, &s);
 	hp_report_coverage(rep, bisect_on, &cov);
+	hp_buf_printf(out, "%sKernel %s on %s.\n", prefix, rep->kernel, rep->arch);
 	if (rep->interrupted[0])
 		hp_buf_printf(out, "%sINTERRUPTED by %s: a partial report of the cases that ran.\n",
 			      prefix, rep->interrupted);
@@ -213,6 +254,7 @@ static void summary_lines(const struct hp_report *rep, const char *bisect_on,
 	hp_buf_printf(out, "%sHuge pfn mappings formed: ", prefix);
 	coverage_list(out, &cov);
 	hp_buf_printf(out, ".\n");
+	provider_lines(rep, prefix, out);
 	if (code == 125)
 		hp_buf_printf(out, "%sINCONCLUSIVE: %s.\n", prefix, cov.why);
 	else if (code == 0 && !cov.conclusive)
@@ -326,6 +368,8 @@ void hp_report_json(const struct hp_report *rep, const char *bisect_on, struct h
 	hp_report_coverage(rep, bisect_on, &cov);
 	hp_buf_printf(out, "{\"kernel\":");
 	json_str(out, rep->kernel);
+	hp_buf_printf(out, ",\"arch\":");
+	json_str(out, rep->arch);
 	hp_buf_printf(out, ",\n\"summary\":{");
 	json_counts(out, &s);
 	hp_buf_printf(out, ",\"exit_code\":%d,\"bad_record_lines\":%zu,", code, rep->bad_lines);
@@ -336,6 +380,8 @@ void hp_report_json(const struct hp_report *rep, const char *bisect_on, struct h
 		json_str(out, cov.why);
 	else
 		hp_buf_printf(out, "null");
+	hp_buf_printf(out, ",");
+	json_providers(out, rep);
 	hp_buf_printf(out, ",\"interrupted\":");
 	if (rep->interrupted[0])
 		json_str(out, rep->interrupted);

@@ -72,7 +72,7 @@ int _hp_buf_create(const struct hp_buf_src *src, size_t size, bool huge, struct 
 	memset(b, 0, sizeof(*b));
 	b->src = src;
 	b->size = b->map_len = size;
-	b->align = HP_SZ_2M;
+	b->align = hp_pmd_size();
 	b->fd = -1;
 	b->bo.fd = -1;
 	if ((unsigned int)src->kind >= HP_BUF_NR)

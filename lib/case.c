@@ -7,8 +7,8 @@
  * folio of the first subpage it pins; over a non-compound driver block the
  * tail pages have refcount 0, so a pin starting there fails and falls back
  * to slow GUP (-EFAULT on VM_IO), while a pin starting at the block's first
- * page goes through and damages every subpage it covers. Pins cover 64 KiB
- * so several subpages are involved: a single-page pin balances out.
+ * page goes through and damages every subpage it covers. Pins cover 16
+ * pages so several subpages are involved: a single-page pin balances out.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -81,7 +81,7 @@ enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 	/* Room left in the evidence line after "off=0x... len=0x...: ". */
 	char why[HP_TEXT_LEN - 48], unavailable[HP_TEXT_LEN - 48];
 	size_t off = (size_t)((const char *)addr - (const char *)c->base);
-	size_t page_size = (size_t)sysconf(_SC_PAGESIZE);
+	size_t page_size = hp_page_size();
 	struct hp_detect d;
 	enum hp_verdict v;
 	size_t n;
@@ -153,7 +153,17 @@ bool hp_case_errno_allowed(const struct hp_case *c, int err)
 	       err == EPERM;
 }
 
-const size_t hp_case_offsets[HP_CASE_NOFFSETS] = { 0, 64ul << 10, (1ul << 20) + (4ul << 10) };
+size_t hp_case_offset(size_t i)
+{
+	switch (i) {
+	case 0:
+		return 0;
+	case 1:
+		return HP_CASE_PIN_LEN;
+	default:
+		return hp_pmd_size() / 2 + hp_page_size();
+	}
+}
 
 static void note(char *buf, const struct hp_result *r)
 {
@@ -201,9 +211,9 @@ void hp_case_sweep(const struct hp_case *c, size_t map_len, enum hp_method m,
 	/* The sweep's pins leave the mapping as it was: one level read serves them all. */
 	if (one.level_hint == HP_LEVEL_UNKNOWN)
 		one.level_hint = hp_map_level_seen(c->base, &one.special_hint, &one.level_why);
-	for (size_t block = 0; block < map_len; block += HP_SZ_2M) {
+	for (size_t block = 0; block < map_len; block += hp_pmd_size()) {
 		for (size_t i = 0; i < HP_CASE_NOFFSETS; i++) {
-			size_t off = block + hp_case_offsets[i];
+			size_t off = block + hp_case_offset(i);
 
 			if (off + HP_CASE_PIN_LEN > map_len)
 				continue;
@@ -285,7 +295,7 @@ static void note_vmwshim(struct hp_target *t)
 /* O_DIRECT storage is optional: methods that need it report UNTESTABLE without it. */
 void hp_target_scratch(struct hp_target *t)
 {
-	if (hp_scratch_open(&t->scratch, (off_t)HP_SZ_2M))
+	if (hp_scratch_open(&t->scratch, (off_t)hp_pmd_size()))
 		t->scratch.fd = -1;
 }
 

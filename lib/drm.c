@@ -287,7 +287,7 @@ static int amdgpu_bo(int fd, enum hp_placement pl, uint64_t size, struct hp_bo *
 	int ret;
 
 	create.in.bo_size = size;
-	create.in.alignment = HP_SZ_2M;
+	create.in.alignment = hp_pmd_size();
 	create.in.domains = pl == HP_PLACE_VRAM ? AMDGPU_GEM_DOMAIN_VRAM : AMDGPU_GEM_DOMAIN_GTT;
 	/* VRAM must sit in the CPU-visible part of the BAR to be mapped at all. */
 	create.in.domain_flags = pl == HP_PLACE_VRAM ? AMDGPU_GEM_CREATE_CPU_ACCESS_REQUIRED : 0;
@@ -308,7 +308,7 @@ static int radeon_bo(int fd, enum hp_placement pl, uint64_t size, struct hp_bo *
 {
 	struct drm_radeon_gem_create create = {
 		.size = size,
-		.alignment = HP_SZ_2M,
+		.alignment = hp_pmd_size(),
 		.initial_domain = pl == HP_PLACE_VRAM ? RADEON_GEM_DOMAIN_VRAM : RADEON_GEM_DOMAIN_GTT,
 	};
 	struct drm_radeon_gem_mmap map = { 0 };
@@ -330,7 +330,7 @@ static int radeon_bo(int fd, enum hp_placement pl, uint64_t size, struct hp_bo *
 #ifdef NOUVEAU_GEM_DOMAIN_VRAM
 static int nouveau_bo(int fd, enum hp_placement pl, uint64_t size, struct hp_bo *bo)
 {
-	struct drm_nouveau_gem_new create = { .align = HP_SZ_2M };
+	struct drm_nouveau_gem_new create = { .align = (uint32_t)hp_pmd_size() };
 	int ret;
 
 	create.info.size = size;

@@ -5,7 +5,7 @@
  * victim buffers and every gup_stress memory type. Each kind (anonymous,
  * shmem, shmem THP, hugetlb, page cache, a DRM buffer, the reference
  * module) has its backing made and released by its own file's struct
- * hp_buf_ops, one line of the table in buf.c; the mapping, 2 MiB aligned
+ * hp_buf_ops, one line of the table in buf.c; the mapping, PMD aligned
  * (the huge page or the module's block where larger), remapping and
  * touching are common. Tiers as in hp_sys.h.
  */
@@ -38,7 +38,7 @@ struct hp_buf_src {
 	enum hp_placement placement;	/* HP_BUF_DRM: dumb (0), or placed by the driver's ioctl */
 	const char *driver;		/* HP_BUF_DRM placed: the driver whose ioctl places it */
 	const struct hp_refmod *ref;	/* HP_BUF_REF: the open module */
-	size_t page_size;		/* HP_BUF_HUGETLB: HP_SZ_2M (0) or HP_SZ_1G */
+	size_t page_size;		/* HP_BUF_HUGETLB: the page size; 0: a PMD block */
 	const char *dir;		/* HP_BUF_PAGECACHE: a directory on a disk filesystem */
 	bool small_pages;		/* MADV_NOHUGEPAGE before the first touch unless mapped huge */
 };

@@ -12,8 +12,8 @@
  * Three layers:
  *   hp_case_run_pin()  one pin of [addr, addr+len), one record;
  *   hp_case_sweep()    the pins a test makes of a whole mapping: several
- *                      start offsets in each 2 MiB block, offset 0 included,
- *                      each covering 64 KiB (16 subpages), tallied;
+ *                      start offsets in each PMD block, offset 0 included,
+ *                      each covering 16 subpages, tallied;
  *   struct hp_target   the fixture state behind a sweep: a buffer of the
  *                      hp_buf.h table (a DRM buffer, dumb or placed in
  *                      VRAM/system memory, or anonymous THP memory), or a
@@ -87,11 +87,16 @@ void hp_case_untestable(const struct hp_case *c, enum hp_method m, const char *w
 /* True for the errnos a driver may legitimately refuse a pin of its mapping with. */
 bool hp_case_errno_allowed(const struct hp_case *c, int err);
 
-#define HP_CASE_PIN_LEN (64ul << 10)
+/* One pin of a sweep: 16 pages, so a pin never covers a single subpage. */
+#define HP_CASE_PIN_LEN (16 * hp_page_size())
 
-/* Start offsets of a sweep inside each 2 MiB block: 0, 64 KiB, 1 MiB + 4 KiB. */
+/*
+ * Start offsets of a sweep inside each PMD block: the block's first page,
+ * one pin length in, and one page past the block's middle (64 KiB and
+ * 1 MiB + 4 KiB with 4 KiB pages and 2 MiB blocks). @i < HP_CASE_NOFFSETS.
+ */
 #define HP_CASE_NOFFSETS 3
-extern const size_t hp_case_offsets[HP_CASE_NOFFSETS];
+size_t hp_case_offset(size_t i);
 
 struct hp_case_tally {
 	int safe;
@@ -113,8 +118,8 @@ void hp_case_tally_add(struct hp_case_tally *t, const struct hp_case *c, enum hp
 		       const struct hp_result *r);
 
 /*
- * Pin @map_len bytes from c->base through @m: in every 2 MiB block, at
- * offsets 0, 64 KiB and 1 MiB + 4 KiB, HP_CASE_PIN_LEN each. Offset 0
+ * Pin @map_len bytes from c->base through @m: in every PMD block, at the
+ * offsets hp_case_offset() gives, HP_CASE_PIN_LEN each. Offset 0
  * matters on 6.1, where fast GUP takes the folio of the first subpage: a
  * pin that starts on a tail page of a non-compound block fails there and
  * one that starts on its head succeeds.
@@ -147,7 +152,7 @@ struct hp_target {
 /*
  * Set up a DRM buffer (HP_BUF_DRM) of @size on @device (short or driver
  * name), a dumb buffer or one placed through the driver's ioctl (-EOPNOTSUPP
- * if it has none), mapped 2 MiB aligned with MADV_HUGEPAGE and touched. 0, or -errno with
+ * if it has none), mapped PMD aligned with MADV_HUGEPAGE and touched. 0, or -errno with
  * t->why set: -ENODEV no such device, -ENXIO the device exists but no driver
  * bound (t->why carries the kernel's reason), others from the driver.
  * t->c is named fixture.variant.test and ready for hp_case_sweep().
@@ -160,9 +165,10 @@ int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 		   const char *variant, const char *test_name, size_t size);
 /*
  * Same for BAR2 of the guest's ivshmem device through vfio-pci, mapped where
- * a @want entry can form: HP_LEVEL_PMD 4 MiB 2 MiB aligned, HP_LEVEL_PUD
- * 1 GiB 1 GiB aligned (the sweep pins its first 4 MiB), HP_LEVEL_PTE 4 MiB
- * from one page into the BAR, which no huge entry can map. The huge ones
+ * a @want entry can form: HP_LEVEL_PMD two PMD blocks, PMD aligned,
+ * HP_LEVEL_PUD one PUD block, PUD aligned (the sweep pins its first two PMD
+ * blocks), HP_LEVEL_PTE two PMD blocks from one page into the BAR, which no
+ * huge entry can map. The huge ones
  * are UNTESTABLE unless the level seen is pmd or pud, the PUD one (-ENXIO)
  * unless it is pud. -ENODEV without the
  * device, -ENXIO with it but unusable (t->why says why).
@@ -192,24 +198,28 @@ bool hp_target_release(struct hp_target *t, enum hp_method m, struct hp_result *
 
 /* ---- kselftest glue (expanded in the test program) ---- */
 
-/* The fixture variants every DRM pin test runs: device x placement x mapping size. */
+/*
+ * The fixture variants every DRM pin test runs: device x placement x mapping
+ * size, in PMD blocks of the running kernel (a "2m" variant is one block, a
+ * "4m" variant two).
+ */
 struct hp_bo_variant {
 	const char *name;
 	const char *device;
 	enum hp_placement placement;
-	size_t size;
+	size_t blocks;
 };
 
-#define HP_BO_PLACED_VARIANT(fixture, dev, place, tag, bytes, pl)		\
+#define HP_BO_PLACED_VARIANT(fixture, dev, place, tag, nblocks, pl)		\
 	FIXTURE_VARIANT_ADD(fixture, dev##_##place##_##tag) {			\
 		.v = { .name = #dev "_" #place "_" #tag, .device = #dev,	\
-		       .placement = (pl), .size = (bytes) },			\
+		       .placement = (pl), .blocks = (nblocks) },		\
 	}
 
-#define HP_BO_VARIANT(fixture, dev, tag, bytes)					\
+#define HP_BO_VARIANT(fixture, dev, tag, nblocks)				\
 	FIXTURE_VARIANT_ADD(fixture, dev##_##tag) {				\
 		.v = { .name = #dev "_" #tag, .device = #dev,			\
-		       .placement = HP_PLACE_DUMB, .size = (bytes) },		\
+		       .placement = HP_PLACE_DUMB, .blocks = (nblocks) },	\
 	}
 
 /*
@@ -218,40 +228,41 @@ struct hp_bo_variant {
  * pages behind the BAR) and in system memory (TTM pool pages).
  */
 #define HP_BO_VARIANTS(fixture)							\
-	HP_BO_VARIANT(fixture, bochs, 2m, HP_SZ_2M);				\
-	HP_BO_VARIANT(fixture, bochs, 4m, 2 * HP_SZ_2M);			\
-	HP_BO_VARIANT(fixture, qxl, 2m, HP_SZ_2M);				\
-	HP_BO_VARIANT(fixture, qxl, 4m, 2 * HP_SZ_2M);				\
-	HP_BO_VARIANT(fixture, virtio_gpu, 2m, HP_SZ_2M);			\
-	HP_BO_VARIANT(fixture, virtio_gpu, 4m, 2 * HP_SZ_2M);			\
-	HP_BO_VARIANT(fixture, vgem, 2m, HP_SZ_2M);				\
-	HP_BO_VARIANT(fixture, vgem, 4m, 2 * HP_SZ_2M);				\
-	HP_BO_VARIANT(fixture, vmwgfx, 2m, HP_SZ_2M);				\
-	HP_BO_VARIANT(fixture, vmwgfx, 4m, 2 * HP_SZ_2M);			\
-	HP_BO_PLACED_VARIANT(fixture, vmwgfx, system, 4m, 2 * HP_SZ_2M, HP_PLACE_SYSTEM); \
-	HP_BO_VARIANT(fixture, amdgpu, 4m, 2 * HP_SZ_2M);			\
-	HP_BO_PLACED_VARIANT(fixture, amdgpu, vram, 4m, 2 * HP_SZ_2M, HP_PLACE_VRAM);	\
-	HP_BO_PLACED_VARIANT(fixture, amdgpu, system, 4m, 2 * HP_SZ_2M, HP_PLACE_SYSTEM); \
-	HP_BO_VARIANT(fixture, radeon, 4m, 2 * HP_SZ_2M);			\
-	HP_BO_PLACED_VARIANT(fixture, radeon, vram, 4m, 2 * HP_SZ_2M, HP_PLACE_VRAM);	\
-	HP_BO_PLACED_VARIANT(fixture, radeon, system, 4m, 2 * HP_SZ_2M, HP_PLACE_SYSTEM); \
-	HP_BO_VARIANT(fixture, nouveau, 4m, 2 * HP_SZ_2M);			\
-	HP_BO_PLACED_VARIANT(fixture, nouveau, vram, 4m, 2 * HP_SZ_2M, HP_PLACE_VRAM);	\
-	HP_BO_PLACED_VARIANT(fixture, nouveau, system, 4m, 2 * HP_SZ_2M, HP_PLACE_SYSTEM)
+	HP_BO_VARIANT(fixture, bochs, 2m, 1);				\
+	HP_BO_VARIANT(fixture, bochs, 4m, 2);			\
+	HP_BO_VARIANT(fixture, qxl, 2m, 1);				\
+	HP_BO_VARIANT(fixture, qxl, 4m, 2);				\
+	HP_BO_VARIANT(fixture, virtio_gpu, 2m, 1);			\
+	HP_BO_VARIANT(fixture, virtio_gpu, 4m, 2);			\
+	HP_BO_VARIANT(fixture, vgem, 2m, 1);				\
+	HP_BO_VARIANT(fixture, vgem, 4m, 2);				\
+	HP_BO_VARIANT(fixture, vmwgfx, 2m, 1);				\
+	HP_BO_VARIANT(fixture, vmwgfx, 4m, 2);			\
+	HP_BO_PLACED_VARIANT(fixture, vmwgfx, system, 4m, 2, HP_PLACE_SYSTEM); \
+	HP_BO_VARIANT(fixture, amdgpu, 4m, 2);			\
+	HP_BO_PLACED_VARIANT(fixture, amdgpu, vram, 4m, 2, HP_PLACE_VRAM);	\
+	HP_BO_PLACED_VARIANT(fixture, amdgpu, system, 4m, 2, HP_PLACE_SYSTEM); \
+	HP_BO_VARIANT(fixture, radeon, 4m, 2);			\
+	HP_BO_PLACED_VARIANT(fixture, radeon, vram, 4m, 2, HP_PLACE_VRAM);	\
+	HP_BO_PLACED_VARIANT(fixture, radeon, system, 4m, 2, HP_PLACE_SYSTEM); \
+	HP_BO_VARIANT(fixture, nouveau, 4m, 2);			\
+	HP_BO_PLACED_VARIANT(fixture, nouveau, vram, 4m, 2, HP_PLACE_VRAM);	\
+	HP_BO_PLACED_VARIANT(fixture, nouveau, system, 4m, 2, HP_PLACE_SYSTEM)
 
+/* Anonymous THP controls, in PMD blocks as the DRM variants. */
 struct hp_anon_variant {
 	const char *name;
-	size_t size;
+	size_t blocks;
 };
 
-#define HP_ANON_VARIANT(fixture, tag, bytes)					\
+#define HP_ANON_VARIANT(fixture, tag, nblocks)					\
 	FIXTURE_VARIANT_ADD(fixture, tag) {					\
-		.v = { .name = #tag, .size = (bytes) },				\
+		.v = { .name = #tag, .blocks = (nblocks) },			\
 	}
 
 #define HP_ANON_VARIANTS(fixture)						\
-	HP_ANON_VARIANT(fixture, thp_2m, HP_SZ_2M);				\
-	HP_ANON_VARIANT(fixture, thp_4m, 2 * HP_SZ_2M)
+	HP_ANON_VARIANT(fixture, thp_2m, 1);				\
+	HP_ANON_VARIANT(fixture, thp_4m, 2)
 
 /*
  * FIXTURE_SETUP bodies: @call sets up self->t. A device that is absent is a
@@ -271,11 +282,12 @@ struct hp_anon_variant {
 	HP_SETUP_TARGET(hp_target_drm(&self->t, (test), HP_FIXTURE_NAME(),	\
 				      variant->v.name, _metadata->name,		\
 				      variant->v.device, variant->v.placement,	\
-				      variant->v.size))
+				      variant->v.blocks * hp_pmd_size()))
 
 #define HP_SETUP_ANON(test)							\
 	HP_SETUP_TARGET(hp_target_anon(&self->t, (test), HP_FIXTURE_NAME(),	\
-				       variant->v.name, _metadata->name, variant->v.size))
+				       variant->v.name, _metadata->name,		\
+				       variant->v.blocks * hp_pmd_size()))
 
 /*
  * A fixture whose state is one target: @vtype variants added by @variants,

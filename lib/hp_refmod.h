@@ -132,8 +132,8 @@ enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_ref
 				  struct hp_refmod_outcome *oc);
 
 /*
- * hp_refmod_run_pin() of HP_CASE_PIN_LEN bytes at offsets 0, 64 KiB and
- * 1 MiB + 4 KiB of every 2 MiB block of a c->size buffer (c->offset and
+ * hp_refmod_run_pin() of HP_CASE_PIN_LEN bytes at the hp_case_offset()
+ * offsets of every PMD block of a c->size buffer (c->offset and
  * c->len are ignored), tallied as hp_case_sweep() does. Offset 0 matters on
  * 6.1: fast GUP takes the folio of the first subpage, so a pin starting on a
  * tail page of a non-compound block fails where one on its head succeeds.

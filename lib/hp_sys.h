@@ -13,8 +13,12 @@
 #include <sys/types.h>
 #include "hp_core.h"
 
-#define HP_SZ_2M (2ul << 20)
-#define HP_SZ_1G (1ul << 30)
+/* ---- page-table geometry of the running kernel (sizes.c) ---- */
+
+/* The base page, and the blocks one PMD and one PUD entry map. */
+size_t hp_page_size(void);
+size_t hp_pmd_size(void);
+size_t hp_pud_size(void);
 
 /* ---- DRM (drm.c) ---- */
 
@@ -54,8 +58,8 @@ struct hp_map {
 };
 
 /*
- * mmap @len bytes of (@fd, @off) at an address aligned to @align (2 MiB or
- * 1 GiB), fd = -1 for anonymous. @flags are MAP_SHARED/MAP_PRIVATE etc.
+ * mmap @len bytes of (@fd, @off) at an address aligned to @align (a PMD or
+ * PUD block), fd = -1 for anonymous. @flags are MAP_SHARED/MAP_PRIVATE etc.
  * Applies MADV_HUGEPAGE when @huge. 0 or -errno.
  */
 int _hp_map(struct hp_map *m, int fd, off_t off, size_t len, size_t align,
@@ -101,8 +105,11 @@ struct hp_pin_res {
 	long bytes;		/* bytes moved/pinned */
 };
 
-/* O_DIRECT alignment that every block device and filesystem we use accepts. */
-#define HP_DIO_ALIGN 4096
+/*
+ * O_DIRECT alignment that every block device and filesystem we use accepts:
+ * the page, which no logical block size exceeds.
+ */
+#define HP_DIO_ALIGN hp_page_size()
 
 struct hp_scratch {
 	int fd;			/* opened O_DIRECT|O_RDWR */

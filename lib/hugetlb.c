@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Hugetlb buffers (hp_buf.h): private MAP_HUGETLB memory of 2 MiB or 1 GiB
- * pages. Fast GUP reaches these through its huge PMD and PUD branches over
+ * Hugetlb buffers (hp_buf.h): private MAP_HUGETLB memory of PMD-sized or
+ * PUD-sized pages (2 MiB or 1 GiB on x86-64). Fast GUP reaches these through its huge PMD and PUD branches over
  * compound pages, the path a pfn mapping must never be taken for. The pages
  * come from the pool the administrator reserved (vm.nr_hugepages, or
  * hugepagesz=1G hugepages=N on the kernel command line).
@@ -37,7 +37,7 @@ long hp_hugetlb_free(size_t page_size)
 
 static int hugetlb_create(const struct hp_buf_src *src, size_t size, struct hp_buf *b)
 {
-	size_t page = src->page_size ? src->page_size : HP_SZ_2M;
+	size_t page = src->page_size ? src->page_size : hp_pmd_size();
 	int shift = __builtin_ctzl(page);
 
 	if (page & (page - 1))

@@ -2,8 +2,9 @@
 /*
  * Huge-aligned user mappings and what backs them.
  *
- * A huge PMD (or PUD) can only back a user address that is 2 MiB (1 GiB)
- * aligned, whether the fault handler is THP's or a driver's huge_fault/fault
+ * A huge PMD (or PUD) can only back a user address that is aligned to the
+ * block it maps (2 MiB and 1 GiB on x86-64, 32 MiB and 64 GiB on arm64 with
+ * 16 KiB pages), whether the fault handler is THP's or a driver's huge_fault/fault
  * inserting a pfn PMD. mmap() gives no alignment, so we reserve len + align
  * bytes of PROT_NONE address space, then map the real object with MAP_FIXED
  * at the aligned address inside it and hand the slack back. MADV_HUGEPAGE is

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Userspace side of the reference module (module/hugepin_ref_core.c):
- * loading it with finit_module(2), its ioctls, mapping its buffers 2 MiB
+ * loading it with finit_module(2), its ioctls, mapping its buffers PMD
  * aligned so the module can insert huge pfn PMDs, and one judged pin whose
  * verdict also weighs the module's eviction report, the detector that sees
  * fast GUP's refcount damage on kernels without CONFIG_DEBUG_VM.
@@ -514,9 +514,9 @@ void hp_refmod_sweep(const struct hp_refmod *r, const struct hp_refmod_case *c,
 
 	memset(t, 0, sizeof(*t));
 	one.len = HP_CASE_PIN_LEN;
-	for (size_t block = 0; block < c->size; block += HP_SZ_2M) {
+	for (size_t block = 0; block < c->size; block += hp_pmd_size()) {
 		for (size_t i = 0; i < HP_CASE_NOFFSETS; i++) {
-			one.offset = block + hp_case_offsets[i];
+			one.offset = block + hp_case_offset(i);
 			if (one.offset + one.len > c->size)
 				continue;
 			v = hp_refmod_run_pin(r, &one, m, &res, NULL);

@@ -32,7 +32,7 @@ static int check_odirect(int fd)
 	n = pread(fd, buf, HP_DIO_ALIGN, 0);
 	if (n < 0)
 		ret = -errno;
-	else if (n != HP_DIO_ALIGN)
+	else if ((size_t)n != HP_DIO_ALIGN)
 		ret = -EIO;
 	free(buf);
 	return ret;
@@ -113,8 +113,8 @@ int hp_scratch_open(struct hp_scratch *s, off_t min_size)
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
-	if (min_size < HP_DIO_ALIGN)
-		min_size = HP_DIO_ALIGN;
+	if (min_size < (off_t)HP_DIO_ALIGN)
+		min_size = (off_t)HP_DIO_ALIGN;
 	if (disk && *disk)
 		return scratch_from_env(s, disk, min_size);
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {

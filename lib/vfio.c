@@ -30,7 +30,14 @@
 #define HP_PCI_DEVICES "/sys/bus/pci/devices"
 #define HP_IVSHMEM_VENDOR 0x1af4
 #define HP_IVSHMEM_DEVICE 0x1110
-#define HP_VFIO_SWEEP_LEN (2 * HP_SZ_2M)	/* what a sweep pins of each mapping */
+/*
+ * run.sh gives vfio's ivshmem a 1 GiB BAR, and the reference module's device
+ * memory a smaller one: the size tells them apart. A QEMU setting, not a
+ * page-table size.
+ */
+#define HP_VFIO_BAR_MIN (1ul << 30)
+/* What a sweep pins of each mapping: two PMD blocks. */
+#define HP_VFIO_SWEEP_LEN (2 * hp_pmd_size())
 
 static unsigned long sysfs_hex(const char *dir, const char *file)
 {
@@ -102,7 +109,7 @@ static bool find_ivshmem(char *bdf, size_t len)
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", HP_PCI_DEVICES, e->d_name);
 		if (sysfs_hex(dir, "vendor") == HP_IVSHMEM_VENDOR &&
-		    sysfs_hex(dir, "device") == HP_IVSHMEM_DEVICE && bar2_size(dir) >= HP_SZ_1G) {
+		    sysfs_hex(dir, "device") == HP_IVSHMEM_DEVICE && bar2_size(dir) >= HP_VFIO_BAR_MIN) {
 			snprintf(bdf, len, "%.*s", (int)len - 1, e->d_name);
 			found = true;
 		}
@@ -189,11 +196,11 @@ void hp_vfio_close(struct hp_vfio_dev *v)
 int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 		   const char *variant, const char *test_name, enum hp_level want)
 {
-	/* PUD: the whole first GiB, so the entry can form; the others 4 MiB. */
-	size_t align = want == HP_LEVEL_PUD ? HP_SZ_1G : HP_SZ_2M;
-	size_t len = want == HP_LEVEL_PUD ? HP_SZ_1G : HP_VFIO_SWEEP_LEN;
+	/* PUD: the whole first PUD block, so the entry can form; the others two PMD blocks. */
+	size_t align = want == HP_LEVEL_PUD ? hp_pud_size() : hp_pmd_size();
+	size_t len = want == HP_LEVEL_PUD ? hp_pud_size() : HP_VFIO_SWEEP_LEN;
 	/* One page into the BAR: every pfn is misaligned for a huge entry. */
-	off_t skew = want == HP_LEVEL_PTE ? sysconf(_SC_PAGESIZE) : 0;
+	off_t skew = want == HP_LEVEL_PTE ? (off_t)hp_page_size() : 0;
 	struct hp_vfio_dev *v = &t->vfio;
 	char dir[PATH_MAX], bdf[32], driver[HP_NAME_LEN];
 	enum hp_level level;
@@ -204,7 +211,7 @@ int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 		return ret;
 	if (!find_ivshmem(bdf, sizeof(bdf))) {
 		snprintf(t->why, sizeof(t->why),
-			 "no ivshmem PCI device of 1 GiB for vfio-pci (run.sh --devices vfio adds one)");
+			 "no ivshmem PCI device of 1 GiB or more for vfio-pci (run.sh --devices vfio adds one)");
 		return -ENODEV;
 	}
 	snprintf(dir, sizeof(dir), "%s/%s", HP_PCI_DEVICES, bdf);
@@ -238,9 +245,9 @@ int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 	snprintf(t->c.note, sizeof(t->c.note), "BAR2 of %s mapped at offset 0x%lx", bdf,
 		 (unsigned long)skew);
 	t->c.base = t->bar.addr;
-	/* The sweep pins the first 4 MiB: fault those in, not the whole GiB. */
+	/* The sweep pins the first two PMD blocks: fault those in, not the whole BAR. */
 	t->sweep_len = HP_VFIO_SWEEP_LEN;
-	for (size_t off = 0; off < t->sweep_len; off += (size_t)sysconf(_SC_PAGESIZE))
+	for (size_t off = 0; off < t->sweep_len; off += hp_page_size())
 		((volatile char *)t->c.base)[off] = (char)off;
 	/*
 	 * A PUD variant that got PMDs tests nothing a PMD variant does not;

@@ -47,10 +47,10 @@
 #include "hp_case.h"
 #include "hp_refmod.h"
 
-#define HOLD_LEN (8ul << 10)		/* two pages: the second one is freed */
+#define HOLD_LEN (2 * hp_page_size())	/* two pages: the second one is freed */
 #define FRESH_LEN (2ul << 20)		/* fresh memory the freed page may go to */
 #define CANARY_ROUNDS 8
-#define PIN_LEN (64ul << 10)
+#define PIN_LEN (16 * hp_page_size())
 #define MAX_FD 1024
 /* Seeds of the victim's pattern ("canary") and of the fresh memory's canaries. */
 #define VICTIM_SEED 0x63616e617279ull
@@ -154,7 +154,7 @@ TEST(hooks_absent_on_normal_load)
 static int ref_buffer(const struct hp_refmod *r, struct hugepin_ref_create *bo, struct hp_map *m,
 		      struct hugepin_ref_info *info)
 {
-	int err = _hp_refmod_create(r, HP_SZ_2M, 0, bo);
+	int err = _hp_refmod_create(r, hp_pmd_size(), 0, bo);
 
 	if (err)
 		return err;
@@ -166,7 +166,7 @@ static int ref_buffer(const struct hp_refmod *r, struct hugepin_ref_create *bo, 
 
 static int anon_map(struct hp_map *m, size_t len, bool huge)
 {
-	int err = _hp_map(m, -1, 0, len, HP_SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE, huge);
+	int err = _hp_map(m, -1, 0, len, hp_pmd_size(), PROT_READ | PROT_WRITE, MAP_PRIVATE, huge);
 
 	if (!err && !huge)
 		madvise(m->addr, len, MADV_NOHUGEPAGE);
@@ -211,7 +211,7 @@ TEST_F(controls, level_probe)
 	CONTROL_START(HP_CONTROL_LEVEL);
 	pmd = level_of(&self->r, false, &gen_pmd, path, sizeof(path));
 	pte = level_of(&self->r, true, &gen_pte, pte_path, sizeof(pte_path));
-	anon = anon_map(&m, HP_SZ_2M, false) ? HP_LEVEL_UNKNOWN : hp_map_level(m.addr);
+	anon = anon_map(&m, hp_pmd_size(), false) ? HP_LEVEL_UNKNOWN : hp_map_level(m.addr);
 	if (m.raw)
 		hp_unmap(&m);
 	ok = pmd == HP_LEVEL_PMD && pte == HP_LEVEL_PTE && anon == HP_LEVEL_PTE &&
@@ -248,7 +248,7 @@ TEST_F(controls, pin_accounting)
 		control_emit(HP_CONTROL_PINS, HP_UNTESTABLE, "unknown", why);
 		SKIP(return, "%s", why);
 	}
-	ASSERT_EQ(0, anon_map(&m, HP_SZ_2M, false));
+	ASSERT_EQ(0, anon_map(&m, hp_pmd_size(), false));
 	hp_detect_begin(&d, HP_CONTROL_TEST, "control." HP_CONTROL_PINS);
 	t.addr = (uintptr_t)m.addr;
 	t.length = PIN_LEN;
@@ -282,7 +282,7 @@ TEST_F(controls, refcount_report)
 	if (!(self->r.caps.caps & HUGEPIN_REF_CAP_PMD_SPECIAL)) {
 		struct hp_refmod_case c = {
 			.test = HP_CONTROL_TEST, .name = "control.refcount.vmsplice",
-			.size = HP_SZ_2M, .offset = 0, .len = PIN_LEN, .huge_required = true,
+			.size = hp_pmd_size(), .offset = 0, .len = PIN_LEN, .huge_required = true,
 		};
 		struct hp_refmod_outcome oc;
 
@@ -428,7 +428,7 @@ static int canary_round(const struct hp_refmod *r, struct canary_round *cr, uint
 			char *why, size_t len)
 {
 	uint64_t cseed = seed ^ FRESH_SEED_XOR;
-	unsigned char out[HOLD_LEN];
+	unsigned char *out, *want;
 	struct hp_map fresh = { 0 };
 	size_t first = 0, k;
 	long n;
@@ -437,18 +437,23 @@ static int canary_round(const struct hp_refmod *r, struct canary_round *cr, uint
 	err = free_behind_pin(r, cr, seed, why, len);
 	if (err)
 		return err;
+	out = malloc(2 * HOLD_LEN);
+	if (!out) {
+		snprintf(why, len, "no memory for the read-back buffer");
+		return -ENOMEM;
+	}
+	want = out + HOLD_LEN;
 	/* Fresh memory right away: the freed page is the allocator's hottest. */
 	if (!anon_map(&fresh, FRESH_LEN, false))
 		hp_canary_fill(fresh.addr, FRESH_LEN, cseed);
-	n = tee_read(&cr->pin, out, sizeof(out));
+	n = tee_read(&cr->pin, out, HOLD_LEN);
 	/* A page nobody took again refuses tee()'s reference: no evidence this round. */
 	if (n > 0)
 		cr->bad = (long)hp_canary_check(out, (size_t)n, seed, &first);
 	if (cr->bad) {
-		unsigned char want[HOLD_LEN];
 		size_t page = first & ~(size_t)(getpagesize() - 1);
 
-		hp_canary_fill(want, sizeof(want), seed);
+		hp_canary_fill(want, HOLD_LEN, seed);
 		snprintf(cr->detail, sizeof(cr->detail),
 			 "%ld of %ld bytes read through the held vmsplice pin changed after its pages were freed, first at +0x%zx: expected 0x%02x found 0x%02x",
 			 cr->bad, n, first, want[first], out[first]);
@@ -461,6 +466,7 @@ static int canary_round(const struct hp_refmod *r, struct canary_round *cr, uint
 	}
 	if (fresh.raw)
 		hp_unmap(&fresh);
+	free(out);
 	return err;
 }
 

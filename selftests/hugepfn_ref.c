@@ -65,32 +65,31 @@ static void no_pud_why(char *why, size_t len)
 	snprintf(why, len, "no PUD pfnmap on %s (HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD unset)", arch);
 }
 
+/* One block of the kernel's PMD size, or of its PUD size with HUGEPIN_REF_CREATE_PUD. */
 FIXTURE_VARIANT(hugepfn_map) {
 	const char *name;
 	uint32_t flags;		/* HUGEPIN_REF_CREATE_* */
-	size_t size;
 };
 
 FIXTURE_VARIANT_ADD(hugepfn_map, noncompound_pmd) {
-	.name = "noncompound_pmd", .flags = 0, .size = HP_SZ_2M,
+	.name = "noncompound_pmd", .flags = 0,
 };
 
 FIXTURE_VARIANT_ADD(hugepfn_map, compound_pmd) {
-	.name = "compound_pmd", .flags = HUGEPIN_REF_CREATE_COMPOUND, .size = HP_SZ_2M,
+	.name = "compound_pmd", .flags = HUGEPIN_REF_CREATE_COMPOUND,
 };
 
 FIXTURE_VARIANT_ADD(hugepfn_map, noncompound_pud) {
-	.name = "noncompound_pud", .flags = HUGEPIN_REF_CREATE_PUD, .size = HP_SZ_1G,
+	.name = "noncompound_pud", .flags = HUGEPIN_REF_CREATE_PUD,
 };
 
 /* Device memory without struct pages, as TTM's VRAM placement (a PCI BAR). */
 FIXTURE_VARIANT_ADD(hugepfn_map, device_pmd) {
-	.name = "device_pmd", .flags = HUGEPIN_REF_CREATE_DEVICE, .size = HP_SZ_2M,
+	.name = "device_pmd", .flags = HUGEPIN_REF_CREATE_DEVICE,
 };
 
 FIXTURE_VARIANT_ADD(hugepfn_map, compound_pud) {
 	.name = "compound_pud", .flags = HUGEPIN_REF_CREATE_PUD | HUGEPIN_REF_CREATE_COMPOUND,
-	.size = HP_SZ_1G,
 };
 
 FIXTURE_SETUP(hugepfn_map)
@@ -104,7 +103,7 @@ FIXTURE_SETUP(hugepfn_map)
 	if (variant->flags & HUGEPIN_REF_CREATE_PUD && !(self->r.caps.caps & HUGEPIN_REF_CAP_PUD_ARCH))
 		no_pud_why(self->no_pud, sizeof(self->no_pud));
 	else if (variant->flags & HUGEPIN_REF_CREATE_PUD && !(self->r.caps.caps & HUGEPIN_REF_CAP_PUD))
-		SKIP(return, "%s", "PUD: 1 GiB blocks need alloc_contig_pages(), which modules cannot call");
+		SKIP(return, "%s", "PUD: blocks of the PUD size need alloc_contig_pages(), which modules cannot call");
 	if (variant->flags & HUGEPIN_REF_CREATE_DEVICE && !(self->r.caps.caps & HUGEPIN_REF_CAP_DEVICE))
 		SKIP(return, "device memory: no ivshmem-plain BAR free for the module (run.sh's guests have one)");
 }
@@ -116,6 +115,11 @@ FIXTURE_TEARDOWN(hugepfn_map)
 	hp_refmod_close(&self->r);
 }
 
+static size_t variant_size(const FIXTURE_VARIANT(hugepfn_map) *variant)
+{
+	return variant->flags & HUGEPIN_REF_CREATE_PUD ? hp_pud_size() : hp_pmd_size();
+}
+
 static void case_init(struct hp_refmod_case *c, char *name, size_t len,
 		      const FIXTURE_VARIANT(hugepfn_map) *variant, const char *test,
 		      struct hp_scratch *scratch)
@@ -125,7 +129,7 @@ static void case_init(struct hp_refmod_case *c, char *name, size_t len,
 	c->test = HP_TEST;
 	c->name = name;
 	c->create_flags = variant->flags;
-	c->size = variant->size;
+	c->size = variant_size(variant);
 	c->huge_required = true;
 	c->scratch = scratch;
 }
@@ -221,7 +225,7 @@ TEST_F(hugepfn_map, fault_maps_pmd)
 		return;
 	if (self->no_pud[0])
 		SKIP(return, "%s", self->no_pud);
-	ASSERT_EQ(0, _hp_refmod_create(&self->r, variant->size, variant->flags, &bo));
+	ASSERT_EQ(0, _hp_refmod_create(&self->r, variant_size(variant), variant->flags, &bo));
 	ASSERT_EQ(0, _hp_refmod_map(&self->r, &bo, &m));
 	EXPECT_EQ(0, _hp_refmod_fault(&self->r, bo.id, &m, &info));
 	hp_unmap(&m);
@@ -237,7 +241,7 @@ TEST_F(hugepfn_map, fault_maps_pmd)
 		       hp_refmod_path_name(info.last_path), hp_refmod_path_name(want));
 	}
 	/* One PMD covers the block: no PTE may have been needed. */
-	EXPECT_EQ(variant->size / HP_SZ_2M, info.faults_pmd);
+	EXPECT_EQ(variant_size(variant) / hp_pmd_size(), info.faults_pmd);
 	EXPECT_EQ(0, info.faults_pte);
 	TH_LOG("level pmd via %s", hp_refmod_path_name(info.last_path));
 }
@@ -315,9 +319,10 @@ TEST_F(refmod_dev, caps_reports_sizes)
 	if (_metadata->skip)
 		return;
 	ASSERT_EQ(0, _hp_refmod_caps(&self->r, &caps));
-	EXPECT_EQ((uint32_t)sysconf(_SC_PAGESIZE), caps.page_size);
-	EXPECT_EQ(HP_SZ_2M, caps.pmd_size);
-	EXPECT_EQ(HP_SZ_1G, caps.pud_size);
+	/* The kernel's sizes from inside it agree with the ones the suite derives. */
+	EXPECT_EQ((uint32_t)hp_page_size(), caps.page_size);
+	EXPECT_EQ(hp_pmd_size(), caps.pmd_size);
+	EXPECT_EQ(hp_pud_size(), caps.pud_size);
 	/* Exactly one of the two paths inserts huge entries. */
 	EXPECT_NE(!!(caps.caps & HUGEPIN_REF_CAP_FAULT_PMD), !!(caps.caps & HUGEPIN_REF_CAP_HUGE_FAULT));
 	TH_LOG("kernel %u.%u: pmd special bit %s, pud %s",
@@ -328,7 +333,7 @@ TEST_F(refmod_dev, caps_reports_sizes)
 
 TEST_F(refmod_dev, wrong_size_einval)
 {
-	struct hugepin_ref_create bo = { .size = sizeof(bo) - 4, .length = HP_SZ_2M };
+	struct hugepin_ref_create bo = { .size = sizeof(bo) - 4, .length = hp_pmd_size() };
 	struct hugepin_ref_info info = { .size = sizeof(info) + 8 };
 	unsigned long short_cmd = _IOWR(HUGEPIN_REF_IOC_MAGIC, _IOC_NR(HUGEPIN_REF_IOC_CREATE),
 					struct hugepin_ref_destroy);
@@ -352,10 +357,10 @@ TEST_F(refmod_dev, unknown_flags_einval)
 
 	if (_metadata->skip)
 		return;
-	EXPECT_EQ(-EINVAL, _hp_refmod_create(&self->r, HP_SZ_2M, 1u << 31, &bo));
+	EXPECT_EQ(-EINVAL, _hp_refmod_create(&self->r, hp_pmd_size(), 1u << 31, &bo));
 	EXPECT_EQ(-EINVAL, _hp_refmod_create(&self->r, 0, 0, &bo));
-	EXPECT_EQ(-EINVAL, _hp_refmod_create(&self->r, HP_SZ_2M + 1, 0, &bo));
-	ASSERT_EQ(0, _hp_refmod_create(&self->r, HP_SZ_2M, 0, &bo));
+	EXPECT_EQ(-EINVAL, _hp_refmod_create(&self->r, hp_pmd_size() + 1, 0, &bo));
+	ASSERT_EQ(0, _hp_refmod_create(&self->r, hp_pmd_size(), 0, &bo));
 	EXPECT_EQ(-EINVAL, _hp_refmod_evict(&self->r, bo.id, 1u << 31, &ev));
 	EXPECT_EQ(-EINVAL, _hp_refmod_evict(&self->r, bo.id, HUGEPIN_REF_EVICT_FLAGS, &ev));
 	EXPECT_EQ(0, _hp_refmod_destroy(&self->r, bo.id));
@@ -380,17 +385,17 @@ TEST_F(refmod_dev, mmap_past_buffer_fails)
 
 	if (_metadata->skip)
 		return;
-	ASSERT_EQ(0, _hp_refmod_create(&self->r, HP_SZ_2M, 0, &bo));
-	p = mmap(NULL, 2 * HP_SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, self->r.fd,
+	ASSERT_EQ(0, _hp_refmod_create(&self->r, hp_pmd_size(), 0, &bo));
+	p = mmap(NULL, 2 * hp_pmd_size(), PROT_READ | PROT_WRITE, MAP_SHARED, self->r.fd,
 		 (off_t)bo.mmap_offset);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
-	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->r.fd,
-		 (off_t)(bo.mmap_offset + HP_SZ_2M));
+	p = mmap(NULL, hp_page_size(), PROT_READ, MAP_SHARED, self->r.fd,
+		 (off_t)(bo.mmap_offset + hp_pmd_size()));
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
 	/* Private writable mappings would need copy-on-write of pfn pages. */
-	p = mmap(NULL, HP_SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->r.fd,
+	p = mmap(NULL, hp_pmd_size(), PROT_READ | PROT_WRITE, MAP_PRIVATE, self->r.fd,
 		 (off_t)bo.mmap_offset);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
@@ -407,11 +412,11 @@ TEST_F(refmod_dev, evict_then_refault)
 
 	if (_metadata->skip)
 		return;
-	ASSERT_EQ(0, _hp_refmod_create(&self->r, 2 * HP_SZ_2M, 0, &bo));
+	ASSERT_EQ(0, _hp_refmod_create(&self->r, 2 * hp_pmd_size(), 0, &bo));
 	ASSERT_EQ(0, _hp_refmod_map(&self->r, &bo, &m));
 	ASSERT_EQ(0, _hp_refmod_fault(&self->r, bo.id, &m, &info));
 	ASSERT_EQ(0, _hp_refmod_evict(&self->r, bo.id, 0, &ev));
-	EXPECT_EQ(2 * HP_SZ_2M / (size_t)sysconf(_SC_PAGESIZE), ev.pages_checked);
+	EXPECT_EQ(2 * hp_pmd_size() / hp_page_size(), ev.pages_checked);
 	EXPECT_EQ(0, ev.pages_bad);
 	EXPECT_EQ(2, ev.blocks_freed);
 	EXPECT_EQ(0, ev.blocks_kept);
@@ -434,12 +439,12 @@ TEST_F(refmod_dev, destroy_while_mapped)
 
 	if (_metadata->skip)
 		return;
-	ASSERT_EQ(0, _hp_refmod_create(&self->r, HP_SZ_2M, 0, &bo));
+	ASSERT_EQ(0, _hp_refmod_create(&self->r, hp_pmd_size(), 0, &bo));
 	ASSERT_EQ(0, _hp_refmod_map(&self->r, &bo, &m));
 	ASSERT_EQ(0, _hp_refmod_destroy(&self->r, bo.id));
 	EXPECT_EQ(-ENOENT, _hp_refmod_info(&self->r, bo.id, &info));
 	hp_map_touch(&m, true);
-	EXPECT_EQ((char)1, ((volatile char *)m.addr)[4096]);
+	EXPECT_EQ((char)1, ((volatile char *)m.addr)[hp_page_size()]);
 	hp_unmap(&m);
 }
 

@@ -34,7 +34,7 @@
 
 #define HP_TEST "pfnmap_vma"
 #define SCRATCH_BYTES (4ul << 20)
-#define HALF_PMD (HP_SZ_2M / 2)
+#define HALF_PMD (hp_pmd_size() / 2)
 #define PATTERN_SEED 0x9e3779b97f4a7c15ull
 #define SCRATCH_FILL 0xa5
 #define THP_ZERO_PAGE "/sys/kernel/mm/transparent_hugepage/use_zero_page"
@@ -129,7 +129,7 @@ static bool vc_setup(struct vma_case *vc, bool never_expected)
 	hp_result_init(&vc->res, HP_TEST, vc->name, HUGEPIN_REF_NAME, HUGEPIN_REF_NAME,
 		       hp_method_name(vc->m));
 	hp_record_start(HP_TEST, vc->name, HUGEPIN_REF_NAME, hp_method_name(vc->m));
-	err = _hp_refmod_create(vc->r, HP_SZ_2M, 0, &vc->bo);
+	err = _hp_refmod_create(vc->r, hp_pmd_size(), 0, &vc->bo);
 	vc->created = !err;
 	if (!err)
 		err = _hp_refmod_map(vc->r, &vc->bo, &vc->map);
@@ -141,7 +141,7 @@ static bool vc_setup(struct vma_case *vc, bool never_expected)
 		vc->ev.untestable_why = vc->setup_why;
 		return false;
 	}
-	pattern_fill(vc->map.addr, 0, HP_SZ_2M);
+	pattern_fill(vc->map.addr, 0, hp_pmd_size());
 	w = where_at(vc->map.addr);
 	vc->ev.level = w.mapped ? w.level : HP_LEVEL_UNKNOWN;
 	if (!at_pmd(&w)) {
@@ -300,7 +300,7 @@ static void fork_child(int wfd, void *addr, enum hp_method m, struct hp_scratch 
 
 	memset(&rep, 0, sizeof(rep));
 	rep.before = where_at(addr);
-	rep.words_bad = pattern_bad(addr, 0, HP_SZ_2M);
+	rep.words_bad = pattern_bad(addr, 0, hp_pmd_size());
 	rep.after = where_at(addr);
 	_hp_pin(m, s, addr, HP_CASE_PIN_LEN, &rep.pin);
 	_exit(write(wfd, &rep, sizeof(rep)) == (ssize_t)sizeof(rep) ? 0 : 1);
@@ -460,11 +460,11 @@ static int move_mapping(struct vma_case *vc, struct hp_map *dst)
 	void *p;
 	int err;
 
-	err = _hp_map(dst, -1, 0, HP_SZ_2M, HP_SZ_2M, PROT_NONE, MAP_PRIVATE | MAP_NORESERVE,
+	err = _hp_map(dst, -1, 0, hp_pmd_size(), hp_pmd_size(), PROT_NONE, MAP_PRIVATE | MAP_NORESERVE,
 		      false);
 	if (err)
 		return err;
-	p = mremap(vc->map.addr, HP_SZ_2M, HP_SZ_2M, MREMAP_MAYMOVE | MREMAP_FIXED, dst->addr);
+	p = mremap(vc->map.addr, hp_pmd_size(), hp_pmd_size(), MREMAP_MAYMOVE | MREMAP_FIXED, dst->addr);
 	if (p == MAP_FAILED) {
 		err = -errno;
 		hp_unmap(dst);
@@ -502,7 +502,7 @@ TEST_F(ref_vma, mremap_whole)
 		}
 		old = where_at(vc.map.addr);
 		moved = where_at(dst.addr);
-		bad = pattern_bad(dst.addr, 0, HP_SZ_2M);
+		bad = pattern_bad(dst.addr, 0, hp_pmd_size());
 		touched = where_at(dst.addr);
 		if (!_hp_refmod_info(vc.r, vc.bo.id, &after))
 			refaulted = after.faults_pmd > vc.info.faults_pmd;
@@ -614,7 +614,7 @@ struct zero_case {
 /* Map 4 MiB, read-fault it; false with the reason when no huge zero page formed. */
 static bool zero_setup(struct zero_case *z)
 {
-	int err = _hp_map(&z->map, -1, 0, 2 * HP_SZ_2M, HP_SZ_2M, PROT_READ | PROT_WRITE,
+	int err = _hp_map(&z->map, -1, 0, 2 * hp_pmd_size(), hp_pmd_size(), PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE, true);
 
 	if (err) {
@@ -623,7 +623,7 @@ static bool zero_setup(struct zero_case *z)
 	}
 	hp_map_touch(&z->map, false);
 	z->lo = where_at(z->map.addr);
-	z->hi = where_at((char *)z->map.addr + HP_SZ_2M);
+	z->hi = where_at((char *)z->map.addr + hp_pmd_size());
 	z->ev.level = z->lo.mapped ? z->lo.level : HP_LEVEL_UNKNOWN;
 	if (!at_pmd(&z->lo) || !at_pmd(&z->hi)) {
 		snprintf(z->why, sizeof(z->why), "no huge zero page formed (levels %s, %s)",

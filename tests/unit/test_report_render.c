@@ -186,13 +186,18 @@ static void matrix(void)
 	load(&b, records_crash, console_damage, NULL);
 	snprintf(b.kernel, sizeof(b.kernel), "5.12.0");
 	hp_report_init(&c, "4.19.0");
+	hp_report_set_arch(&b, "aarch64");
 	EXPECT_EQ(hp_matrix_render(reps, 3, &md, &json, &txt), 1);
-	EXPECT_CONTAINS(md.s, "kernels needing a fix: 5.12.0\n");
+	/* A kernel whose architecture is known is named with it, in every form. */
+	EXPECT_CONTAINS(md.s, "| 5.12.0 (aarch64) |");
+	EXPECT_CONTAINS(txt.s, "  5.12.0 (aarch64)");
+	EXPECT_CONTAINS(json.s, "\"kernel\":\"5.12.0\",\"arch\":\"aarch64\",\"exit_code\":1");
+	EXPECT_CONTAINS(md.s, "kernels needing a fix: 5.12.0 (aarch64)\n");
 	EXPECT_CONTAINS(md.s, "kernels that could not be tested: 4.19.0");
 	EXPECT_CONTAINS(md.s, "| boot_s |");
 	EXPECT_CONTAINS(md.s, "| 6.2 |");
 	EXPECT_CONTAINS(md.s, "qxl/vmsplice");
-	EXPECT_CONTAINS(txt.s, "kernels needing a fix: 5.12.0");
+	EXPECT_CONTAINS(txt.s, "kernels needing a fix: 5.12.0 (aarch64)");
 	/* Which huge pfn mappings each kernel formed, one line per kernel. */
 	EXPECT_CONTAINS(md.s, "Huge pfn mappings formed:\n\n- 6.1.0-56-amd64: hugepin_ref PMD (1 record)\n");
 	EXPECT_CONTAINS(md.s, "\n- 4.19.0: none\n");
@@ -203,7 +208,7 @@ static void matrix(void)
 	       !strcmp(hp_json_get(j, "needing_fix")->child->str, "5.12.0"));
 	hp_json_free(j);
 	EXPECT_CONTAINS(json.s, "\"hugepin_ref/odirect_read\":\"VULNERABLE (expected)\"");
-	EXPECT_CONTAINS(json.s, "\"kernel\":\"4.19.0\",\"exit_code\":125");
+	EXPECT_CONTAINS(json.s, "\"kernel\":\"4.19.0\",\"arch\":\"unknown\",\"exit_code\":125");
 	EXPECT_CONTAINS(json.s, "\"coverage\":[{\"path\":\"hugepin_ref PMD\",\"records\":1,\"inferred\":0}]");
 	hp_buf_free(&md);
 	hp_buf_free(&json);

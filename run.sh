@@ -516,7 +516,7 @@ kernel_config() {
 # hp_report over everything collected; its exit code is the run's.
 report() {
 	local rc=0 f c
-	local -a args=(--console "$OUT/console.log" --kernel "$RELEASE" --arch "$(uname -m)" --out "$OUT")
+	local -a args=(--console "$OUT/console.log" --kernel "$RELEASE" --arch "${HP_GNU%%-*}" --out "$OUT")
 	f=$(kernel_config)
 	[ -z "$f" ] || args+=(--kernel-config "$f")
 	for f in "$OUT"/boot-*/records.jsonl "$OUT"/records.jsonl; do

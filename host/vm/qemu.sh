@@ -92,8 +92,9 @@ readonly HP_IVSHMEM_SIZE=1G
 # The reference module's device memory (hugepin_ref_blocks.c): a small
 # ivshmem-plain BAR of host RAM, no struct pages in the guest, in every boot.
 # Its BAR is smaller than a GiB, which is how the guest's init tells it from
-# vfio's (init.sh vfio_bind).
-readonly HP_DEVMEM_SIZE=16M
+# vfio's (init.sh vfio_bind), and holds a block of the largest PMD Debian's
+# kernels map (32 MiB with arm64's 16 KiB pages).
+readonly HP_DEVMEM_SIZE=64M
 
 qemu_devmem_args() {
 	printf '%s\n' -object "memory-backend-ram,id=hp_devmem,size=$HP_DEVMEM_SIZE" \

@@ -3,7 +3,7 @@
 #
 #   make                 userspace programs into build/bin (libdrm, liburing via pkg-config)
 #   make STATIC=1        static programs into build/bin-static (for QEMU guests)
-#   make check           unit tests under ASan+UBSan, then the VM run on Debian's kernel
+#   make check           unit tests under ASan+UBSan, then the VM runs on Debian's kernels (x86_64, arm64, riscv64)
 #   make run_tests       the kselftests on the running kernel
 #   make install DESTDIR=... [PREFIX=/usr/libexec/hugepin]
 #   make module [KDIR=/lib/modules/$(uname -r)/build]   the reference module
@@ -117,7 +117,8 @@ $(OUT)/unit/%: tests/unit/%.c $(PURE_SRCS) $(wildcard lib/*.h host/*.h tests/uni
 vmcheck: all
 	$(MAKE) STATIC=1 all
 	tests/vm/check_default.sh $(OUT)/check; rc=$$?; \
-	tests/vm/check_debian.sh $(OUT)/check || rc=1; exit $$rc
+	tests/vm/check_debian.sh $(OUT)/check || rc=1; \
+	tests/vm/check_arch.sh $(OUT)/check || rc=1; exit $$rc
 
 run_tests: all
 	+$(SUBMAKE) run_tests

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The other architectures of `make check`: each kernel of
+# tests/vm/arch-kernels.txt (an arm64 and a riscv64 Debian kernel, pinned),
+# booted under TCG on QEMU's virt machine with the suite cross-built for it,
+# the reference module's huge pfn PMDs pinned by every method. Asserts the
+# verdicts and the page-table levels the walk module read there (the
+# architecture's own special bit), the PUD answer of each architecture, the
+# x86-only devices' skip lines and the report's architecture. Writes KTAP
+# to OUTDIR/arch.tap for tests/summary.sh.
+# shellcheck disable=SC2317 # the predicates below run through check()
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/vm/lib.sh
+. "$TOP/tests/vm/lib.sh"
+
+[ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
+OUTDIR=$1
+mkdir -p "$OUTDIR" || { echo "check_arch: cannot create $OUTDIR" >&2; exit 2; }
+OUTDIR=$(cd "$OUTDIR" && pwd)
+WORK=$OUTDIR/arch
+rm -rf "$WORK"
+mkdir -p "$WORK"
+TAP=$OUTDIR/arch.tap
+: >"$TAP.body"
+
+log_has() {
+	grep -qF -- "$2" "$1"
+}
+
+report_arch() {
+	grep -qF "\"arch\":\"$2\"" "$1"
+}
+
+# $1 arch, $2 package, $3 version, $4 uname -m, $5 PUD answer: "none" (the
+# architecture maps no huge PUD: UNTESTABLE with the reason) or "module"
+# (huge PUDs exist; the module's GiB blocks cannot be allocated: skipped).
+check_arch_kernel() {
+	local arch=$1 pkg=$2 ver=$3 machine=$4 pud=$5 d json t0
+	d=$WORK/$arch
+	t0=$(date +%s)
+	runsh "$d" --arch "$arch" --kernel-deb "$pkg=$ver" --tests hugepfn_ref --out "$d"
+	json=$d/report.json
+	if [ "$RC" = 2 ] && [ ! -s "$json" ]; then
+		skip "$arch $pkg=$ver" "$(grep -m1 'run.sh: ' "$d.err" || echo "run.sh exited 2")"
+		return 0
+	fi
+	echo "# $arch $pkg=$ver: $(($(date +%s) - t0)) s; $(grep -h 'timing:' "$d.err" | tail -n1)" | tee -a "$TAP.body"
+	grep -h -e '^Huge pfn mappings formed' -e '^[0-9]* SAFE, ' "$d.out" | sed "s/^/# $arch: /" |
+		tee -a "$TAP.body" || true
+	check "$arch: run.sh exits 0" is_rc 0
+	[ -s "$json" ] || { not_ok "$arch: no report.json"; return 0; }
+	check "$arch: the report names the guest's architecture ($machine)" report_arch "$json" "$machine"
+	check "$arch: qxl and vmwgfx skipped as x86 devices, one line each" \
+		eval "[ \"\$(grep -c 'is an x86 device' '$d.err')\" = 2 ]"
+	check "$arch: reference module loaded" \
+		no_rows "$json" '"device":"hugepin_ref"' '"method":"-"' '"verdict":"UNTESTABLE"'
+	check "$arch: reference module mapped at PMD level by a special entry, every pin refused" \
+		has_rows "$json" '"device":"hugepin_ref"' '"level":"pmd"' '"verdict":"SAFE"' 'refused' '"special":"yes"'
+	check "$arch: device memory mapped at PMD level by a special entry, refused" \
+		has_rows "$json" '"device":"hugepin_vram"' '"level":"pmd"' '"verdict":"SAFE"' '"special":"yes"'
+	check "$arch: no reference-module pin got through" \
+		no_rows "$json" '"device":"hugepin_ref"' '"verdict":"VULNERABLE"'
+	check "$arch: no PMD entry without its special bit" \
+		no_rows "$json" '"device":"hugepin_ref"' '"level":"pmd"' '"special":"no"'
+	check "$arch: the summary names the reference module's PMDs" log_has "$d.out" "hugepin_ref PMD ("
+	check "$arch: no kselftest program reports not ok" no_ktap_failures "$d"
+	case $pud in
+	none)
+		check "$arch: PUD cases UNTESTABLE: no PUD pfnmap on $arch" \
+			has_rows "$json" '"name":"hugepfn_map.noncompound_pud.' '"verdict":"UNTESTABLE"' "no PUD pfnmap on $arch"
+		;;
+	module)
+		check "$arch: PUD cases skipped: the module cannot allocate PUD-sized blocks" \
+			log_has "$d/ktap/hugepfn_ref.tap" 'SKIP PUD: blocks of the PUD size need alloc_contig_pages()'
+		;;
+	esac
+}
+
+T0=$(date +%s)
+while read -r arch pkg ver machine pud; do
+	case $arch in '' | '#'*) continue ;; esac
+	check_arch_kernel "$arch" "$pkg" "$ver" "$machine" "$pud"
+done <"$TOP/tests/vm/arch-kernels.txt"
+echo "# other architectures: $(($(date +%s) - T0)) s" | tee -a "$TAP.body"
+tap_finish
+exit "$FAILED"

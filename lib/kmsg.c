@@ -29,6 +29,9 @@ static const struct splat_pattern patterns[] = {
 	{ "BUG:", true, HP_SPLAT_BUG },
 	{ "kernel BUG at", false, HP_SPLAT_BUG },
 	{ "Oops:", false, HP_SPLAT_OOPS },
+	/* arm64's and riscv's page-fault oops open with this; riscv's die() says "Oops [#1]". */
+	{ "Unable to handle kernel", true, HP_SPLAT_OOPS },
+	{ "Oops [#", true, HP_SPLAT_OOPS },
 	{ "invalid opcode:", true, HP_SPLAT_OOPS },
 	{ "WARNING:", true, HP_SPLAT_WARNING },
 	{ "Bad page state", false, HP_SPLAT_BAD_PAGE },

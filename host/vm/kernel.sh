@@ -156,10 +156,11 @@ kernel_from_spec() {
 }
 
 # The vmlinuz under unpacked packages $1: boot/vmlinuz-REL up to 6.x,
-# usr/lib/modules/REL/vmlinuz from 7.x.
+# usr/lib/modules/REL/vmlinuz from 7.x; trixie's riscv64 names its Image
+# boot/vmlinux-REL.
 kernel_find_image() {
 	local f
-	for f in "$1"/boot/vmlinuz-* "$1"/usr/lib/modules/*/vmlinuz "$1"/lib/modules/*/vmlinuz; do
+	for f in "$1"/boot/vmlinuz-* "$1"/boot/vmlinux-* "$1"/usr/lib/modules/*/vmlinuz "$1"/lib/modules/*/vmlinuz; do
 		[ -f "$f" ] || continue
 		printf '%s\n' "$f"
 		return 0
@@ -169,7 +170,7 @@ kernel_find_image() {
 kernel_image_release() {
 	case $1 in
 	*/vmlinuz) basename "$(dirname "$1")" ;;
-	*) basename "$1" | sed 's/^vmlinuz-//' ;;
+	*) basename "$1" | sed 's/^vmlinu[xz]-//' ;;
 	esac
 }
 

@@ -59,6 +59,7 @@ userland_setup() {
 	hp_progress "unpacking $suite's $HP_DEB_ARCH userland ($want) into $root"
 	rm -rf "$root"
 	debian_unpack_into "$root" '' "${debs[@]}" || hp_die "$HP_ARCH userland: $DEBIAN_ERR"
+	rm -f "${debs[@]}"
 	printf '%s\n' "$suite" >"$root/.suite"
 }
 

@@ -36,17 +36,30 @@ report_arch() {
 # $1 arch, $2 package, $3 version, $4 uname -m, $5 PUD answer: "none" (the
 # architecture maps no huge PUD: UNTESTABLE with the reason) or "module"
 # (huge PUDs exist; the module's GiB blocks cannot be allocated: skipped).
+# The run of one kernel, in the background beside the others: most of a
+# first run is downloads and cross builds, which overlap well.
+start_arch_kernel() {
+	local arch=$1 pkg=$2 ver=$3 d=$WORK/$1
+	local -a args=(--arch "$arch" --kernel-deb "$pkg=$ver" --tests hugepfn_ref --out "$d")
+	(
+		rc=0 t0=$(date +%s)
+		"$TOP/run.sh" "${args[@]}" >"$d.out" 2>"$d.err" || rc=$?
+		echo "# run.sh ${args[*]} -> exit $rc" >"$d.body"
+		printf '%s %s\n' "$rc" "$(($(date +%s) - t0))" >"$d.rc"
+	) &
+}
+
 check_arch_kernel() {
-	local arch=$1 pkg=$2 ver=$3 machine=$4 pud=$5 d json t0
+	local arch=$1 pkg=$2 ver=$3 machine=$4 pud=$5 d json secs
 	d=$WORK/$arch
-	t0=$(date +%s)
-	runsh "$d" --arch "$arch" --kernel-deb "$pkg=$ver" --tests hugepfn_ref --out "$d"
+	read -r RC secs <"$d.rc" || { not_ok "$arch: run.sh left no exit code"; return 0; }
+	cat "$d.body" >>"$TAP.body" 2>/dev/null || true
 	json=$d/report.json
 	if [ "$RC" = 2 ] && [ ! -s "$json" ]; then
 		skip "$arch $pkg=$ver" "$(grep -m1 'run.sh: ' "$d.err" || echo "run.sh exited 2")"
 		return 0
 	fi
-	echo "# $arch $pkg=$ver: $(($(date +%s) - t0)) s; $(grep -h 'timing:' "$d.err" | tail -n1)" | tee -a "$TAP.body"
+	echo "# $arch $pkg=$ver: $secs s; $(grep -h 'timing:' "$d.err" | tail -n1)" | tee -a "$TAP.body"
 	grep -h -e '^Huge pfn mappings formed' -e '^[0-9]* SAFE, ' "$d.out" | sed "s/^/# $arch: /" |
 		tee -a "$TAP.body" || true
 	check "$arch: run.sh exits 0" is_rc 0
@@ -79,6 +92,11 @@ check_arch_kernel() {
 }
 
 T0=$(date +%s)
+while read -r arch pkg ver _; do
+	case $arch in '' | '#'*) continue ;; esac
+	start_arch_kernel "$arch" "$pkg" "$ver"
+done <"$TOP/tests/vm/arch-kernels.txt"
+wait
 while read -r arch pkg ver machine pud; do
 	case $arch in '' | '#'*) continue ;; esac
 	check_arch_kernel "$arch" "$pkg" "$ver" "$machine" "$pud"

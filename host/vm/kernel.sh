@@ -83,7 +83,7 @@ kernel_release_image() {
 		hp_die "kernel $img: not a readable file"
 	fi
 	plain=$(kernel_plain_image "$img")
-	[ -n "$plain" ] || hp_die "kernel $img: no $HP_ARCH Image header (magic $(kernel_image_magic | od -An -c | tr -s ' ') at 0x38), plain, gzip or EFI zboot: pass arch/$HP_KARCH/boot/Image or a Debian vmlinuz of that architecture"
+	[ -n "$plain" ] || hp_die "kernel $img: no $HP_ARCH Image header (magic $(kernel_image_magic | od -An -c | tr -d ' \n' | sed 's/\\n$//') at 0x38), plain, gzip or EFI zboot: pass arch/$HP_KARCH/boot/Image or a Debian vmlinuz of that architecture"
 	rel=$(LC_ALL=C grep -a -o -m1 'Linux version [0-9][^ ]*' "$plain" | head -n1 | cut -d' ' -f3)
 	[ -n "$rel" ] || hp_die "kernel $img: no 'Linux version' banner in the Image: not a kernel, or truncated"
 	printf '%s\n' "$rel"

@@ -91,7 +91,22 @@ check_arch_kernel() {
 	esac
 }
 
+# Bad input: a one-line error and exit 2 before anything is fetched.
+check_bad_input() {
+	local d=$WORK/bad
+	mkdir -p "$d"
+	runsh "$d/arch" --arch mips --no-build
+	check "--arch mips exits 2" is_rc 2
+	check "--arch mips: one line naming the architectures" log_has "$d/arch.err" "--arch mips: x86_64, arm64 or riscv64"
+	head -c 4096 /dev/zero >"$d/zero.img"
+	runsh "$d/image" --arch arm64 --kernel "$d/zero.img" --no-build
+	check "--arch arm64 --kernel with no Image header exits 2" is_rc 2
+	check "--arch arm64 --kernel with no Image header: one line saying so" \
+		log_has "$d/image.err" "no arm64 Image header"
+}
+
 T0=$(date +%s)
+check_bad_input
 while read -r arch pkg ver _; do
 	case $arch in '' | '#'*) continue ;; esac
 	start_arch_kernel "$arch" "$pkg" "$ver"

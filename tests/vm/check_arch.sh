@@ -29,17 +29,24 @@ log_has() {
 	grep -qF -- "$2" "$1"
 }
 
+# True when every eviction report of the reference module counted $2 pages.
+only_blocks_of() {
+	! grep -F '"type":"result"' "$1" | grep -F '"device":"hugepin_ref"' | grep -F 'pages off their refcount' |
+		grep -qvF "of $2 pages off"
+}
+
 report_arch() {
 	grep -qF "\"arch\":\"$2\"" "$1"
 }
 
 # $1 arch, $2 package, $3 version, $4 uname -m, $5 PUD answer: "none" (the
 # architecture maps no huge PUD: UNTESTABLE with the reason) or "module"
-# (huge PUDs exist; the module's GiB blocks cannot be allocated: skipped).
+# (huge PUDs exist; the module's GiB blocks cannot be allocated: skipped),
+# $6 the pages of one PMD block.
 # The run of one kernel, in the background beside the others: most of a
 # first run is downloads and cross builds, which overlap well.
 start_arch_kernel() {
-	local arch=$1 pkg=$2 ver=$3 d=$WORK/$1
+	local arch=$1 pkg=$2 ver=$3 d=$WORK/$1-$2
 	local -a args=(--arch "$arch" --kernel-deb "$pkg=$ver" --tests hugepfn_ref --out "$d")
 	(
 		rc=0 t0=$(date +%s)
@@ -50,42 +57,47 @@ start_arch_kernel() {
 }
 
 check_arch_kernel() {
-	local arch=$1 pkg=$2 ver=$3 machine=$4 pud=$5 d json secs
-	d=$WORK/$arch
-	read -r RC secs <"$d.rc" || { not_ok "$arch: run.sh left no exit code"; return 0; }
+	local arch=$1 pkg=$2 ver=$3 machine=$4 pud=$5 pages=$6 d json secs label
+	d=$WORK/$arch-$pkg
+	# Two kernels of one architecture: the checks name the release.
+	label=${pkg#linux-image-}
+	read -r RC secs <"$d.rc" || { not_ok "$label: run.sh left no exit code"; return 0; }
 	cat "$d.body" >>"$TAP.body" 2>/dev/null || true
 	json=$d/report.json
 	if [ "$RC" = 2 ] && [ ! -s "$json" ]; then
-		skip "$arch $pkg=$ver" "$(grep -m1 'run.sh: ' "$d.err" || echo "run.sh exited 2")"
+		skip "$label=$ver" "$(grep -m1 'run.sh: ' "$d.err" || echo "run.sh exited 2")"
 		return 0
 	fi
-	echo "# $arch $pkg=$ver: $secs s; $(grep -h 'timing:' "$d.err" | tail -n1)" | tee -a "$TAP.body"
-	grep -h -e '^Huge pfn mappings formed' -e '^[0-9]* SAFE, ' "$d.out" | sed "s/^/# $arch: /" |
+	echo "# $label=$ver: $secs s; $(grep -h 'timing:' "$d.err" | tail -n1)" | tee -a "$TAP.body"
+	grep -h -e '^Huge pfn mappings formed' -e '^[0-9]* SAFE, ' "$d.out" | sed "s/^/# $label: /" |
 		tee -a "$TAP.body" || true
-	check "$arch: run.sh exits 0" is_rc 0
-	[ -s "$json" ] || { not_ok "$arch: no report.json"; return 0; }
-	check "$arch: the report names the guest's architecture ($machine)" report_arch "$json" "$machine"
-	check "$arch: qxl and vmwgfx skipped as x86 devices, one line each" \
+	check "$label: run.sh exits 0" is_rc 0
+	[ -s "$json" ] || { not_ok "$label: no report.json"; return 0; }
+	check "$label: the report names the guest's architecture ($machine)" report_arch "$json" "$machine"
+	check "$label: qxl and vmwgfx skipped as x86 devices, one line each" \
 		eval "[ \"\$(grep -c 'is an x86 device' '$d.err')\" = 2 ]"
-	check "$arch: reference module loaded" \
+	check "$label: reference module loaded" \
 		no_rows "$json" '"device":"hugepin_ref"' '"method":"-"' '"verdict":"UNTESTABLE"'
-	check "$arch: reference module mapped at PMD level by a special entry, every pin refused" \
+	check "$label: reference module mapped at PMD level by a special entry, every pin refused" \
 		has_rows "$json" '"device":"hugepin_ref"' '"level":"pmd"' '"verdict":"SAFE"' 'refused' '"special":"yes"'
-	check "$arch: device memory mapped at PMD level by a special entry, refused" \
+	check "$label: device memory mapped at PMD level by a special entry, refused" \
 		has_rows "$json" '"device":"hugepin_vram"' '"level":"pmd"' '"verdict":"SAFE"' '"special":"yes"'
-	check "$arch: no reference-module pin got through" \
+	check "$label: no reference-module pin got through" \
 		no_rows "$json" '"device":"hugepin_ref"' '"verdict":"VULNERABLE"'
-	check "$arch: no PMD entry without its special bit" \
+	check "$label: no PMD entry without its special bit" \
 		no_rows "$json" '"device":"hugepin_ref"' '"level":"pmd"' '"special":"no"'
-	check "$arch: the summary names the reference module's PMDs" log_has "$d.out" "hugepin_ref PMD ("
-	check "$arch: no kselftest program reports not ok" no_ktap_failures "$d"
+	check "$label: the summary names the reference module's PMDs" log_has "$d.out" "hugepin_ref PMD ("
+	check "$label: blocks of one PMD, $pages pages, all back at their refcount after the pins" \
+		has_rows "$json" '"device":"hugepin_ref"' '"level":"pmd"' "evict: 0 of $pages pages off their refcount"
+	check "$label: no block of another size" only_blocks_of "$json" "$pages"
+	check "$label: no kselftest program reports not ok" no_ktap_failures "$d"
 	case $pud in
 	none)
-		check "$arch: PUD cases UNTESTABLE: no PUD pfnmap on $arch" \
+		check "$label: PUD cases UNTESTABLE: no PUD pfnmap on $arch" \
 			has_rows "$json" '"name":"hugepfn_map.noncompound_pud.' '"verdict":"UNTESTABLE"' "no PUD pfnmap on $arch"
 		;;
 	module)
-		check "$arch: PUD cases skipped: the module cannot allocate PUD-sized blocks" \
+		check "$label: PUD cases skipped: the module cannot allocate PUD-sized blocks" \
 			log_has "$d/ktap/hugepfn_ref.tap" 'SKIP PUD: blocks of the PUD size need alloc_contig_pages()'
 		;;
 	esac
@@ -112,9 +124,9 @@ while read -r arch pkg ver _; do
 	start_arch_kernel "$arch" "$pkg" "$ver"
 done <"$TOP/tests/vm/arch-kernels.txt"
 wait
-while read -r arch pkg ver machine pud; do
+while read -r arch pkg ver machine pud pages; do
 	case $arch in '' | '#'*) continue ;; esac
-	check_arch_kernel "$arch" "$pkg" "$ver" "$machine" "$pud"
+	check_arch_kernel "$arch" "$pkg" "$ver" "$machine" "$pud" "$pages"
 done <"$TOP/tests/vm/arch-kernels.txt"
 echo "# other architectures: $(($(date +%s) - T0)) s" | tee -a "$TAP.body"
 tap_finish

@@ -43,10 +43,17 @@ die() {
 
 # Modules the guest loads: transport first, then the GPU drivers the
 # devices bind to, vgem, vfio (opt-in), null_blk, and ext4 for the page-cache disk.
-readonly HP_GUEST_MODULES="virtio_pci virtio_console virtio_blk bochs qxl virtio-gpu vgem vmwgfx vfio-pci vfio_iommu_type1 null_blk ext4"
+readonly HP_GUEST_MODULES="virtio_pci virtio_console virtio_blk bochs qxl virtio-gpu vgem vmwgfx vfio-pci vfio_iommu_type1 null_blk ext4 nd_e820 nd_pmem dax_pmem device_dax"
+
+# DAX: x86's legacy pmem, guest RAM that memmap=SIZE!START sets aside as a
+# pmem region, which the guest's init makes a device DAX (init.sh
+# dax_setup). START leaves the first GiB to the kernel; the guest needs
+# SIZE more than that.
+readonly HP_DAX_SIZE=256M HP_DAX_START=1G HP_DAX_MIN_MEM_MB=1536
 
 usage() {
-	cat <<'USAGE'
+	# The device list from the runner's device table (host/vm/devices.sh).
+	sed "s/@DEVICES@/$(hp_vm_devices)/" <<'USAGE'
 usage: ./run.sh [options]
 Boot a kernel in QEMU with emulated GPUs and the hugepin suite; print one
 verdict per case and pin method. Exit: 0 nothing unexpected was VULNERABLE,
@@ -83,7 +90,7 @@ bookworm, as --kernel-deb debian:SUITE gives it; for riscv64, trixie's):
                          kernel x case table
 What to run:
   --tests PATTERN        comma list of globs over program names and case names
-  --devices LIST         QEMU GPUs and vgem: bochs,qxl,virtio_gpu,vmwgfx,vgem (default all
+  --devices LIST         QEMU GPUs and vgem: @DEVICES@ (default all
                          of these; qxl and vmwgfx are x86 only); vfio (opt-in: ivshmem's
                          1 GiB BAR through vfio-pci, on a q35 machine with intel-iommu,
                          on arm64 the virt machine with an SMMUv3, for the vfio_bar cases)
@@ -126,7 +133,7 @@ Tests of the runner itself:
 USAGE
 }
 
-OPT_KERNEL='' OPT_MODULES='' OPT_MODULES_SET=0 OPT_KERNEL_DEB='' OPT_TESTS='' OPT_DEVICES=$HP_DEVICES_ALL
+OPT_KERNEL='' OPT_MODULES='' OPT_MODULES_SET=0 OPT_KERNEL_DEB='' OPT_TESTS='' OPT_DEVICES=$HP_DEVICES_ALL OPT_DEVICES_SET=0
 OPT_THP=madvise OPT_SHMEM_THP='' OPT_DURATION=1 OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
 OPT_BISECT_ON='' OPT_HOST=0 OPT_CRASH_OK=0 OPT_BUILD=1 OPT_INJECT='' OPT_TREE='' OPT_BASE_CONFIG=''
 OPT_MATRIX='' OPT_ARCH='' OPT_VMWSHIM=1 OPT_VERBOSE=0 OPT_UNMAPPED_FIXED=0 OPT_MODTREE='' OPT_MODTREE_DIRS=$HP_MODTREE_DIRS
@@ -151,7 +158,7 @@ parse_args() {
 		--module-dirs) need_arg "$1" $#; OPT_MODTREE_DIRS=$2; shift ;;
 		--matrix) need_arg "$1" $#; OPT_MATRIX=$2; shift ;;
 		--tests) need_arg "$1" $#; OPT_TESTS=$2; PASS_ARGS+=("$1" "$2"); shift ;;
-		--devices) need_arg "$1" $#; OPT_DEVICES=$2; PASS_ARGS+=("$1" "$2"); shift ;;
+		--devices) need_arg "$1" $#; OPT_DEVICES=$2 OPT_DEVICES_SET=1; PASS_ARGS+=("$1" "$2"); shift ;;
 		--thp) need_arg "$1" $#; OPT_THP=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--shmem-thp) need_arg "$1" $#; OPT_SHMEM_THP=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--duration) need_arg "$1" $#; OPT_DURATION=$2; PASS_ARGS+=("$1" "$2"); shift ;;
@@ -388,6 +395,8 @@ guest_modules() {
 	# arm64's vIOMMU (the virt machine's SMMUv3) is a module in Debian's kernels.
 	[[ ,$OPT_DEVICES, != *,vfio,* ]] || [ "$HP_ARCH" != arm64 ] || printf '%s\n' arm_smmu_v3
 	for m in $HP_GUEST_MODULES; do
+		# DAX's region is x86's legacy pmem (dax_cmdline): elsewhere its drivers have nothing to bind.
+		case $HP_ARCH:$m in x86_64:*) ;; *:nd_e820 | *:nd_pmem | *:dax_pmem | *:device_dax) continue ;; esac
 		# A device's module only when that device is asked for.
 		if d=$(hp_vm_device_of_module "$m"); then
 			[[ ,$OPT_DEVICES, == *,$d,* ]] || continue
@@ -411,6 +420,18 @@ arch_devices() {
 	OPT_DEVICES=$(IFS=,; printf '%s' "${keep[*]}")
 }
 
+# Kernel command line $1 with the DAX region's memmap= where this guest can
+# have one, into DAX_CMDLINE.
+dax_cmdline() {
+	local mb
+	DAX_CMDLINE=$1
+	mb=$(numfmt --from=iec "$OPT_MEM" 2>/dev/null) || mb=0
+	mb=$((mb >> 20))
+	if [ "$HP_ARCH" = x86_64 ] && ((mb >= HP_DAX_MIN_MEM_MB)); then
+		DAX_CMDLINE+=" memmap=$HP_DAX_SIZE!$HP_DAX_START"
+	fi
+}
+
 guest_cmdline() {
 	local mods=$1 progs=$2 c
 	# loglevel=5 puts warnings on the console (splats and the "hugepin: start"
@@ -423,6 +444,8 @@ guest_cmdline() {
 	[ -z "$OPT_ARGS" ] || c+=" hugepin.args=${OPT_ARGS// /,}"
 	[ "$OPT_VMWSHIM" = 1 ] || c+=" hugepin.vmwshim=0"
 	[ -z "$OPT_INJECT" ] || [ "$BOOT_N" != 1 ] || c+=" hugepin.inject=$OPT_INJECT"
+	dax_cmdline "$c"
+	c=$DAX_CMDLINE
 	# The vIOMMU that gives vfio's ivshmem an IOMMU group (qemu_machine_args).
 	[[ ,$OPT_DEVICES, != *,vfio,* ]] || [ "$HP_ARCH" != x86_64 ] || c+=" intel_iommu=on"
 	printf '%s\n' "$c"
@@ -434,7 +457,7 @@ guest_cmdline() {
 # crashed, then the programs that never started. A program that crashes in
 # the same case twice is not resumed again (it cannot skip that case).
 run_boots() {
-	local initrd=$1 mods=$2 n=0 crashed at boot_initrd last_crash='' early_retry=0
+	local initrd=$1 mods=$2 n=0 crashed at boot_initrd last_crash='' early_retry=0 decided=
 	local -a todo=("${PROGS[@]}")
 	CRASHED=() NOT_RUN=()
 	TIME_FIRST_CASE='' TIME_GUEST=0
@@ -477,6 +500,13 @@ run_boots() {
 			hp_progress "guest died in $crashed${at:+ at $at}"
 		fi
 		mapfile -t todo < <(boot_remaining "$OUT/boot-$n" "${todo[@]}")
+		# A bisect step needs one deciding VULNERABLE, not every case behind it.
+		if [ "$HP_BISECT" = 1 ] && step_decided; then
+			hp_progress "the guest died in $crashed, and a deciding case was VULNERABLE: the step is decided"
+			decided="the bisect step was decided by a VULNERABLE before them"
+			[ -z "$at" ] || todo=("$crashed:*" "${todo[@]}")
+			break
+		fi
 		if [ -n "$at" ] && [ "$crashed:$at" != "$last_crash" ]; then
 			boot_started_cases "$OUT/boot-$n" "$crashed" >>"$OUT/skip.txt"
 			todo=("$crashed" "${todo[@]}")
@@ -486,6 +516,7 @@ run_boots() {
 		fi
 	done
 	NOT_RUN=("${todo[@]}")
+	[ -z "$decided" ] || NOT_RUN=("${todo[@]/%/=$decided}")
 	HP_PHASE=
 	rm -f "$OUT/initrd-skip.cpio"
 }
@@ -503,20 +534,52 @@ ref_lacks_pmd_special() {
 }
 
 # The booted kernel's config, where the run has one: a tree's .config, a
-# Debian package's config-RELEASE beside the image, or the headers' .config.
+# Debian package's config-RELEASE beside the image (up to 6.x, in /boot) or
+# config (7.x, in /usr/lib/modules/RELEASE), or the headers' .config.
 kernel_config() {
-	local f
-	for f in "${KERNEL_KDIR:+$KERNEL_KDIR/.config}" "$(dirname "$KERNEL_IMAGE")/config-$RELEASE" \
+	local f dir
+	dir=$(dirname "$KERNEL_IMAGE")
+	for f in "${KERNEL_KDIR:+$KERNEL_KDIR/.config}" "$dir/config-$RELEASE" "$dir/config" \
 		"${KERNEL_HEADERS:+$KERNEL_HEADERS/.config}"; do
 		[ -n "$f" ] && [ -r "$f" ] && { printf '%s\n' "$f"; return 0; }
 	done
 	return 0
 }
 
-# hp_report over everything collected; its exit code is the run's.
-report() {
-	local rc=0 f c
-	local -a args=(--console "$OUT/console.log" --kernel "$RELEASE" --arch "${HP_GNU%%-*}" --out "$OUT")
+# True when the booted kernel is release $1.$2 or later (its RELEASE string).
+kernel_at_least() {
+	local major minor
+	IFS=. read -r major minor _ <<<"$RELEASE"
+	minor=${minor%%[!0-9]*}
+	[[ $major =~ ^[0-9]+$ && $minor =~ ^[0-9]+$ ]] || return 1
+	((major > $1 || (major == $1 && minor >= $2)))
+}
+
+# True unless the kernel's config (where the run has it) leaves CONFIG_$1 unset.
+kernel_config_has() {
+	local f
+	f=$(kernel_config)
+	[ -z "$f" ] || grep -Eq "^CONFIG_$1=(y|m)$" "$f"
+}
+
+# Providers by capability: without --devices, a kernel that has vfio-pci
+# huge faults (6.12, f9e54c3a2f5b) gets the vfio device too, so its BAR
+# mappings are exercised by default; --devices decides otherwise.
+devices_by_capability() {
+	[ "$OPT_DEVICES_SET" = 0 ] || return 0
+	kernel_at_least 6 12 && kernel_config_has VFIO_PCI || return 0
+	case $HP_ARCH in
+	x86_64) OPT_DEVICES+=,vfio; hp_progress "vfio: $RELEASE has vfio-pci huge faults: its BAR through vfio-pci joins the run (q35 machine, intel-iommu)" ;;
+	arm64) OPT_DEVICES+=,vfio; hp_progress "vfio: $RELEASE has vfio-pci huge faults: its BAR through vfio-pci joins the run (virt machine, SMMUv3)" ;;
+	*) hp_progress "vfio: not in the run: QEMU's $HP_ARCH virt machine has no IOMMU, which vfio-pci needs for the device (--devices vfio tries anyway)" ;;
+	esac
+}
+
+# The hp_report arguments over everything collected so far, into REPORT_ARGS.
+report_args() {
+	local f c
+	# The guest's architecture as its uname -m says it.
+	local -a args=(--console "$OUT/console.log" --kernel "$RELEASE" --arch "${HP_GNU%%-*}")
 	f=$(kernel_config)
 	[ -z "$f" ] || args+=(--kernel-config "$f")
 	for f in "$OUT"/boot-*/records.jsonl "$OUT"/records.jsonl; do
@@ -540,6 +603,24 @@ report() {
 	fi
 	# Without its module the reference device leaves no record: say why.
 	[ -z "${REF_WHY:-}" ] || args+=(--untestable-device "hugepin_ref=$REF_WHY")
+	REPORT_ARGS=("${args[@]}")
+}
+
+# Under --bisect, whether what the boots so far left already decides the
+# step: a deciding case was VULNERABLE (hp_report's exit code 1).
+step_decided() {
+	local rc=0
+	collect_merge "$OUT"
+	report_args
+	"$HP_TOP/build/bin/hp_report" "${REPORT_ARGS[@]}" >/dev/null 2>&1 || rc=$?
+	[ "$rc" = 1 ]
+}
+
+report() {
+	local rc=0
+	local -a args
+	report_args
+	args=("${REPORT_ARGS[@]}" --out "$OUT")
 	args+=(--timing "build_s=$TIME_BUILD" --timing "suite_s=$TIME_GUEST")
 	if [ -n "${KERNEL_KDIR:-}" ] && [ -r "$KERNEL_KDIR/build_seconds" ]; then
 		args+=(--timing "kernel_build_s=$(<"$KERNEL_KDIR/build_seconds")")
@@ -578,6 +659,7 @@ run_vm() {
 	deps_wait_for build || deps_wait
 	build_start "${make_args[@]}"
 	cache_locked resolve_kernel
+	devices_by_capability
 	OUT=${OPT_OUT:-$HP_TOP/build/out/$RELEASE-$(date +%Y%m%d-%H%M%S)-$$}
 	mkdir -p "$OUT" || hp_die "cannot create --out $OUT"
 	OUT=$(readlink -f "$OUT")

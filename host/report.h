@@ -113,6 +113,8 @@ struct hp_report {
 	unsigned int kconfig_set;
 	/* Programs that never started: the guest died or the run was stopped first. */
 	char not_run[HP_MAX_NOT_RUN][HP_NAME_LEN];
+	/* Why the runner left it out, where it did on purpose; "" otherwise. */
+	char not_run_why[HP_MAX_NOT_RUN][HP_TEXT_LEN];
 	size_t nnot_run;
 	struct hp_row *rows;
 	size_t nrows, cap;
@@ -169,6 +171,7 @@ int hp_report_add_timing(struct hp_report *rep, const char *name_eq_value);
 /* "DEV=WHY": DEV could not run at all, for WHY. -EINVAL, -ENOSPC past HP_MAX_NOTES. */
 int hp_report_add_untestable(struct hp_report *rep, const char *dev_eq_why);
 /* A program that never started. -EINVAL for a bad name, -ENOSPC past HP_MAX_NOT_RUN. */
+/* A program (or "program:case-glob") that did not run, "NAME=WHY" when the runner says why. */
 int hp_report_add_not_run(struct hp_report *rep, const char *program);
 /* A synthesized row's result: test and name set, every other field "-". */
 void hp_result_blank(struct hp_result *r, const char *test, const char *name);

@@ -16,7 +16,7 @@
 
 /*
  * What a record's device is and which bug path a huge entry over it
- * exercises comes from the target registry (lib/targets.c). A device not
+ * exercises comes from the target registry (harness/targets.c). A device not
  * listed is a DRM device whose ownership the record does not tell: its huge
  * entries count as "<device> huge pfn", a pin of it proves nothing.
  */
@@ -269,11 +269,16 @@ void hp_report_coverage(const struct hp_report *rep, const char *bisect_on,
 
 int hp_report_add_not_run(struct hp_report *rep, const char *program)
 {
-	if (!*program || strlen(program) >= HP_NAME_LEN)
+	const char *eq = strchr(program, '=');
+	size_t n = eq ? (size_t)(eq - program) : strlen(program);
+
+	if (!n || n >= HP_NAME_LEN || (eq && !eq[1]))
 		return -EINVAL;
 	if (rep->nnot_run == HP_MAX_NOT_RUN)
 		return -ENOSPC;
-	snprintf(rep->not_run[rep->nnot_run++], HP_NAME_LEN, "%s", program);
+	copy_str(rep->not_run[rep->nnot_run], HP_NAME_LEN, program, n);
+	snprintf(rep->not_run_why[rep->nnot_run], HP_TEXT_LEN, "%s", eq ? eq + 1 : "");
+	rep->nnot_run++;
 	return 0;
 }
 

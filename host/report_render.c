@@ -186,6 +186,16 @@ void coverage_list(struct hp_buf *out, const struct hp_coverage *cov)
 	}
 }
 
+/* How many not-run entries carry no reason of their own. */
+static size_t not_run_plain(const struct hp_report *rep)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rep->nnot_run; i++)
+		n += !rep->not_run_why[i][0];
+	return n;
+}
+
 /* One line per huge pfn provider: exercised at which level, absent, or why not. */
 static void provider_lines(const struct hp_report *rep, const char *prefix, struct hp_buf *out)
 {
@@ -242,14 +252,19 @@ static void summary_lines(const struct hp_report *rep, const char *bisect_on,
 			      prefix, rep->interrupted);
 	hp_buf_printf(out, "%s%zu SAFE, %zu VULNERABLE, %zu VULNERABLE (expected), %zu UNTESTABLE.\n",
 		      prefix, s.safe, s.vulnerable, s.vulnerable_expected, s.untestable);
-	if (rep->nnot_run) {
+	if (not_run_plain(rep)) {
 		hp_buf_printf(out, "%sNOT RUN: ", prefix);
-		for (size_t i = 0; i < rep->nnot_run; i++)
-			hp_buf_printf(out, "%s%s", i ? ", " : "", rep->not_run[i]);
+		for (size_t i = 0, k = 0; i < rep->nnot_run; i++)
+			if (!rep->not_run_why[i][0])
+				hp_buf_printf(out, "%s%s", k++ ? ", " : "", rep->not_run[i]);
 		hp_buf_printf(out, " (never started: %s).\n",
 			      rep->interrupted[0] ? "the run was interrupted" :
 			      "the guest did not get to them");
 	}
+	for (size_t i = 0; i < rep->nnot_run; i++)
+		if (rep->not_run_why[i][0])
+			hp_buf_printf(out, "%sNOT RUN: %s (%s).\n", prefix, rep->not_run[i],
+				      rep->not_run_why[i]);
 	hp_report_controls_text(rep, prefix, out);
 	hp_buf_printf(out, "%sHuge pfn mappings formed: ", prefix);
 	coverage_list(out, &cov);
@@ -392,6 +407,12 @@ void hp_report_json(const struct hp_report *rep, const char *bisect_on, struct h
 		hp_buf_printf(out, "%s", i ? "," : "");
 		json_str(out, rep->not_run[i]);
 	}
+	/* Why the runner left each one out, where it said: "" for "never started". */
+	hp_buf_printf(out, "],\"not_run_why\":[");
+	for (i = 0; i < rep->nnot_run; i++) {
+		hp_buf_printf(out, "%s", i ? "," : "");
+		json_str(out, rep->not_run_why[i]);
+	}
 	hp_buf_printf(out, "],");
 	hp_report_controls_json(rep, out);
 	hp_buf_printf(out, "},\n\"timings\":");
@@ -522,8 +543,10 @@ static void junit_suite(const struct hp_report *rep, const char *bisect_on, stru
 		xml_text(out, rep->kernel);
 		hp_buf_printf(out, ".kselftest\" name=\"");
 		xml_text(out, rep->not_run[i]);
-		hp_buf_printf(out, "\"><skipped message=\"NOT RUN%s\"/></testcase>\n",
+		hp_buf_printf(out, "\"><skipped message=\"NOT RUN%s", rep->not_run_why[i][0] ? ": " :
 			      rep->interrupted[0] ? ": interrupted" : "");
+		xml_text(out, rep->not_run_why[i]);
+		hp_buf_printf(out, "\"/></testcase>\n");
 	}
 	for (i = 0; i < rep->ktap.n; i++) {
 		const struct hp_ktap_prog *p = &rep->ktap.progs[i];

@@ -74,7 +74,8 @@ static void timeout_is_a_hang(void)
 		hp_report_init(&rep, "6.1");
 		EXPECT_EQ(hp_report_add_records(&rep, S(records_crash)), 0);
 		EXPECT_EQ(hp_report_add_records(&rep, S("{\"type\":\"start\",\"test\":\"evict_race\","
-							"\"name\":\"drm_bo.vgem.evict_while_pinned\"}\n")), 0);
+							"\"name\":\"drm_bo.vgem.evict_while_pinned\","
+							"\"device\":\"vgem\",\"method\":\"-\"}\n")), 0);
 		EXPECT_EQ(hp_report_attribute(&rep, S("[ 5.3] hugepin: start pin_vmsplice drm_bo.qxl.vmsplice\n"
 						      "[ 0.0] Linux version 6.1.0-56-amd64\n"
 						      "[ 4.0] hugepin: start evict_race drm_bo.vgem.evict_while_pinned\n"),
@@ -375,6 +376,30 @@ static void interrupted_and_not_run(void)
 	hp_report_free(&rep);
 }
 
+/* The runner leaves a group of cases out on purpose: each says why, apart from the "never started". */
+static void not_run_with_reasons(void)
+{
+	struct hp_report rep;
+	struct hp_buf out = { 0 };
+
+	load(&rep, records_fixed, "", NULL);
+	EXPECT_EQ(hp_report_add_not_run(&rep, "pin_odirect:drm_bo.vmwgfx_2m.*=the guest died in 2 of them"), 0);
+	EXPECT_EQ(hp_report_add_not_run(&rep, "evict_race"), 0);
+	EXPECT_EQ(hp_report_add_not_run(&rep, "pin_procvm="), -EINVAL);
+	hp_report_summary_text(&rep, NULL, &out);
+	EXPECT_CONTAINS(out.s, "NOT RUN: evict_race (never started: the guest did not get to them).\n");
+	EXPECT_CONTAINS(out.s, "NOT RUN: pin_odirect:drm_bo.vmwgfx_2m.* (the guest died in 2 of them).\n");
+	hp_buf_free(&out);
+	hp_report_json(&rep, NULL, &out);
+	EXPECT_CONTAINS(out.s, "\"not_run\":[\"pin_odirect:drm_bo.vmwgfx_2m.*\",\"evict_race\"],"
+			"\"not_run_why\":[\"the guest died in 2 of them\",\"\"]");
+	hp_buf_free(&out);
+	hp_report_junit((const struct hp_report *const[]){ &rep }, 1, NULL, &out);
+	EXPECT_CONTAINS(out.s, "<skipped message=\"NOT RUN: the guest died in 2 of them\"/>");
+	hp_buf_free(&out);
+	hp_report_free(&rep);
+}
+
 static void only_controls_is_inconclusive(void)
 {
 	struct hp_report rep;
@@ -503,7 +528,8 @@ static void driver_pin_infers_a_huge_entry(void)
 	snprintf(rep.expected_device, sizeof(rep.expected_device), "hugepin_ref");
 	snprintf(rep.expected_why, sizeof(rep.expected_why), "no PMD special bit");
 	EXPECT_EQ(hp_report_add_records(&rep, S("{\"type\":\"start\",\"test\":\"hugepfn_ref\","
-						"\"name\":\"hugepfn_map.noncompound_pmd.odirect_read\"}\n")), 0);
+						"\"name\":\"hugepfn_map.noncompound_pmd.odirect_read\","
+						"\"device\":\"hugepin_ref\",\"method\":\"odirect_read\"}\n")), 0);
 	EXPECT_EQ(hp_report_attribute(&rep, S("[ 5.2] hugepin: start hugepfn_ref hugepfn_map.noncompound_pmd.odirect_read\n"
 					      "[ 5.4] page dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)\n"
 					      "[ 5.5] Kernel panic - not syncing: Fatal exception\n"), NULL, 0), 0);
@@ -598,6 +624,7 @@ static void bisect_on_globs(void)
 
 static const struct unit_case cases[] = {
 	{ "interrupted_and_not_run", interrupted_and_not_run },
+	{ "not_run_with_reasons", not_run_with_reasons },
 	{ "crash_with_page_damage_is_vulnerable", crash_with_page_damage_is_vulnerable },
 	{ "crash_without_damage_is_infrastructure", crash_without_damage_is_infrastructure },
 	{ "timeout_is_a_hang", timeout_is_a_hang },

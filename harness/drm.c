@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,55 @@ bool hp_drm_driver_is_ttm(const char *driver)
 	return t && t->ttm;
 }
 
+#define HP_SYS_MODULE "/sys/module"
+/* ttm -> drm_vram_helper -> bochs: the holders chain of a TTM driver is short. */
+#define HP_TTM_HOLDER_DEPTH 3
+
+/* True when module @mod holds @base, directly or through modules that do. */
+static bool module_holds(const char *base, const char *mod, int depth)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	bool found = false;
+	DIR *d;
+
+	snprintf(path, sizeof(path), HP_SYS_MODULE "/%s/holders", base);
+	d = opendir(path);
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			found = !strcmp(e->d_name, mod) ||
+				(depth > 1 && module_holds(e->d_name, mod, depth - 1));
+	closedir(d);
+	return found;
+}
+
+/*
+ * Whether the driver behind DRM node @path builds its buffers on TTM, asked
+ * of the running kernel: its module is among ttm's holders (through a
+ * helper such as drm_vram_helper). The same driver changes sides across
+ * releases (bochs is TTM through the VRAM helper on 6.1 and GEM shmem on
+ * 7.x), so the registry only answers where ttm is no loadable module.
+ * -ENOENT when the kernel cannot tell.
+ */
+static int node_uses_ttm(const char *path)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	const char *node = strrchr(path, '/');
+	ssize_t n;
+
+	if (access(HP_SYS_MODULE "/ttm/holders", F_OK) || !node)
+		return -ENOENT;
+	snprintf(link, sizeof(link), "/sys/class/drm%s/device/driver/module", node);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return -ENOENT;
+	target[n] = '\0';
+	node = strrchr(target, '/');
+	return module_holds("ttm", node ? node + 1 : target, HP_TTM_HOLDER_DEPTH);
+}
+
 #ifdef DRM_I915_QUERY_MEMORY_REGIONS
 /* A region of class DEVICE means local memory, which i915 manages with TTM. */
 static bool i915_is_discrete(int fd)
@@ -126,8 +176,14 @@ static int describe_node(const char *path, struct hp_drm_dev *dev)
 	snprintf(dev->path, sizeof(dev->path), "%s", path);
 	snprintf(dev->driver, sizeof(dev->driver), "%s", ver->name);
 	short_name(ver->name, dev->device, sizeof(dev->device));
-	dev->ttm = hp_drm_driver_is_ttm(ver->name) ||
-		   (!strcmp(ver->name, "i915") && i915_is_discrete(fd));
+	/* i915 links TTM in for discrete cards only: the device decides. */
+	if (!strcmp(ver->name, "i915")) {
+		dev->ttm = i915_is_discrete(fd);
+	} else {
+		ret = node_uses_ttm(path);
+		dev->ttm = ret >= 0 ? ret : hp_drm_driver_is_ttm(ver->name);
+		ret = 0;
+	}
 	drmFreeVersion(ver);
 out:
 	close(fd);
@@ -527,14 +583,90 @@ int hp_pci_unbound_list(struct hp_pci_unbound *out, int max)
 
 /* ---- dumb and placed buffers as buffers of a memory target (hp_buf.h) ---- */
 
+/*
+ * GEM shmem buffers get PMD-sized shmem folios only where shmem THP allows
+ * them, and since 7.0 (211b9a39f261) the GEM shmem helper maps such folios
+ * with huge pfn PMDs: the provider today's kernels have. shmem_enabled is
+ * "never" by default, so while a GEM shmem buffer of ours exists it is
+ * "always", and it is put back when the last one goes: the shmem controls
+ * and the rest of the machine keep the administrator's setting. A setting
+ * other than "never" is the administrator's choice and stays.
+ */
+static pthread_mutex_t gem_huge_lock = PTHREAD_MUTEX_INITIALIZER;
+static int gem_huge_users;
+static bool gem_huge_set;
+
+static void gem_huge_get(void)
+{
+	char mode[32];
+	FILE *f;
+
+	pthread_mutex_lock(&gem_huge_lock);
+	if (!gem_huge_users++ && !hp_sysfs_choice(HP_THP_SHMEM, mode, sizeof(mode)) &&
+	    !strcmp(mode, "never")) {
+		f = fopen(HP_THP_SHMEM, "we");
+		gem_huge_set = f && fputs("always", f) >= 0;
+		if (f && fclose(f))
+			gem_huge_set = false;
+	}
+	pthread_mutex_unlock(&gem_huge_lock);
+}
+
+static void gem_huge_put(void)
+{
+	FILE *f;
+
+	pthread_mutex_lock(&gem_huge_lock);
+	if (!--gem_huge_users && gem_huge_set) {
+		f = fopen(HP_THP_SHMEM, "we");
+		if (f) {
+			fputs("never", f);
+			fclose(f);
+		}
+		gem_huge_set = false;
+	}
+	pthread_mutex_unlock(&gem_huge_lock);
+}
+
+/* A GEM shmem device: not TTM, not one whose buffers the registry cannot tell. */
+static bool fd_is_gem_shmem(int fd)
+{
+	char *node = drmGetDeviceNameFromFd2(fd);
+	drmVersionPtr ver = drmGetVersion(fd);
+	const struct hp_target_info *t;
+	char name[HP_NAME_LEN] = "";
+	bool gem = false;
+	int ttm;
+
+	if (ver) {
+		short_name(ver->name, name, sizeof(name));
+		drmFreeVersion(ver);
+	}
+	t = hp_target_info(name);
+	ttm = node ? node_uses_ttm(node) : -ENOENT;
+	if (ttm >= 0)
+		gem = !ttm && t && t->drm && t->kind != HP_MEM_UNKNOWN;
+	else
+		gem = t && t->kind == HP_MEM_PAGES;
+	free(node);
+	return gem;
+}
+
 static int drm_buf_create(const struct hp_buf_src *src, size_t size, struct hp_buf *b)
 {
-	int ret = _hp_bo_create_placed(src->drm_fd, src->driver, src->placement, size, &b->bo);
+	bool gem = src->placement == HP_PLACE_DUMB && fd_is_gem_shmem(src->drm_fd);
+	int ret;
 
+	if (gem)
+		gem_huge_get();
+	ret = _hp_bo_create_placed(src->drm_fd, src->driver, src->placement, size, &b->bo);
 	if (ret) {
+		if (gem)
+			gem_huge_put();
 		b->bo.fd = -1;
 		return ret;
 	}
+	b->gem_huge = gem;
 	b->fd = src->drm_fd;
 	b->off = (off_t)b->bo.mmap_offset;
 	b->flags = MAP_SHARED;
@@ -547,6 +679,9 @@ static void drm_buf_release(const struct hp_buf_src *src, struct hp_buf *b)
 	if (b->bo.fd >= 0)
 		_hp_bo_destroy(&b->bo);
 	b->bo.fd = -1;
+	if (b->gem_huge)
+		gem_huge_put();
+	b->gem_huge = false;
 }
 
-const struct hp_buf_ops hp_buf_drm_ops = { drm_buf_create, drm_buf_release };
+const struct hp_buf_ops hp_buf_drm_ops = { .create = drm_buf_create, .release = drm_buf_release };

@@ -203,9 +203,38 @@ bool hp_case_crashed_before(const char *test, const char *glob, char *which, siz
 	return skip && *skip && listed(skip, full, true, which, len);
 }
 
+/*
+ * The runner's skip list: a line per case started in a boot the guest did
+ * not survive ("test:name"), or per group of cases it will not run again
+ * ("test:glob", a TAB, and why). True when @full is listed; @why says why.
+ */
+static bool skip_listed(const char *path, const char *full, char *why, size_t len)
+{
+	char line[3 * HP_NAME_LEN + HP_TEXT_LEN];
+	bool found = false;
+	FILE *f = fopen(path, "r");
+	char *tab;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		tab = strchr(line, '\t');
+		if (tab)
+			*tab = '\0';
+		found = tab ? !fnmatch(line, full, 0) : !strcmp(line, full);
+		if (found)
+			snprintf(why, len, "%s", tab && tab[1] ? tab + 1 :
+				 "started in an earlier boot, which the guest did not survive");
+	}
+	fclose(f);
+	return found;
+}
+
 const char *hp_case_skip_why(const char *test, const char *name)
 {
 	const char *filter = getenv("HUGEPIN_FILTER"), *skip = getenv("HUGEPIN_SKIP");
+	static __thread char why[HP_TEXT_LEN];
 	char full[3 * HP_NAME_LEN];
 
 	snprintf(full, sizeof(full), "%s:%s", test, name);
@@ -215,8 +244,8 @@ const char *hp_case_skip_why(const char *test, const char *name)
 		fflush(stdout);
 		return "listing case names only (HUGEPIN_LIST)";
 	}
-	if (skip && *skip && listed(skip, full, false, NULL, 0))
-		return "started in an earlier boot, which the guest did not survive";
+	if (skip && *skip && skip_listed(skip, full, why, sizeof(why)))
+		return why;
 	if (filter && *filter && !filter_selects(filter, name, full))
 		return "not selected by HUGEPIN_FILTER (run.sh --tests)";
 	return NULL;

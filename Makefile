@@ -3,16 +3,42 @@
 #
 #   make                 userspace programs into build/bin (libdrm, liburing via pkg-config)
 #   make STATIC=1        static programs into build/bin-static (for QEMU guests)
-#   make check           unit tests under ASan+UBSan, then the VM run on Debian's kernel
+#   make check           unit tests under ASan+UBSan, then the VM runs on Debian's kernels (x86_64, arm64, riscv64)
 #   make run_tests       the kselftests on the running kernel
 #   make install DESTDIR=... [PREFIX=/usr/libexec/hugepin]
 #   make module [KDIR=/lib/modules/$(uname -r)/build]   the reference module
+#   make STATIC=1 GUEST_ARCH=arm64|riscv64 [SYSROOT=...]  cross-built for a QEMU guest
+#   make module GUEST_ARCH=arm64|riscv64 KDIR=...         our modules for that guest's kernel
 #   make kernel-tree-install KDIR=/path/to/linux         place the suite in a kernel tree
 #   make fuzz [FUZZ_SECONDS=20]   libFuzzer on every host-side parser
 #   make clean / distclean   remove the build, keeping / also removing build/cache
 
 OUT := $(abspath build)
-BIN := $(OUT)/bin$(if $(STATIC),-static)
+# A QEMU guest of another architecture (run.sh --arch): GUEST_ARCH=arm64 or
+# riscv64 cross-builds with Debian's cross compiler against static libdrm
+# and liburing unpacked into SYSROOT (run.sh fetches them there), into
+# build/bin-static-ARCH.
+GUEST_ARCH ?=
+GNU_arm64 := aarch64-linux-gnu
+GNU_riscv64 := riscv64-linux-gnu
+KARCH_arm64 := arm64
+KARCH_riscv64 := riscv
+ifneq ($(GUEST_ARCH),)
+ifeq ($(GNU_$(GUEST_ARCH)),)
+$(error GUEST_ARCH=$(GUEST_ARCH): arm64 or riscv64)
+endif
+CROSS_COMPILE ?= $(GNU_$(GUEST_ARCH))-
+SYSROOT ?= $(OUT)/cache/sysroot-$(GUEST_ARCH)
+CROSS_PKG_CONFIG := PKG_CONFIG_SYSROOT_DIR=$(SYSROOT) PKG_CONFIG_LIBDIR=$(SYSROOT)/usr/lib/$(GNU_$(GUEST_ARCH))/pkgconfig:$(SYSROOT)/usr/share/pkgconfig pkg-config
+PKG_CONFIG := $(CROSS_PKG_CONFIG)
+HOSTCC := gcc
+# Static libraries built against glibc 2.38+ (trixie's, riscv64's first
+# release) call its C23 scanf/strtol entry points; Debian 12's cross glibc
+# (2.36) has the same functions under their older names, which differ only
+# in reading 0b binary literals, which nothing here passes.
+CROSS_LDFLAGS := $(foreach f,strtol sscanf fscanf,-Wl,--defsym,__isoc23_$(f)=$(f))
+endif
+BIN := $(OUT)/bin$(if $(STATIC),-static)$(if $(GUEST_ARCH),-$(GUEST_ARCH))
 PREFIX ?= /usr/libexec/hugepin
 FUZZ_SECONDS ?= 20
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -31,7 +57,9 @@ KSFT_STAMP := $(KSFT)/.unpacked
 endif
 KSFT_FILES := lib.mk kselftest_harness.h kselftest.h kselftest/runner.sh kselftest/prefix.pl kselftest/module.sh
 
-SUBMAKE := $(MAKE) -C selftests OUTPUT=$(BIN) KSFT_DIR=$(KSFT) STATIC=$(STATIC)
+SUBMAKE := $(MAKE) -C selftests OUTPUT=$(BIN) KSFT_DIR=$(KSFT) STATIC=$(STATIC) \
+	$(if $(GUEST_ARCH),CROSS_COMPILE=$(CROSS_COMPILE) AR=$(CROSS_COMPILE)ar PKG_CONFIG="$(PKG_CONFIG)" \
+	EXTRA_LDFLAGS="$(CROSS_LDFLAGS)")
 WARN := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
 SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 # The sources with no system dependency: the host's report tool, the unit
@@ -45,8 +73,9 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.
 .PHONY: all check unit lint vmcheck run_tests install clean distclean module fuzz kernel-tree-install deps ksft
 
 all: ksft
+	@test -z "$(GUEST_ARCH)" -o -r $(SYSROOT)/usr/lib/$(GNU_$(GUEST_ARCH))/libdrm.a || { echo "error: no libdrm.a for $(GUEST_ARCH) under SYSROOT=$(SYSROOT): run.sh --arch $(GUEST_ARCH) unpacks it there" >&2; exit 2; }
 	+$(SUBMAKE) all
-	$(MAKE) --no-print-directory $(BIN)/hp_report
+	$(if $(GUEST_ARCH),,$(MAKE) --no-print-directory $(BIN)/hp_report)
 
 ksft: $(KSFT_STAMP)
 	@for f in $(KSFT_FILES); do test -f $(KSFT)/$$f || { echo "error: $(KSFT)/$$f missing: KSFT_DIR must be a kernel tree's tools/testing/selftests" >&2; exit 2; }; done
@@ -88,7 +117,8 @@ $(OUT)/unit/%: tests/unit/%.c $(PURE_SRCS) $(wildcard harness/*.h host/*.h tests
 vmcheck: all
 	$(MAKE) STATIC=1 all
 	tests/vm/check_default.sh $(OUT)/check; rc=$$?; \
-	tests/vm/check_debian.sh $(OUT)/check || rc=1; exit $$rc
+	tests/vm/check_debian.sh $(OUT)/check || rc=1; \
+	tests/vm/check_arch.sh $(OUT)/check || rc=1; exit $$rc
 
 run_tests: all
 	+$(SUBMAKE) run_tests
@@ -99,7 +129,7 @@ install: all
 	install -m 0755 harness/run_kselftest.sh $(DESTDIR)$(PREFIX)/run_kselftest.sh
 
 module:
-	$(MAKE) -C module KDIR=$(KDIR) OUT=$(OUT)/module
+	$(MAKE) -C module KDIR=$(KDIR) OUT=$(OUT)/module $(if $(GUEST_ARCH),ARCH=$(KARCH_$(GUEST_ARCH)) CROSS_COMPILE=$(CROSS_COMPILE))
 
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do echo "fuzz: $$f ($(FUZZ_SECONDS) s)"; \

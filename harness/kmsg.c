@@ -29,6 +29,9 @@ static const struct splat_pattern patterns[] = {
 	{ "BUG:", true, HP_SPLAT_BUG },
 	{ "kernel BUG at", false, HP_SPLAT_BUG },
 	{ "Oops:", false, HP_SPLAT_OOPS },
+	/* arm64's and riscv's page-fault oops open with this; riscv's die() says "Oops [#1]". */
+	{ "Unable to handle kernel", true, HP_SPLAT_OOPS },
+	{ "Oops [#", true, HP_SPLAT_OOPS },
 	{ "invalid opcode:", true, HP_SPLAT_OOPS },
 	{ "WARNING:", true, HP_SPLAT_WARNING },
 	{ "Bad page state", false, HP_SPLAT_BAD_PAGE },
@@ -162,24 +165,41 @@ bool hp_splat_is_page_damage(unsigned int mask, const char *text)
 	return false;
 }
 
+/*
+ * The faulting function of an oops's register dump: x86's
+ * "RIP: 0010:try_grab_folio+0x109/0x370" (the function after the segment),
+ * arm64's "pc : try_get_folio+0x18/0x110" and riscv's
+ * "epc : try_get_folio+0x1c/0x120" (a symbol, not the bare address those
+ * print first). NULL when @line is none of these.
+ */
+static const char *fault_site(const char *line)
+{
+	const char *p = strstr(line, "RIP: ");
+
+	if (p) {
+		p = strchr(p, ':');
+		p = p ? strchr(p + 1, ':') : NULL;
+		return p ? p + 1 : NULL;
+	}
+	p = strstr(line, "pc : ");
+	if (!p)
+		return NULL;
+	p += strlen("pc : ");
+	return strchr(p, '+') ? p : NULL;
+}
+
 bool hp_fault_site_is_page_code(const char *line, char *fn, size_t len)
 {
-	const char *rip = strstr(line, "RIP: ");
-	const char *colon;
+	const char *site = fault_site(line);
 	size_t i, n;
 
-	if (!rip)
+	if (!site)
 		return false;
-	/* "RIP: 0010:try_grab_folio+0x109/0x370": the function after the segment. */
-	colon = strchr(rip, ':');
-	colon = colon ? strchr(colon + 1, ':') : NULL;
-	if (!colon)
-		return false;
-	n = strcspn(colon + 1, "+ ");
+	n = strcspn(site, "+ ");
 	for (i = 0; i < ARRAY_LEN(damage_words); i++) {
-		if (!memmem(colon + 1, n, damage_words[i], strlen(damage_words[i])))
+		if (!memmem(site, n, damage_words[i], strlen(damage_words[i])))
 			continue;
-		snprintf(fn, len, "%.*s", (int)n, colon + 1);
+		snprintf(fn, len, "%.*s", (int)n, site);
 		return true;
 	}
 	return false;

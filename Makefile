@@ -8,6 +8,9 @@
 #   make install DESTDIR=... [PREFIX=/usr/libexec/hugepin]
 #   make module [KDIR=/lib/modules/$(uname -r)/build]   the reference module
 #   make kernel-tree-install KDIR=/path/to/linux         place the suite in a kernel tree
+#   make kselftest-tar KDIR=... [KSELFTEST_TAR=file.tar.gz]  the suite as a kselftest
+#                        collection (gen_tar layout), modules built for KDIR's kernel
+#   make lava-check      LAVA's dispatcher runs the suite's job on Debian's 6.1 (tests/lava)
 #   make fuzz [FUZZ_SECONDS=20]   libFuzzer on every host-side parser
 #   make clean / distclean   remove the build, keeping / also removing build/cache
 
@@ -19,6 +22,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 LINUX_SOURCE_TAR ?= /usr/src/linux-source-6.1.tar.xz
 PKG_CONFIG ?= pkg-config
 HOSTCC ?= $(CC)
+KSELFTEST_TAR ?= $(OUT)/hugepin-kselftest.tar.gz
 
 # kselftest files: from KSFT_DIR when given, else the few we need unpacked
 # from Debian's linux-source-6.1 into the build directory.
@@ -42,7 +46,7 @@ INCS := -Ilib -Ihost -Imodule
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/test_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all check unit lint vmcheck run_tests install clean distclean module fuzz kernel-tree-install deps ksft
+.PHONY: all check unit lint vmcheck run_tests install clean distclean module fuzz kernel-tree-install deps ksft kselftest-tar lava-check
 
 all: ksft
 	+$(SUBMAKE) all
@@ -118,6 +122,18 @@ kernel-tree-install:
 	cp selftests/Makefile selftests/settings selftests/*.c $$d/ 2>/dev/null; cp -L selftests/config $$d/config; \
 	mkdir -p $$d/src; cp -r lib module drm_repro gup_stress $$d/src/; echo "installed in $$d"; \
 	echo "run: make -C $(KDIR)/tools/testing/selftests TARGETS=drivers/gpu/hugepin run_tests"
+
+# The kernel's runner files come from KSFT_DIR's tree, else from linux-source.
+kselftest-tar: ksft
+	$(MAKE) STATIC=1 all
+	$(MAKE) -C module KDIR=$(KDIR) OUT=$(OUT)/ksft-module
+	host/lava/kselftest_tar.sh --bin $(OUT)/bin-static --modules $(OUT)/ksft-module \
+		$(if $(KSFT_DIR),--ksft $(KSFT),--linux-source $(LINUX_SOURCE_TAR)) $(KSELFTEST_TAR)
+
+lava-check: all
+	$(MAKE) STATIC=1 all
+	@mkdir -p $(OUT)/check
+	tests/lava/check_lava.sh $(OUT)/check
 
 # clean keeps build/cache (downloaded and unpacked kernels, kernel-tree
 # builds, the private package lists); distclean removes it too.

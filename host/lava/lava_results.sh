@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# hugepin kselftest collection: turn the kernel runner's KTAP on stdin
+# (`./run_kselftest.sh -c hugepin`) into LAVA test cases, one per KTAP
+# result line, keeping hugepin's verdict beside LAVA's pass/fail/skip:
+#   case PROGRAM.CASE      each program's own result lines (one level in)
+#   case hugepin.PROGRAM   the runner's line for the whole program
+# The verdict travels as the measurement and its units (LAVA keeps both
+# with the case; the name stays the same on every kernel, so a lab's
+# history lines up):
+#   ok                     pass  0 SAFE
+#   not ok                 fail  1 VULNERABLE
+#   ok # SKIP XFAIL ...    skip  2 VULNERABLE_expected
+#   ok # SKIP reason       skip  3 UNTESTABLE
+# Installed as hugepin/lava_results.sh in the kselftest tarball. Without
+# lava-test-case on the PATH (outside LAVA) it prints the calls instead.
+# shellcheck shell=sh
+
+if command -v lava-test-case >/dev/null 2>&1; then
+	record=lava-test-case
+else
+	record="echo"
+fi
+
+awk '
+function clean(s) {
+	gsub(/[^A-Za-z0-9._-]/, "_", s)
+	return s
+}
+# "ok 3 name # SKIP why" (or "not ok"): result, name and directive.
+function split_line(line,    rest) {
+	res = (line ~ /^not ok /) ? "fail" : "pass"
+	sub(/^(not )?ok [0-9]+ ?/, "", line)
+	name = line
+	dir = ""
+	if (index(line, "# ") > 0) {
+		name = substr(line, 1, index(line, "# ") - 1)
+		dir = substr(line, index(line, "# ") + 2)
+	}
+	sub(/ +$/, "", name)
+}
+function verdict(    v) {
+	if (res == "fail")
+		return "1 VULNERABLE"
+	if (dir ~ /^SKIP XFAIL/)
+		return "2 VULNERABLE_expected"
+	if (dir ~ /^SKIP/)
+		return "3 UNTESTABLE"
+	return "0 SAFE"
+}
+/^# selftests: hugepin: / { prog = $4; run = ""; next }
+/^# #  RUN / { run = $4; next }
+/^# (not )?ok [0-9]+/ {
+	line = substr($0, 3)
+	split_line(line)
+	if (name == "")
+		name = run
+	if (name == "")
+		name = "case" $4
+	r = (res == "pass" && dir ~ /^SKIP/) ? "skip" : res
+	print clean(prog "." name), r, verdict()
+	next
+}
+/^(not )?ok [0-9]+ selftests: hugepin: / {
+	split_line($0)
+	p = name
+	sub(/^selftests: hugepin: /, "", p)
+	r = (res == "pass" && dir ~ /^SKIP/) ? "skip" : res
+	print clean("hugepin." p), r, (res == "fail" ? "1 FAIL" : r == "skip" ? "3 SKIP" : "0 PASS")
+}' | while read -r name result code units; do
+	"$record" "$name" --result "$result" --measurement "$code" --units "$units"
+done

@@ -3,14 +3,16 @@
 #
 #   make                 userspace programs into build/bin (libdrm, liburing via pkg-config)
 #   make STATIC=1        static programs into build/bin-static (for QEMU guests)
-#   make check           unit tests under ASan+UBSan, then the VM run on Debian's kernel
+#   make check           unit tests under ASan+UBSan, then the VM run on Debian's kernel,
+#                        the Debian matrix and the LAVA proof
 #   make run_tests       the kselftests on the running kernel
 #   make install DESTDIR=... [PREFIX=/usr/libexec/hugepin]
 #   make module [KDIR=/lib/modules/$(uname -r)/build]   the reference module
 #   make kernel-tree-install KDIR=/path/to/linux         place the suite in a kernel tree
 #   make kselftest-tar KDIR=... [KSELFTEST_TAR=file.tar.gz]  the suite as a kselftest
 #                        collection (gen_tar layout), modules built for KDIR's kernel
-#   make lava-check      LAVA's dispatcher runs the suite's job on Debian's 6.1 (tests/lava)
+#   make lava-check      LAVA's dispatcher runs the suite's job on Debian's 6.1 (tests/lava),
+#                        compared with a run.sh run of its own
 #   make fuzz [FUZZ_SECONDS=20]   libFuzzer on every host-side parser
 #   make clean / distclean   remove the build, keeping / also removing build/cache
 
@@ -92,7 +94,8 @@ $(OUT)/unit/%: tests/unit/%.c $(PURE_SRCS) $(wildcard lib/*.h host/*.h tests/uni
 vmcheck: all
 	$(MAKE) STATIC=1 all
 	tests/vm/check_default.sh $(OUT)/check; rc=$$?; \
-	tests/vm/check_debian.sh $(OUT)/check || rc=1; exit $$rc
+	tests/vm/check_debian.sh $(OUT)/check || rc=1; \
+	tests/lava/check_lava.sh $(OUT)/check $(OUT)/check/vm/default || rc=1; exit $$rc
 
 run_tests: all
 	+$(SUBMAKE) run_tests

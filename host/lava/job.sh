@@ -92,8 +92,7 @@ lava_test_action() {
           - mkdir -p /opt/kselftest && cd /opt/kselftest
           - if [ "\$TARBALL" = disk ]; then for s in /sys/block/*/serial; do [ "\$(cat \$s)" = hugepin-tar ] && T=/dev/\$(basename \$(dirname \$s)); done; tar -xf "\$T"; else wget -q -O - "\$TARBALL" | tar -xzf -; fi
           - . ./hugepin/env.sh
-          - ./run_kselftest.sh -c hugepin 2>&1 | tee /tmp/hugepin.ktap
-          - ./hugepin/lava_results.sh </tmp/hugepin.ktap
+          - ./run_kselftest.sh -c hugepin 2>&1 | tee /tmp/hugepin.ktap | ./hugepin/lava_results.sh
           - echo "hugepin dmesg:"; dmesg | tail -n 200
 YAML
 }

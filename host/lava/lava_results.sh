@@ -12,7 +12,9 @@
 #   not ok                 fail  1 VULNERABLE
 #   ok # SKIP XFAIL ...    skip  2 VULNERABLE_expected
 #   ok # SKIP reason       skip  3 UNTESTABLE
-# Installed as hugepin/lava_results.sh in the kselftest tarball. Without
+# Cases are recorded as their lines arrive, so a kernel that dies part way
+# keeps the results before it. Installed as hugepin/lava_results.sh in the
+# kselftest tarball. Without
 # lava-test-case on the PATH (outside LAVA) it prints the calls instead.
 # shellcheck shell=sh
 
@@ -59,6 +61,7 @@ function verdict(    v) {
 		name = "case" $4
 	r = (res == "pass" && dir ~ /^SKIP/) ? "skip" : res
 	print clean(prog "." name), r, verdict()
+	fflush()
 	next
 }
 /^(not )?ok [0-9]+ selftests: hugepin: / {
@@ -67,6 +70,7 @@ function verdict(    v) {
 	sub(/^selftests: hugepin: /, "", p)
 	r = (res == "pass" && dir ~ /^SKIP/) ? "skip" : res
 	print clean("hugepin." p), r, (res == "fail" ? "1 FAIL" : r == "skip" ? "3 SKIP" : "0 PASS")
+	fflush()
 }' | while read -r name result code units; do
 	"$record" "$name" --result "$result" --measurement "$code" --units "$units"
 done

@@ -41,7 +41,8 @@ HP_CACHE=${HUGEPIN_CACHE:-$TOP/build/cache}
 rm -rf "$WORK" "$TAP.body"
 mkdir -p "$WORK/tmp"
 
-# "PROGRAM OK NOTOK SKIP" for each program of run.sh's output $1. A program
+# "PROGRAM OK NOTOK SKIP XFAIL" for each program of run.sh's output $1
+# (XFAIL: the skips that are an expected VULNERABLE). A program
 # the guest died in ran again on a fresh boot, which printed the cases the
 # dead boot had started as "SKIP started in an earlier boot": each case
 # keeps its own result from the boot that ran it.
@@ -55,28 +56,32 @@ runsh_counts() {
 			if (index($0, "# SKIP started in an earlier boot") && (n in res))
 				next
 			res[n] = kind
+			xfail[n] = index($0, "# SKIP XFAIL") > 0
 		}
 		END {
-			for (n in res)
+			for (n in res) {
 				c[res[n]]++
-			printf "%s %d %d %d\n", prog, c["ok"], c["notok"], c["skip"]
+				x += xfail[n]
+			}
+			printf "%s %d %d %d %d\n", prog, c["ok"], c["notok"], c["skip"], x
 		}' "$f"
 	done | sort
 }
 
 # The same from LAVA's results in log $1: the cases of the hugepin
 # definition, PROGRAM.CASE, pass/fail/skip (hugepin.PROGRAM is the runner's
-# line for the whole program, left out).
+# line for the whole program, left out), and the verdicts in their units.
 lava_counts() {
-	sed -n 's/.*"lvl": "results", "msg": {"case": "\([^"]*\)", "definition": "[0-9]*_hugepin".*"result": "\([a-z]*\)".*/\1 \2/p' "$1" |
+	sed -n 's/.*"lvl": "results", "msg": {"case": "\([^"]*\)", "definition": "[0-9]*_hugepin".*"result": "\([a-z]*\)".*"units": "\([A-Za-z_]*\)".*/\1 \2 \3/p' "$1" |
 		awk '$1 !~ /^hugepin\./ {
 			prog = substr($1, 1, index($1, ".") - 1)
 			progs[prog] = 1
 			c[prog, $2]++
+			x[prog] += $3 == "VULNERABLE_expected"
 		}
 		END {
 			for (p in progs)
-				printf "%s %d %d %d\n", p, c[p, "pass"], c[p, "fail"], c[p, "skip"]
+				printf "%s %d %d %d %d\n", p, c[p, "pass"], c[p, "fail"], c[p, "skip"], x[p]
 		}' | sort
 }
 
@@ -93,8 +98,16 @@ main() {
 	runsh "$WORK/lava-job" --lava-job "$job"
 	check "run.sh --lava-job wrote the job, the tarball, kernel and rootfs" \
 		test -s "$job/job.yaml" -a -s "$job/hugepin-kselftest.tar.gz" -a -s "$job/kernel" -a -s "$job/rootfs.cpio"
-	check "the tarball lists hugepin:pin_vmsplice in kselftest-list.txt" \
-		bash -c "tar -xzOf '$job/hugepin-kselftest.tar.gz' ./kselftest-list.txt | grep -qx hugepin:pin_vmsplice"
+	# The kernel's runner resolves the collection and a single test (a dry
+	# run here; the job runs the collection in the guest).
+	mkdir -p "$WORK/ksft"
+	tar -xzf "$job/hugepin-kselftest.tar.gz" -C "$WORK/ksft"
+	check "run_kselftest.sh -d -t hugepin:pin_vmsplice selects that test" \
+		test "$(cd "$WORK/ksft" && ./run_kselftest.sh -d -t hugepin:pin_vmsplice | tr '\n' ' ')" = \
+		"cd hugepin run_many pin_vmsplice "
+	check "run_kselftest.sh -d -c hugepin selects every program of selftests/Makefile, in order" \
+		test "$(cd "$WORK/ksft" && ./run_kselftest.sh -d -c hugepin | sed -n 's/^run_many //p')" = \
+		"$(sed -n 's/^TEST_GEN_PROGS := //p' "$TOP/selftests/Makefile")"
 	lava_render_device "$TOP/host/lava/qemu-device.jinja2" "$job/job.yaml" >"$WORK/device.yaml"
 	# Downloads and the overlay go under the check's directory, not /var/lib/lava.
 	printf 'prefix: %s/tmp/\n' "$WORK" >"$WORK/dispatcher.yaml"
@@ -106,12 +119,12 @@ main() {
 	check "lava-run: Job finished correctly" grep -q '"msg": "Job finished correctly"' "$WORK/lava.log"
 	runsh_counts "$RUNSH_OUT" >"$WORK/runsh.counts"
 	lava_counts "$WORK/lava.log" >"$WORK/lava.counts"
-	echo "# program ok/not-ok/skip: run.sh | LAVA" | tee -a "$TAP.body"
-	join -a1 -a2 -e- -o 0,1.2,1.3,1.4,2.2,2.3,2.4 "$WORK/runsh.counts" "$WORK/lava.counts" |
-		awk '{ printf "# %-18s %s/%s/%s | %s/%s/%s\n", $1, $2, $3, $4, $5, $6, $7 }' | tee -a "$TAP.body"
+	echo "# program: ok/not ok/skip (of which VULNERABLE expected), run.sh | LAVA" | tee -a "$TAP.body"
+	join -a1 -a2 -e- -o 0,1.2,1.3,1.4,1.5,2.2,2.3,2.4,2.5 "$WORK/runsh.counts" "$WORK/lava.counts" |
+		awk '{ printf "# %-18s %s/%s/%s (%s) | %s/%s/%s (%s)\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }' | tee -a "$TAP.body"
 	check "LAVA recorded hugepin's cases" test -s "$WORK/lava.counts"
 	while read -r prog want; do
-		check "$prog: LAVA's ok/not ok/skip counts equal run.sh's" \
+		check "$prog: LAVA's ok/not ok/skip and expected-VULNERABLE counts equal run.sh's" \
 			test "$prog $want" = "$(grep "^$prog " "$WORK/lava.counts" || true)"
 	done <"$WORK/runsh.counts"
 	{

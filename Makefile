@@ -41,10 +41,10 @@ SUBMAKE := $(MAKE) -C selftests OUTPUT=$(BIN) KSFT_DIR=$(KSFT) STATIC=$(STATIC)
 WARN := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
 SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 # The sources with no system dependency: the host's report tool, the unit
-# tests and the fuzzers link them (lib/ ones are in libhugepin.a too).
-PURE_LIB := $(addprefix lib/,gup_layout.c json.c kmsg.c names.c record.c targets.c util.c verdict.c)
+# tests and the fuzzers link them (harness/ ones are in libhugepin.a too).
+PURE_LIB := $(addprefix harness/,detectors.c gup_layout.c json.c kmsg.c names.c record.c targets.c util.c verdict.c)
 PURE_SRCS := $(PURE_LIB) $(wildcard host/report*.c)
-INCS := -Ilib -Ihost -Imodule
+INCS := -Iharness -Ihost -Imodule
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/test_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -64,7 +64,7 @@ $(OUT)/ksft/linux-source-6.1/tools/testing/selftests/.unpacked:
 	xz -T0 -dc $(LINUX_SOURCE_TAR) | tar -x -C $(OUT)/ksft $(addprefix linux-source-6.1/tools/testing/selftests/,$(KSFT_FILES))
 	@touch $@
 
-$(BIN)/hp_report: host/hp_report.c $(PURE_SRCS) $(wildcard lib/*.h host/*.h)
+$(BIN)/hp_report: host/hp_report.c $(PURE_SRCS) $(wildcard harness/*.h host/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(WARN) -O2 -g $(INCS) $(filter %.c,$^) -o $@
 
@@ -87,7 +87,7 @@ unit: $(UNIT_TESTS)
 	@mkdir -p $(OUT)/check
 	@for t in $(UNIT_TESTS); do $$t > $(OUT)/check/$$(basename $$t).tap 2>&1; echo $$? > $(OUT)/check/$$(basename $$t).rc; cat $(OUT)/check/$$(basename $$t).tap; done
 
-$(OUT)/unit/%: tests/unit/%.c $(PURE_SRCS) $(wildcard lib/*.h host/*.h tests/unit/*.h)
+$(OUT)/unit/%: tests/unit/%.c $(PURE_SRCS) $(wildcard harness/*.h host/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(WARN) $(SAN) $(INCS) -Itests/unit $(filter %.c,$^) -o $@
 
@@ -103,7 +103,7 @@ run_tests: all
 install: all
 	+$(SUBMAKE) install INSTALL_PATH=$(DESTDIR)$(PREFIX)
 	install -m 0755 $(BIN)/hp_report $(DESTDIR)$(PREFIX)/
-	install -m 0755 lib/run_kselftest.sh $(DESTDIR)$(PREFIX)/run_kselftest.sh
+	install -m 0755 harness/run_kselftest.sh $(DESTDIR)$(PREFIX)/run_kselftest.sh
 
 module:
 	$(MAKE) -C module KDIR=$(KDIR) OUT=$(OUT)/module
@@ -115,7 +115,7 @@ fuzz: $(FUZZERS)
 		{ tail -n 30 $(OUT)/fuzz/$$(basename $$f).log; echo "fuzz: $$f failed" >&2; exit 1; }; \
 	tail -n 3 $(OUT)/fuzz/$$(basename $$f).log; done
 
-$(OUT)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) $(wildcard lib/*.h host/*.h)
+$(OUT)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) $(wildcard harness/*.h host/*.h)
 	@mkdir -p $(dir $@) $(OUT)/fuzz/corpus-$*
 	clang $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined $(INCS) $(filter %.c,$^) -o $@
 
@@ -123,7 +123,7 @@ kernel-tree-install:
 	@test -f $(KDIR)/tools/testing/selftests/lib.mk || { echo "error: KDIR=$(KDIR) is not a kernel source tree (no tools/testing/selftests/lib.mk)" >&2; exit 2; }
 	@d=$(KDIR)/tools/testing/selftests/drivers/gpu/hugepin; rm -rf $$d; mkdir -p $$d; \
 	cp selftests/Makefile selftests/settings selftests/*.c $$d/ 2>/dev/null; cp -L selftests/config $$d/config; \
-	mkdir -p $$d/src; cp -r lib module drm_repro gup_stress $$d/src/; echo "installed in $$d"; \
+	mkdir -p $$d/src; cp -r harness module drm_repro gup_stress $$d/src/; echo "installed in $$d"; \
 	echo "run: make -C $(KDIR)/tools/testing/selftests TARGETS=drivers/gpu/hugepin run_tests"
 
 # The kernel's runner files come from KSFT_DIR's tree, else from linux-source.

@@ -43,10 +43,17 @@ die() {
 
 # Modules the guest loads: transport first, then the GPU drivers the
 # devices bind to, vgem, vfio (opt-in), null_blk, and ext4 for the page-cache disk.
-readonly HP_GUEST_MODULES="virtio_pci virtio_console virtio_blk bochs qxl virtio-gpu vgem vmwgfx vfio-pci vfio_iommu_type1 null_blk ext4"
+readonly HP_GUEST_MODULES="virtio_pci virtio_console virtio_blk bochs qxl virtio-gpu vgem vmwgfx vfio-pci vfio_iommu_type1 null_blk ext4 nd_e820 nd_pmem dax_pmem device_dax"
+
+# DAX: x86's legacy pmem, guest RAM that memmap=SIZE!START sets aside as a
+# pmem region, which the guest's init makes a device DAX (init.sh
+# dax_setup). START leaves the first GiB to the kernel; the guest needs
+# SIZE more than that.
+readonly HP_DAX_SIZE=256M HP_DAX_START=1G HP_DAX_MIN_MEM_MB=1536
 
 usage() {
-	cat <<'USAGE'
+	# The device list from the runner's device table (host/vm/devices.sh).
+	sed "s/@DEVICES@/$(hp_vm_devices)/" <<'USAGE'
 usage: ./run.sh [options]
 Boot a kernel in QEMU with emulated GPUs and the hugepin suite; print one
 verdict per case and pin method. Exit: 0 nothing unexpected was VULNERABLE,
@@ -78,7 +85,7 @@ bookworm, as --kernel-deb debian:SUITE gives it):
                          kernel x case table
 What to run:
   --tests PATTERN        comma list of globs over program names and case names
-  --devices LIST         QEMU GPUs and vgem: bochs,qxl,virtio_gpu,vmwgfx,vgem (default all
+  --devices LIST         QEMU GPUs and vgem: @DEVICES@ (default all
                          of these); vfio (opt-in: ivshmem's 1 GiB BAR through vfio-pci,
                          on a q35 machine with intel-iommu, for the vfio_bar cases)
   --thp MODE             transparent_hugepage mode for each program (default madvise)
@@ -376,6 +383,18 @@ guest_modules() {
 	done
 }
 
+# Kernel command line $1 with the DAX region's memmap= where this guest can
+# have one, into DAX_CMDLINE.
+dax_cmdline() {
+	local mb
+	DAX_CMDLINE=$1
+	mb=$(numfmt --from=iec "$OPT_MEM" 2>/dev/null) || mb=0
+	mb=$((mb >> 20))
+	if [ "$(uname -m)" = x86_64 ] && ((mb >= HP_DAX_MIN_MEM_MB)); then
+		DAX_CMDLINE+=" memmap=$HP_DAX_SIZE!$HP_DAX_START"
+	fi
+}
+
 guest_cmdline() {
 	local mods=$1 progs=$2 c
 	# loglevel=5 puts warnings on the console (splats and the "hugepin: start"
@@ -388,6 +407,8 @@ guest_cmdline() {
 	[ -z "$OPT_ARGS" ] || c+=" hugepin.args=${OPT_ARGS// /,}"
 	[ "$OPT_VMWSHIM" = 1 ] || c+=" hugepin.vmwshim=0"
 	[ -z "$OPT_INJECT" ] || [ "$BOOT_N" != 1 ] || c+=" hugepin.inject=$OPT_INJECT"
+	dax_cmdline "$c"
+	c=$DAX_CMDLINE
 	# The vIOMMU that gives vfio's ivshmem an IOMMU group (qemu_machine_args).
 	[[ ,$OPT_DEVICES, != *,vfio,* ]] || c+=" intel_iommu=on"
 	printf '%s\n' "$c"

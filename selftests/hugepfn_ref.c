@@ -179,16 +179,9 @@ static void sweep(struct __test_metadata *_metadata, FIXTURE_DATA(hugepfn_map) *
 		sweep(_metadata, self, variant, #tname, (method));		\
 	}
 
-PIN_TEST(pin_odirect_read, HP_M_ODIRECT_READ)
-PIN_TEST(pin_odirect_write, HP_M_ODIRECT_WRITE)
-PIN_TEST(pin_iouring_reg, HP_M_IOURING_REG)
-PIN_TEST(pin_iouring_fixed_read, HP_M_IOURING_FIXED_READ)
-PIN_TEST(pin_iouring_fixed_write, HP_M_IOURING_FIXED_WRITE)
-PIN_TEST(pin_iouring_read, HP_M_IOURING_READ)
-PIN_TEST(pin_vmsplice, HP_M_VMSPLICE)
-PIN_TEST(pin_procvm_read, HP_M_PROCVM_READ)
-PIN_TEST(pin_procvm_write, HP_M_PROCVM_WRITE)
-PIN_TEST(pin_gup_test, HP_M_GUP_TEST)
+/* One test per row of the method table: pin_odirect_read, ..., pin_gup_test. */
+#define PIN_TEST_ROW(value, mname, ...) PIN_TEST(pin_##mname, value)
+HP_METHODS(PIN_TEST_ROW)
 
 /* The buffer is mapped by a PMD, inserted by the path this kernel allows. */
 TEST_F(hugepfn_map, fault_maps_pmd)
@@ -200,11 +193,11 @@ TEST_F(hugepfn_map, fault_maps_pmd)
 
 	if (_metadata->skip)
 		return;
-	ASSERT_EQ(0, _hp_refmod_create(&self->r, variant_size(variant), variant->flags, &bo));
-	ASSERT_EQ(0, _hp_refmod_map(&self->r, &bo, &m));
-	EXPECT_EQ(0, _hp_refmod_fault(&self->r, bo.id, &m, &info));
+	HP_ASSERT_OK(_hp_refmod_create(&self->r, variant_size(variant), variant->flags, &bo));
+	HP_ASSERT_OK(_hp_refmod_map(&self->r, &bo, &m));
+	HP_EXPECT_OK(_hp_refmod_fault(&self->r, bo.id, &m, &info));
 	hp_unmap(&m);
-	EXPECT_EQ(0, _hp_refmod_destroy(&self->r, bo.id));
+	HP_EXPECT_OK(_hp_refmod_destroy(&self->r, bo.id));
 	if (info.last_level != HUGEPIN_REF_LEVEL_PMD)
 		SKIP(return, "no huge mapping formed (level %s, path %s, %llu fallbacks)",
 		     hp_level_name(hp_refmod_level(info.last_level)),
@@ -291,7 +284,7 @@ TEST_F(refmod_dev, caps_reports_sizes)
 
 	if (_metadata->skip)
 		return;
-	ASSERT_EQ(0, _hp_refmod_caps(&self->r, &caps));
+	HP_ASSERT_OK(_hp_refmod_caps(&self->r, &caps));
 	/* The kernel's sizes from inside it agree with the ones the suite derives. */
 	EXPECT_EQ((uint32_t)hp_page_size(), caps.page_size);
 	EXPECT_EQ(hp_pmd_size(), caps.pmd_size);
@@ -330,13 +323,13 @@ TEST_F(refmod_dev, unknown_flags_einval)
 
 	if (_metadata->skip)
 		return;
-	EXPECT_EQ(-EINVAL, _hp_refmod_create(&self->r, hp_pmd_size(), 1u << 31, &bo));
-	EXPECT_EQ(-EINVAL, _hp_refmod_create(&self->r, 0, 0, &bo));
-	EXPECT_EQ(-EINVAL, _hp_refmod_create(&self->r, hp_pmd_size() + 1, 0, &bo));
-	ASSERT_EQ(0, _hp_refmod_create(&self->r, hp_pmd_size(), 0, &bo));
-	EXPECT_EQ(-EINVAL, _hp_refmod_evict(&self->r, bo.id, 1u << 31, &ev));
-	EXPECT_EQ(-EINVAL, _hp_refmod_evict(&self->r, bo.id, HUGEPIN_REF_EVICT_FLAGS, &ev));
-	EXPECT_EQ(0, _hp_refmod_destroy(&self->r, bo.id));
+	HP_EXPECT_ERR(EINVAL, _hp_refmod_create(&self->r, hp_pmd_size(), 1u << 31, &bo));
+	HP_EXPECT_ERR(EINVAL, _hp_refmod_create(&self->r, 0, 0, &bo));
+	HP_EXPECT_ERR(EINVAL, _hp_refmod_create(&self->r, hp_pmd_size() + 1, 0, &bo));
+	HP_ASSERT_OK(_hp_refmod_create(&self->r, hp_pmd_size(), 0, &bo));
+	HP_EXPECT_ERR(EINVAL, _hp_refmod_evict(&self->r, bo.id, 1u << 31, &ev));
+	HP_EXPECT_ERR(EINVAL, _hp_refmod_evict(&self->r, bo.id, HUGEPIN_REF_EVICT_FLAGS, &ev));
+	HP_EXPECT_OK(_hp_refmod_destroy(&self->r, bo.id));
 }
 
 TEST_F(refmod_dev, unknown_id_enoent)
@@ -346,9 +339,9 @@ TEST_F(refmod_dev, unknown_id_enoent)
 
 	if (_metadata->skip)
 		return;
-	EXPECT_EQ(-ENOENT, _hp_refmod_info(&self->r, 0, &info));
-	EXPECT_EQ(-ENOENT, _hp_refmod_evict(&self->r, 0x7fffff, 0, &ev));
-	EXPECT_EQ(-ENOENT, _hp_refmod_destroy(&self->r, 0x7fffff));
+	HP_EXPECT_ERR(ENOENT, _hp_refmod_info(&self->r, 0, &info));
+	HP_EXPECT_ERR(ENOENT, _hp_refmod_evict(&self->r, 0x7fffff, 0, &ev));
+	HP_EXPECT_ERR(ENOENT, _hp_refmod_destroy(&self->r, 0x7fffff));
 }
 
 TEST_F(refmod_dev, mmap_past_buffer_fails)
@@ -358,7 +351,7 @@ TEST_F(refmod_dev, mmap_past_buffer_fails)
 
 	if (_metadata->skip)
 		return;
-	ASSERT_EQ(0, _hp_refmod_create(&self->r, hp_pmd_size(), 0, &bo));
+	HP_ASSERT_OK(_hp_refmod_create(&self->r, hp_pmd_size(), 0, &bo));
 	p = mmap(NULL, 2 * hp_pmd_size(), PROT_READ | PROT_WRITE, MAP_SHARED, self->r.fd,
 		 (off_t)bo.mmap_offset);
 	EXPECT_EQ(MAP_FAILED, p);
@@ -372,7 +365,7 @@ TEST_F(refmod_dev, mmap_past_buffer_fails)
 		 (off_t)bo.mmap_offset);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(0, _hp_refmod_destroy(&self->r, bo.id));
+	HP_EXPECT_OK(_hp_refmod_destroy(&self->r, bo.id));
 }
 
 /* A clean eviction reports nothing, frees the blocks, and the next touch refaults. */
@@ -385,22 +378,22 @@ TEST_F(refmod_dev, evict_then_refault)
 
 	if (_metadata->skip)
 		return;
-	ASSERT_EQ(0, _hp_refmod_create(&self->r, 2 * hp_pmd_size(), 0, &bo));
-	ASSERT_EQ(0, _hp_refmod_map(&self->r, &bo, &m));
-	ASSERT_EQ(0, _hp_refmod_fault(&self->r, bo.id, &m, &info));
-	ASSERT_EQ(0, _hp_refmod_evict(&self->r, bo.id, 0, &ev));
+	HP_ASSERT_OK(_hp_refmod_create(&self->r, 2 * hp_pmd_size(), 0, &bo));
+	HP_ASSERT_OK(_hp_refmod_map(&self->r, &bo, &m));
+	HP_ASSERT_OK(_hp_refmod_fault(&self->r, bo.id, &m, &info));
+	HP_ASSERT_OK(_hp_refmod_evict(&self->r, bo.id, 0, &ev));
 	EXPECT_EQ(2 * hp_pmd_size() / hp_page_size(), ev.pages_checked);
 	EXPECT_EQ(0, ev.pages_bad);
 	EXPECT_EQ(2, ev.blocks_freed);
 	EXPECT_EQ(0, ev.blocks_kept);
-	ASSERT_EQ(0, _hp_refmod_info(&self->r, bo.id, &info));
+	HP_ASSERT_OK(_hp_refmod_info(&self->r, bo.id, &info));
 	EXPECT_EQ(0, info.blocks_present);
 	EXPECT_EQ(1, info.evictions);
-	ASSERT_EQ(0, _hp_refmod_fault(&self->r, bo.id, &m, &info));
+	HP_ASSERT_OK(_hp_refmod_fault(&self->r, bo.id, &m, &info));
 	EXPECT_EQ(2, info.blocks_present);
 	EXPECT_NE(HUGEPIN_REF_LEVEL_NONE, info.last_level);
 	hp_unmap(&m);
-	EXPECT_EQ(0, _hp_refmod_destroy(&self->r, bo.id));
+	HP_EXPECT_OK(_hp_refmod_destroy(&self->r, bo.id));
 }
 
 /* Destroy drops the id; the mapping keeps the buffer alive until unmapped. */
@@ -412,10 +405,10 @@ TEST_F(refmod_dev, destroy_while_mapped)
 
 	if (_metadata->skip)
 		return;
-	ASSERT_EQ(0, _hp_refmod_create(&self->r, hp_pmd_size(), 0, &bo));
-	ASSERT_EQ(0, _hp_refmod_map(&self->r, &bo, &m));
-	ASSERT_EQ(0, _hp_refmod_destroy(&self->r, bo.id));
-	EXPECT_EQ(-ENOENT, _hp_refmod_info(&self->r, bo.id, &info));
+	HP_ASSERT_OK(_hp_refmod_create(&self->r, hp_pmd_size(), 0, &bo));
+	HP_ASSERT_OK(_hp_refmod_map(&self->r, &bo, &m));
+	HP_ASSERT_OK(_hp_refmod_destroy(&self->r, bo.id));
+	HP_EXPECT_ERR(ENOENT, _hp_refmod_info(&self->r, bo.id, &info));
 	hp_map_touch(&m, true);
 	EXPECT_EQ((char)1, ((volatile char *)m.addr)[hp_page_size()]);
 	hp_unmap(&m);

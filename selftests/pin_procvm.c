@@ -14,40 +14,17 @@
 
 #define HP_TEST "pin_procvm"
 
+/* The methods whose row in the method table names this program. */
+#undef HP_PIN_TEST_IN_pin_procvm
+#define HP_PIN_TEST_IN_pin_procvm HP_PIN_TEST_DEFINE
+
 HP_DRM_BO_FIXTURE(HP_TEST)
-
-TEST_F(drm_bo, read_bo_remotely)
-{
-	HP_SWEEP(HP_M_PROCVM_READ);
-}
-
-TEST_F(drm_bo, write_bo_remotely)
-{
-	HP_SWEEP(HP_M_PROCVM_WRITE);
-}
+HP_PIN_TESTS(drm_bo)
 
 HP_VFIO_BAR_FIXTURE(HP_TEST)
-
-TEST_F(vfio_bar, read_bar_remotely)
-{
-	HP_SWEEP(HP_M_PROCVM_READ);
-}
-
-TEST_F(vfio_bar, write_bar_remotely)
-{
-	HP_SWEEP(HP_M_PROCVM_WRITE);
-}
+HP_PIN_TESTS(vfio_bar)
 
 HP_ANON_THP_FIXTURE(HP_TEST)
-
-TEST_F(anon_thp, read_thp_remotely)
-{
-	HP_SWEEP(HP_M_PROCVM_READ);
-}
-
-TEST_F(anon_thp, write_thp_remotely)
-{
-	HP_SWEEP(HP_M_PROCVM_WRITE);
-}
+HP_PIN_TESTS(anon_thp)
 
 TEST_HARNESS_MAIN

@@ -24,10 +24,9 @@ boot_completed() {
 }
 
 # "test:name" of every case program $2 started in boot $1, from the start
-# records it wrote.
+# records it wrote, as the report tool's record parser reads them.
 boot_started_cases() {
-	sed -n "s/^{\"type\":\"start\",\"test\":\"$2\",\"name\":\"\([^\"]*\)\".*/$2:\1/p" \
-		"$1/records.jsonl" 2>/dev/null | awk '!seen[$0]++'
+	"$HP_TOP/build/bin/hp_report" starts "$1/records.jsonl" "$2"
 }
 
 # The case program $2 started last in boot $1 (where it died), or nothing.

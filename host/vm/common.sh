@@ -7,7 +7,7 @@
 # decides 0 and 1).
 readonly HP_EXIT_USAGE=2
 readonly HP_EXIT_SKIP=125
-# Why the reference module's damage is expected on a kernel (lib/hp_core.h).
+# Why the reference module's damage is expected on a kernel (harness/hp_core.h).
 # shellcheck disable=SC2034 # read by run.sh
 readonly HP_WHY_NO_PMD_SPECIAL="no PMD special bit"
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash disable=SC2034 # read by run.sh, qemu.sh and initramfs.sh
 # hugepin VM runner: the devices --devices takes, one line each. The C side
-# (what a record's device is, its memory kind and bug path) is lib/targets.c.
+# (what a record's device is, its memory kind and bug path) is harness/targets.c.
 #   name        what the records call it and --devices takes
 #   qemu        the QEMU -device that backs it ("-": none, a module only)
 #   module      the guest module short name that drives it (a comma list when

@@ -130,7 +130,7 @@ read_new_lines() {
 # BOOT_WALL_S, and prints progress (programs and cases as they start).
 qemu_boot() {
 	local dir=$1 kernel=$2 initrd=$3 cmdline=$4 cache pid t0 now first=''
-	local line name ktap_fd rec_fd ktap_part='' rec_part=''
+	local line name started ktap_fd rec_fd ktap_part='' rec_part=''
 	local -a machine gpu devmem fsdisk lines
 	mkdir -p "$dir"
 	cache=$(qemu_disk "$dir/scratch.img")
@@ -174,17 +174,15 @@ qemu_boot() {
 			esac
 		done
 		read_new_lines "$rec_fd" lines rec_part
-		for line in "${lines[@]}"; do
-			case $line in
-			*'"type":"start"'*)
+		# The records' own parser names the cases started (test:name).
+		if ((${#lines[@]})); then
+			mapfile -t started < <(printf '%s\n' "${lines[@]}" | "$HP_TOP/build/bin/hp_report" starts -)
+			for name in "${started[@]}"; do
 				BOOT_CASE_I=$((BOOT_CASE_I + 1))
-				name=
-				[[ $line =~ \"name\":\"([^\"]*)\" ]] && name=${BASH_REMATCH[1]}
 				[ -n "$first" ] || first=$(hp_us_secs "$t0" "$now")
-				hp_status "program $BOOT_PROG_I/$BOOT_PROG_N $BOOT_PROG_NAME, case $BOOT_CASE_I: $name"
-				;;
-			esac
-		done
+				hp_status "program $BOOT_PROG_I/$BOOT_PROG_N $BOOT_PROG_NAME, case $BOOT_CASE_I: ${name#*:}"
+			done
+		fi
 		if ((now - t0 > OPT_TIMEOUT * 1000000)); then
 			hp_progress "guest still running after ${OPT_TIMEOUT}s: stopping it"
 			kill "$pid" 2>/dev/null

@@ -352,35 +352,6 @@ void hp_refmod_evict_describe(const struct hugepin_ref_evict *e, char *buf, size
 			 e->blocks_kept == 1 ? "" : "s");
 }
 
-/*
- * Set up buffer and mapping; on failure fill @why and return -errno.
- * The caller tears down whatever *created / m->addr say exists.
- */
-static int setup(const struct hp_refmod *r, const struct hp_refmod_case *c,
-		 struct hugepin_ref_create *bo, bool *created, struct hp_map *m,
-		 struct hugepin_ref_info *info, char *why, size_t len)
-{
-	int err;
-
-	err = _hp_refmod_create(r, c->size, c->create_flags, bo);
-	if (err) {
-		snprintf(why, len, "buffer create of %zu bytes failed: %s", c->size, strerror(-err));
-		return err;
-	}
-	*created = true;
-	err = _hp_refmod_map(r, bo, m);
-	if (err) {
-		snprintf(why, len, "mmap of the buffer failed: %s", strerror(-err));
-		return err;
-	}
-	err = _hp_refmod_fault(r, bo->id, m, info);
-	if (err) {
-		snprintf(why, len, "buffer info failed: %s", strerror(-err));
-		return err;
-	}
-	return 0;
-}
-
 /* Why the set-up buffer cannot be pinned as @c asks, in @why; NULL when it can. */
 static const char *not_testable(const struct hp_refmod_case *c, enum hp_method m,
 				const struct hugepin_ref_create *bo, const struct hp_evidence *ev,
@@ -400,129 +371,96 @@ static const char *not_testable(const struct hp_refmod_case *c, enum hp_method m
 	return NULL;
 }
 
-/*
- * The pin inside a detector window, then the eviction with the module's
- * refcount check before the log scan, so its own report is in the scan too.
- */
-static void pin_and_evict(const struct hp_refmod *r, const struct hp_refmod_case *c,
-			  enum hp_method m, void *addr, uint32_t id, struct hp_evidence *ev,
-			  struct hp_refmod_outcome *oc, char *report, size_t len)
+void hp_refmod_case_init(struct hp_case *hc, const struct hp_refmod *r, const char *test,
+			 const char *name, uint32_t create_flags, bool never_expected)
 {
-	struct hp_pin_res pres = { 0 };
-	struct hp_detect det;
-	int err;
-
-	ev->attempted = true;
-	hp_detect_begin(&det, c->test, c->name);
-	_hp_pin(m, c->scratch, (char *)addr + c->offset, c->len, &pres);
-	ev->pin_err = pres.err;
-	ev->bytes = pres.bytes;
-	err = _hp_refmod_evict(r, id, 0, &oc->evict);
-	oc->evicted = !err;
-	hp_detect_end(&det, ev);
-	if (oc->evicted) {
-		ev->extra_refs = (long)oc->evict.pages_bad;
-		hp_refmod_evict_describe(&oc->evict, report, len);
-	} else {
-		snprintf(report, len, "evict failed: %s", strerror(-err));
-	}
-}
-
-/* The verdict into @res, which is emitted and printed as a '#' line. */
-static void judge(struct hp_result *res, const struct hp_evidence *ev,
-		  const struct hp_refmod_case *c, const struct hp_refmod_outcome *oc,
-		  const char *report)
-{
-	char why[HP_TEXT_LEN];
-
-	hp_judge(ev, res, why, sizeof(why));
-	/* The evidence line is cut at HP_TEXT_LEN; the record says so by its length. */
-	if (snprintf(res->evidence, sizeof(res->evidence), "%s; +%zu len %zu, path %s%s%s", why,
-		     c->offset, c->len, hp_refmod_path_name(oc->info.last_path),
-		     *report ? ", evict: " : "", report) >= (int)sizeof(res->evidence))
-		res->evidence[sizeof(res->evidence) - 2] = '~';
-	hp_record_emit(res);
-	printf("# %s %s +%zu: %s%s %s\n", res->device, res->method, c->offset,
-	       hp_verdict_name(res->verdict), res->expected ? " (expected)" : "", res->evidence);
-	fflush(stdout);
+	memset(hc, 0, sizeof(*hc));
+	hc->test = test;
+	snprintf(hc->name, sizeof(hc->name), "%s", name);
+	snprintf(hc->device, sizeof(hc->device), "%s",
+		 create_flags & HUGEPIN_REF_CREATE_DEVICE ? HP_REF_VRAM : HUGEPIN_REF_NAME);
+	snprintf(hc->driver, sizeof(hc->driver), "%s", HUGEPIN_REF_NAME);
+	hc->owner = HP_OWNER_DRIVER;
+	hc->vuln_expected = !never_expected && hp_refmod_vuln_expected(r, &hc->expected_why);
 }
 
 enum hp_verdict hp_refmod_run_pin(const struct hp_refmod *r, const struct hp_refmod_case *c,
 				  enum hp_method m, struct hp_result *out,
 				  struct hp_refmod_outcome *oc)
 {
+	struct hp_buf_src src = {
+		.kind = HP_BUF_REF, .drm_fd = -1, .ref = r, .ref_flags = c->create_flags,
+	};
+	char why[HP_TEXT_LEN] = "", what[HP_NAME_LEN];
 	struct hp_refmod_outcome local;
-	struct hugepin_ref_create bo;
-	struct hp_evidence ev;
-	struct hp_result res;
-	struct hp_map map;
-	char setup_why[HP_TEXT_LEN] = "";
-	char report[HP_TEXT_LEN] = "";
-	bool created = false;
+	struct hp_buf buf = { 0 };
+	struct hp_case hc;
+	struct hp_frame f;
 	int err;
 
 	if (!oc)
 		oc = &local;
 	memset(oc, 0, sizeof(*oc));
-	memset(&map, 0, sizeof(map));
-	memset(&ev, 0, sizeof(ev));
-	hp_result_init(&res, c->test, c->name,
-		       c->create_flags & HUGEPIN_REF_CREATE_DEVICE ? HP_REF_VRAM : HUGEPIN_REF_NAME,
-		       HUGEPIN_REF_NAME,
-		       hp_method_name(m));
-	ev.owner = HP_OWNER_DRIVER;
-	ev.huge_required = c->huge_required;
-	ev.vuln_expected = !c->never_expected && hp_refmod_vuln_expected(r, &ev.expected_why);
+	hp_refmod_case_init(&hc, r, c->test, c->name, c->create_flags, c->never_expected);
+	hc.huge_required = c->huge_required;
+	hc.scratch = c->scratch;
+	hp_frame_start(&f, &hc, m);
+	err = c->not_run_why ? -ECANCELED : _hp_buf_create(&src, c->size, true, &buf);
+	if (!err)
+		err = _hp_refmod_info(r, buf.ref.id, &oc->info);
+	f.ev.level = hp_refmod_level(oc->info.last_level);
+	if (err && !c->not_run_why)
+		snprintf(why, sizeof(why), "buffer of %zu bytes: create, map or info failed: %s",
+			 c->size, strerror(-err));
+	if (err) {
+		f.ev.untestable_why = c->not_run_why ? c->not_run_why : why;
+	} else {
+		const char *lwhy;
 
-	hp_record_start(c->test, c->name, res.device, res.method);
-	err = c->not_run_why ? -ECANCELED :
-	      setup(r, c, &bo, &created, &map, &oc->info, setup_why, sizeof(setup_why));
-	ev.level = hp_refmod_level(oc->info.last_level);
-	/* The module says which level it inserted; the page tables say whether it is special. */
-	if (!err && c->offset < bo.length) {
-		const char *why;
-
-		hp_map_level_seen((char *)map.addr + c->offset, &ev.special, &why);
+		/* The module says which level it inserted; the page tables say whether it is special. */
+		if (c->offset < buf.ref.length)
+			hp_map_level_seen((char *)buf.map.addr + c->offset, &f.ev.special, &lwhy);
+		f.ev.untestable_why = not_testable(c, m, &buf.ref, &f.ev, &oc->info, why,
+						   sizeof(why));
 	}
-	if (err)
-		ev.untestable_why = c->not_run_why ? c->not_run_why : setup_why;
-	else
-		ev.untestable_why = not_testable(c, m, &bo, &ev, &oc->info, setup_why,
-						 sizeof(setup_why));
-	if (!ev.untestable_why) {
-		hp_record_mapped(c->test, c->name, ev.level, ev.special);
-		pin_and_evict(r, c, m, map.addr, bo.id, &ev, oc, report, sizeof(report));
+	if (!f.ev.untestable_why) {
+		f.buf = &buf;
+		hp_frame_pin(&f, m, (char *)buf.map.addr + c->offset, c->len);
 	}
-	judge(&res, &ev, c, oc, report);
-
-	if (map.addr)
-		hp_unmap(&map);
-	if (created)
-		_hp_refmod_destroy(r, bo.id);
+	snprintf(what, sizeof(what), "+%zu len %zu, path %s", c->offset, c->len,
+		 hp_refmod_path_name(oc->info.last_path));
+	hp_frame_end(&f, NULL, what);
+	oc->evict = buf.evict;
+	oc->evicted = buf.evicted;
+	if (buf.live)
+		hp_buf_destroy(&buf);
 	if (out)
-		*out = res;
-	return res.verdict;
+		*out = f.res;
+	return f.res.verdict;
+}
+
+struct refmod_sweep {
+	const struct hp_refmod *r;
+	struct hp_refmod_case one;
+};
+
+static enum hp_verdict refmod_sweep_pin(void *arg, size_t off, size_t len, enum hp_method m,
+					struct hp_result *res)
+{
+	struct refmod_sweep *s = arg;
+
+	s->one.offset = off;
+	s->one.len = len;
+	return hp_refmod_run_pin(s->r, &s->one, m, res, NULL);
 }
 
 void hp_refmod_sweep(const struct hp_refmod *r, const struct hp_refmod_case *c,
 		     enum hp_method m, struct hp_case_tally *t)
 {
 	const struct hp_case judge = { .owner = HP_OWNER_DRIVER };
-	struct hp_refmod_case one = *c;
-	struct hp_result res;
-	enum hp_verdict v;
+	struct refmod_sweep s = { .r = r, .one = *c };
 
-	memset(t, 0, sizeof(*t));
-	one.len = HP_CASE_PIN_LEN;
-	for (size_t block = 0; block < c->size; block += hp_pmd_size()) {
-		for (size_t i = 0; i < HP_CASE_NOFFSETS; i++) {
-			one.offset = block + hp_case_offset(i);
-			if (one.offset + one.len > c->size)
-				continue;
-			v = hp_refmod_run_pin(r, &one, m, &res, NULL);
-			hp_case_tally_add(t, &judge, v, &res);
-		}
-	}
+	hp_case_sweep_each(&judge, c->size, m, t, refmod_sweep_pin, &s);
 }
 
 /* ---- the module's buffers as buffers of a memory target (hp_buf.h) ---- */
@@ -530,7 +468,7 @@ void hp_refmod_sweep(const struct hp_refmod *r, const struct hp_refmod_case *c,
 /* Mapped as _hp_refmod_map() does: whole blocks, aligned to them, MADV_HUGEPAGE. */
 static int ref_buf_create(const struct hp_buf_src *src, size_t size, struct hp_buf *b)
 {
-	int ret = _hp_refmod_create(src->ref, size, 0, &b->ref);
+	int ret = _hp_refmod_create(src->ref, size, src->ref_flags, &b->ref);
 
 	if (ret) {
 		b->ref.id = 0;
@@ -545,6 +483,30 @@ static int ref_buf_create(const struct hp_buf_src *src, size_t size, struct hp_b
 	return 0;
 }
 
+static int ref_buf_evict(struct hp_buf *b, unsigned int flags)
+{
+	int err = _hp_refmod_evict(b->src->ref, b->ref.id, flags, &b->evict);
+
+	b->evicted = !err;
+	return err;
+}
+
+/* After a pin: evict with the module's per-page refcount check, as TTM would. */
+static void ref_buf_check(struct hp_buf *b, struct hp_evidence *ev, char *report, size_t len)
+{
+	int err = ref_buf_evict(b, 0);
+	int n;
+
+	if (err) {
+		snprintf(report, len, "evict failed: %s", strerror(-err));
+		return;
+	}
+	ev->extra_refs = (long)b->evict.pages_bad;
+	n = snprintf(report, len, "evict: ");
+	if (n > 0 && (size_t)n < len)
+		hp_refmod_evict_describe(&b->evict, report + n, len - (size_t)n);
+}
+
 static void ref_buf_release(const struct hp_buf_src *src, struct hp_buf *b)
 {
 	if (b->ref.id)
@@ -552,4 +514,7 @@ static void ref_buf_release(const struct hp_buf_src *src, struct hp_buf *b)
 	b->ref.id = 0;
 }
 
-const struct hp_buf_ops hp_buf_ref_ops = { ref_buf_create, ref_buf_release };
+const struct hp_buf_ops hp_buf_ref_ops = {
+	.create = ref_buf_create, .release = ref_buf_release, .evict = ref_buf_evict,
+	.check = ref_buf_check,
+};

@@ -76,4 +76,4 @@ static int shmem_thp_create(const struct hp_buf_src *src, size_t size, struct hp
 	return 0;
 }
 
-const struct hp_buf_ops hp_buf_shmem_thp_ops = { shmem_thp_create, hp_buf_close_fd };
+const struct hp_buf_ops hp_buf_shmem_thp_ops = { .create = shmem_thp_create, .release = hp_buf_close_fd };

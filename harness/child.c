@@ -115,32 +115,3 @@ void hp_child_free(struct hp_child *c)
 	free(c->err);
 	c->out = c->err = NULL;
 }
-
-bool hp_json_field_str(const char *p, const char *key, char *buf, size_t len)
-{
-	char pat[64];
-	size_t i = 0;
-
-	buf[0] = '\0';
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	p = p ? strstr(p, pat) : NULL;
-	if (!p)
-		return false;
-	p += strlen(pat);
-	while (*p && *p != '"' && i + 1 < len) {
-		if (*p == '\\' && p[1])
-			p++;
-		buf[i++] = *p++;
-	}
-	buf[i] = '\0';
-	return true;
-}
-
-long hp_json_field_long(const char *p, const char *key, long dflt)
-{
-	char pat[64];
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = p ? strstr(p, pat) : NULL;
-	return p ? strtol(p + strlen(pat), NULL, 10) : dflt;
-}

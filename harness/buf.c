@@ -23,6 +23,8 @@ static const struct {
 	[HP_BUF_SHMEM_THP] = { "shmem_thp", &hp_buf_shmem_thp_ops },
 	[HP_BUF_HUGETLB] = { "hugetlb", &hp_buf_hugetlb_ops },
 	[HP_BUF_PAGECACHE] = { "pagecache", &hp_buf_pagecache_ops },
+	[HP_BUF_VFIO] = { "vfio", &hp_buf_vfio_ops },
+	[HP_BUF_DAX] = { "dax", &hp_buf_dax_ops },
 };
 
 const char *hp_buf_kind_name(enum hp_buf_kind kind)
@@ -85,7 +87,14 @@ int _hp_buf_create(const struct hp_buf_src *src, size_t size, bool huge, struct 
 		hp_buf_release(b);
 		return ret;
 	}
-	hp_map_touch(&b->map, true);
+	if (b->touch_len && b->touch_len < b->map.len) {
+		struct hp_map part = b->map;
+
+		part.len = b->touch_len;
+		hp_map_touch(&part, true);
+	} else {
+		hp_map_touch(&b->map, true);
+	}
 	b->live = true;
 	return 0;
 }
@@ -100,6 +109,31 @@ int _hp_buf_remap(struct hp_buf *b)
 		return ret;
 	hp_map_touch(&b->map, false);
 	return 0;
+}
+
+int hp_buf_available(const struct hp_buf_src *src, char *why, size_t len)
+{
+	const struct hp_buf_ops *ops;
+
+	if ((unsigned int)src->kind >= HP_BUF_NR)
+		return -EINVAL;
+	ops = buf_kinds[src->kind].ops;
+	return ops->available ? ops->available(src, why, len) : 0;
+}
+
+int _hp_buf_evict(struct hp_buf *b, unsigned int flags)
+{
+	const struct hp_buf_ops *ops = b->src ? buf_kinds[b->src->kind].ops : NULL;
+
+	return ops && ops->evict ? ops->evict(b, flags) : -EOPNOTSUPP;
+}
+
+void hp_buf_check(struct hp_buf *b, struct hp_evidence *ev, char *report, size_t len)
+{
+	const struct hp_buf_ops *ops = b->src ? buf_kinds[b->src->kind].ops : NULL;
+
+	if (ops && ops->check)
+		ops->check(b, ev, report, len);
 }
 
 void hp_buf_release(struct hp_buf *b)

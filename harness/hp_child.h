@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A sibling program of the suite (drm_repro, gup_stress) run from a
- * selftest to its end, and the fields of the JSON lines it prints (child.c).
+ * selftest to its end (child.c); what it prints is read with json.h.
  */
 #ifndef HP_CHILD_H
 #define HP_CHILD_H
@@ -25,13 +25,5 @@ int hp_child_path(const char *name, char *buf, size_t len);
 /* Run @path with @argv and wait for it. 0, or -errno when it could not be started. */
 int hp_child_run(const char *path, char *const argv[], struct hp_child *c);
 void hp_child_free(struct hp_child *c);
-
-/*
- * The first "key":"value" at or after @p into @buf (escapes undone, cut to
- * fit; "" and false when absent), and the first "key":number (@dflt when
- * absent). @p may be NULL.
- */
-bool hp_json_field_str(const char *p, const char *key, char *buf, size_t len);
-long hp_json_field_long(const char *p, const char *key, long dflt);
 
 #endif

@@ -68,81 +68,139 @@ enum hp_verdict hp_judge(const struct hp_evidence *ev, struct hp_result *res, ch
 	return res->verdict;
 }
 
+void hp_frame_start(struct hp_frame *f, const struct hp_case *c, enum hp_method m)
+{
+	const char *method = m < HP_M_NR ? hp_method_name(m) : "-";
+
+	memset(f, 0, sizeof(*f));
+	f->c = c;
+	f->ev.owner = c->owner;
+	f->ev.huge_required = c->huge_required;
+	f->ev.vuln_expected = c->vuln_expected;
+	f->ev.expected_why = c->expected_why;
+	f->ev.level = c->level_hint;
+	f->ev.special = c->special_hint;
+	hp_record_start(c->test, c->name, c->device, method);
+	hp_result_init(&f->res, c->test, c->name, c->device, c->driver, method);
+}
+
+void hp_frame_window(struct hp_frame *f)
+{
+	if (hp_detect_begin(&f->det, f->c->test, f->c->name))
+		note_log_missing();
+	f->window = true;
+}
+
+void hp_frame_pinned(struct hp_frame *f, const struct hp_pin_res *r, size_t len)
+{
+	f->ev.attempted = true;
+	f->ev.pin_err = r->err;
+	f->ev.bytes = r->bytes;
+	f->len = len;
+}
+
+void hp_frame_pin(struct hp_frame *f, enum hp_method m, void *addr, size_t len)
+{
+	struct hp_pin_res res = { 0 };
+
+	hp_record_mapped(f->c->test, f->c->name, f->ev.level, f->ev.special);
+	hp_frame_window(f);
+	_hp_pin(m, f->c->scratch, addr, len, &res);
+	hp_frame_pinned(f, &res, len);
+}
+
+/* The detectors' part, in the window: the buffer's own check first, so its report is scanned too. */
+static void frame_close(struct hp_frame *f)
+{
+	size_t page_size = hp_page_size();
+
+	if (f->buf && f->window)
+		hp_buf_check(f->buf, &f->ev, f->check, sizeof(f->check));
+	if (!f->window)
+		return;
+	hp_detect_end(&f->det, &f->ev);
+	f->window = false;
+	/*
+	 * A pin that is never released leaves one count per page of the
+	 * range; less than that is another process's I/O in flight (the
+	 * counters are system-wide), not this case.
+	 */
+	if (f->len && f->ev.pin_leak > 0 && (size_t)f->ev.pin_leak < f->len / page_size) {
+		printf("# %s %s: pin counters moved by %ld during the case: other I/O, ignored\n",
+		       f->c->device, f->res.method, f->ev.pin_leak);
+		f->ev.pin_leak = 0;
+	}
+}
+
+enum hp_verdict hp_frame_end(struct hp_frame *f, const char *where, const char *what)
+{
+	struct hp_result *r = &f->res;
+	char why[HP_TEXT_LEN];
+	size_t n;
+
+	frame_close(f);
+	if (f->step) {
+		r->verdict = hp_decide_step(&f->ev, f->step, why, sizeof(why));
+		r->expected = r->verdict == HP_VULNERABLE && f->ev.vuln_expected;
+		snprintf(r->level, sizeof(r->level), "%s", hp_level_name(f->ev.level));
+	} else {
+		hp_judge(&f->ev, r, why, sizeof(why));
+	}
+	if (f->finding && r->verdict != HP_UNTESTABLE) {
+		r->verdict = HP_VULNERABLE;
+		r->expected = false;
+		hp_appendf(why, sizeof(why), "; %s", f->finding);
+	}
+	n = note_prefix(r->evidence, sizeof(r->evidence), f->c->note);
+	/* The evidence line is cut at HP_TEXT_LEN; the record says so by its last character. */
+	if (snprintf(r->evidence + n, sizeof(r->evidence) - n, "%s%s%s%s%s%s%s",
+		     where ? where : "", where ? ": " : "", why, what && *what ? "; " : "",
+		     what ? what : "", *f->check ? "; " : "", f->check) >=
+	    (int)(sizeof(r->evidence) - n))
+		r->evidence[sizeof(r->evidence) - 2] = '~';
+	hp_record_emit(r);
+	printf("# %s %s: %s%s %s\n", r->device, r->method, hp_verdict_name(r->verdict),
+	       r->expected ? " (expected)" : "", r->evidence);
+	fflush(stdout);
+	return r->verdict;
+}
+
 enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 				enum hp_method m, struct hp_result *out)
 {
-	struct hp_evidence ev = {
-		.owner = c->owner,
-		.huge_required = c->huge_required,
-		.vuln_expected = c->vuln_expected,
-		.expected_why = c->expected_why,
-	};
-	struct hp_pin_res res = { 0 };
-	/* Room left in the evidence line after "off=0x... len=0x...: ". */
-	char why[HP_TEXT_LEN - 48], unavailable[HP_TEXT_LEN - 48];
+	char unavailable[HP_TEXT_LEN - 48], where[48];
 	size_t off = (size_t)((const char *)addr - (const char *)c->base);
-	size_t page_size = hp_page_size();
-	struct hp_detect d;
-	enum hp_verdict v;
-	size_t n;
+	struct hp_frame f;
 
-	hp_record_start(c->test, c->name, c->device, hp_method_name(m));
+	hp_frame_start(&f, c, m);
 	/* Before the pin: a pin that fails may leave the range unmapped. */
-	if (c->level_hint != HP_LEVEL_UNKNOWN) {
-		ev.level = c->level_hint;
-		ev.special = c->special_hint;
-	} else {
-		ev.level = hp_map_level_seen(addr, &ev.special, &ev.level_why);
-		if (ev.level == HP_LEVEL_UNKNOWN && !ev.level_why)
-			ev.level_why = c->level_why;
+	if (c->level_hint == HP_LEVEL_UNKNOWN) {
+		f.ev.level = hp_map_level_seen(addr, &f.ev.special, &f.ev.level_why);
+		if (f.ev.level == HP_LEVEL_UNKNOWN && !f.ev.level_why)
+			f.ev.level_why = c->level_why;
 	}
 	if (hp_method_available(m, c->scratch, unavailable, sizeof(unavailable))) {
-		ev.untestable_why = unavailable;
+		f.ev.untestable_why = unavailable;
 	} else {
-		hp_record_mapped(c->test, c->name, ev.level, ev.special);
-		if (hp_detect_begin(&d, c->test, c->name))
-			note_log_missing();
-		_hp_pin(m, c->scratch, addr, len, &res);
-		ev.attempted = true;
-		ev.pin_err = res.err;
-		ev.bytes = res.bytes;
-		hp_detect_end(&d, &ev);
-		/*
-		 * A pin that is never released leaves one count per page of
-		 * the range; less than that is another process's I/O in
-		 * flight (the counters are system-wide), not this case.
-		 */
-		if (ev.pin_leak > 0 && (size_t)ev.pin_leak < len / page_size) {
-			printf("# %s %s: pin counters moved by %ld during the case: other I/O, ignored\n",
-			       c->device, hp_method_name(m), ev.pin_leak);
-			ev.pin_leak = 0;
-		}
-		if (ev.level == HP_LEVEL_UNKNOWN)
-			ev.level = hp_map_level_seen(addr, &ev.special, &ev.level_why);
+		hp_frame_pin(&f, m, addr, len);
+		frame_close(&f);
+		if (f.ev.level == HP_LEVEL_UNKNOWN)
+			f.ev.level = hp_map_level_seen(addr, &f.ev.special, &f.ev.level_why);
 	}
-	hp_result_init(out, c->test, c->name, c->device, c->driver, hp_method_name(m));
-	v = hp_judge(&ev, out, why, sizeof(why));
-	n = note_prefix(out->evidence, sizeof(out->evidence), c->note);
-	snprintf(out->evidence + n, sizeof(out->evidence) - n, "off=0x%zx len=0x%zx: %s", off, len,
-		 why);
-	hp_record_emit(out);
-	printf("# %s %s: %s %s\n", c->device, out->method, hp_verdict_name(v), out->evidence);
-	fflush(stdout);
-	return v;
+	snprintf(where, sizeof(where), "off=0x%zx len=0x%zx", off, len);
+	hp_frame_end(&f, where, NULL);
+	*out = f.res;
+	return out->verdict;
 }
 
 void hp_case_untestable(const struct hp_case *c, enum hp_method m, const char *why)
 {
-	struct hp_result r;
+	struct hp_frame f;
 
-	hp_record_start(c->test, c->name, c->device, hp_method_name(m));
-	hp_result_init(&r, c->test, c->name, c->device, c->driver,
-		       m < HP_M_NR ? hp_method_name(m) : "-");
-	r.verdict = HP_UNTESTABLE;
-	snprintf(r.level, sizeof(r.level), "%s", hp_level_name(HP_LEVEL_UNKNOWN));
-	snprintf(r.evidence, sizeof(r.evidence), "%s", why);
-	hp_record_emit(&r);
-	printf("# %s %s: UNTESTABLE %s\n", r.device, r.method, why);
+	hp_frame_start(&f, c, m);
+	f.ev.level = HP_LEVEL_UNKNOWN;
+	f.ev.untestable_why = why;
+	hp_frame_end(&f, NULL, NULL);
 }
 
 bool hp_case_errno_allowed(const struct hp_case *c, int err)
@@ -200,27 +258,42 @@ void hp_case_tally_add(struct hp_case_tally *t, const struct hp_case *c, enum hp
 	}
 }
 
-void hp_case_sweep(const struct hp_case *c, size_t map_len, enum hp_method m,
-		   struct hp_case_tally *t)
+void hp_case_sweep_each(const struct hp_case *c, size_t map_len, enum hp_method m,
+			struct hp_case_tally *t, hp_case_pin_fn pin, void *arg)
 {
-	struct hp_case one = *c;
 	struct hp_result r;
 	enum hp_verdict v;
 
 	memset(t, 0, sizeof(*t));
-	/* The sweep's pins leave the mapping as it was: one level read serves them all. */
-	if (one.level_hint == HP_LEVEL_UNKNOWN)
-		one.level_hint = hp_map_level_seen(c->base, &one.special_hint, &one.level_why);
 	for (size_t block = 0; block < map_len; block += hp_pmd_size()) {
 		for (size_t i = 0; i < HP_CASE_NOFFSETS; i++) {
 			size_t off = block + hp_case_offset(i);
 
 			if (off + HP_CASE_PIN_LEN > map_len)
 				continue;
-			v = hp_case_run_pin(&one, (char *)c->base + off, HP_CASE_PIN_LEN, m, &r);
-			hp_case_tally_add(t, &one, v, &r);
+			v = pin(arg, off, HP_CASE_PIN_LEN, m, &r);
+			hp_case_tally_add(t, c, v, &r);
 		}
 	}
+}
+
+static enum hp_verdict sweep_pin(void *arg, size_t off, size_t len, enum hp_method m,
+				 struct hp_result *r)
+{
+	const struct hp_case *c = arg;
+
+	return hp_case_run_pin(c, (char *)c->base + off, len, m, r);
+}
+
+void hp_case_sweep(const struct hp_case *c, size_t map_len, enum hp_method m,
+		   struct hp_case_tally *t)
+{
+	struct hp_case one = *c;
+
+	/* The sweep's pins leave the mapping as it was: one level read serves them all. */
+	if (one.level_hint == HP_LEVEL_UNKNOWN)
+		one.level_hint = hp_map_level_seen(c->base, &one.special_hint, &one.level_why);
+	hp_case_sweep_each(&one, map_len, m, t, sweep_pin, &one);
 }
 
 /* ---- fixture state ---- */
@@ -380,52 +453,26 @@ int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 
 bool hp_target_release(struct hp_target *t, enum hp_method m, struct hp_result *out)
 {
-	struct hp_evidence ev = {
-		.owner = t->c.owner,
-		.vuln_expected = t->c.vuln_expected,
-		.expected_why = t->c.expected_why,
-		.level = t->c.level_hint,
-	};
-	char why[HP_TEXT_LEN - HP_NAME_LEN];
-	struct hp_detect d;
-	enum hp_verdict v;
-	size_t n;
+	struct hp_frame f;
 
 	if (!t->buf.live || t->src.kind != HP_BUF_DRM) {
 		hp_target_close(t);
 		return false;
 	}
-	if (ev.level == HP_LEVEL_UNKNOWN)
-		ev.level = hp_map_level(t->c.base);
-	hp_record_start(t->c.test, t->c.name, t->c.device, hp_method_name(m));
-	if (hp_detect_begin(&d, t->c.test, t->c.name))
-		note_log_missing();
+	hp_frame_start(&f, &t->c, m);
+	if (f.ev.level == HP_LEVEL_UNKNOWN)
+		f.ev.level = hp_map_level(t->c.base);
+	f.step = "buffer destroyed after the pins";
+	hp_frame_window(&f);
 	hp_target_close(t);
-	hp_detect_end(&d, &ev);
-	v = hp_decide_step(&ev, "buffer destroyed after the pins", why, sizeof(why));
-
-	memset(out, 0, sizeof(*out));
-	snprintf(out->test, sizeof(out->test), "%s", t->c.test);
-	snprintf(out->name, sizeof(out->name), "%s", t->c.name);
-	snprintf(out->device, sizeof(out->device), "%s", t->c.device);
-	snprintf(out->driver, sizeof(out->driver), "%s", t->c.driver);
-	snprintf(out->method, sizeof(out->method), "%s", hp_method_name(m));
-	snprintf(out->level, sizeof(out->level), "%s", hp_level_name(ev.level));
-	out->verdict = v;
-	out->expected = v == HP_VULNERABLE && t->c.vuln_expected;
-	n = note_prefix(out->evidence, sizeof(out->evidence), t->c.note);
-	snprintf(out->evidence + n, sizeof(out->evidence) - n, "%s", why);
-	hp_record_emit(out);
-	printf("# %s %s: %s %s\n", t->c.device, out->method, hp_verdict_name(v), out->evidence);
-	fflush(stdout);
+	hp_frame_end(&f, NULL, NULL);
+	*out = f.res;
 	return true;
 }
 
 void hp_target_close(struct hp_target *t)
 {
 	hp_buf_destroy(&t->buf);
-	if (t->bar.raw)
-		hp_unmap(&t->bar);
 	if (t->dev.path[0] && t->src.drm_fd >= 0)
 		close(t->src.drm_fd);
 	if (t->scratch.path[0])

@@ -259,3 +259,10 @@ void hp_errhist_text(const struct hp_errhist *h, const char *none, char *buf, si
 	if (!any)
 		snprintf(buf, len, "%s", none);
 }
+
+int hp_op_said(int ret, const char *call)
+{
+	if (ret < 0)
+		printf("# %s: %s\n", call, strerror(-ret));
+	return ret;
+}

@@ -4,20 +4,24 @@
  * detectors around it, ending in one verdict and one record.
  *
  * Every program that pins (the pin_* selftests, drm_repro, the reference
- * module tests) goes through here, so the sequence
- *   hp_record_start -> hp_detect_begin -> _hp_pin -> hp_detect_end ->
- *   hp_decide -> hp_record_emit -> "# device method: VERDICT evidence"
+ * module's tests, pfnmap_vma, vfio_bar, gup_stress) goes through one case
+ * frame, struct hp_frame below, so the sequence
+ *   hp_record_start -> hp_detect_begin -> _hp_pin -> the buffer's after-pin
+ *   check -> hp_detect_end -> hp_decide -> hp_record_emit ->
+ *   "# device method: VERDICT evidence"
  * is written once.
  *
- * Three layers:
- *   hp_case_run_pin()  one pin of [addr, addr+len), one record;
+ * Four layers:
+ *   struct hp_frame    one judged case, start record to '#' line; the
+ *                      caller may pin in between itself (a fork, a pinner);
+ *   hp_case_run_pin()  one pin of [addr, addr+len) in a frame;
  *   hp_case_sweep()    the pins a test makes of a whole mapping: several
  *                      start offsets in each PMD block, offset 0 included,
  *                      each covering 16 subpages, tallied;
  *   struct hp_target   the fixture state behind a sweep: a buffer of the
  *                      hp_buf.h table (a DRM buffer, dumb or placed in
- *                      VRAM/system memory, or anonymous THP memory), or a
- *                      VFIO BAR, plus O_DIRECT scratch storage.
+ *                      VRAM/system memory, anonymous THP memory, a VFIO
+ *                      BAR), plus O_DIRECT scratch storage.
  * and, for kselftest programs, macros that turn a tally into ok / not ok /
  * SKIP / XFAIL (include this header after kselftest_harness.h for those).
  */
@@ -53,6 +57,43 @@ struct hp_case {
 	enum hp_special special_hint;
 	const char *level_why;
 };
+
+/*
+ * One judged case, the frame every program's cases run in:
+ *   hp_frame_start()   start record; the evidence set up from the case;
+ *   hp_frame_pin()     "mapped" record, detector window, the pin; or
+ *   hp_frame_window() and hp_frame_pinned() around a pin made elsewhere
+ *                      (in a forked child, through a pinner);
+ *   hp_frame_end()     the buffer's after-pin check (f->buf, its kind's
+ *                      check op: the reference module's refcount report)
+ *                      inside the window, the window closed, the verdict,
+ *                      the record emitted and its '#' line printed.
+ * Between start and end the caller may set f->ev (level, untestable_why)
+ * and f->finding (a check of its own that failed: VULNERABLE).
+ */
+struct hp_frame {
+	const struct hp_case *c;
+	struct hp_evidence ev;
+	struct hp_result res;
+	struct hp_detect det;
+	bool window;		/* the detector window is open */
+	size_t len;		/* bytes pinned, 0 when unknown */
+	struct hp_buf *buf;	/* its kind's after-pin check runs in the window; NULL: none */
+	const char *step;	/* set: a step that pins nothing (hp_decide_step()) */
+	const char *finding;	/* set: the caller's own check failed, VULNERABLE */
+	char check[HP_TEXT_LEN];	/* what the after-pin check reported */
+};
+
+void hp_frame_start(struct hp_frame *f, const struct hp_case *c, enum hp_method m);
+void hp_frame_window(struct hp_frame *f);
+void hp_frame_pinned(struct hp_frame *f, const struct hp_pin_res *r, size_t len);
+void hp_frame_pin(struct hp_frame *f, enum hp_method m, void *addr, size_t len);
+/*
+ * @where leads the evidence ("off=0x0 len=0x10000"), @what follows the
+ * verdict's reason; either may be NULL. Returns the verdict; f->res holds
+ * the record.
+ */
+enum hp_verdict hp_frame_end(struct hp_frame *f, const char *where, const char *what);
 
 /* "fixture.variant.test" into c->name. */
 void hp_case_name(struct hp_case *c, const char *fixture, const char *variant,
@@ -126,10 +167,18 @@ void hp_case_tally_add(struct hp_case_tally *t, const struct hp_case *c, enum hp
  */
 void hp_case_sweep(const struct hp_case *c, size_t map_len, enum hp_method m,
 		   struct hp_case_tally *t);
+/*
+ * The same offsets, each pinned by @pin (a case over fresh memory per pin,
+ * as the reference module's are), tallied by @c's rules.
+ */
+typedef enum hp_verdict (*hp_case_pin_fn)(void *arg, size_t off, size_t len, enum hp_method m,
+					  struct hp_result *res);
+void hp_case_sweep_each(const struct hp_case *c, size_t map_len, enum hp_method m,
+			struct hp_case_tally *t, hp_case_pin_fn pin, void *arg);
 
 /* ---- fixture state ---- */
 
-/* A vfio-pci device opened through a type1 container (lib/vfio.c). */
+/* A vfio-pci device opened through a type1 container (harness/vfio.c). */
 struct hp_vfio_dev {
 	bool open;		/* the fds below are set (-1 when not opened) */
 	int container, group, device;
@@ -142,9 +191,8 @@ struct hp_target {
 	struct hp_drm_dev dev;
 	struct hp_buf_src src;	/* the buffer's kind; src.drm_fd -1 when no device is open */
 	struct hp_buf buf;	/* live once made and mapped */
-	struct hp_map bar;	/* a VFIO target's BAR: device memory, no buffer to make */
 	struct hp_scratch scratch;
-	struct hp_vfio_dev vfio;
+	struct hp_vfio_dev vfio;	/* a VFIO target's device, open while its buffer lives */
 	size_t sweep_len;	/* what the sweep pins from c.base */
 	char why[HP_TEXT_LEN];	/* reason when setup failed */
 };
@@ -178,7 +226,7 @@ int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 /* Safe on a zeroed target and on one whose setup failed. */
 void hp_target_close(struct hp_target *t);
 /*
- * For the setups of lib/: name a zeroed target; -ENOENT with t->why set when
+ * For the setups of harness/: name a zeroed target; -ENOENT with t->why set when
  * HUGEPIN_FILTER leaves its case out. hp_target_scratch() opens O_DIRECT
  * storage if it can.
  */
@@ -390,6 +438,51 @@ struct hp_vfio_variant {
 			HP_XFAIL(return, "%s", _tally.xfail);			\
 		if (!_tally.safe)						\
 			SKIP(return, "%s", _tally.skip);			\
+	} while (0)
+
+/*
+ * One test per method of the table (HP_METHODS in hp_core.h) whose row names
+ * this program, over @fixture (drm_bo, vfio_bar or anon_thp), each a
+ * HP_SWEEP of its method named pre ## tag ## post (read_into_bo). A program
+ * takes its own rows by redefining its HP_PIN_TEST_IN_<program> as
+ * HP_PIN_TEST_DEFINE before HP_PIN_TESTS:
+ *   #undef HP_PIN_TEST_IN_pin_odirect
+ *   #define HP_PIN_TEST_IN_pin_odirect HP_PIN_TEST_DEFINE
+ * so a new method reaches the program of its row with no edit there.
+ */
+#define HP_PIN_TEST_DEFINE(fixture, tname, method)				\
+	TEST_F(fixture, tname)							\
+	{									\
+		HP_SWEEP(method);						\
+	}
+#define HP_PIN_TEST_IN_pin_odirect(fixture, tname, method)
+#define HP_PIN_TEST_IN_pin_iouring(fixture, tname, method)
+#define HP_PIN_TEST_IN_pin_vmsplice(fixture, tname, method)
+#define HP_PIN_TEST_IN_pin_procvm(fixture, tname, method)
+#define HP_PIN_TEST_IN_none(fixture, tname, method)
+#define HP_PIN_TEST_ROW(fixture, tag, value, program, pre, post)		\
+	HP_PIN_TEST_IN_##program(fixture, pre##tag##post, value)
+#define HP_PIN_TEST_drm_bo(value, mname, head, flow, storage, uring, hold, program, pre, post) \
+	HP_PIN_TEST_ROW(drm_bo, bo, value, program, pre, post)
+#define HP_PIN_TEST_vfio_bar(value, mname, head, flow, storage, uring, hold, program, pre, post) \
+	HP_PIN_TEST_ROW(vfio_bar, bar, value, program, pre, post)
+#define HP_PIN_TEST_anon_thp(value, mname, head, flow, storage, uring, hold, program, pre, post) \
+	HP_PIN_TEST_ROW(anon_thp, thp, value, program, pre, post)
+#define HP_PIN_TESTS(fixture) HP_METHODS(HP_PIN_TEST_##fixture)
+
+/*
+ * The kselftest tiers of any _hp_op() call (hp_sys.h): success asserted (the
+ * test stops) or expected, or one errno expected; a failure names the call
+ * and what it returned.
+ */
+#define HP_ASSERT_OK(call) ASSERT_EQ(0, HP_OP(call))
+#define HP_EXPECT_OK(call) EXPECT_EQ(0, HP_OP(call))
+#define HP_EXPECT_ERR(err, call)						\
+	do {									\
+		int _hp_ret = (call);						\
+		EXPECT_EQ(-(err), _hp_ret)					\
+			TH_LOG("%s: %s, expected %s", #call,			\
+			       _hp_ret ? strerror(-_hp_ret) : "success", strerror(err)); \
 	} while (0)
 
 /* The fixture name as the harness knows it, for case names. */

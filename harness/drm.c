@@ -684,4 +684,4 @@ static void drm_buf_release(const struct hp_buf_src *src, struct hp_buf *b)
 	b->gem_huge = false;
 }
 
-const struct hp_buf_ops hp_buf_drm_ops = { drm_buf_create, drm_buf_release };
+const struct hp_buf_ops hp_buf_drm_ops = { .create = drm_buf_create, .release = drm_buf_release };

@@ -40,17 +40,52 @@ enum hp_special {
 	HP_SPECIAL_YES,
 };
 
+/*
+ * The pin methods, one row each, the method table:
+ *   X(value, name, head, flow, needs_storage, uring, can_hold, program, pre, post)
+ * name is the records' method, head its column in the report's grid (short
+ * enough for ten methods on one terminal line); flow, needs_storage, uring and can_hold as
+ * in struct hp_method_info; program is the pin selftest that runs it (none:
+ * only the sweeps over every method run it), its tests named
+ * pre ## tag ## post around a fixture's tag (read_into_bo, read_bo_remotely).
+ * enum hp_method, the table of names.c and every selftest's per-method tests
+ * (HP_PIN_TESTS in hp_case.h, hugepfn_ref) are made from these rows: a new
+ * method is one row here and its body in harness/pin.c.
+ */
+#define HP_METHODS(X)								\
+	/* pread() from an O_DIRECT fd into the mapping */			\
+	X(HP_M_ODIRECT_READ, odirect_read, "dio-rd", HP_FLOW_INTO, true, false, false,	\
+	  pin_odirect, read_into_, )						\
+	/* pwrite() from the mapping to an O_DIRECT fd */			\
+	X(HP_M_ODIRECT_WRITE, odirect_write, "dio-wr", HP_FLOW_OUT, true, false, false,	\
+	  pin_odirect, write_from_, )						\
+	/* io_uring_register_buffers() of the mapping */			\
+	X(HP_M_IOURING_REG, iouring_reg, "uring-reg", HP_FLOW_NONE, false, true, true,	\
+	  pin_iouring, register_, )						\
+	/* READ_FIXED into a registered mapping */				\
+	X(HP_M_IOURING_FIXED_READ, iouring_fixed_read, "uring-frd", HP_FLOW_INTO, true, true, \
+	  false, pin_iouring, read_fixed_into_, )				\
+	/* WRITE_FIXED from a registered mapping */				\
+	X(HP_M_IOURING_FIXED_WRITE, iouring_fixed_write, "uring-fwr", HP_FLOW_OUT, true, true, \
+	  false, pin_iouring, write_fixed_from_, )				\
+	/* plain io_uring O_DIRECT read, no registration */			\
+	X(HP_M_IOURING_READ, iouring_read, "uring-rd", HP_FLOW_INTO, true, true, false,	\
+	  pin_iouring, read_into_, )						\
+	/* vmsplice() of the mapping into a pipe */				\
+	X(HP_M_VMSPLICE, vmsplice, "vmsplice", HP_FLOW_OUT, false, false, true,		\
+	  pin_vmsplice, splice_, )						\
+	/* process_vm_readv() from a second process */				\
+	X(HP_M_PROCVM_READ, procvm_read, "procvm-rd", HP_FLOW_OUT, false, false, false,	\
+	  pin_procvm, read_, _remotely)						\
+	/* process_vm_writev() from a second process */				\
+	X(HP_M_PROCVM_WRITE, procvm_write, "procvm-wr", HP_FLOW_INTO, false, false, false,	\
+	  pin_procvm, write_, _remotely)					\
+	/* CONFIG_GUP_TEST PIN_FAST_BENCHMARK ioctl */				\
+	X(HP_M_GUP_TEST, gup_test, "gup_test", HP_FLOW_NONE, false, false, false, none, , )
+
+#define HP_METHOD_ENUM(value, ...) value,
 enum hp_method {
-	HP_M_ODIRECT_READ,	/* pread() from an O_DIRECT fd into the mapping */
-	HP_M_ODIRECT_WRITE,	/* pwrite() from the mapping to an O_DIRECT fd */
-	HP_M_IOURING_REG,	/* io_uring_register_buffers() of the mapping */
-	HP_M_IOURING_FIXED_READ,  /* READ_FIXED into a registered mapping */
-	HP_M_IOURING_FIXED_WRITE, /* WRITE_FIXED from a registered mapping */
-	HP_M_IOURING_READ,	/* plain io_uring O_DIRECT read, no registration */
-	HP_M_VMSPLICE,		/* vmsplice() of the mapping into a pipe */
-	HP_M_PROCVM_READ,	/* process_vm_readv() from a second process */
-	HP_M_PROCVM_WRITE,	/* process_vm_writev() from a second process */
-	HP_M_GUP_TEST,		/* CONFIG_GUP_TEST PIN_FAST_BENCHMARK ioctl */
+	HP_METHODS(HP_METHOD_ENUM)
 	HP_M_NR,
 };
 
@@ -73,6 +108,7 @@ enum hp_flow {
 
 struct hp_method_info {
 	const char *name;	/* "odirect_read", ...: the records' method */
+	const char *head;	/* "dio-rd": the report grid's column */
 	enum hp_flow flow;	/* the other end is the O_DIRECT storage with needs_storage, else memory */
 	bool needs_storage;	/* I/O against the O_DIRECT scratch storage */
 	bool uring;		/* needs io_uring (and liburing at build time) */
@@ -87,6 +123,11 @@ int hp_method_parse(const char *s, enum hp_method *m);
  * by hp_list_mask()'s rules; @bad (may be NULL) gets the item refused.
  */
 int hp_methods_parse(const char *list, unsigned int *mask, char *bad, size_t badlen);
+/*
+ * The method names, space separated, lines of at most @width characters,
+ * each after the first opened by "\n" and @indent: for --help texts.
+ */
+void hp_method_names(char *buf, size_t len, const char *indent, size_t width);
 
 /* ---- kernel log scanning (kmsg.c) ---- */
 
@@ -197,6 +238,26 @@ struct hp_result {
 #define HP_CONTROL_LEVEL "level"
 
 /*
+ * One detector (detectors.c): the name its control's records carry, what it
+ * watches, its control in detector_controls and what that does, and which
+ * records it backs: @backs says whether a SAFE @r rests on it.
+ */
+struct hp_detector {
+	const char *name;
+	const char *watches;
+	const char *control;
+	const char *control_does;
+	const char *backs_what;
+	bool (*backs)(const struct hp_result *r);
+};
+
+/* The rows in order, NULL past the end; one by name, NULL when unknown. */
+const struct hp_detector *hp_detector_at(size_t i);
+const struct hp_detector *hp_detector_find(const char *name);
+/* The README's detector table, Markdown, into @buf; returns its length. */
+size_t hp_detector_table_md(char *buf, size_t len);
+
+/*
  * One record is one line of JSON:
  *   {"type":"result","test":...,"name":...,"device":...,"driver":...,
  *    "method":...,"level":...,"verdict":"SAFE","expected":false,
@@ -282,6 +343,8 @@ const struct hp_target_info *hp_target_info(const char *name);
 const struct hp_target_info *hp_target_at(size_t i);
 /* The target whose driver would take PCI device @vendor:@device, or NULL. */
 const struct hp_target_info *hp_target_by_pci(unsigned int vendor, unsigned int device);
+/* The DRM drivers drm_repro takes by name, ", " separated, in registry order (help and errors). */
+void hp_target_drm_names(char *buf, size_t len);
 
 /* ---- small helpers (util.c) ---- */
 
@@ -289,6 +352,9 @@ const struct hp_target_info *hp_target_by_pci(unsigned int vendor, unsigned int 
 size_t hp_json_escape(const char *in, char *buf, size_t len);
 /* Append to the NUL-terminated line in buf[len]; what does not fit is cut, never overrun. */
 void hp_appendf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The HP_OP() tier (hp_sys.h): @ret passed through, "# @call: <errno text>" printed when it is < 0. */
+int hp_op_said(int ret, const char *call);
+#define HP_OP(call) hp_op_said((call), #call)
 /*
  * Comma lists of names (--methods, --mem, --mutators): every item, with the
  * spaces around it trimmed, must be one of @n names (@name(i), matched

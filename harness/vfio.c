@@ -193,14 +193,43 @@ void hp_vfio_close(struct hp_vfio_dev *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/*
+ * The BAR as a buffer kind: nothing to allocate, the mapping is the device
+ * fd at BAR2's offset, aligned where @src->level's entry can form. PUD: the
+ * whole first GiB, of which the first 4 MiB are faulted in (the sweep's);
+ * PTE: one page into the BAR, so every pfn is misaligned for a huge entry.
+ */
+static int vfio_buf_create(const struct hp_buf_src *src, size_t size, struct hp_buf *b)
+{
+	off_t skew = src->level == HP_LEVEL_PTE ? (off_t)hp_page_size() : 0;
+
+	if (!src->vfio || src->vfio->device < 0)
+		return -ENODEV;
+	if (src->vfio->bar_size < size + (size_t)skew)
+		return -ENOSPC;
+	b->fd = src->vfio->device;
+	b->off = (off_t)src->vfio->bar_offset + skew;
+	b->align = src->level == HP_LEVEL_PUD ? hp_pud_size() : hp_pmd_size();
+	b->flags = MAP_SHARED;
+	b->never_advise = true;
+	b->touch_len = HP_VFIO_SWEEP_LEN;
+	return 0;
+}
+
+/* The device fd belongs to the target's struct hp_vfio_dev. */
+static void vfio_buf_release(const struct hp_buf_src *src, struct hp_buf *b)
+{
+	(void)src;
+	b->fd = -1;
+}
+
+const struct hp_buf_ops hp_buf_vfio_ops = { .create = vfio_buf_create, .release = vfio_buf_release };
+
 int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 		   const char *variant, const char *test_name, enum hp_level want)
 {
-	/* PUD: the whole first PUD block, so the entry can form; the others two PMD blocks. */
-	size_t align = want == HP_LEVEL_PUD ? hp_pud_size() : hp_pmd_size();
 	size_t len = want == HP_LEVEL_PUD ? hp_pud_size() : HP_VFIO_SWEEP_LEN;
-	/* One page into the BAR: every pfn is misaligned for a huge entry. */
-	off_t skew = want == HP_LEVEL_PTE ? (off_t)hp_page_size() : 0;
+	size_t skew = want == HP_LEVEL_PTE ? hp_page_size() : 0;
 	struct hp_vfio_dev *v = &t->vfio;
 	char dir[PATH_MAX], bdf[32], driver[HP_NAME_LEN];
 	enum hp_level level;
@@ -230,25 +259,24 @@ int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 	/* The device is there: every failure from here on is reported. */
 	if (ret)
 		return -ENXIO;
-	if (v->bar_size < len + (size_t)skew) {
+	t->src.kind = HP_BUF_VFIO;
+	t->src.vfio = v;
+	t->src.level = want;
+	ret = _hp_buf_create(&t->src, len, false, &t->buf);
+	if (ret == -ENOSPC) {
 		snprintf(t->why, sizeof(t->why), "vfio: BAR2 of %s has 0x%llx bytes, 0x%zx needed",
-			 bdf, (unsigned long long)v->bar_size, len + (size_t)skew);
+			 bdf, (unsigned long long)v->bar_size, len + skew);
 		return -ENXIO;
 	}
-	ret = _hp_map(&t->bar, v->device, (off_t)v->bar_offset + skew, len, align,
-		      PROT_READ | PROT_WRITE, MAP_SHARED, false);
 	if (ret) {
 		snprintf(t->why, sizeof(t->why), "vfio: mmap of BAR2 of %s: %s", bdf,
 			 strerror(-ret));
 		return -ENXIO;
 	}
-	snprintf(t->c.note, sizeof(t->c.note), "BAR2 of %s mapped at offset 0x%lx", bdf,
-		 (unsigned long)skew);
-	t->c.base = t->bar.addr;
-	/* The sweep pins the first two PMD blocks: fault those in, not the whole BAR. */
+	snprintf(t->c.note, sizeof(t->c.note), "BAR2 of %s mapped at offset 0x%zx", bdf, skew);
+	t->c.base = t->buf.map.addr;
+	/* The sweep pins the first 4 MiB, the part the buffer's touch faulted in. */
 	t->sweep_len = HP_VFIO_SWEEP_LEN;
-	for (size_t off = 0; off < t->sweep_len; off += hp_page_size())
-		((volatile char *)t->c.base)[off] = (char)off;
 	/*
 	 * A PUD variant that got PMDs tests nothing a PMD variant does not;
 	 * PTEs are judged per pin (UNTESTABLE, huge_required).

@@ -49,4 +49,4 @@ static int hugetlb_create(const struct hp_buf_src *src, size_t size, struct hp_b
 	return 0;
 }
 
-const struct hp_buf_ops hp_buf_hugetlb_ops = { hugetlb_create, hp_buf_close_fd };
+const struct hp_buf_ops hp_buf_hugetlb_ops = { .create = hugetlb_create, .release = hp_buf_close_fd };

@@ -3,9 +3,11 @@
  * hugepin system helpers: DRM devices and buffers, huge-aligned mappings,
  * the pin methods that reach (fast) GUP, and the detectors run around each
  * case. Operations that tests need both ways come in three tiers:
- *   _hp_op()       returns 0 or -errno, never asserts;
- *   hp_op()        the same, printing a '#' diagnostic line on failure;
- * and the kselftest programs assert on the returned errno themselves.
+ *   _hp_op(...)            returns 0 or -errno, never prints or asserts;
+ *   HP_OP(_hp_op(...))     the same result, with a '#' line naming the call
+ *                          and its errno when it failed;
+ *   HP_ASSERT_OK(), HP_EXPECT_OK(), HP_EXPECT_ERR(E, ...)  (hp_case.h, for
+ *                          kselftest programs) assert success or one errno.
  */
 #ifndef HP_SYS_H
 #define HP_SYS_H

@@ -55,4 +55,4 @@ static int pagecache_create(const struct hp_buf_src *src, size_t size, struct hp
 	return 0;
 }
 
-const struct hp_buf_ops hp_buf_pagecache_ops = { pagecache_create, hp_buf_close_fd };
+const struct hp_buf_ops hp_buf_pagecache_ops = { .create = pagecache_create, .release = hp_buf_close_fd };

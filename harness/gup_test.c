@@ -2,7 +2,7 @@
 /*
  * The gup_test pin method's ioctl (CONFIG_GUP_TEST, CONFIG_GUP_BENCHMARK
  * before 5.11): pin_user_pages_fast() on any address, with the layout the
- * running kernel speaks found once per process (lib/gup_layout.c has them).
+ * running kernel speaks found once per process (harness/gup_layout.c has them).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -111,7 +111,7 @@ void hp_gup_test_describe(int err, char *why, size_t len)
 		snprintf(why, len, "/sys/kernel/debug/gup_test and gup_benchmark missing "
 			 "(CONFIG_GUP_TEST unset or debugfs not mounted)");
 	else if (err == -EOPNOTSUPP)
-		snprintf(why, len, "gup_test ioctl: %s refuses every layout in lib/gup_layout.c",
+		snprintf(why, len, "gup_test ioctl: %s refuses every layout in harness/gup_layout.c",
 			 hp_kernel_release());
 	else
 		snprintf(why, len, "gup_test/gup_benchmark: %s", strerror(-err));

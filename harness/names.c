@@ -27,22 +27,15 @@ static const char *const level_names[] = {
 };
 
 /*
- * The pin methods: one line each, read by lib/pin.c, drm_repro and
- * gup_stress; each one's body is in the body table of lib/pin.c.
+ * The pin methods: the rows of HP_METHODS (hp_core.h), read by harness/pin.c,
+ * drm_repro and gup_stress; each one's body is in the body table of
+ * harness/pin.c.
  */
+#define METHOD_ROW(value, mname, mhead, mflow, storage, needs_uring, hold, ...)	\
+	[value] = { .name = #mname, .head = mhead, .flow = mflow,		\
+		    .needs_storage = storage, .uring = needs_uring, .can_hold = hold },
 static const struct hp_method_info methods[HP_M_NR] = {
-	[HP_M_ODIRECT_READ] = { .name = "odirect_read", .flow = HP_FLOW_INTO, .needs_storage = true },
-	[HP_M_ODIRECT_WRITE] = { .name = "odirect_write", .flow = HP_FLOW_OUT, .needs_storage = true },
-	[HP_M_IOURING_REG] = { .name = "iouring_reg", .flow = HP_FLOW_NONE, .uring = true, .can_hold = true },
-	[HP_M_IOURING_FIXED_READ] = { .name = "iouring_fixed_read", .flow = HP_FLOW_INTO, .needs_storage = true,
-				      .uring = true },
-	[HP_M_IOURING_FIXED_WRITE] = { .name = "iouring_fixed_write", .flow = HP_FLOW_OUT, .needs_storage = true,
-				       .uring = true },
-	[HP_M_IOURING_READ] = { .name = "iouring_read", .flow = HP_FLOW_INTO, .needs_storage = true, .uring = true },
-	[HP_M_VMSPLICE] = { .name = "vmsplice", .flow = HP_FLOW_OUT, .can_hold = true },
-	[HP_M_PROCVM_READ] = { .name = "procvm_read", .flow = HP_FLOW_OUT },
-	[HP_M_PROCVM_WRITE] = { .name = "procvm_write", .flow = HP_FLOW_INTO },
-	[HP_M_GUP_TEST] = { .name = "gup_test", .flow = HP_FLOW_NONE },
+	HP_METHODS(METHOD_ROW)
 };
 
 static const char *lookup(const char *const *tab, size_t n, unsigned int i)
@@ -119,6 +112,30 @@ int hp_method_parse(const char *s, enum hp_method *m)
 static const char *method_name_at(unsigned int i)
 {
 	return methods[i].name;
+}
+
+void hp_method_names(char *buf, size_t len, const char *indent, size_t width)
+{
+	size_t col = 0, at = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < HP_M_NR && at < len; i++) {
+		const char *s = methods[i].name;
+		int n;
+
+		if (col && col + 1 + strlen(s) > width) {
+			n = snprintf(buf + at, len - at, "\n%s", indent);
+			at += n > 0 ? (size_t)n : 0;
+			col = 0;
+		}
+		if (at >= len)
+			break;
+		n = snprintf(buf + at, len - at, "%s%s", col ? " " : "", s);
+		at += n > 0 ? (size_t)n : 0;
+		col += strlen(s) + (col ? 1 : 0);
+	}
 }
 
 int hp_methods_parse(const char *list, unsigned int *mask, char *bad, size_t badlen)

@@ -3,8 +3,8 @@
  * hugepin reference module client: load /dev/hugepin_ref, create and map its
  * buffers, read which page-table level and fault path backs them, evict them
  * and read the module's refcount report, and run one judged pin of such a
- * buffer (the reference module's counterpart of hp_case_run_pin(), with the
- * eviction report as an extra detector).
+ * buffer in the case frame of hp_case.h (its buffer kind's after-pin check
+ * is the eviction report).
  *
  * Tiers as in hp_sys.h: _hp_refmod_op() returns 0 or -errno and never prints.
  */
@@ -18,7 +18,7 @@
 #include "hp_sys.h"
 #include "hugepin_ref_uapi.h"
 
-/* The target name (lib/targets.c) of buffers in the module's device memory. */
+/* The target name (harness/targets.c) of buffers in the module's device memory. */
 #define HP_REF_VRAM "hugepin_vram"
 
 struct hp_refmod {
@@ -120,7 +120,16 @@ struct hp_refmod_outcome {
 };
 
 /*
- * Create a buffer, map and touch it, check the level, then around one pin of
+ * A case over the module's buffers named @name: device hugepin_ref (or the
+ * device memory's name), owner the driver, a VULNERABLE expected unless
+ * @never_expected where the kernel has no PMD special bit.
+ */
+void hp_refmod_case_init(struct hp_case *hc, const struct hp_refmod *r, const char *test,
+			 const char *name, uint32_t create_flags, bool never_expected);
+
+/*
+ * In one case frame (hp_case.h): create a buffer (HP_BUF_REF), map and
+ * touch it, check the level, then around one pin of
  * [offset, offset+len) through @m: record start, kernel-log marker, the pin,
  * eviction with the module's refcount check, detectors, verdict (owner
  * HP_OWNER_DRIVER, device "hugepin_ref", expected from the caps), record,

@@ -266,7 +266,7 @@ static int anon_buf_create(const struct hp_buf_src *src, size_t size, struct hp_
 	return 0;
 }
 
-const struct hp_buf_ops hp_buf_anon_ops = { anon_buf_create, hp_buf_close_fd };
+const struct hp_buf_ops hp_buf_anon_ops = { .create = anon_buf_create, .release = hp_buf_close_fd };
 
 static int shmem_buf_create(const struct hp_buf_src *src, size_t size, struct hp_buf *b)
 {
@@ -280,4 +280,4 @@ static int shmem_buf_create(const struct hp_buf_src *src, size_t size, struct hp
 	return 0;
 }
 
-const struct hp_buf_ops hp_buf_shmem_ops = { shmem_buf_create, hp_buf_close_fd };
+const struct hp_buf_ops hp_buf_shmem_ops = { .create = shmem_buf_create, .release = hp_buf_close_fd };

@@ -32,6 +32,8 @@ static const struct hp_target_info targets[] = {
 	 * path every run is missing.
 	 */
 	{ .name = "vfio", .kind = HP_MEM_DRIVER, .path = "vfio-pci BAR", .by_level = true },
+	/* fsdax: device memory whose PMDs map refcounted folios since 6.15: pinning them is right. */
+	{ .name = "dax", .kind = HP_MEM_PAGES },
 	{ .name = "bochs", .kind = HP_MEM_DRIVER, .ttm = true, .drm = true,
 	  .pci = { { 0x1234, 0x1111 } } },	/* QEMU std VGA */
 	{ .name = "qxl", .kind = HP_MEM_DRIVER, .ttm = true, .drm = true,
@@ -86,4 +88,21 @@ const struct hp_target_info *hp_target_by_pci(unsigned int vendor, unsigned int 
 			     (unsigned int)targets[i].pci[j].device == device))
 				return &targets[i];
 	return NULL;
+}
+
+void hp_target_drm_names(char *buf, size_t len)
+{
+	size_t at = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_LEN(targets) && at < len; i++) {
+		int n;
+
+		if (!targets[i].drm)
+			continue;
+		n = snprintf(buf + at, len - at, "%s%s", at ? ", " : "", targets[i].name);
+		at += n > 0 ? (size_t)n : 0;
+	}
 }

@@ -107,7 +107,11 @@ lava_url() {
 }
 
 lava_job_qemu() {
-	local cmdline="console=$LAVA_CONSOLE loglevel=5 panic=-1 oops=panic panic_on_warn=0"
+	local cmdline
+	# run.sh's guest command line without its hugepin.* words, with the
+	# DAX region's memmap= where run.sh gives one (run.sh dax_cmdline).
+	dax_cmdline "console=$LAVA_CONSOLE loglevel=5 panic=-1 oops=panic panic_on_warn=0"
+	cmdline=$DAX_CMDLINE
 	cat <<YAML
 # SPDX-License-Identifier: GPL-2.0
 # hugepin as a kselftest collection on $RELEASE ($(uname -m)), LAVA device type qemu.

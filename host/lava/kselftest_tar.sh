@@ -19,6 +19,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 readonly COLLECTION=hugepin
 readonly RUNNER_FILES="run_kselftest.sh kselftest/runner.sh kselftest/module.sh kselftest/prefix.pl"
 readonly MODULES="hugepin_ref hugepin_walk hugepin_vmwshim"
+readonly GUEST_FUNCTIONS="dax_setup"
 
 die() {
 	echo "kselftest_tar.sh: $1" >&2
@@ -53,6 +54,19 @@ runner_files() {
 		install -D -m 0755 "$tmp/$top/tools/testing/selftests/$f" "$stage/$f"
 	done
 	rm -rf "$tmp"
+}
+
+# The guest init's set-up steps that env.sh runs as they are (one copy of
+# each: host/vm/init.sh), taken from it at build time.
+guest_functions() {
+	local f
+	printf '# SPDX-License-Identifier: GPL-2.0\n# shellcheck shell=sh\n'
+	printf '# From hugepin'"'"'s host/vm/init.sh, for env.sh (written by host/lava/kselftest_tar.sh).\n'
+	for f in $GUEST_FUNCTIONS; do
+		sed -n "/^$f() {\$/,/^}\$/p" "$TOP/host/vm/init.sh" | grep -q . ||
+			die "host/vm/init.sh has no function $f"
+		sed -n "/^$f() {\$/,/^}\$/p" "$TOP/host/vm/init.sh"
+	done
 }
 
 main() {
@@ -91,6 +105,7 @@ main() {
 	install -m 0644 "$TOP/selftests/settings" "$stage/$COLLECTION/settings"
 	install -m 0644 "$TOP/config" "$stage/$COLLECTION/config"
 	install -m 0644 "$TOP/host/lava/ksft_env.sh" "$stage/$COLLECTION/env.sh"
+	guest_functions >"$stage/$COLLECTION/guest_setup.sh"
 	install -m 0755 "$TOP/host/lava/lava_results.sh" "$stage/$COLLECTION/lava_results.sh"
 	for m in $MODULES; do
 		[ ! -f "$mods/$m.ko" ] || install -m 0644 "$mods/$m.ko" "$stage/$COLLECTION/module/"

@@ -4,6 +4,8 @@
 # init does, then let the kernel's runner run the collection. Installed as
 # hugepin/env.sh in the kselftest tarball; source it from the tarball's top
 # directory before `./run_kselftest.sh -c hugepin`:
+#   - the legacy pmem region of memmap= made a device DAX (dax_setup of
+#     host/vm/init.sh, shipped as guest_setup.sh);
 #   - the page-table walker (module/hugepin_walk.ko) loaded, so every case
 #     sees which level maps its buffer;
 #   - vmwgfx bound to QEMU's vmware-svga through hugepin_vmwshim when the
@@ -22,6 +24,14 @@ hp_env_dir=$(cd "$(dirname "${HUGEPIN_ENV_SH:-./hugepin/env.sh}")" && pwd)
 hp_env_say() {
 	echo "hugepin-env: $*"
 }
+
+# The guest init's own steps (dax_setup), copied from host/vm/init.sh into
+# the tarball; they report through say.
+say() {
+	hp_env_say "$@"
+}
+# shellcheck source=/dev/null
+. "$hp_env_dir/guest_setup.sh"
 
 # Block device whose virtio serial is $1, or nothing.
 hp_env_disk() {
@@ -54,6 +64,13 @@ hp_env_vmwshim() {
 }
 
 hp_env_setup() {
+	# The legacy pmem region (memmap= on the job's command line) as device
+	# DAX, HUGEPIN_DAX or HUGEPIN_DAX_WHY, as run.sh's guest has it.
+	if [ -e /dev/dax0.0 ]; then
+		export HUGEPIN_DAX=/dev/dax0.0
+	else
+		dax_setup
+	fi
 	[ -d /sys/module/hugepin_walk ] || insmod "$hp_env_dir/module/hugepin_walk.ko" ||
 		hp_env_say "insmod hugepin_walk failed: levels from ptdump or smaps only"
 	hp_env_vmwshim

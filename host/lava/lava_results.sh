@@ -24,7 +24,10 @@ else
 	record="echo"
 fi
 
+# awk passes every line through (the KTAP, with its evidence, stays in the
+# job's log) and adds a "@case" line after each result line.
 awk '
+{ print; fflush() }
 function clean(s) {
 	gsub(/[^A-Za-z0-9._-]/, "_", s)
 	return s
@@ -60,7 +63,7 @@ function verdict(    v) {
 	if (name == "")
 		name = "case" $4
 	r = (res == "pass" && dir ~ /^SKIP/) ? "skip" : res
-	print clean(prog "." name), r, verdict()
+	print "@case", clean(prog "." name), r, verdict()
 	fflush()
 	next
 }
@@ -69,8 +72,17 @@ function verdict(    v) {
 	p = name
 	sub(/^selftests: hugepin: /, "", p)
 	r = (res == "pass" && dir ~ /^SKIP/) ? "skip" : res
-	print clean("hugepin." p), r, (res == "fail" ? "1 FAIL" : r == "skip" ? "3 SKIP" : "0 PASS")
+	print "@case", clean("hugepin." p), r, (res == "fail" ? "1 FAIL" : r == "skip" ? "3 SKIP" : "0 PASS")
 	fflush()
-}' | while read -r name result code units; do
-	"$record" "$name" --result "$result" --measurement "$code" --units "$units"
+}' | while IFS= read -r line; do
+	case $line in
+	"@case "*)
+		# shellcheck disable=SC2086 # the awk line is words by design
+		set -- ${line#@case }
+		"$record" "$1" --result "$2" --measurement "$3" --units "$4"
+		;;
+	*)
+		printf '%s\n' "$line"
+		;;
+	esac
 done

@@ -85,8 +85,42 @@ lava_counts() {
 		}' | sort
 }
 
+# The runner's KTAP as the job's log carries it (the guest's console lines
+# from "TAP version 13" on, without LAVA's signals, the shell's trace and
+# kernel messages), to stdout.
+lava_ktap() {
+	python3 -c '
+import json, sys
+on = False
+for line in open(sys.argv[1]):
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        continue
+    msg = entry.get("msg")
+    if entry.get("lvl") != "target" or not isinstance(msg, str):
+        continue
+    on = on or msg == "TAP version 13"
+    if not on or msg.startswith(("<LAVA_SIGNAL", "+ ", "[")):
+        continue
+    if msg.startswith("hugepin dmesg"):
+        break
+    print(msg)' "$1"
+}
+
+# The kernel's KTAP parser (tools/testing/kunit of linux-source-6.1, only
+# that directory unpacked here) reads the runner's output; its summary line.
+kunit_parse() {
+	local src=/usr/src/linux-source-6.1.tar.xz
+	[ -r "$src" ] || return 1
+	mkdir -p "$WORK/kunit"
+	xz -T0 -dc "$src" | tar -x -C "$WORK/kunit" --wildcards 'linux-source-6.1/tools/testing/kunit/*.py' || return 1
+	python3 "$WORK/kunit/linux-source-6.1/tools/testing/kunit/kunit.py" parse "$1" >"$WORK/kunit.out" 2>&1
+	tail -n1 "$WORK/kunit.out" | sed 's/^\[[^]]*\] //'
+}
+
 main() {
-	local job=$WORK/job t0 t1 rc=0 prog
+	local job=$WORK/job t0 t1 rc=0 prog want nprogs parsed
 	t0=$(date +%s)
 	lava_dispatcher_setup
 	lava_device_types_setup
@@ -123,6 +157,14 @@ main() {
 	join -a1 -a2 -e- -o 0,1.2,1.3,1.4,1.5,2.2,2.3,2.4,2.5 "$WORK/runsh.counts" "$WORK/lava.counts" |
 		awk '{ printf "# %-18s %s/%s/%s (%s) | %s/%s/%s (%s)\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }' | tee -a "$TAP.body"
 	check "LAVA recorded hugepin's cases" test -s "$WORK/lava.counts"
+	lava_ktap "$WORK/lava.log" >"$WORK/lava.ktap"
+	nprogs=$(sed -n 's/^TEST_GEN_PROGS := //p' "$TOP/selftests/Makefile" | wc -w)
+	check "the job log carries the runner's KTAP, one line per program" \
+		test "$(grep -c '^ok [0-9]* selftests: hugepin: ' "$WORK/lava.ktap")" = "$nprogs"
+	parsed=$(kunit_parse "$WORK/lava.ktap" || true)
+	echo "# kunit.py parse: $parsed" | tee -a "$TAP.body"
+	check "the kernel's kunit_parser reads it: $nprogs programs" \
+		test "${parsed%%:*}" = "Testing complete. Ran $nprogs tests"
 	while read -r prog want; do
 		check "$prog: LAVA's ok/not ok/skip and expected-VULNERABLE counts equal run.sh's" \
 			test "$prog $want" = "$(grep "^$prog " "$WORK/lava.counts" || true)"

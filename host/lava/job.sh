@@ -19,9 +19,12 @@
 
 readonly HP_LAVA_PROMPT='hugepin-lava# '
 
-# LAVA's name for the architecture, and its QEMU arguments beyond the device
-# type's. The hook for other architectures: each needs its console, and
-# the emulated devices run.sh gives that architecture (host/vm/qemu.sh).
+# LAVA's name for the guest architecture $1 (uname -m's spelling) and its
+# console. The hook for run.sh --arch: arm64 is LAVA's arm64 with console
+# ttyAMA0 (the qemu device type then adds -machine virt and a -cpu, which
+# the job's context sets as machine and cpu), riscv64 is riscv64 with
+# ttyS0; lava_qemu_options takes the devices from host/vm/qemu.sh, which
+# knows each architecture's.
 lava_arch() {
 	case $1 in
 	x86_64)

@@ -51,6 +51,10 @@ readonly HP_GUEST_MODULES="virtio_pci virtio_console virtio_blk bochs qxl virtio
 # SIZE more than that.
 readonly HP_DAX_SIZE=256M HP_DAX_START=1G HP_DAX_MIN_MEM_MB=1536
 
+# Guest deaths in one program's cases of one device before the runner stops
+# resuming it there (run_boots).
+readonly HP_CRASH_BOUND=2
+
 usage() {
 	# The device list from the runner's device table (host/vm/devices.sh).
 	sed "s/@DEVICES@/$(hp_vm_devices)/" <<'USAGE'
@@ -126,6 +130,9 @@ Tests of the runner itself:
   --inject-panic         crash the guest (sysrq c) in the first case of the first
                          boot; the next boot resumes after that case
   --inject-hang          stall the guest in that case instead
+  --inject-panic-device DEV  crash the guest in every case that pins device DEV, on
+                         every boot: after two such deaths in one program, the
+                         runner stops pinning DEV there (NOT RUN, with the reason)
   -h, --help             this text
 USAGE
 }
@@ -176,6 +183,7 @@ parse_args() {
 		--no-build) OPT_BUILD=0; PASS_ARGS+=("$1") ;;
 		--inject-panic) OPT_INJECT=panic ;;
 		--inject-hang) OPT_INJECT=hang ;;
+		--inject-panic-device) need_arg "$1" $#; OPT_INJECT=panic-device:$2; shift ;;
 		-h | --help) usage; exit 0 ;;
 		*) hp_usage_error "unknown option '$1'" ;;
 		esac
@@ -406,7 +414,9 @@ guest_cmdline() {
 	[ -z "$OPT_DURATION" ] || c+=" hugepin.duration=$OPT_DURATION"
 	[ -z "$OPT_ARGS" ] || c+=" hugepin.args=${OPT_ARGS// /,}"
 	[ "$OPT_VMWSHIM" = 1 ] || c+=" hugepin.vmwshim=0"
-	[ -z "$OPT_INJECT" ] || [ "$BOOT_N" != 1 ] || c+=" hugepin.inject=$OPT_INJECT"
+	# panic and hang hit the first boot's first case; panic-device every boot.
+	[ -z "$OPT_INJECT" ] || { [ "$BOOT_N" != 1 ] && [[ $OPT_INJECT != panic-device:* ]]; } ||
+		c+=" hugepin.inject=$OPT_INJECT"
 	dax_cmdline "$c"
 	c=$DAX_CMDLINE
 	# The vIOMMU that gives vfio's ivshmem an IOMMU group (qemu_machine_args).
@@ -420,8 +430,9 @@ guest_cmdline() {
 # crashed, then the programs that never started. A program that crashes in
 # the same case twice is not resumed again (it cannot skip that case).
 run_boots() {
-	local initrd=$1 mods=$2 n=0 crashed at boot_initrd last_crash='' early_retry=0 decided=
-	local -a todo=("${PROGS[@]}")
+	local initrd=$1 mods=$2 n=0 crashed at dev boot_initrd last_crash='' early_retry=0 decided='' why
+	local -a todo=("${PROGS[@]}") bounded=()
+	local -A crashes=()
 	CRASHED=() NOT_RUN=()
 	TIME_FIRST_CASE='' TIME_GUEST=0
 	BOOT_PROG_I=0 BOOT_CASE_I=0 BOOT_PROG_NAME=''
@@ -470,6 +481,19 @@ run_boots() {
 			[ -z "$at" ] || todo=("$crashed:*" "${todo[@]}")
 			break
 		fi
+		# Bound the boots a crashing device costs: after HP_CRASH_BOUND deaths
+		# in one program's cases of one device, that program does not pin
+		# it again (its cases there say why, and so does the report).
+		dev=$(boot_last_device "$OUT/boot-$n" "$crashed")
+		if [ -n "$at" ] && [ -n "$dev" ] && [ "$dev" != - ]; then
+			crashes[$crashed@$dev]=$((${crashes[$crashed@$dev]:-0} + 1))
+			if [ "${crashes[$crashed@$dev]}" = "$HP_CRASH_BOUND" ]; then
+				why="the guest died in $HP_CRASH_BOUND of $crashed's $dev cases (last: $at); each would cost a boot"
+				printf '%s:@%s\t%s\n' "$crashed" "$dev" "not run: $why" >>"$OUT/skip.txt"
+				bounded+=("$crashed:@$dev=$why")
+				hp_progress "$crashed: no more $dev cases ($why)"
+			fi
+		fi
 		if [ -n "$at" ] && [ "$crashed:$at" != "$last_crash" ]; then
 			boot_started_cases "$OUT/boot-$n" "$crashed" >>"$OUT/skip.txt"
 			todo=("$crashed" "${todo[@]}")
@@ -480,6 +504,7 @@ run_boots() {
 	done
 	NOT_RUN=("${todo[@]}")
 	[ -z "$decided" ] || NOT_RUN=("${todo[@]/%/=$decided}")
+	NOT_RUN+=("${bounded[@]}")
 	HP_PHASE=
 	rm -f "$OUT/initrd-skip.cpio"
 }

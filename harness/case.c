@@ -205,8 +205,13 @@ void hp_case_untestable(const struct hp_case *c, enum hp_method m, const char *w
 
 bool hp_case_errno_allowed(const struct hp_case *c, int err)
 {
+	/*
+	 * Memory that must pin may still be memory a method does not take at
+	 * all: io_uring registers no file-backed buffers but hugetlb's before
+	 * 6.x (DAX's EOPNOTSUPP on 6.1). Any other refusal is a failure.
+	 */
 	if (c->pin_required)
-		return false;
+		return err == EOPNOTSUPP;
 	return err == EFAULT || err == EOPNOTSUPP || err == EINVAL || err == ENOMEM ||
 	       err == EPERM;
 }
@@ -312,10 +317,16 @@ int hp_target_init(struct hp_target *t, const char *test, const char *fixture,
 	snprintf(t->c.device, sizeof(t->c.device), "%s", device);
 	snprintf(t->c.driver, sizeof(t->c.driver), "-");
 	skip = hp_case_skip_why(test, t->c.name);
+	if (skip) {
+		snprintf(t->why, sizeof(t->why), "%s", skip);
+		return -ENOENT;
+	}
+	/* A device the runner bounded: its cases say why, as UNTESTABLE records. */
+	skip = hp_case_device_skipped(test, device);
 	if (!skip)
 		return 0;
 	snprintf(t->why, sizeof(t->why), "%s", skip);
-	return -ENOENT;
+	return -ENXIO;
 }
 
 /* Why a device we want is missing: unbound hardware says more than "absent". */
@@ -415,6 +426,30 @@ int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 			 t->dev.driver, hp_placement_name(placement), size, strerror(-ret));
 		return ret;
 	}
+	target_ready(t);
+	return 0;
+}
+
+int hp_target_dax(struct hp_target *t, const char *test, const char *fixture,
+		  const char *variant, const char *test_name, size_t size)
+{
+	int ret;
+
+	ret = hp_target_init(t, test, fixture, variant, test_name, "dax");
+	if (ret)
+		return ret;
+	t->src.kind = HP_BUF_DAX;
+	ret = hp_buf_available(&t->src, t->why, sizeof(t->why));
+	if (ret)
+		return -ENODEV;
+	ret = _hp_buf_create(&t->src, size, true, &t->buf);
+	if (ret) {
+		snprintf(t->why, sizeof(t->why), "DAX mapping of %zu bytes: %s", size, strerror(-ret));
+		return -ENXIO;
+	}
+	t->c.owner = HP_OWNER_PAGES;
+	t->c.huge_required = true;
+	t->c.pin_required = true;
 	target_ready(t);
 	return 0;
 }

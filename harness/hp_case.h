@@ -41,7 +41,7 @@ struct hp_case {
 	char driver[HP_NAME_LEN];	/* kernel driver, "-" for core memory */
 	enum hp_owner owner;
 	bool huge_required;	/* UNTESTABLE unless a PMD/PUD backs the range */
-	bool pin_required;	/* a control: any refusal is a failure */
+	bool pin_required;	/* a control: any refusal but EOPNOTSUPP is a failure */
 	bool vuln_expected;	/* VULNERABLE is a known limitation of this kernel */
 	const char *expected_why;
 	struct hp_scratch *scratch;	/* O_DIRECT storage, may be closed (fd -1) */
@@ -212,6 +212,14 @@ int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 		   const char *variant, const char *test_name, size_t size);
 /*
+ * Same for DAX (HP_BUF_DAX: the guest's device DAX, or a file on a -o dax
+ * filesystem): PMDs over pages the kernel refcounts, so every pin must
+ * succeed and balance, and the mapping must be huge. -ENODEV without a DAX
+ * region (t->why says why).
+ */
+int hp_target_dax(struct hp_target *t, const char *test, const char *fixture,
+		  const char *variant, const char *test_name, size_t size);
+/*
  * Same for BAR2 of the guest's ivshmem device through vfio-pci, mapped where
  * a @want entry can form: HP_LEVEL_PMD two PMD blocks, PMD aligned,
  * HP_LEVEL_PUD one PUD block, PUD aligned (the sweep pins its first two PMD
@@ -332,6 +340,11 @@ struct hp_anon_variant {
 				      variant->v.device, variant->v.placement,	\
 				      variant->v.blocks * hp_pmd_size()))
 
+#define HP_SETUP_DAX(test)							\
+	HP_SETUP_TARGET(hp_target_dax(&self->t, (test), HP_FIXTURE_NAME(),	\
+				      variant->v.name, _metadata->name,		\
+				      variant->v.blocks * hp_pmd_size()))
+
 #define HP_SETUP_ANON(test)							\
 	HP_SETUP_TARGET(hp_target_anon(&self->t, (test), HP_FIXTURE_NAME(),	\
 				       variant->v.name, _metadata->name,		\
@@ -370,6 +383,14 @@ struct hp_anon_variant {
 #define HP_ANON_THP_FIXTURE(test)						\
 	HP_TARGET_FIXTURE(anon_thp, hp_anon_variant, HP_ANON_VARIANTS, HP_SETUP_ANON(test))
 
+/* DAX in PMD blocks, as the anonymous controls; pins must succeed. */
+#define HP_DAX_VARIANTS(fixture)						\
+	HP_ANON_VARIANT(fixture, dax_2m, 1);				\
+	HP_ANON_VARIANT(fixture, dax_4m, 2)
+
+#define HP_DAX_FIXTURE(test)							\
+	HP_TARGET_FIXTURE(dax, hp_anon_variant, HP_DAX_VARIANTS, HP_SETUP_DAX(test))
+
 struct hp_vfio_variant {
 	const char *name;
 	enum hp_level want;
@@ -396,6 +417,22 @@ struct hp_vfio_variant {
  */
 #define HP_VFIO_BAR_FIXTURE(test)						\
 	HP_TARGET_FIXTURE(vfio_bar, hp_vfio_variant, HP_VFIO_VARIANTS, HP_SETUP_VFIO(test))
+
+/*
+ * Every target a pin program pins, each with the program's tests of the
+ * method table (HP_PIN_TESTS): DRM buffers, the VFIO BAR, DAX, and the
+ * anonymous THP control. A new target is one more pair here, and every
+ * pin program runs it.
+ */
+#define HP_PIN_FIXTURES(test)							\
+	HP_DRM_BO_FIXTURE(test)							\
+	HP_PIN_TESTS(drm_bo)							\
+	HP_VFIO_BAR_FIXTURE(test)						\
+	HP_PIN_TESTS(vfio_bar)							\
+	HP_DAX_FIXTURE(test)							\
+	HP_PIN_TESTS(dax)							\
+	HP_ANON_THP_FIXTURE(test)						\
+	HP_PIN_TESTS(anon_thp)
 
 /*
  * Harnesses from 6.9 keep the outcome in _metadata->exit_code, have XFAIL()
@@ -442,7 +479,7 @@ struct hp_vfio_variant {
 
 /*
  * One test per method of the table (HP_METHODS in hp_core.h) whose row names
- * this program, over @fixture (drm_bo, vfio_bar or anon_thp), each a
+ * this program, over @fixture (drm_bo, vfio_bar, dax or anon_thp), each a
  * HP_SWEEP of its method named pre ## tag ## post (read_into_bo). A program
  * takes its own rows by redefining its HP_PIN_TEST_IN_<program> as
  * HP_PIN_TEST_DEFINE before HP_PIN_TESTS:
@@ -468,6 +505,8 @@ struct hp_vfio_variant {
 	HP_PIN_TEST_ROW(vfio_bar, bar, value, program, pre, post)
 #define HP_PIN_TEST_anon_thp(value, mname, head, flow, storage, uring, hold, program, pre, post) \
 	HP_PIN_TEST_ROW(anon_thp, thp, value, program, pre, post)
+#define HP_PIN_TEST_dax(value, mname, head, flow, storage, uring, hold, program, pre, post) \
+	HP_PIN_TEST_ROW(dax, dax, value, program, pre, post)
 #define HP_PIN_TESTS(fixture) HP_METHODS(HP_PIN_TEST_##fixture)
 
 /*

@@ -428,6 +428,14 @@ int hp_self_relative(const char *rel, char *buf, size_t len);
  */
 const char *hp_case_skip_why(const char *test, const char *name);
 /*
+ * Why the runner will not have program @test pin @device again (its skip
+ * list line "test:@device", a TAB and why: the guest died in too many of
+ * its cases), or NULL.
+ */
+const char *hp_case_device_skipped(const char *test, const char *device);
+/* HUGEPIN_INJECT "panic-device:DEV" (run.sh's own tests): a case start on DEV dies. */
+#define HP_INJECT_DEVICE "panic-device:"
+/*
  * True when a case of @test whose name matches @glob was started in an
  * earlier boot that died (HUGEPIN_SKIP); "test:name" of the first such case
  * goes to @which.

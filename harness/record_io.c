@@ -76,10 +76,32 @@ static void records_write(char *buf, int n)
  * guest die or stall inside the first case it starts, once: a boot that
  * resumes after the crash has HUGEPIN_SKIP set and carries on.
  */
+static void sysrq_crash(void)
+{
+	int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		write_line(fd, "c");
+		close(fd);
+	}
+}
+
+/*
+ * run.sh --inject-panic-device DEV: the guest dies in every case that would
+ * pin DEV, on every boot, so the runner's bound on such deaths is tested.
+ */
+static void inject_for_device(const char *device)
+{
+	const char *inject = getenv("HUGEPIN_INJECT");
+
+	if (inject && !strncmp(inject, HP_INJECT_DEVICE, strlen(HP_INJECT_DEVICE)) &&
+	    !strcmp(inject + strlen(HP_INJECT_DEVICE), device))
+		sysrq_crash();
+}
+
 static void inject_fault(void)
 {
 	const char *inject = getenv("HUGEPIN_INJECT");
-	int fd;
 
 	if (!inject || getenv("HUGEPIN_SKIP"))
 		return;
@@ -89,13 +111,8 @@ static void inject_fault(void)
 		for (;;)
 			pause();
 	}
-	if (strcmp(inject, "panic"))
-		return;
-	fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		write_line(fd, "c");
-		close(fd);
-	}
+	if (!strcmp(inject, "panic"))
+		sysrq_crash();
 }
 
 void hp_record_start(const char *test, const char *name, const char *device, const char *method)
@@ -111,6 +128,9 @@ void hp_record_start(const char *test, const char *name, const char *device, con
 	}
 	records_write(buf, hp_record_format_start(test, name, device, method, buf, HP_RECORD_MAX));
 	inject_fault();
+	/* A device the runner bounded only writes why it is not run: no death there. */
+	if (device && !hp_case_device_skipped(test, device))
+		inject_for_device(device);
 }
 
 void hp_record_mapped(const char *test, const char *name, enum hp_level level,
@@ -249,6 +269,16 @@ const char *hp_case_skip_why(const char *test, const char *name)
 	if (filter && *filter && !filter_selects(filter, name, full))
 		return "not selected by HUGEPIN_FILTER (run.sh --tests)";
 	return NULL;
+}
+
+const char *hp_case_device_skipped(const char *test, const char *device)
+{
+	const char *skip = getenv("HUGEPIN_SKIP");
+	static __thread char why[HP_TEXT_LEN];
+	char full[3 * HP_NAME_LEN];
+
+	snprintf(full, sizeof(full), "%s:@%s", test, device);
+	return skip && *skip && skip_listed(skip, full, why, sizeof(why)) ? why : NULL;
 }
 
 int hp_self_relative(const char *rel, char *buf, size_t len)

@@ -65,7 +65,8 @@ static void usage(FILE *f)
 		"                 [--untestable-device DEV=WHY ...] [--not-run NAME[=WHY] ...]\n"
 		"                 [--interrupted SIGNAL] [--unmapped-safe-decides] [--verbose]\n"
 		"       hp_report --matrix DIR [DIR ...] [--out DIR]\n"
-		"       hp_report starts RECORDS|- [PROGRAM]   test:name of each case started\n"
+		"       hp_report starts RECORDS|- [PROGRAM] [--device]   test:name of each case\n"
+		"                 started (and its device)\n"
 		"       hp_report detectors                    the detector table (Markdown)\n"
 		"\n"
 		"  --records FILE      JSON-lines records the guest wrote (start + result)\n"
@@ -598,13 +599,16 @@ static int run_single(const struct opts *o)
 static int run_starts(int argc, char **argv)
 {
 	char line[4 * HP_TEXT_LEN], (*seen)[3 * HP_NAME_LEN] = NULL, key[3 * HP_NAME_LEN];
+	bool device = argc > 3 && !strcmp(argv[argc - 1], "--device");
 	size_t nseen = 0, cap = 0;
-	const char *test = argc > 3 ? argv[3] : NULL;
+	const char *test;
 	struct hp_result r;
 	FILE *f;
 
+	argc -= device;
+	test = argc > 3 ? argv[3] : NULL;
 	if (argc < 3 || argc > 4)
-		die_usage("starts wants a records file (or -) and optionally a program name");
+		die_usage("starts wants a records file (or -), optionally a program name, and optionally --device");
 	f = strcmp(argv[2], "-") ? fopen(argv[2], "r") : stdin;
 	if (!f)
 		return 0;	/* a boot that wrote no records started no case */
@@ -627,7 +631,10 @@ static int run_starts(int argc, char **argv)
 			seen = p;
 		}
 		memcpy(seen[nseen++], key, sizeof(key));
-		printf("%s\n", key);
+		if (device)
+			printf("%s %s\n", key, r.device[0] ? r.device : "-");
+		else
+			printf("%s\n", key);
 		fflush(stdout);
 	}
 	free(seen);

@@ -34,6 +34,11 @@ boot_last_case() {
 	boot_started_cases "$1" "$2" | tail -n1 | cut -d: -f2-
 }
 
+# The device of the case program $2 started last in boot $1, or nothing.
+boot_last_device() {
+	"$HP_TOP/build/bin/hp_report" starts "$1/records.jsonl" "$2" --device | tail -n1 | cut -d' ' -f2
+}
+
 # Programs of the list $2.. that boot $1 never started.
 boot_remaining() {
 	local dir=$1 p

@@ -3,13 +3,18 @@
 #
 #   make                 userspace programs into build/bin (libdrm, liburing via pkg-config)
 #   make STATIC=1        static programs into build/bin-static (for QEMU guests)
-#   make check           unit tests under ASan+UBSan, then the VM runs on Debian's kernels (x86_64, arm64, riscv64)
+#   make check           unit tests under ASan+UBSan, then the VM runs on Debian's kernels (x86_64, arm64,
+#                        riscv64) and the LAVA proof
 #   make run_tests       the kselftests on the running kernel
 #   make install DESTDIR=... [PREFIX=/usr/libexec/hugepin]
 #   make module [KDIR=/lib/modules/$(uname -r)/build]   the reference module
 #   make STATIC=1 GUEST_ARCH=arm64|riscv64 [SYSROOT=...]  cross-built for a QEMU guest
 #   make module GUEST_ARCH=arm64|riscv64 KDIR=...         our modules for that guest's kernel
 #   make kernel-tree-install KDIR=/path/to/linux         place the suite in a kernel tree
+#   make kselftest-tar KDIR=... [KSELFTEST_TAR=file.tar.gz]  the suite as a kselftest
+#                        collection (gen_tar layout), modules built for KDIR's kernel
+#   make lava-check      LAVA's dispatcher runs the suite's job on Debian's 6.1 (tests/lava),
+#                        compared with a run.sh run of its own
 #   make fuzz [FUZZ_SECONDS=20]   libFuzzer on every host-side parser
 #   make clean / distclean   remove the build, keeping / also removing build/cache
 
@@ -45,6 +50,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 LINUX_SOURCE_TAR ?= /usr/src/linux-source-6.1.tar.xz
 PKG_CONFIG ?= pkg-config
 HOSTCC ?= $(CC)
+KSELFTEST_TAR ?= $(OUT)/hugepin-kselftest.tar.gz
 
 # kselftest files: from KSFT_DIR when given, else the few we need unpacked
 # from Debian's linux-source-6.1 into the build directory.
@@ -70,7 +76,7 @@ INCS := -Iharness -Ihost -Imodule
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/test_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all check unit lint vmcheck run_tests install clean distclean module fuzz kernel-tree-install deps ksft
+.PHONY: all check unit lint vmcheck run_tests install clean distclean module fuzz kernel-tree-install deps ksft kselftest-tar lava-check
 
 all: ksft
 	@test -z "$(GUEST_ARCH)" -o -r $(SYSROOT)/usr/lib/$(GNU_$(GUEST_ARCH))/libdrm.a || { echo "error: no libdrm.a for $(GUEST_ARCH) under SYSROOT=$(SYSROOT): run.sh --arch $(GUEST_ARCH) unpacks it there" >&2; exit 2; }
@@ -118,7 +124,8 @@ vmcheck: all
 	$(MAKE) STATIC=1 all
 	tests/vm/check_default.sh $(OUT)/check; rc=$$?; \
 	tests/vm/check_debian.sh $(OUT)/check || rc=1; \
-	tests/vm/check_arch.sh $(OUT)/check || rc=1; exit $$rc
+	tests/vm/check_arch.sh $(OUT)/check || rc=1; \
+	tests/lava/check_lava.sh $(OUT)/check $(OUT)/check/vm/default || rc=1; exit $$rc
 
 run_tests: all
 	+$(SUBMAKE) run_tests
@@ -148,6 +155,18 @@ kernel-tree-install:
 	cp selftests/Makefile selftests/settings selftests/*.c $$d/ 2>/dev/null; cp -L selftests/config $$d/config; \
 	mkdir -p $$d/src; cp -r harness module drm_repro gup_stress $$d/src/; echo "installed in $$d"; \
 	echo "run: make -C $(KDIR)/tools/testing/selftests TARGETS=drivers/gpu/hugepin run_tests"
+
+# The kernel's runner files come from KSFT_DIR's tree, else from linux-source.
+kselftest-tar: ksft
+	$(MAKE) STATIC=1 all
+	$(MAKE) -C module KDIR=$(KDIR) OUT=$(OUT)/ksft-module
+	host/lava/kselftest_tar.sh --bin $(OUT)/bin-static --modules $(OUT)/ksft-module \
+		$(if $(KSFT_DIR),--ksft $(KSFT),--linux-source $(LINUX_SOURCE_TAR)) $(KSELFTEST_TAR)
+
+lava-check: all
+	$(MAKE) STATIC=1 all
+	@mkdir -p $(OUT)/check
+	tests/lava/check_lava.sh $(OUT)/check
 
 # clean keeps build/cache (downloaded and unpacked kernels, kernel-tree
 # builds, the private package lists); distclean removes it too.

@@ -35,6 +35,8 @@ readonly HP_DEVICES_ALL
 . "$HP_TOP/host/vm/modtree.sh"
 # shellcheck source=host/kbuild.sh
 . "$HP_TOP/host/kbuild.sh"
+# shellcheck source=host/lava/job.sh
+. "$HP_TOP/host/lava/job.sh"
 
 # kbuild.sh reports through die MESSAGE CODE; its failures are setup errors.
 die() {
@@ -125,6 +127,9 @@ Results:
                          huge pfn mapping count as fixed (a fix that removed the huge
                          mapping itself, as TTM's did); without it such a step exits 125
 Other modes:
+  --lava-job DIR         boot nothing: write a LAVA job for this kernel into DIR (the
+                         kernel, a rootfs, the kselftest tarball, job.yaml for LAVA's
+                         qemu device type, board-job.yaml for a real board)
   --host                 run the suite on the running kernel, no VM
   --i-know-this-can-crash  with --host: also pin DRM and reference-module mappings,
                          which can corrupt this machine's memory
@@ -143,7 +148,7 @@ USAGE
 OPT_KERNEL='' OPT_MODULES='' OPT_MODULES_SET=0 OPT_KERNEL_DEB='' OPT_TESTS='' OPT_DEVICES=$HP_DEVICES_ALL OPT_DEVICES_SET=0
 OPT_THP=madvise OPT_SHMEM_THP='' OPT_DURATION=1 OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
 OPT_BISECT_ON='' OPT_HOST=0 OPT_CRASH_OK=0 OPT_BUILD=1 OPT_INJECT='' OPT_TREE='' OPT_BASE_CONFIG=''
-OPT_MATRIX='' OPT_ARCH='' OPT_VMWSHIM=1 OPT_VERBOSE=0 OPT_UNMAPPED_FIXED=0 OPT_MODTREE='' OPT_MODTREE_DIRS=$HP_MODTREE_DIRS
+OPT_MATRIX='' OPT_ARCH='' OPT_LAVA_JOB='' OPT_VMWSHIM=1 OPT_VERBOSE=0 OPT_UNMAPPED_FIXED=0 OPT_MODTREE='' OPT_MODTREE_DIRS=$HP_MODTREE_DIRS
 # The options a --matrix run hands on to each kernel's run.
 PASS_ARGS=()
 
@@ -182,6 +187,7 @@ parse_args() {
 		--fixed-without-huge) OPT_UNMAPPED_FIXED=1 ;;
 		--bisect-on) need_arg "$1" $#; OPT_BISECT_ON=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--host) OPT_HOST=1 ;;
+		--lava-job) need_arg "$1" $#; OPT_LAVA_JOB=$2; shift ;;
 		--i-know-this-can-crash) OPT_CRASH_OK=1 ;;
 		--no-build) OPT_BUILD=0; PASS_ARGS+=("$1") ;;
 		--inject-panic) OPT_INJECT=panic ;;
@@ -229,6 +235,7 @@ parse_args() {
 		hp_usage_error "--host runs on this kernel: no --kernel*, --matrix or --inject-*"
 	fi
 	[ "$OPT_CRASH_OK" = 0 ] || [ "$OPT_HOST" = 1 ] || hp_usage_error "--i-know-this-can-crash goes with --host"
+	[ -z "$OPT_LAVA_JOB" ] || [ "$OPT_HOST$OPT_MATRIX" = 0 ] || hp_usage_error "--lava-job writes one kernel's job: not with --host or --matrix"
 }
 
 # Names from a variable assignment in selftests/Makefile.
@@ -700,6 +707,10 @@ run_vm() {
 	base=$(initramfs_base)
 	mods_piece=$(initramfs_modules "$RELEASE" "$MOD_ROOT" "${mods[@]}")
 	build_wait
+	if [ -n "$OPT_LAVA_JOB" ]; then
+		lava_job_write "$OPT_LAVA_JOB" "$mods_piece"
+		return 0
+	fi
 	select_programs "$bindir"
 	suite=$(initramfs_suite_for_progs "$bindir")
 	initrd=$OUT/initrd.cpio

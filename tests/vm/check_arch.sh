@@ -16,14 +16,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$TOP/tests/vm/lib.sh"
 
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
-OUTDIR=$1
-mkdir -p "$OUTDIR" || { echo "check_arch: cannot create $OUTDIR" >&2; exit 2; }
-OUTDIR=$(cd "$OUTDIR" && pwd)
-WORK=$OUTDIR/arch
-rm -rf "$WORK"
-mkdir -p "$WORK"
-TAP=$OUTDIR/arch.tap
-: >"$TAP.body"
+check_dirs "$1" arch check_arch
 
 log_has() {
 	grep -qF -- "$2" "$1"

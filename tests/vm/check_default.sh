@@ -25,14 +25,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 [ $# -eq 1 ] || { [ $# -eq 2 ] && [ "$2" = --controls ]; } ||
 	{ echo "usage: $0 OUTDIR [--controls]" >&2; exit 2; }
-OUTDIR=$1
-mkdir -p "$OUTDIR" || { echo "check_default: cannot create $OUTDIR" >&2; exit 2; }
-OUTDIR=$(cd "$OUTDIR" && pwd)
-WORK=$OUTDIR/vm
-rm -rf "$WORK"
-mkdir -p "$WORK"
-TAP=$OUTDIR/vm.tap
-: >"$TAP.body"
+check_dirs "$1" vm check_default
 
 # The summary names no huge pfn mapping and says why, on one line.
 inconclusive() {

@@ -29,10 +29,14 @@ readonly HP_DEVICES_ALL
 . "$HP_TOP/host/vm/qemu.sh"
 # shellcheck source=host/vm/collect.sh
 . "$HP_TOP/host/vm/collect.sh"
+# shellcheck source=host/vm/userland.sh
+. "$HP_TOP/host/vm/userland.sh"
 # shellcheck source=host/vm/modtree.sh
 . "$HP_TOP/host/vm/modtree.sh"
 # shellcheck source=host/kbuild.sh
 . "$HP_TOP/host/kbuild.sh"
+# shellcheck source=host/lava/job.sh
+. "$HP_TOP/host/lava/job.sh"
 
 # kbuild.sh reports through die MESSAGE CODE; its failures are setup errors.
 die() {
@@ -41,18 +45,33 @@ die() {
 
 # Modules the guest loads: transport first, then the GPU drivers the
 # devices bind to, vgem, vfio (opt-in), null_blk, and ext4 for the page-cache disk.
-readonly HP_GUEST_MODULES="virtio_pci virtio_console virtio_blk bochs qxl virtio-gpu vgem vmwgfx vfio-pci vfio_iommu_type1 null_blk ext4"
+readonly HP_GUEST_MODULES="virtio_pci virtio_console virtio_blk bochs qxl virtio-gpu vgem vmwgfx vfio-pci vfio_iommu_type1 null_blk ext4 nd_e820 nd_pmem dax_pmem device_dax"
+
+# DAX: x86's legacy pmem, guest RAM that memmap=SIZE!START sets aside as a
+# pmem region, which the guest's init makes a device DAX (init.sh
+# dax_setup). START leaves the first GiB to the kernel; the guest needs
+# SIZE more than that.
+readonly HP_DAX_SIZE=256M HP_DAX_START=1G HP_DAX_MIN_MEM_MB=1536
+
+# Guest deaths in one program's cases of one device before the runner stops
+# resuming it there (run_boots).
+readonly HP_CRASH_BOUND=2
 
 usage() {
-	cat <<'USAGE'
+	# The device list from the runner's device table (host/vm/devices.sh).
+	sed "s/@DEVICES@/$(hp_vm_devices)/" <<'USAGE'
 usage: ./run.sh [options]
 Boot a kernel in QEMU with emulated GPUs and the hugepin suite; print one
 verdict per case and pin method. Exit: 0 nothing unexpected was VULNERABLE,
 1 something was, 125 nothing could be tested, 2 usage or setup error.
 
 Kernel (default: the current kernel of the host's Debian release, else of
-bookworm, as --kernel-deb debian:SUITE gives it):
-  --kernel PATH          bzImage to boot
+bookworm, as --kernel-deb debian:SUITE gives it; for riscv64, trixie's):
+  --arch ARCH            the guest's architecture: x86_64 (default, the host's),
+                         arm64 or riscv64 (QEMU's virt machine under TCG; the suite
+                         cross-built, the kernel, busybox and libraries from Debian's
+                         packages of that architecture)
+  --kernel PATH          bzImage (arm64, riscv64: Image, plain or compressed) to boot
   --modules DIR          its lib/modules/<release> tree (none: all built in)
   --kernel-deb SPEC      a Debian kernel: FILE.deb; NAME[=VERSION] from any suite
                          below (apt's candidate without =VERSION); or debian:SUITE,
@@ -72,13 +91,15 @@ bookworm, as --kernel-deb debian:SUITE gives it):
                          drivers/gpu/drm/ttm,drivers/gpu/drm/vmwgfx: the TTM side)
   --matrix FILE          run every kernel listed in FILE (one per line: bzImage,
                          .deb, package name, debian:SUITE, tree, or TREE@REF for a
-                         git ref of a tree, built in a worktree) and write a
+                         git ref of a tree, built in a worktree; "ARCH KERNEL" for
+                         another architecture than --arch's) and write a
                          kernel x case table
 What to run:
   --tests PATTERN        comma list of globs over program names and case names
-  --devices LIST         QEMU GPUs and vgem: bochs,qxl,virtio_gpu,vmwgfx,vgem (default all
-                         of these); vfio (opt-in: ivshmem's 1 GiB BAR through vfio-pci,
-                         on a q35 machine with intel-iommu, for the vfio_bar cases)
+  --devices LIST         QEMU GPUs and vgem: @DEVICES@ (default all
+                         of these; qxl and vmwgfx are x86 only); vfio (opt-in: ivshmem's
+                         1 GiB BAR through vfio-pci, on a q35 machine with intel-iommu,
+                         on arm64 the virt machine with an SMMUv3, for the vfio_bar cases)
   --thp MODE             transparent_hugepage mode for each program (default madvise)
   --shmem-thp MODE       transparent_hugepage/shmem_enabled for each program (default:
                          the kernel's, usually never): always gives GEM shmem buffers
@@ -108,6 +129,9 @@ Results:
                          huge pfn mapping count as fixed (a fix that removed the huge
                          mapping itself, as TTM's did); without it such a step exits 125
 Other modes:
+  --lava-job DIR         boot nothing: write a LAVA job for this kernel into DIR (the
+                         kernel, a rootfs, the kselftest tarball, job.yaml for LAVA's
+                         qemu device type, board-job.yaml for a real board)
   --host                 run the suite on the running kernel, no VM
   --i-know-this-can-crash  with --host: also pin DRM and reference-module mappings,
                          which can corrupt this machine's memory
@@ -116,6 +140,9 @@ Tests of the runner itself:
   --inject-panic         crash the guest (sysrq c) in the first case of the first
                          boot; the next boot resumes after that case
   --inject-hang          stall the guest in that case instead
+  --inject-panic-device DEV  crash the guest in every case that pins device DEV, on
+                         every boot: after two such deaths in one program, the
+                         runner stops pinning DEV there (NOT RUN, with the reason)
   -h, --help             this text
 USAGE
 }
@@ -123,7 +150,7 @@ USAGE
 OPT_KERNEL='' OPT_MODULES='' OPT_MODULES_SET=0 OPT_KERNEL_DEB='' OPT_TESTS='' OPT_DEVICES=$HP_DEVICES_ALL OPT_DEVICES_SET=0
 OPT_THP=madvise OPT_SHMEM_THP='' OPT_DURATION=1 OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_NUMA='' OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
 OPT_BISECT_ON='' OPT_HOST=0 OPT_CRASH_OK=0 OPT_BUILD=1 OPT_INJECT='' OPT_TREE='' OPT_BASE_CONFIG=''
-OPT_MATRIX='' OPT_VMWSHIM=1 OPT_VERBOSE=0 OPT_UNMAPPED_FIXED=0 OPT_MODTREE='' OPT_MODTREE_DIRS=$HP_MODTREE_DIRS
+OPT_MATRIX='' OPT_ARCH='' OPT_LAVA_JOB='' OPT_VMWSHIM=1 OPT_VERBOSE=0 OPT_UNMAPPED_FIXED=0 OPT_MODTREE='' OPT_MODTREE_DIRS=$HP_MODTREE_DIRS
 # The options a --matrix run hands on to each kernel's run.
 PASS_ARGS=()
 
@@ -135,6 +162,7 @@ need_arg() {
 parse_args() {
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--arch) need_arg "$1" $#; OPT_ARCH=$2; shift ;;
 		--kernel) need_arg "$1" $#; OPT_KERNEL=$2; shift ;;
 		--modules) need_arg "$1" $#; OPT_MODULES=$2; OPT_MODULES_SET=1; shift ;;
 		--kernel-deb) need_arg "$1" $#; OPT_KERNEL_DEB=$2; shift ;;
@@ -162,15 +190,18 @@ parse_args() {
 		--fixed-without-huge) OPT_UNMAPPED_FIXED=1 ;;
 		--bisect-on) need_arg "$1" $#; OPT_BISECT_ON=$2; PASS_ARGS+=("$1" "$2"); shift ;;
 		--host) OPT_HOST=1 ;;
+		--lava-job) need_arg "$1" $#; OPT_LAVA_JOB=$2; shift ;;
 		--i-know-this-can-crash) OPT_CRASH_OK=1 ;;
 		--no-build) OPT_BUILD=0; PASS_ARGS+=("$1") ;;
 		--inject-panic) OPT_INJECT=panic ;;
 		--inject-hang) OPT_INJECT=hang ;;
+		--inject-panic-device) need_arg "$1" $#; OPT_INJECT=panic-device:$2; shift ;;
 		-h | --help) usage; exit 0 ;;
 		*) hp_usage_error "unknown option '$1'" ;;
 		esac
 		shift
 	done
+	hp_arch_set "${OPT_ARCH:-$(hp_arch_host)}"
 	local sources=0
 	for src in "$OPT_KERNEL" "$OPT_KERNEL_DEB" "$OPT_TREE" "$OPT_MATRIX"; do
 		[ -z "$src" ] || sources=$((sources + 1))
@@ -197,10 +228,18 @@ parse_args() {
 	[[ $OPT_TESTS =~ ^[][A-Za-z0-9_.*?,/-]*$ ]] || hp_usage_error "--tests '$OPT_TESTS': globs of names, no spaces"
 	[[ $OPT_ARGS =~ ^[A-Za-z0-9_.=/\ -]*$ ]] || hp_usage_error "--args '$OPT_ARGS': plain words only"
 	qemu_gpu_args "$OPT_DEVICES" >/dev/null
+	if [ -n "$HP_CROSS" ]; then
+		[ -z "$OPT_TREE" ] || hp_usage_error "--kernel-tree builds x86_64 kernels only: pass --kernel arch/$HP_KARCH/boot/Image --modules DIR for $HP_ARCH"
+		[ -z "$OPT_MODTREE" ] || hp_usage_error "--module-tree builds for x86_64 kernels only"
+		[ "$OPT_HOST" = 0 ] || hp_usage_error "--host runs on this machine's own architecture: no --arch $HP_ARCH"
+		command -v "${HP_CROSS}gcc" >/dev/null || [ "$(id -u)" = 0 ] ||
+			hp_usage_error "--arch $HP_ARCH needs ${HP_CROSS}gcc: as root run apt-get install -y $(userland_cross_package)"
+	fi
 	if [ "$OPT_HOST" = 1 ] && { [ "$sources" != 0 ] || [ -n "$OPT_INJECT" ]; }; then
 		hp_usage_error "--host runs on this kernel: no --kernel*, --matrix or --inject-*"
 	fi
 	[ "$OPT_CRASH_OK" = 0 ] || [ "$OPT_HOST" = 1 ] || hp_usage_error "--i-know-this-can-crash goes with --host"
+	[ -z "$OPT_LAVA_JOB" ] || [ "$OPT_HOST$OPT_MATRIX" = 0 ] || hp_usage_error "--lava-job writes one kernel's job: not with --host or --matrix"
 }
 
 # Names from a variable assignment in selftests/Makefile.
@@ -253,6 +292,14 @@ check_case_globs() {
 	local bindir=$1 glob p n
 	local -a names=()
 	shift
+	# Another architecture's programs do not run here: the host's build of
+	# the same sources names the same cases.
+	if [ -n "$HP_CROSS" ]; then
+		bindir=$HP_TOP/build/bin-static
+		[ -x "$bindir/hugepfn_ref" ] ||
+			flock "$HP_TOP/build/.make.lock" make -s -j"$(nproc)" -C "$HP_TOP" STATIC=1 all >&2 ||
+			hp_die "make STATIC=1 all (the host's build, which lists the cases) failed"
+	fi
 	for p in $(makefile_list HUGEPIN_CASE_PROGS); do
 		[ -x "$bindir/$p" ] || continue
 		mapfile -t -O "${#names[@]}" names < <(cd "${TMPDIR:-/tmp}" &&
@@ -364,7 +411,11 @@ resolve_kernel() {
 # when their device is asked for.
 guest_modules() {
 	local m d
+	# arm64's vIOMMU (the virt machine's SMMUv3) is a module in Debian's kernels.
+	[[ ,$OPT_DEVICES, != *,vfio,* ]] || [ "$HP_ARCH" != arm64 ] || printf '%s\n' arm_smmu_v3
 	for m in $HP_GUEST_MODULES; do
+		# DAX's region is x86's legacy pmem (dax_cmdline): elsewhere its drivers have nothing to bind.
+		case $HP_ARCH:$m in x86_64:*) ;; *:nd_e820 | *:nd_pmem | *:dax_pmem | *:device_dax) continue ;; esac
 		# A device's module only when that device is asked for.
 		if d=$(hp_vm_device_of_module "$m"); then
 			[[ ,$OPT_DEVICES, == *,$d,* ]] || continue
@@ -373,11 +424,38 @@ guest_modules() {
 	done
 }
 
+# Drop from --devices what the guest architecture does not have, one line
+# each saying why (their cases do not run; nothing fails for it).
+arch_devices() {
+	local d why
+	local -a keep=()
+	for d in ${OPT_DEVICES//,/ }; do
+		if why=$(hp_vm_device_on_arch "$d"); then
+			keep+=("$d")
+		else
+			hp_progress "device $why: skipped"
+		fi
+	done
+	OPT_DEVICES=$(IFS=,; printf '%s' "${keep[*]}")
+}
+
+# Kernel command line $1 with the DAX region's memmap= where this guest can
+# have one, into DAX_CMDLINE.
+dax_cmdline() {
+	local mb
+	DAX_CMDLINE=$1
+	mb=$(numfmt --from=iec "$OPT_MEM" 2>/dev/null) || mb=0
+	mb=$((mb >> 20))
+	if [ "$HP_ARCH" = x86_64 ] && ((mb >= HP_DAX_MIN_MEM_MB)); then
+		DAX_CMDLINE+=" memmap=$HP_DAX_SIZE!$HP_DAX_START"
+	fi
+}
+
 guest_cmdline() {
 	local mods=$1 progs=$2 c
 	# loglevel=5 puts warnings on the console (splats and the "hugepin: start"
 	# markers the programs write to /dev/kmsg), not the boot chatter.
-	c="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0"
+	c="console=$(qemu_console) loglevel=5 panic=-1 oops=panic panic_on_warn=0"
 	c+=" hugepin.mods=$mods hugepin.tests=$progs hugepin.thp=$OPT_THP"
 	[ -z "$OPT_SHMEM_THP" ] || c+=" hugepin.shmem_thp=$OPT_SHMEM_THP"
 	[ -z "$CASE_FILTER" ] || c+=" hugepin.filter=$CASE_FILTER"
@@ -385,9 +463,13 @@ guest_cmdline() {
 	[ -z "$OPT_ARGS" ] || c+=" hugepin.args=${OPT_ARGS// /,}"
 	[ "$OPT_VMWSHIM" = 1 ] || c+=" hugepin.vmwshim=0"
 	[ -z "$OPT_NUMA" ] || c+=" numa=fake=$OPT_NUMA"
-	[ -z "$OPT_INJECT" ] || [ "$BOOT_N" != 1 ] || c+=" hugepin.inject=$OPT_INJECT"
+	# panic and hang hit the first boot's first case; panic-device every boot.
+	[ -z "$OPT_INJECT" ] || { [ "$BOOT_N" != 1 ] && [[ $OPT_INJECT != panic-device:* ]]; } ||
+		c+=" hugepin.inject=$OPT_INJECT"
+	dax_cmdline "$c"
+	c=$DAX_CMDLINE
 	# The vIOMMU that gives vfio's ivshmem an IOMMU group (qemu_machine_args).
-	[[ ,$OPT_DEVICES, != *,vfio,* ]] || c+=" intel_iommu=on"
+	[[ ,$OPT_DEVICES, != *,vfio,* ]] || [ "$HP_ARCH" != x86_64 ] || c+=" intel_iommu=on"
 	printf '%s\n' "$c"
 }
 
@@ -397,8 +479,9 @@ guest_cmdline() {
 # crashed, then the programs that never started. A program that crashes in
 # the same case twice is not resumed again (it cannot skip that case).
 run_boots() {
-	local initrd=$1 mods=$2 n=0 crashed at boot_initrd last_crash='' early_retry=0 decided=
-	local -a todo=("${PROGS[@]}")
+	local initrd=$1 mods=$2 n=0 crashed at dev boot_initrd last_crash='' early_retry=0 decided='' why
+	local -a todo=("${PROGS[@]}") bounded=()
+	local -A crashes=()
 	CRASHED=() NOT_RUN=()
 	TIME_FIRST_CASE='' TIME_GUEST=0
 	BOOT_PROG_I=0 BOOT_CASE_I=0 BOOT_PROG_NAME=''
@@ -447,6 +530,19 @@ run_boots() {
 			[ -z "$at" ] || todo=("$crashed:*" "${todo[@]}")
 			break
 		fi
+		# Bound the boots a crashing device costs: after HP_CRASH_BOUND deaths
+		# in one program's cases of one device, that program does not pin
+		# it again (its cases there say why, and so does the report).
+		dev=$(boot_last_device "$OUT/boot-$n" "$crashed")
+		if [ -n "$at" ] && [ -n "$dev" ] && [ "$dev" != - ]; then
+			crashes[$crashed@$dev]=$((${crashes[$crashed@$dev]:-0} + 1))
+			if [ "${crashes[$crashed@$dev]}" = "$HP_CRASH_BOUND" ]; then
+				why="the guest died in $HP_CRASH_BOUND of $crashed's $dev cases (last: $at); each would cost a boot"
+				printf '%s:@%s\t%s\n' "$crashed" "$dev" "not run: $why" >>"$OUT/skip.txt"
+				bounded+=("$crashed:@$dev=$why")
+				hp_progress "$crashed: no more $dev cases ($why)"
+			fi
+		fi
 		if [ -n "$at" ] && [ "$crashed:$at" != "$last_crash" ]; then
 			boot_started_cases "$OUT/boot-$n" "$crashed" >>"$OUT/skip.txt"
 			todo=("$crashed" "${todo[@]}")
@@ -457,6 +553,7 @@ run_boots() {
 	done
 	NOT_RUN=("${todo[@]}")
 	[ -z "$decided" ] || NOT_RUN=("${todo[@]/%/=$decided}")
+	NOT_RUN+=("${bounded[@]}")
 	HP_PHASE=
 	rm -f "$OUT/initrd-skip.cpio"
 }
@@ -507,17 +604,19 @@ kernel_config_has() {
 # mappings are exercised by default; --devices decides otherwise.
 devices_by_capability() {
 	[ "$OPT_DEVICES_SET" = 0 ] || return 0
-	if kernel_at_least 6 12 && kernel_config_has VFIO_PCI; then
-		OPT_DEVICES+=,vfio
-		hp_progress "vfio: $RELEASE has vfio-pci huge faults: its BAR through vfio-pci joins the run (q35 machine, intel-iommu)"
-	fi
+	kernel_at_least 6 12 && kernel_config_has VFIO_PCI || return 0
+	case $HP_ARCH in
+	x86_64) OPT_DEVICES+=,vfio; hp_progress "vfio: $RELEASE has vfio-pci huge faults: its BAR through vfio-pci joins the run (q35 machine, intel-iommu)" ;;
+	arm64) OPT_DEVICES+=,vfio; hp_progress "vfio: $RELEASE has vfio-pci huge faults: its BAR through vfio-pci joins the run (virt machine, SMMUv3)" ;;
+	*) hp_progress "vfio: not in the run: QEMU's $HP_ARCH virt machine has no IOMMU, which vfio-pci needs for the device (--devices vfio tries anyway)" ;;
+	esac
 }
 
-# hp_report over everything collected; its exit code is the run's.
 # The hp_report arguments over everything collected so far, into REPORT_ARGS.
 report_args() {
 	local f c
-	local -a args=(--console "$OUT/console.log" --kernel "$RELEASE" --arch "$(uname -m)")
+	# The guest's architecture as its uname -m says it.
+	local -a args=(--console "$OUT/console.log" --kernel "$RELEASE" --arch "${HP_GNU%%-*}")
 	f=$(kernel_config)
 	[ -z "$f" ] || args+=(--kernel-config "$f")
 	for f in "$OUT"/boot-*/records.jsonl "$OUT"/records.jsonl; do
@@ -582,12 +681,20 @@ run_vm() {
 	local base mods_piece suite initrd mods stressng=''
 	# A fresh machine's first run: the guest's packages install, the suite
 	# builds and the kernel is fetched and unpacked, all at once.
+	local bindir=$HP_TOP/build/bin-static
+	local -a make_args=(STATIC=1 all)
+	arch_devices
 	deps_setup
 	cache_locked kernel_prefetch
 	deps_wait_for unpack || deps_wait
+	if [ -n "$HP_CROSS" ]; then
+		cache_locked userland_setup
+		bindir+=-$HP_ARCH
+		make_args=(STATIC=1 GUEST_ARCH="$HP_ARCH" SYSROOT="$USERLAND_SYSROOT" all)
+	fi
 	headers_start
 	deps_wait_for build || deps_wait
-	build_start STATIC=1 all
+	build_start "${make_args[@]}"
 	cache_locked resolve_kernel
 	devices_by_capability
 	OUT=${OPT_OUT:-$HP_TOP/build/out/$RELEASE-$(date +%Y%m%d-%H%M%S)-$$}
@@ -605,8 +712,12 @@ run_vm() {
 	base=$(initramfs_base)
 	mods_piece=$(initramfs_modules "$RELEASE" "$MOD_ROOT" "${mods[@]}")
 	build_wait
-	select_programs "$HP_TOP/build/bin-static"
-	suite=$(initramfs_suite_for_progs)
+	if [ -n "$OPT_LAVA_JOB" ]; then
+		lava_job_write "$OPT_LAVA_JOB" "$mods_piece"
+		return 0
+	fi
+	select_programs "$bindir"
+	suite=$(initramfs_suite_for_progs "$bindir")
 	initrd=$OUT/initrd.cpio
 	# stress-ng (about 20 MiB with its libraries) only for the stress tools.
 	if [[ " ${PROGS[*]} " == *" gup_stress "* || " ${PROGS[*]} " == *" drm_repro "* ]]; then
@@ -646,10 +757,10 @@ locked() {
 # The suite piece holds every built program, so --tests does not change it,
 # but not the host tools that share build/bin-static.
 initramfs_suite_for_progs() {
-	local p
+	local bindir=$1 p
 	local -a files=()
 	for p in $(makefile_list TEST_GEN_PROGS) $(makefile_list TEST_GEN_PROGS_EXTENDED); do
-		[ -x "$HP_TOP/build/bin-static/$p" ] && files+=("$HP_TOP/build/bin-static/$p")
+		[ -x "$bindir/$p" ] && files+=("$bindir/$p")
 	done
 	initramfs_suite "$REF_KO" "${files[@]}"
 }
@@ -712,18 +823,25 @@ matrix_worktree() {
 }
 
 run_matrix() {
-	local line n=0 rc=0 out dir
+	local line n=0 rc=0 out dir rest
 	local -a kopt
 	[ -r "$OPT_MATRIX" ] || hp_usage_error "--matrix $OPT_MATRIX: no such file"
 	out=${OPT_OUT:-$HP_TOP/build/out/matrix-$(date +%Y%m%d-%H%M%S)-$$}
 	mkdir -p "$out" && out=$(readlink -f "$out")
 	MATRIX_OUT=$out
 	HP_PHASE=matrix
+	local arch word
 	while read -r line; do
 		line=${line%%#*}
 		read -r line <<<"$line" || true
 		[ -n "$line" ] || continue
 		n=$((n + 1))
+		# "ARCH KERNEL": a kernel of another architecture than --arch's.
+		arch=$HP_ARCH
+		read -r word rest <<<"$line"
+		if [ -n "$rest" ]; then
+			arch=$word line=$rest
+		fi
 		if [[ $line == *@* && -d ${line%@*}/.git ]]; then
 			kopt=(--kernel-tree "$(matrix_worktree "${line%@*}" "${line##*@}")") ||
 				{ hp_progress "matrix $n: no ref ${line##*@} in ${line%@*}"; continue; }
@@ -738,7 +856,7 @@ run_matrix() {
 		hp_progress "matrix $n: ${kopt[*]}"
 		rc=0
 		MATRIX_CURRENT=$dir
-		"$HP_TOP/run.sh" "${kopt[@]}" "${PASS_ARGS[@]}" --out "$dir" &
+		"$HP_TOP/run.sh" --arch "$arch" "${kopt[@]}" "${PASS_ARGS[@]}" --out "$dir" &
 		HP_CHILD_PID=$!
 		wait "$HP_CHILD_PID" || rc=$?
 		HP_CHILD_PID=

@@ -46,13 +46,11 @@ struct opt_help {
 };
 
 static const struct opt_help help_table[] = {
-	{ "device", "DEV", "/dev/dri/cardN, a short name (bochs, qxl, virtio_gpu, vgem, vmwgfx, amdgpu, ...), "
+	{ "device", "DEV", "/dev/dri/cardN, a DRM driver's short name (listed below), "
 			   "ref (the hugepin_ref module), or the controls anon, shmem [default: first DRM device]" },
 	{ "size", "BYTES", "buffer size, page aligned, K/M/G suffixes, two pages..1G [default: two PMD blocks]" },
 	{ "threads", "N", "pinner threads per method, 1..64 [default 1]" },
-	{ "methods", "LIST", "comma-separated pin methods, or all [default all]:\n"
-			     "        odirect_read odirect_write iouring_reg iouring_fixed_read iouring_fixed_write\n"
-			     "        iouring_read vmsplice procvm_read procvm_write gup_test" },
+	{ "methods", "LIST", "comma-separated pin methods, or all [default all]:" },
 	{ "duration", "TIME", "race length, s/m/h suffixes, > 0 [default 10s; 2s per run with --bench]" },
 	{ "seed", "N", "seed for offsets and canaries [default: from the clock, printed]" },
 	{ "json", NULL, "JSON lines on stdout: one result per method, then a summary" },
@@ -73,6 +71,20 @@ static void usage(FILE *f)
 		snprintf(lhs, sizeof(lhs), "--%s%s%s", help_table[i].name,
 			 help_table[i].arg ? " " : "", help_table[i].arg ? help_table[i].arg : "");
 		fprintf(f, "  %-18s %s\n", lhs, help_table[i].text);
+		if (!strcmp(help_table[i].name, "device")) {
+			char names[256];
+
+			/* From the target registry (harness/targets.c). */
+			hp_target_drm_names(names, sizeof(names));
+			fprintf(f, "        %s\n", names);
+		}
+		if (!strcmp(help_table[i].name, "methods")) {
+			char names[512];
+
+			/* From the method table: a new method is listed with no edit here. */
+			hp_method_names(names, sizeof(names), "        ", 84);
+			fprintf(f, "        %s\n", names);
+		}
 	}
 	fprintf(f, "\nexit: 0 no unexpected VULNERABLE, 1 VULNERABLE, 4 nothing testable, 2 usage\n"
 		"SIGINT, SIGTERM, SIGHUP: stop, print the partial results marked INTERRUPTED, exit\n"
@@ -371,9 +383,14 @@ int main(int argc, char **argv)
 	if (ret == -EINVAL)
 		return usage_error("%s", err);
 	if (ret) {
-		if (o.json)
+		if (o.json) {
+			char esc[2 * sizeof(err)];
+
+			/* The reason itself: the summary is what a caller reads. */
+			hp_json_escape(err, esc, sizeof(esc));
 			printf("{\"type\":\"summary\",\"test\":\"drm_repro\",\"exit\":4,\"untestable\":\"%s\"}\n",
-			       "device not present");
+			       esc);
+		}
 		fprintf(stderr, "drm_repro: SKIP: %s\n", err);
 		return HP_EXIT_SKIP;
 	}

@@ -16,7 +16,7 @@
 
 /* ---- device resolution ---- */
 
-/* A DRM driver name of the target registry (lib/targets.c). */
+/* A DRM driver name of the target registry (harness/targets.c). */
 static bool is_known_drm_name(const char *s)
 {
 	const struct hp_target_info *t = hp_target_info(s);
@@ -69,7 +69,11 @@ int race_resolve_device(const char *arg, struct race_cfg *cfg, char *err, size_t
 						 ub[i].addr, ub[i].reason[0] ? ub[i].reason : "reason not logged");
 			return -ENODEV;
 		}
-		snprintf(err, len, "unknown device '%s' (want /dev/dri/cardN, a driver short name such as bochs, qxl, virtio_gpu, vgem, vmwgfx, amdgpu, or ref, anon, shmem)", arg);
+		char names[256];
+
+		hp_target_drm_names(names, sizeof(names));
+		snprintf(err, len, "unknown device '%s' (want /dev/dri/cardN, a driver short name: %s; or ref, anon, shmem)",
+			 arg, names);
 		return -EINVAL;
 	}
 	snprintf(cfg->device, sizeof(cfg->device), "%s", cfg->drm.device);

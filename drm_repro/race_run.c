@@ -222,12 +222,8 @@ static void race_setup(struct race *r)
 		snprintf(rep->expected_why, sizeof(rep->expected_why), "%s", why ? why : "");
 		break;
 	}
-	case HP_BUF_ANON:
-	case HP_BUF_SHMEM:
-	case HP_BUF_SHMEM_THP:
-	case HP_BUF_HUGETLB:
-	case HP_BUF_PAGECACHE:
-	case HP_BUF_NR:
+	default:
+		/* The other kinds need nothing opened first: their ops make the buffer. */
 		break;
 	}
 	r->src.kind = cfg->kind;

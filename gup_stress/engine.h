@@ -32,6 +32,7 @@ enum gs_mem_kind {
 	GS_MEM_PAGECACHE,	/* MAP_SHARED file on a disk filesystem */
 	GS_MEM_DRM,		/* dumb buffer of each DRM device */
 	GS_MEM_REF,		/* reference module huge pfn mapping */
+	GS_MEM_DAX,		/* MAP_SHARED file on a filesystem mounted -o dax */
 	GS_MEM_NR,
 };
 

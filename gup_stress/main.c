@@ -50,8 +50,37 @@ struct opts {
 	const char *stress_args;	/* NULL: no background pressure */
 };
 
+/* Names from a table, space separated, wrapped under the help's option text. */
+static void help_names(char *buf, size_t len, const char *(*name)(int), int n, int skip)
+{
+	size_t col = 0, at = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n && at < len; i++) {
+		const char *s = name(i);
+
+		if (i == skip)
+			continue;
+		if (col && col + strlen(s) > 60) {
+			at += (size_t)snprintf(buf + at, len - at, "\n%21s", "");
+			col = 0;
+		}
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", col ? " " : "", s);
+		col += strlen(s) + 1;
+	}
+}
+
+static const char *mem_name(int i)
+{
+	return gs_mem_kind_name((enum gs_mem_kind)i);
+}
+
 static void usage(FILE *f)
 {
+	char mems[512], methods[512];
+
+	help_names(mems, sizeof(mems), mem_name, GS_MEM_NR, GS_MEM_REF);
+	hp_method_names(methods, sizeof(methods), "                     ", 60);
 	fprintf(f,
 "usage: gup_stress [options]\n"
 "Pin memory of many kinds through every GUP path while mutators change the\n"
@@ -59,13 +88,11 @@ static void usage(FILE *f)
 "\n"
 "  --duration D       whole run, split across memory types: 1s..24h (s/m/h suffix) [%.0fs]\n"
 "  --mem LIST         memory types, comma separated, or all [all]:\n"
-"                     anon anon_thp shmem shmem_thp hugetlb hugetlb_1g pagecache drm\n"
+"                     %s\n"
 "                     hugepin_ref (the reference module; not in all: it damages\n"
 "                     refcounts on kernels without the PMD special bit)\n"
 "  --methods LIST     pin methods, comma separated, or all [all]:\n"
-"                     odirect_read odirect_write iouring_reg iouring_fixed_read\n"
-"                     iouring_fixed_write iouring_read vmsplice procvm_read\n"
-"                     procvm_write gup_test\n"
+"                     %s\n"
 "  --mutators LIST    comma separated, all or none [all]: remap mremap dontneed free\n"
 "                     cold pageout mprotect fork split collapse compact\n"
 "  --threads N        pinner threads: 1..%d [%d]\n"
@@ -82,6 +109,7 @@ static void usage(FILE *f)
 "  --bench            pins per second per memory type and method, and the ratio of\n"
 "                     our per-page cost to gup_test PIN_FAST_BENCHMARK (CONFIG_GUP_TEST)\n"
 "  --json             summary as JSON on stdout\n"
+"  --list-mem         the memory types, one a line, and exit\n"
 "  --quiet            no progress lines on stderr\n"
 "  -h, --help         this text\n"
 "Exit: 0 pass, 1 failure, 2 usage, 4 nothing could run (skip).\n"
@@ -89,7 +117,7 @@ static void usage(FILE *f)
 "128 + signal (130, 143, 129); a second one of the same kind ends the program at once;\n"
 "one ignored at start (nohup, a script's background job) stays ignored.\n"
 "Environment: HUGEPIN_DISK O_DIRECT scratch device, HUGEPIN_RECORDS record port.\n",
-		DEF_DURATION, MAX_THREADS, DEF_THREADS, MAX_MUT_THREADS, DEF_MUT_THREADS,
+		DEF_DURATION, mems, methods, MAX_THREADS, DEF_THREADS, MAX_MUT_THREADS, DEF_MUT_THREADS,
 		hp_pmd_size() >> 10, DEF_SIZE_BLOCKS * hp_pmd_size() >> 10, hp_page_size() >> 10,
 		DEF_SEED, STRESS_NG_DEFAULT);
 }
@@ -103,7 +131,7 @@ static int bad(const char *opt, const char *val, const char *want)
 enum {
 	OPT_DURATION = 256, OPT_MEM, OPT_METHODS, OPT_MUTATORS, OPT_THREADS, OPT_MUT_THREADS,
 	OPT_SIZE, OPT_IO, OPT_SEED, OPT_DIR, OPT_STRESS, OPT_NO_STRESS, OPT_BENCH, OPT_JSON,
-	OPT_QUIET,
+	OPT_LIST_MEM, OPT_QUIET,
 };
 
 static void set_defaults(struct opts *o)
@@ -226,6 +254,11 @@ static int parse_one(int opt, const char *arg, struct opts *o)
 	case OPT_JSON:
 		o->json = true;
 		break;
+	case OPT_LIST_MEM:
+		/* Every memory type of the table, one a line: what a caller checks its own list against. */
+		for (int k = 0; k < GS_MEM_NR; k++)
+			printf("%s\n", gs_mem_kind_name((enum gs_mem_kind)k));
+		exit(EXIT_PASS);
 	case OPT_QUIET:
 		c->progress = false;
 		break;
@@ -250,6 +283,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "no-stress-ng", no_argument, NULL, OPT_NO_STRESS },
 		{ "bench", no_argument, NULL, OPT_BENCH },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "list-mem", no_argument, NULL, OPT_LIST_MEM },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },

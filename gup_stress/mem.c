@@ -47,6 +47,7 @@ static const struct gs_kind {
 	 * the THP policy first; under "madvise" the PMDs need the hint.
 	 */
 	[GS_MEM_REF] = { "hugepin_ref", HP_BUF_REF, true, false, MADV_HUGEPAGE, HP_LEVEL_UNKNOWN, false },
+	[GS_MEM_DAX] = { "dax", HP_BUF_DAX, false, false, 0, HP_LEVEL_UNKNOWN, false },
 };
 
 /* The hugetlb page size of @k, from the running kernel; 0 for the other kinds. */
@@ -144,8 +145,14 @@ static void check_kind(const struct gs_config *cfg, struct gs_mem_result *r)
 			skip(r, why);
 		}
 		break;
-	default:
+	default: {
+		struct hp_buf_src src = { .kind = kinds[r->kind].buf, .drm_fd = -1 };
+
+		/* A kind that knows why it cannot run here says so. */
+		if (hp_buf_available(&src, why, sizeof(why)))
+			skip(r, why);
 		break;
+	}
 	}
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gup_stress pattern round trip: every pin goes through the library's
- * method (lib/pin.c) on this thread's pinner, and a pattern written before
+ * method (harness/pin.c) on this thread's pinner, and a pattern written before
  * it and checked after it shows a transfer into or out of the wrong pages
  * as a mismatch. Where the bytes go is the method table's flow: into the
  * range from the scratch storage or the pinner's buffer, out of it to one

@@ -65,6 +65,9 @@ static void usage(FILE *f)
 		"                 [--untestable-device DEV=WHY ...] [--not-run NAME[=WHY] ...]\n"
 		"                 [--interrupted SIGNAL] [--unmapped-safe-decides] [--verbose]\n"
 		"       hp_report --matrix DIR [DIR ...] [--out DIR]\n"
+		"       hp_report starts RECORDS|- [PROGRAM] [--device]   test:name of each case\n"
+		"                 started (and its device)\n"
+		"       hp_report detectors                    the detector table (Markdown)\n"
 		"\n"
 		"  --records FILE      JSON-lines records the guest wrote (start + result)\n"
 		"  --console LOG       serial console log, to judge cases the guest died in\n"
@@ -587,10 +590,77 @@ static int run_single(const struct opts *o)
 	return code;
 }
 
+/*
+ * "hp_report starts FILE|- [TEST]": "test:name" of every case a records file
+ * (or stdin) started, each once, in order, only TEST's when given. What the
+ * VM runner needs from records (progress, the case a guest died in), read
+ * by the one parser instead of by the shell.
+ */
+static int run_starts(int argc, char **argv)
+{
+	char line[4 * HP_TEXT_LEN], (*seen)[3 * HP_NAME_LEN] = NULL, key[3 * HP_NAME_LEN];
+	bool device = argc > 3 && !strcmp(argv[argc - 1], "--device");
+	size_t nseen = 0, cap = 0;
+	const char *test;
+	struct hp_result r;
+	FILE *f;
+
+	argc -= device;
+	test = argc > 3 ? argv[3] : NULL;
+	if (argc < 3 || argc > 4)
+		die_usage("starts wants a records file (or -), optionally a program name, and optionally --device");
+	f = strcmp(argv[2], "-") ? fopen(argv[2], "r") : stdin;
+	if (!f)
+		return 0;	/* a boot that wrote no records started no case */
+	while (fgets(line, sizeof(line), f)) {
+		size_t i;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (hp_record_parse(line, &r) != 2 || (test && strcmp(r.test, test)))
+			continue;
+		snprintf(key, sizeof(key), "%s:%s", r.test, r.name);
+		for (i = 0; i < nseen && strcmp(seen[i], key); i++)
+			;
+		if (i < nseen)
+			continue;
+		if (nseen == cap) {
+			void *p = realloc(seen, (cap = cap ? 2 * cap : 64) * sizeof(*seen));
+
+			if (!p)
+				die_usage("out of memory");
+			seen = p;
+		}
+		memcpy(seen[nseen++], key, sizeof(key));
+		if (device)
+			printf("%s %s\n", key, r.device[0] ? r.device : "-");
+		else
+			printf("%s\n", key);
+		fflush(stdout);
+	}
+	free(seen);
+	if (f != stdin)
+		fclose(f);
+	return 0;
+}
+
+/* "hp_report detectors": the README's detector table, from the detectors' rows. */
+static int run_detectors(void)
+{
+	char buf[8192];
+
+	hp_detector_table_md(buf, sizeof(buf));
+	fputs(buf, stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
 
+	if (argc > 1 && !strcmp(argv[1], "starts"))
+		return run_starts(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "detectors"))
+		return run_detectors();
 	parse_args(argc, argv, &o);
 	if (o.matrix)
 		return run_matrix(argc, argv, &o);

@@ -135,44 +135,6 @@ static bool crashed_matches(const char *crashed, const char *test, const char *n
 		!strcmp(crashed + tl + 1, name));
 }
 
-/*
- * A start record carries only test and name; case names are
- * fixture.variant.test, with the device and method among the parts
- * ("drm_bo.qxl_4m.vmsplice"), so a crashed case still lands in its row.
- */
-static void guess_device_method(const char *name, struct hp_result *r)
-{
-	char part[2 * HP_NAME_LEN];
-	const char *p = name;
-
-	while (*p) {
-		size_t n = strcspn(p, ".");
-		char found[HP_NAME_LEN] = "";
-		enum hp_method m;
-		size_t i, best = 0;
-
-		copy_str(part, sizeof(part), p, n);
-		if (!hp_method_parse(part, &m))
-			snprintf(r->method, sizeof(r->method), "%s", hp_method_name(m));
-		/* The registry's longest name that the part starts with. */
-		for (i = 0; hp_target_at(i); i++) {
-			const char *dev = hp_target_at(i)->name;
-			size_t dl = strlen(dev);
-
-			if (strcmp(dev, "-") && dl > best && !strncmp(part, dev, dl) &&
-			    (part[dl] == '\0' || part[dl] == '_' || part[dl] == '-')) {
-				snprintf(found, sizeof(found), "%s", dev);
-				best = dl;
-			}
-		}
-		if (best && !strcmp(r->device, "-"))
-			snprintf(r->device, sizeof(r->device), "%s", found);
-		p += n;
-		if (*p)
-			p++;
-	}
-}
-
 void hp_result_blank(struct hp_result *r, const char *test, const char *name)
 {
 	memset(r, 0, sizeof(*r));
@@ -184,11 +146,15 @@ void hp_result_blank(struct hp_result *r, const char *test, const char *name)
 	strcpy(r->level, "unknown");
 }
 
-/* Programs that exercise one device only, for crash rows whose case name does not say it. */
-static void guess_device_from_test(const char *test, struct hp_result *r)
+/* Device, method and (from its mapped record) level of a case's start record into @r. */
+static void open_case_names(const struct hp_open_case *c, struct hp_result *r)
 {
-	if (!strcmp(r->device, "-") && !strcmp(test, "hugepfn_ref"))
-		snprintf(r->device, sizeof(r->device), "%s", HUGEPIN_REF_NAME);
+	snprintf(r->device, sizeof(r->device), "%s", c->device);
+	snprintf(r->method, sizeof(r->method), "%s", c->method);
+	if (c->level[0]) {
+		snprintf(r->level, sizeof(r->level), "%s", c->level);
+		snprintf(r->special, sizeof(r->special), "%s", c->special);
+	}
 }
 
 static int add_console_row(struct hp_report *rep, const char *test, const char *name,
@@ -201,19 +167,13 @@ static int add_console_row(struct hp_report *rep, const char *test, const char *
 	const char *kind;
 
 	hp_result_blank(&r, test, name);
-	/* The start record says; older records and markers without one are guessed from the name. */
+	/*
+	 * Its start record names device and method (every case frame writes
+	 * one before anything else); a case without one names neither.
+	 */
 	c = case_find(rep, 0, test, name);
-	if (c) {
-		snprintf(r.device, sizeof(r.device), "%s", c->device);
-		snprintf(r.method, sizeof(r.method), "%s", c->method);
-		if (c->level[0]) {
-			snprintf(r.level, sizeof(r.level), "%s", c->level);
-			snprintf(r.special, sizeof(r.special), "%s", c->special);
-		}
-	}
-	if (!c || !strcmp(r.method, "-"))
-		guess_device_method(name, &r);
-	guess_device_from_test(test, &r);
+	if (c)
+		open_case_names(c, &r);
 	memset(&sc, 0, sizeof(sc));
 	if (find_segment(con, len, test, name, &seg, &seg_end))
 		scan_segment(seg, seg_end, &sc);
@@ -281,8 +241,7 @@ static int add_late_damage(struct hp_report *rep, const char *con, size_t len)
 		if (!sc.first_damage[0])
 			continue;
 		hp_result_blank(&r, c->test, c->name);
-		guess_device_method(c->name, &r);
-		guess_device_from_test(c->test, &r);
+		open_case_names(c, &r);
 		r.verdict = HP_VULNERABLE;
 		snprintf(r.evidence, sizeof(r.evidence),
 			 "%.300s (on the console after the case reported)", sc.first_damage);

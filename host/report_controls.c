@@ -11,16 +11,13 @@
 #include <string.h>
 
 #include "report_int.h"
-#include "hugepin_ref_uapi.h"
 
-static const char *const detectors[] = {
-	HP_CONTROL_KMSG, HP_CONTROL_REFCOUNT, HP_CONTROL_PINS, HP_CONTROL_CANARY,
-	HP_CONTROL_LEVEL,
-};
-
+/* The detectors' names, from their table (harness/detectors.c). */
 const char *hp_control_detector(size_t i)
 {
-	return i < sizeof(detectors) / sizeof(detectors[0]) ? detectors[i] : NULL;
+	const struct hp_detector *d = hp_detector_at(i);
+
+	return d ? d->name : NULL;
 }
 
 /*
@@ -58,18 +55,12 @@ enum hp_control_state hp_report_control_state(const struct hp_report *rep, const
 	return st;
 }
 
-/* Which rows a detector's silence undermines. */
+/* Which rows a detector's silence undermines: its row says. */
 static bool detector_backs(const char *detector, const struct hp_result *r)
 {
-	enum hp_level l;
+	const struct hp_detector *d = hp_detector_find(detector);
 
-	if (!strcmp(detector, HP_CONTROL_REFCOUNT))
-		return !strcmp(r->device, HUGEPIN_REF_NAME);
-	if (!strcmp(detector, HP_CONTROL_CANARY))
-		return !strcmp(r->test, "drm_repro");
-	if (!strcmp(detector, HP_CONTROL_LEVEL))
-		return !hp_level_parse(r->level, &l) && (l == HP_LEVEL_PMD || l == HP_LEVEL_PUD);
-	return true;
+	return !d || d->backs(r);
 }
 
 size_t hp_report_apply_controls(struct hp_report *rep)

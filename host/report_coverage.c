@@ -16,7 +16,7 @@
 
 /*
  * What a record's device is and which bug path a huge entry over it
- * exercises comes from the target registry (lib/targets.c). A device not
+ * exercises comes from the target registry (harness/targets.c). A device not
  * listed is a DRM device whose ownership the record does not tell: its huge
  * entries count as "<device> huge pfn", a pin of it proves nothing.
  */

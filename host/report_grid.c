@@ -20,24 +20,12 @@
 #define GRID_MAX 64
 #define GRID_CELL 10
 
-/* Column headers short enough for ten methods on one terminal line. */
-static const struct {
-	const char *method;
-	const char *head;
-} heads[] = {
-	{ "odirect_read", "dio-rd" },	   { "odirect_write", "dio-wr" },
-	{ "iouring_reg", "uring-reg" },	   { "iouring_fixed_read", "uring-frd" },
-	{ "iouring_fixed_write", "uring-fwr" }, { "iouring_read", "uring-rd" },
-	{ "vmsplice", "vmsplice" },	   { "procvm_read", "procvm-rd" },
-	{ "procvm_write", "procvm-wr" },   { "gup_test", "gup_test" },
-};
-
+/* A method's column header, from the method table; an unknown one as it is. */
 static const char *head_of(const char *method)
 {
-	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
-		if (!strcmp(heads[i].method, method))
-			return heads[i].head;
-	return method;
+	enum hp_method m;
+
+	return hp_method_parse(method, &m) ? method : hp_method_info(m)->head;
 }
 
 enum rank { R_NONE, R_SAFE_UNKNOWN, R_SAFE_PTE, R_UNTEST, R_SAFE, R_VULN_EXPECTED, R_VULN };

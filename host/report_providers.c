@@ -40,6 +40,12 @@ static const struct provider {
 	{ "GEM shmem huge PMDs", "vgem,virtio_gpu,bochs", KV(7, 0), 0,
 	  "GEM shmem huge PMDs came in 7.0 (211b9a39f261)", NULL, "DRM_GEM_SHMEM_HELPER",
 	  "huge shmem folios: run.sh --shmem-thp always" },
+	/*
+	 * DAX maps PMDs over pages the kernel refcounts (devmap before 6.15,
+	 * folios since b6cc78551f3a): pins must succeed and balance.
+	 */
+	{ "DAX huge PMDs", "dax", 0, 0, NULL, NULL, "DEV_DAX",
+	  "a DAX region (run.sh's x86 guests: legacy pmem from memmap= as device DAX)" },
 	{ "vfio-pci BAR huge faults", "vfio", KV(6, 12), 0,
 	  "vfio-pci huge faults came in 6.12 (f9e54c3a2f5b)", NULL, "VFIO_PCI",
 	  "a large BAR bound to vfio-pci (run.sh adds one on kernels that have these faults; --devices vfio forces it)" },

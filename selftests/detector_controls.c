@@ -145,8 +145,8 @@ TEST(hooks_absent_on_normal_load)
 	if (err)
 		SKIP(return, "%s", why);
 	EXPECT_EQ(0, hp_refmod_hooks());
-	EXPECT_EQ(-ENOTTY, _hp_refmod_test(&r, HUGEPIN_REF_TEST_WARN, &t));
-	EXPECT_EQ(-ENOTTY, _hp_refmod_test(&r, HUGEPIN_REF_TEST_DROP_REF, &t));
+	HP_EXPECT_ERR(ENOTTY, _hp_refmod_test(&r, HUGEPIN_REF_TEST_WARN, &t));
+	HP_EXPECT_ERR(ENOTTY, _hp_refmod_test(&r, HUGEPIN_REF_TEST_DROP_REF, &t));
 	hp_refmod_close(&r);
 }
 
@@ -305,8 +305,8 @@ TEST_F(controls, refcount_report)
 		ASSERT_EQ(0, ref_buffer(&self->r, &bo, &m, &info));
 		t.id = bo.id;
 		t.index = 0;
-		ASSERT_EQ(0, _hp_refmod_test(&self->r, HUGEPIN_REF_TEST_EXTRA_REF, &t));
-		EXPECT_EQ(0, _hp_refmod_evict(&self->r, bo.id, 0, &evict));
+		HP_ASSERT_OK(_hp_refmod_test(&self->r, HUGEPIN_REF_TEST_EXTRA_REF, &t));
+		HP_EXPECT_OK(_hp_refmod_evict(&self->r, bo.id, 0, &evict));
 		hp_unmap(&m);
 		_hp_refmod_destroy(&self->r, bo.id);
 		snprintf(what, sizeof(what), "an extra reference the module took on page 0, then eviction");

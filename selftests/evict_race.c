@@ -23,6 +23,7 @@
 #include "hp_sys.h"
 #include "hp_case.h"
 #include "hp_child.h"
+#include "json.h"
 
 #define REPRO_NAME "drm_repro"
 #define RACE_DURATION "3"
@@ -33,27 +34,48 @@ struct repro_run {
 	struct hp_child c;		/* exit status, stdout, stderr */
 	struct hp_result res[MAX_RESULTS];
 	int nres;
-	const char *summary;		/* the {"type":"summary",...} line, inside c.out */
+	struct hp_json *summary;	/* the {"type":"summary",...} record, parsed */
 };
 
-/* Pick the records and the summary out of stdout, leaving lines intact. */
+/* The result records and the summary record of stdout, each line parsed as JSON. */
 static void repro_parse(struct repro_run *run)
 {
 	char *line = run->c.out, *nl;
-	char copy[4 * HP_TEXT_LEN];
 
 	for (; line && *line; line = nl ? nl + 1 : NULL) {
+		struct hp_json *j;
+
 		nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
-		if (!strncmp(line, "{\"type\":\"summary\"", 17)) {
-			run->summary = line;
+		j = hp_json_parse(line, strlen(line));
+		if (j && !run->summary && !strcmp(hp_json_str(j, "type", ""), "summary")) {
+			run->summary = j;
 			continue;
 		}
-		snprintf(copy, sizeof(copy), "%s", line);
-		if (run->nres < MAX_RESULTS && hp_record_parse(copy, &run->res[run->nres]) == 1)
+		if (j && run->nres < MAX_RESULTS && !strcmp(hp_json_str(j, "type", ""), "result") &&
+		    !hp_json_to_result(j, &run->res[run->nres]))
 			run->nres++;
+		hp_json_free(j);
 	}
+}
+
+static void repro_free(struct repro_run *run)
+{
+	hp_json_free(run->summary);
+	run->summary = NULL;
+	hp_child_free(&run->c);
+}
+
+/* A number of the summary record; @dflt without one. */
+static long summary_long(const struct repro_run *run, const char *key, long dflt)
+{
+	return (long)hp_json_num(run->summary, key, (double)dflt);
+}
+
+static const char *summary_str(const struct repro_run *run, const char *key)
+{
+	return hp_json_str(run->summary, key, "");
 }
 
 static int repro_exec(const char *path, char *const argv[], struct repro_run *run)
@@ -62,17 +84,11 @@ static int repro_exec(const char *path, char *const argv[], struct repro_run *ru
 	return hp_child_run(path, argv, &run->c);
 }
 
-/* The line drm_repro printed for a skip, else its summary's reason. */
+/* The reason drm_repro's summary record gives for a skip. */
 static void skip_reason(const struct repro_run *run, char *buf, size_t len)
 {
-	const char *p = strstr(run->c.err, "SKIP: ");
-
-	hp_json_field_str(run->summary, "untestable", buf, len);
-	if (buf[0] && strcmp(buf, "device not present"))
-		return;
-	if (p)
-		snprintf(buf, len, "%s", p + strlen("SKIP: "));
-	else if (!buf[0])
+	snprintf(buf, len, "%s", summary_str(run, "untestable"));
+	if (!buf[0])
 		snprintf(buf, len, "drm_repro reported nothing testable");
 }
 
@@ -157,7 +173,7 @@ TEST_F_TIMEOUT(evict_race, pin_during_evict, 60)
 		"--json", "--quiet", NULL,
 	};
 	struct repro_run run;
-	char why[HP_TEXT_LEN], splat[64], xfail[HP_TEXT_LEN] = "";
+	char why[HP_TEXT_LEN], xfail[HP_TEXT_LEN] = "";
 	int unexpected, tested = 0;
 	long leak;
 
@@ -167,7 +183,7 @@ TEST_F_TIMEOUT(evict_race, pin_during_evict, 60)
 	if (run.c.status == HP_EXIT_SKIP) {
 		repro_parse(&run);
 		skip_reason(&run, why, sizeof(why));
-		hp_child_free(&run.c);
+		repro_free(&run);
 		SKIP(return, "%s", why);
 	}
 	ASSERT_NE(EXIT_USAGE, run.c.status) TH_LOG("drm_repro rejected its arguments: %s", run.c.err);
@@ -182,29 +198,29 @@ TEST_F_TIMEOUT(evict_race, pin_during_evict, 60)
 		TH_LOG("exit code %d does not match the records", run.c.status);
 	if (!unexpected && !xfail[0]) {
 		/* SAFE claims a quiet kernel and balanced FOLL_PIN accounting. */
-		leak = hp_json_field_long(run.summary, "pin_leak", LONG_MIN);
-		hp_json_field_str(run.summary, "splat", splat, sizeof(splat));
+		leak = summary_long(&run, "pin_leak", LONG_MIN);
 		EXPECT_EQ(0, leak) TH_LOG("pin accounting off by %ld after the race", leak);
-		EXPECT_EQ(0, splat[0]) TH_LOG("kernel log: %s", splat);
+		EXPECT_EQ(0, summary_str(&run, "splat")[0])
+			TH_LOG("kernel log: %s", summary_str(&run, "splat"));
 		/*
 		 * The race runs until the evictor completed a cycle; only a
 		 * machine too slow to do that within drm_repro's cap ends
 		 * without one, and that says nothing about the kernel.
 		 */
-		hp_json_field_str(run.summary, "too_slow", why, sizeof(why));
-		if (why[0] && !hp_json_field_long(run.summary, "evict_cycles", 0)) {
-			hp_child_free(&run.c);
+		snprintf(why, sizeof(why), "%s", summary_str(&run, "too_slow"));
+		if (why[0] && !summary_long(&run, "evict_cycles", 0)) {
+			repro_free(&run);
 			SKIP(return, "%s", why);
 		}
-		EXPECT_LT(0, hp_json_field_long(run.summary, "evict_cycles", 0))
+		EXPECT_LT(0, summary_long(&run, "evict_cycles", 0))
 			TH_LOG("the evictor never completed a cycle");
 	}
 	if (!tested) {
 		snprintf(why, sizeof(why), "%s", run.res[0].evidence);
-		hp_child_free(&run.c);
+		repro_free(&run);
 		SKIP(return, "%s", why);
 	}
-	hp_child_free(&run.c);
+	repro_free(&run);
 	/* Expected for this kernel (no PMD special bit): XFAIL, unless something else failed. */
 	if (xfail[0] && _metadata->passed)
 		HP_XFAIL(return, "%s", xfail);

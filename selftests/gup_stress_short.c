@@ -18,6 +18,7 @@
 #include "hp_core.h"
 #include "hp_child.h"
 #include "hp_refmod.h"
+#include "json.h"
 
 #define STRESS_SECONDS "3"
 /*
@@ -37,15 +38,20 @@ FIXTURE_VARIANT(gup_stress) {
 	const char *mem;
 };
 
-FIXTURE_VARIANT_ADD(gup_stress, anon) { .mem = "anon" };
-FIXTURE_VARIANT_ADD(gup_stress, anon_thp) { .mem = "anon_thp" };
-FIXTURE_VARIANT_ADD(gup_stress, shmem) { .mem = "shmem" };
-FIXTURE_VARIANT_ADD(gup_stress, shmem_thp) { .mem = "shmem_thp" };
-FIXTURE_VARIANT_ADD(gup_stress, hugetlb) { .mem = "hugetlb" };
-FIXTURE_VARIANT_ADD(gup_stress, hugetlb_1g) { .mem = "hugetlb_1g" };
-FIXTURE_VARIANT_ADD(gup_stress, pagecache) { .mem = "pagecache" };
-FIXTURE_VARIANT_ADD(gup_stress, drm) { .mem = "drm" };
-FIXTURE_VARIANT_ADD(gup_stress, hugepin_ref) { .mem = "hugepin_ref" };
+/*
+ * The memory types run here, one variant each; memory_types_covered checks
+ * this list against gup_stress's own table (--list-mem), so a new type there
+ * fails until it is named here.
+ */
+#define SHORT_MEMS(X)								\
+	X(anon) X(anon_thp) X(shmem) X(shmem_thp) X(hugetlb) X(hugetlb_1g)	\
+	X(pagecache) X(drm) X(hugepin_ref) X(dax)
+
+#define SHORT_VARIANT(m) FIXTURE_VARIANT_ADD(gup_stress, m) { .mem = #m };
+SHORT_MEMS(SHORT_VARIANT)
+
+#define SHORT_NAME(m) #m,
+static const char *const short_mems[] = { SHORT_MEMS(SHORT_NAME) };
 
 FIXTURE_SETUP(gup_stress)
 {
@@ -69,16 +75,24 @@ static int run_stress(const char *prog, const char *mem, struct hp_child *run)
 	return hp_child_run(prog, argv, run);
 }
 
-/* Sum of every "ok" count in the document: pins the kernel took. */
-static long json_sum(const char *p, const char *key)
+/* The memory types of gup_stress's summary, its "memory" array, in order. */
+static const struct hp_json *first_mem(const struct hp_json *doc)
 {
-	char pat[64];
+	const struct hp_json *mem = hp_json_get(doc, "memory");
+
+	return mem && mem->type == HP_JSON_ARRAY ? mem->child : NULL;
+}
+
+/* Pins the kernel took: the "ok" counts of every method of every memory type. */
+static long pins_ok(const struct hp_json *doc)
+{
 	long sum = 0;
 
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	while ((p = strstr(p, pat))) {
-		p += strlen(pat);
-		sum += strtol(p, NULL, 10);
+	for (const struct hp_json *m = first_mem(doc); m; m = m->next) {
+		const struct hp_json *methods = hp_json_get(m, "methods");
+
+		for (const struct hp_json *x = methods ? methods->child : NULL; x; x = x->next)
+			sum += (long)hp_json_num(x, "ok", 0);
 	}
 	return sum;
 }
@@ -105,7 +119,9 @@ static bool refmod_damage_expected(void)
 
 TEST_F_TIMEOUT(gup_stress, short_pass, STRESS_TIMEOUT)
 {
-	char reason[256] = "", result[16] = "", line[256], slow[160] = "";
+	const struct hp_json *first;
+	struct hp_json *doc;
+	const char *result;
 	int rc;
 
 	ASSERT_EQ(0, access(self->prog, X_OK))
@@ -118,32 +134,34 @@ TEST_F_TIMEOUT(gup_stress, short_pass, STRESS_TIMEOUT)
 	ASSERT_NE(-1, rc) TH_LOG("gup_stress did not exit normally: %s", self->run.err);
 	ASSERT_NE(127, rc) TH_LOG("cannot execute %s", self->prog);
 	ASSERT_NE(EXIT_USAGE_CODE, rc) TH_LOG("usage error: %s", self->run.err);
+	/* Its summary, one JSON document, read by the suite's JSON reader. */
+	doc = hp_json_parse(self->run.out, strlen(self->run.out));
+	first = first_mem(doc);
 	if (rc == HP_EXIT_SKIP) {
-		if (!hp_json_field_str(self->run.out, "reason", reason, sizeof(reason)))
-			snprintf(reason, sizeof(reason), "%.200s", self->run.err);
+		char reason[256];
+
+		snprintf(reason, sizeof(reason), "%.200s",
+			 hp_json_str(first, "reason", hp_json_str(doc, "reason", self->run.err)));
 		reason[strcspn(reason, "\n")] = 0;
+		hp_json_free(doc);
 		SKIP(return, "%s", reason);
 	}
-	ASSERT_TRUE(hp_json_field_str(self->run.out, "result", result, sizeof(result)))
-		TH_LOG("no JSON summary from gup_stress: %s", self->run.err);
+	result = hp_json_str(doc, "result", NULL);
+	if (!result)
+		hp_json_free(doc);
+	ASSERT_NE(NULL, result) TH_LOG("no JSON summary from gup_stress: %s", self->run.err);
 	if (rc) {
 		/* Name the evidence: first failure, log line, pin balance per type. */
-		for (const char *p = self->run.out; (p = strstr(p, "\"mem\":\"")); p++) {
-			char mem[64] = "", status[16] = "", first[240] = "", log[160] = "";
-
-			hp_json_field_str(p, "mem", mem, sizeof(mem));
-			hp_json_field_str(p, "status", status, sizeof(status));
-			if (strcmp(status, "fail"))
+		for (const struct hp_json *m = first; m; m = m->next) {
+			if (strcmp(hp_json_str(m, "status", ""), "fail"))
 				continue;
-			hp_json_field_str(p, "first_failure", first, sizeof(first));
-			hp_json_field_str(p, "log", log, sizeof(log));
-			snprintf(line, sizeof(line), "%s: pin balance %ld, log %s, %s", mem,
-				 hp_json_field_long(p, "pin_balance", -1), log, first);
-			TH_LOG("%s", line);
+			TH_LOG("%s: pin balance %ld, log %s, %s", hp_json_str(m, "mem", "?"),
+			       (long)hp_json_num(m, "pin_balance", -1), hp_json_str(m, "log", ""),
+			       hp_json_str(m, "first_failure", ""));
 		}
 	}
-	EXPECT_EQ(0, hp_json_field_long(self->run.out, "integrity_failures", -1));
-	EXPECT_EQ(0, hp_json_field_long(self->run.out, "pin_balance", -1));
+	EXPECT_EQ(0, (long)hp_json_num(doc, "integrity_failures", -1));
+	EXPECT_EQ(0, (long)hp_json_num(doc, "pin_balance", -1));
 	EXPECT_STREQ("pass", result);
 	/*
 	 * A pass that pinned nothing proves nothing, unless refusal is the
@@ -153,11 +171,12 @@ TEST_F_TIMEOUT(gup_stress, short_pass, STRESS_TIMEOUT)
 	 * was there to be refused.
 	 */
 	if (!strcmp(variant->mem, "hugepin_ref")) {
-		char level[16] = "";
+		char level[16];
 
-		EXPECT_EQ(0, json_sum(self->run.out, "ok"));
+		EXPECT_EQ(0, pins_ok(doc));
 		EXPECT_EQ(0, rc);
-		hp_json_field_str(self->run.out, "level", level, sizeof(level));
+		snprintf(level, sizeof(level), "%s", hp_json_str(first, "level", ""));
+		hp_json_free(doc);
 		if (_metadata->passed && strcmp(level, "pmd") && strcmp(level, "pud"))
 			SKIP(return, "no huge pfn entry formed (level %s): the refusals met PTEs only",
 			     level[0] ? level : "missing");
@@ -168,12 +187,49 @@ TEST_F_TIMEOUT(gup_stress, short_pass, STRESS_TIMEOUT)
 	 * machine too slow for that within its cap gets here with nothing
 	 * pinned, and that says nothing about the kernel.
 	 */
-	hp_json_field_str(self->run.out, "too_slow", slow, sizeof(slow));
-	if (_metadata->passed && slow[0] && !json_sum(self->run.out, "ok"))
+	if (_metadata->passed && *hp_json_str(first, "too_slow", "") && !pins_ok(doc)) {
+		char slow[160];
+
+		snprintf(slow, sizeof(slow), "%s", hp_json_str(first, "too_slow", ""));
+		hp_json_free(doc);
 		SKIP(return, "%s", slow);
+	}
 	if (strcmp(variant->mem, "drm"))
-		EXPECT_GT(json_sum(self->run.out, "ok"), 0);
+		EXPECT_GT(pins_ok(doc), 0);
+	hp_json_free(doc);
 	EXPECT_EQ(0, rc);
+}
+
+/*
+ * Every memory type gup_stress has is a variant here, and a target of the
+ * suite's registry (harness/targets.c), so the report knows what kind of memory
+ * its records are about.
+ */
+TEST(memory_types_covered)
+{
+	char prog[PATH_MAX], *save = NULL, *name;
+	char *const argv[] = { prog, "--list-mem", NULL };
+	struct hp_child run = { 0 };
+	int n = 0;
+
+	ASSERT_EQ(0, hp_self_relative("gup_stress", prog, sizeof(prog)));
+	ASSERT_EQ(0, hp_child_run(prog, argv, &run));
+	ASSERT_EQ(0, run.status) TH_LOG("gup_stress --list-mem: %s", run.err);
+	for (name = strtok_r(run.out, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+		size_t i = 0;
+
+		while (i < sizeof(short_mems) / sizeof(short_mems[0]) && strcmp(short_mems[i], name))
+			i++;
+		EXPECT_LT(i, sizeof(short_mems) / sizeof(short_mems[0]))
+			TH_LOG("gup_stress's memory type %s has no variant here", name);
+		/* "drm" stands for each DRM device, and those are targets themselves. */
+		if (strcmp(name, "drm"))
+			EXPECT_NE(NULL, hp_target_info(name))
+				TH_LOG("gup_stress's memory type %s is no target of harness/targets.c", name);
+		n++;
+	}
+	hp_child_free(&run);
+	EXPECT_EQ((int)(sizeof(short_mems) / sizeof(short_mems[0])), n);
 }
 
 TEST_HARNESS_MAIN

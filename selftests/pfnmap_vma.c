@@ -99,117 +99,78 @@ static size_t pattern_bad(const void *base, size_t off, size_t len)
 
 struct vma_case {
 	const struct hp_refmod *r;
-	struct hp_scratch *scratch;
 	enum hp_method m;
+	struct hp_scratch *scratch;
 	char name[2 * HP_NAME_LEN];
-	struct hugepin_ref_create bo;
-	bool created;
-	struct hp_map map;
+	struct hp_case c;
+	struct hp_frame f;		/* the case frame: record, window, verdict */
+	struct hp_buf_src src;
+	struct hp_buf buf;		/* HP_BUF_REF; its after-pin check is the eviction report */
 	struct hugepin_ref_info info;	/* after the first touch */
-	struct hp_evidence ev;
-	struct hp_detect det;
-	bool window;			/* the detector window is open */
-	struct hugepin_ref_evict evict;
-	struct hp_result res;
 	char what[HP_TEXT_LEN];		/* what the VMA operation left, for the evidence */
 	char setup_why[HP_TEXT_LEN];
 };
 
 /*
  * A 2 MiB buffer mapped at a 2 MiB aligned address, written with the pattern.
- * False with ev.untestable_why set when it is not mapped by a PMD.
+ * False with the frame's untestable_why set when it is not mapped by a PMD.
  */
 static bool vc_setup(struct vma_case *vc, bool never_expected)
 {
+	struct hp_evidence *ev = &vc->f.ev;
 	struct where w;
 	int err;
 
-	vc->ev.owner = HP_OWNER_DRIVER;
-	vc->ev.vuln_expected = !never_expected && hp_refmod_vuln_expected(vc->r, &vc->ev.expected_why);
-	hp_result_init(&vc->res, HP_TEST, vc->name, HUGEPIN_REF_NAME, HUGEPIN_REF_NAME,
-		       hp_method_name(vc->m));
-	hp_record_start(HP_TEST, vc->name, HUGEPIN_REF_NAME, hp_method_name(vc->m));
-	err = _hp_refmod_create(vc->r, hp_pmd_size(), 0, &vc->bo);
-	vc->created = !err;
+	hp_refmod_case_init(&vc->c, vc->r, HP_TEST, vc->name, 0, never_expected);
+	vc->c.scratch = vc->scratch;
+	hp_frame_start(&vc->f, &vc->c, vc->m);
+	vc->src.kind = HP_BUF_REF;
+	vc->src.drm_fd = -1;
+	vc->src.ref = vc->r;
+	err = _hp_buf_create(&vc->src, hp_pmd_size(), true, &vc->buf);
 	if (!err)
-		err = _hp_refmod_map(vc->r, &vc->bo, &vc->map);
-	if (!err)
-		err = _hp_refmod_fault(vc->r, vc->bo.id, &vc->map, &vc->info);
+		err = _hp_refmod_info(vc->r, vc->buf.ref.id, &vc->info);
 	if (err) {
 		snprintf(vc->setup_why, sizeof(vc->setup_why), "buffer set-up failed: %s",
 			 strerror(-err));
-		vc->ev.untestable_why = vc->setup_why;
+		ev->untestable_why = vc->setup_why;
 		return false;
 	}
-	pattern_fill(vc->map.addr, 0, hp_pmd_size());
-	w = where_at(vc->map.addr);
-	vc->ev.level = w.mapped ? w.level : HP_LEVEL_UNKNOWN;
+	vc->f.buf = &vc->buf;
+	pattern_fill(vc->buf.map.addr, 0, hp_pmd_size());
+	w = where_at(vc->buf.map.addr);
+	ev->level = w.mapped ? w.level : HP_LEVEL_UNKNOWN;
 	if (!at_pmd(&w)) {
 		snprintf(vc->setup_why, sizeof(vc->setup_why),
 			 "no huge mapping formed (level %s, path %s)", where_name(&w),
 			 hp_refmod_path_name(vc->info.last_path));
-		vc->ev.untestable_why = vc->setup_why;
+		ev->untestable_why = vc->setup_why;
 		return false;
 	}
-	if (hp_method_available(vc->m, vc->scratch, vc->setup_why, sizeof(vc->setup_why))) {
-		vc->ev.untestable_why = vc->setup_why;
+	if (hp_method_available(vc->m, vc->c.scratch, vc->setup_why, sizeof(vc->setup_why))) {
+		ev->untestable_why = vc->setup_why;
 		return false;
 	}
 	return true;
 }
 
-static void vc_window_open(struct vma_case *vc)
-{
-	hp_detect_begin(&vc->det, HP_TEST, vc->name);
-	vc->window = true;
-}
-
-/* One pin of HP_CASE_PIN_LEN bytes at @addr in this process, inside the window. */
+/* One pin of HP_CASE_PIN_LEN bytes at @addr in this process, in the frame. */
 static void vc_pin(struct vma_case *vc, void *addr, const struct where *w)
 {
-	struct hp_pin_res pres = { 0 };
-
-	vc->ev.level = w->mapped ? w->level : HP_LEVEL_UNKNOWN;
-	vc_window_open(vc);
-	_hp_pin(vc->m, vc->scratch, addr, HP_CASE_PIN_LEN, &pres);
-	vc->ev.attempted = true;
-	vc->ev.pin_err = pres.err;
-	vc->ev.bytes = pres.bytes;
+	vc->f.ev.level = w->mapped ? w->level : HP_LEVEL_UNKNOWN;
+	hp_frame_pin(&vc->f, vc->m, addr, HP_CASE_PIN_LEN);
 }
 
 /*
- * Unmap, evict with the module's refcount check, close the window, judge,
- * emit and print the record, destroy the buffer. Returns the verdict.
+ * Unmap, then end the frame (the buffer's check evicts with the module's
+ * refcount report inside the window), destroy the buffer. Returns the verdict.
  */
 static enum hp_verdict vc_finish(struct vma_case *vc)
 {
-	char why[HP_TEXT_LEN], report[HP_TEXT_LEN] = "";
-	int err;
-
-	hp_unmap(&vc->map);
-	if (vc->created && vc->window) {
-		err = _hp_refmod_evict(vc->r, vc->bo.id, 0, &vc->evict);
-		if (err)
-			snprintf(report, sizeof(report), "evict failed: %s", strerror(-err));
-		else
-			hp_refmod_evict_describe(&vc->evict, report, sizeof(report));
-		vc->ev.extra_refs = err ? 0 : (long)vc->evict.pages_bad;
-	}
-	if (vc->window)
-		hp_detect_end(&vc->det, &vc->ev);
-	hp_judge(&vc->ev, &vc->res, why, sizeof(why));
-	if (snprintf(vc->res.evidence, sizeof(vc->res.evidence), "%s%s%s%s%s", why,
-		     *vc->what ? "; " : "", vc->what, *report ? "; evict: " : "",
-		     report) >= (int)sizeof(vc->res.evidence))
-		vc->res.evidence[sizeof(vc->res.evidence) - 2] = '~';
-	hp_record_emit(&vc->res);
-	printf("# %s %s: %s%s %s\n", vc->res.device, vc->res.method,
-	       hp_verdict_name(vc->res.verdict), vc->res.expected ? " (expected)" : "",
-	       vc->res.evidence);
-	fflush(stdout);
-	if (vc->created)
-		_hp_refmod_destroy(vc->r, vc->bo.id);
-	return vc->res.verdict;
+	hp_unmap(&vc->buf.map);
+	hp_frame_end(&vc->f, NULL, vc->what);
+	hp_buf_destroy(&vc->buf);
+	return vc->f.res.verdict;
 }
 
 /* ok / not ok / XFAIL / SKIP from the case's record, as hugepfn_ref concludes a sweep. */
@@ -218,7 +179,7 @@ static enum hp_verdict vc_finish(struct vma_case *vc)
 		const struct hp_case _judge = { .owner = HP_OWNER_DRIVER };	\
 		struct hp_case_tally _t;					\
 		memset(&_t, 0, sizeof(_t));					\
-		hp_case_tally_add(&_t, &_judge, (vc)->res.verdict, &(vc)->res);	\
+		hp_case_tally_add(&_t, &_judge, (vc)->f.res.verdict, &(vc)->f.res); \
 		EXPECT_EQ(0, _t.unexpected_err) TH_LOG("unexpected errno: %s", _t.bad); \
 		EXPECT_EQ(0, _t.vulnerable) TH_LOG("VULNERABLE: %s", _t.bad);	\
 		if (!_metadata->passed)						\
@@ -315,7 +276,7 @@ static int fork_and_pin(struct vma_case *vc, struct fork_report *rep)
 
 	if (pipe(fds))
 		return -errno;
-	vc_window_open(vc);
+	hp_frame_window(&vc->f);
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0) {
@@ -325,7 +286,7 @@ static int fork_and_pin(struct vma_case *vc, struct fork_report *rep)
 	}
 	if (!pid) {
 		close(fds[0]);
-		fork_child(fds[1], vc->map.addr, vc->m, vc->scratch);
+		fork_child(fds[1], vc->buf.map.addr, vc->m, vc->c.scratch);
 	}
 	close(fds[1]);
 	n = read(fds[0], rep, sizeof(*rep));
@@ -333,10 +294,8 @@ static int fork_and_pin(struct vma_case *vc, struct fork_report *rep)
 	waitpid(pid, &status, 0);
 	if (n != (ssize_t)sizeof(*rep) || !WIFEXITED(status) || WEXITSTATUS(status))
 		return -EPIPE;
-	vc->ev.attempted = true;
-	vc->ev.pin_err = rep->pin.err;
-	vc->ev.bytes = rep->pin.bytes;
-	vc->ev.level = rep->after.mapped ? rep->after.level : HP_LEVEL_UNKNOWN;
+	hp_frame_pinned(&vc->f, &rep->pin, HP_CASE_PIN_LEN);
+	vc->f.ev.level = rep->after.mapped ? rep->after.level : HP_LEVEL_UNKNOWN;
 	return 0;
 }
 
@@ -360,12 +319,12 @@ TEST_F(ref_vma, fork_child_pins)
 	vc_init(&vc, self, variant);
 	memset(&rep, 0, sizeof(rep));
 	if (vc_setup(&vc, false)) {
-		parent = where_at(vc.map.addr);
+		parent = where_at(vc.buf.map.addr);
 		err = fork_and_pin(&vc, &rep);
 		if (err) {
 			snprintf(vc.setup_why, sizeof(vc.setup_why), "fork: %s", strerror(-err));
-			vc.ev.untestable_why = vc.setup_why;
-		} else if (!_hp_refmod_info(vc.r, vc.bo.id, &after)) {
+			vc.f.ev.untestable_why = vc.setup_why;
+		} else if (!_hp_refmod_info(vc.r, vc.buf.ref.id, &after)) {
 			refaulted = after.faults_pmd > vc.info.faults_pmd;
 		}
 		snprintf(vc.what, sizeof(vc.what),
@@ -375,7 +334,7 @@ TEST_F(ref_vma, fork_child_pins)
 			 rep.words_bad);
 	}
 	vc_finish(&vc);
-	if (vc.ev.attempted) {
+	if (vc.f.ev.attempted) {
 		TH_LOG("%s", vc.what);
 		EXPECT_EQ(0, rep.words_bad) TH_LOG("the child did not see the parent's bytes");
 		EXPECT_TRUE(at_pmd(&rep.after));
@@ -400,26 +359,26 @@ static void split_case(struct __test_metadata *_metadata, struct vma_case *vc,
 	int ret;
 
 	if (vc_setup(vc, true)) {
-		half = (char *)vc->map.addr + HALF_PMD;
+		half = (char *)vc->buf.map.addr + HALF_PMD;
 		ret = strcmp(op, "mprotect") ? munmap(half, HALF_PMD) :
 		      mprotect(half, HALF_PMD, PROT_READ);
 		if (ret) {
 			snprintf(vc->setup_why, sizeof(vc->setup_why), "%s of the second half: %s",
 				 op, strerror(errno));
-			vc->ev.untestable_why = vc->setup_why;
+			vc->f.ev.untestable_why = vc->setup_why;
 			vc_finish(vc);
 			return;
 		}
-		gone = where_at(vc->map.addr);
-		bad = pattern_bad(vc->map.addr, 0, HALF_PMD);
-		refault = where_at(vc->map.addr);
+		gone = where_at(vc->buf.map.addr);
+		bad = pattern_bad(vc->buf.map.addr, 0, HALF_PMD);
+		refault = where_at(vc->buf.map.addr);
 		snprintf(vc->what, sizeof(vc->what),
 			 "%s of the second half: first half %s, %s after its refault, %zu words differ",
 			 op, where_name(&gone), where_name(&refault), bad);
-		vc_pin(vc, vc->map.addr, &refault);
+		vc_pin(vc, vc->buf.map.addr, &refault);
 	}
 	vc_finish(vc);
-	if (!vc->ev.attempted)
+	if (!vc->f.ev.attempted)
 		return;
 	TH_LOG("%s", vc->what);
 	/* vma_is_special_huge(): the split zaps the PMD instead of making PTEs. */
@@ -464,7 +423,7 @@ static int move_mapping(struct vma_case *vc, struct hp_map *dst)
 		      false);
 	if (err)
 		return err;
-	p = mremap(vc->map.addr, hp_pmd_size(), hp_pmd_size(), MREMAP_MAYMOVE | MREMAP_FIXED, dst->addr);
+	p = mremap(vc->buf.map.addr, hp_pmd_size(), hp_pmd_size(), MREMAP_MAYMOVE | MREMAP_FIXED, dst->addr);
 	if (p == MAP_FAILED) {
 		err = -errno;
 		hp_unmap(dst);
@@ -496,15 +455,15 @@ TEST_F(ref_vma, mremap_whole)
 		if (err) {
 			snprintf(vc.setup_why, sizeof(vc.setup_why),
 				 "mremap to a 2 MiB aligned address: %s", strerror(-err));
-			vc.ev.untestable_why = vc.setup_why;
+			vc.f.ev.untestable_why = vc.setup_why;
 			vc_finish(&vc);
 			SKIP(return, "%s", vc.setup_why);
 		}
-		old = where_at(vc.map.addr);
+		old = where_at(vc.buf.map.addr);
 		moved = where_at(dst.addr);
 		bad = pattern_bad(dst.addr, 0, hp_pmd_size());
 		touched = where_at(dst.addr);
-		if (!_hp_refmod_info(vc.r, vc.bo.id, &after))
+		if (!_hp_refmod_info(vc.r, vc.buf.ref.id, &after))
 			refaulted = after.faults_pmd > vc.info.faults_pmd;
 		snprintf(vc.what, sizeof(vc.what),
 			 "mremap: old address %s, new %s before a touch, %s after (%s), %zu words differ",
@@ -514,7 +473,7 @@ TEST_F(ref_vma, mremap_whole)
 	}
 	hp_unmap(&dst);
 	vc_finish(&vc);
-	if (vc.ev.attempted) {
+	if (vc.f.ev.attempted) {
 		TH_LOG("%s", vc.what);
 		EXPECT_FALSE(old.mapped);
 		EXPECT_EQ(0, bad) TH_LOG("the bytes did not move with the mapping");
@@ -605,8 +564,8 @@ static long pinned_nonzero(struct hp_pinner *p, enum hp_method m, long n)
 struct zero_case {
 	struct hp_map map;
 	struct where lo, hi, after;	/* both 2 MiB blocks after the read; lo after the pin */
-	struct hp_evidence ev;
-	struct hp_result res;
+	struct hp_case c;
+	struct hp_frame f;
 	long nonzero;
 	char why[HP_TEXT_LEN];
 };
@@ -624,7 +583,7 @@ static bool zero_setup(struct zero_case *z)
 	hp_map_touch(&z->map, false);
 	z->lo = where_at(z->map.addr);
 	z->hi = where_at((char *)z->map.addr + hp_pmd_size());
-	z->ev.level = z->lo.mapped ? z->lo.level : HP_LEVEL_UNKNOWN;
+	z->f.ev.level = z->lo.mapped ? z->lo.level : HP_LEVEL_UNKNOWN;
 	if (!at_pmd(&z->lo) || !at_pmd(&z->hi)) {
 		snprintf(z->why, sizeof(z->why), "no huge zero page formed (levels %s, %s)",
 			 where_name(&z->lo), where_name(&z->hi));
@@ -644,7 +603,6 @@ static void zero_pin(struct zero_case *z, struct hp_scratch *s, enum hp_method m
 {
 	struct hp_pin_res pres = { 0 };
 	struct hp_pinner p;
-	struct hp_detect d;
 
 	hp_pinner_init(&p, s, 0, HP_CASE_PIN_LEN, true);
 	if (hp_pinner_available(&p, m, z->why, sizeof(z->why)) || scratch_prefill(&p)) {
@@ -653,40 +611,31 @@ static void zero_pin(struct zero_case *z, struct hp_scratch *s, enum hp_method m
 		hp_pinner_fini(&p);
 		return;
 	}
-	hp_detect_begin(&d, HP_TEST, z->res.name);
+	hp_frame_window(&z->f);
 	_hp_pinner_pin(&p, m, z->map.addr, HP_CASE_PIN_LEN, &pres);
 	z->after = where_at(z->map.addr);
-	hp_detect_end(&d, &z->ev);
-	z->ev.attempted = true;
-	z->ev.pin_err = pres.err;
-	z->ev.bytes = pres.bytes;
+	hp_frame_pinned(&z->f, &pres, HP_CASE_PIN_LEN);
 	z->nonzero = pres.err ? 0 : pinned_nonzero(&p, m, pres.bytes);
 	hp_pinner_fini(&p);
 }
 
 static void zero_record(struct zero_case *z)
 {
-	char why[HP_TEXT_LEN], page[64] = "walk module absent";
+	char what[HP_TEXT_LEN], page[64] = "walk module absent", nonzero[64];
 
-	if (!z->ev.attempted)
-		z->ev.untestable_why = z->why;
+	if (!z->f.ev.attempted)
+		z->f.ev.untestable_why = z->why;
 	if (z->lo.walked)
 		snprintf(page, sizeof(page), "pfn 0x%llx in both blocks, special %s",
 			 (unsigned long long)z->lo.pfn, z->lo.special ? "yes" : "no");
-	hp_judge(&z->ev, &z->res, why, sizeof(why));
-	if (z->ev.attempted && z->nonzero) {
-		z->res.verdict = HP_VULNERABLE;
-		hp_appendf(why, sizeof(why), "; %ld of %ld pinned bytes not zero", z->nonzero,
-			   z->ev.bytes);
+	if (z->f.ev.attempted && z->nonzero) {
+		snprintf(nonzero, sizeof(nonzero), "%ld of %ld pinned bytes not zero", z->nonzero,
+			 z->f.ev.bytes);
+		z->f.finding = nonzero;
 	}
-	if (snprintf(z->res.evidence, sizeof(z->res.evidence),
-		     "%s; huge zero page: %s; %s after the pin", why, page,
-		     where_name(&z->after)) >= (int)sizeof(z->res.evidence))
-		z->res.evidence[sizeof(z->res.evidence) - 2] = '~';
-	hp_record_emit(&z->res);
-	printf("# anon %s: %s %s\n", z->res.method, hp_verdict_name(z->res.verdict),
-	       z->res.evidence);
-	fflush(stdout);
+	snprintf(what, sizeof(what), "huge zero page: %s; %s after the pin", page,
+		 where_name(&z->after));
+	hp_frame_end(&z->f, NULL, what);
 }
 
 /*
@@ -703,22 +652,25 @@ TEST_F(zero_thp, pin_reads_zero)
 	memset(&z, 0, sizeof(z));
 	if (zero_page_missing(z.why, sizeof(z.why)))
 		SKIP(return, "%s", z.why);
-	hp_result_init(&z.res, HP_TEST, self->name, "anon", "-", hp_method_name(variant->m));
-	hp_record_start(HP_TEST, self->name, "anon", z.res.method);
-	z.ev.owner = HP_OWNER_PAGES;
-	z.ev.huge_required = true;
+	z.c.test = HP_TEST;
+	snprintf(z.c.name, sizeof(z.c.name), "%s", self->name);
+	snprintf(z.c.device, sizeof(z.c.device), "anon");
+	z.c.owner = HP_OWNER_PAGES;
+	z.c.huge_required = true;
+	z.c.scratch = &self->scratch;
+	hp_frame_start(&z.f, &z.c, variant->m);
 	if (zero_setup(&z))
 		zero_pin(&z, &self->scratch, variant->m);
 	zero_record(&z);
 	hp_unmap(&z.map);
-	if (!z.ev.attempted)
+	if (!z.f.ev.attempted)
 		SKIP(return, "%s", z.why);
-	EXPECT_EQ(0, z.ev.pin_err) TH_LOG("the huge zero page refused a read-only pin: %s",
-					   strerror(z.ev.pin_err));
-	EXPECT_EQ((long)HP_CASE_PIN_LEN, z.ev.bytes);
+	EXPECT_EQ(0, z.f.ev.pin_err) TH_LOG("the huge zero page refused a read-only pin: %s",
+					     strerror(z.f.ev.pin_err));
+	EXPECT_EQ((long)HP_CASE_PIN_LEN, z.f.ev.bytes);
 	EXPECT_EQ(0, z.nonzero) TH_LOG("bytes read through the pin were not zero");
-	EXPECT_EQ(0, z.ev.pin_leak);
-	EXPECT_EQ(HP_SAFE, z.res.verdict) TH_LOG("%s", z.res.evidence);
+	EXPECT_EQ(0, z.f.ev.pin_leak);
+	EXPECT_EQ(HP_SAFE, z.f.res.verdict) TH_LOG("%s", z.f.res.evidence);
 }
 
 TEST_HARNESS_MAIN

@@ -16,70 +16,10 @@
 
 #define HP_TEST "pin_iouring"
 
-HP_DRM_BO_FIXTURE(HP_TEST)
+/* The methods whose row in the method table names this program. */
+#undef HP_PIN_TEST_IN_pin_iouring
+#define HP_PIN_TEST_IN_pin_iouring HP_PIN_TEST_DEFINE
 
-TEST_F(drm_bo, register_bo)
-{
-	HP_SWEEP(HP_M_IOURING_REG);
-}
-
-TEST_F(drm_bo, read_fixed_into_bo)
-{
-	HP_SWEEP(HP_M_IOURING_FIXED_READ);
-}
-
-TEST_F(drm_bo, write_fixed_from_bo)
-{
-	HP_SWEEP(HP_M_IOURING_FIXED_WRITE);
-}
-
-TEST_F(drm_bo, read_into_bo)
-{
-	HP_SWEEP(HP_M_IOURING_READ);
-}
-
-HP_VFIO_BAR_FIXTURE(HP_TEST)
-
-TEST_F(vfio_bar, register_bar)
-{
-	HP_SWEEP(HP_M_IOURING_REG);
-}
-
-TEST_F(vfio_bar, read_fixed_into_bar)
-{
-	HP_SWEEP(HP_M_IOURING_FIXED_READ);
-}
-
-TEST_F(vfio_bar, write_fixed_from_bar)
-{
-	HP_SWEEP(HP_M_IOURING_FIXED_WRITE);
-}
-
-TEST_F(vfio_bar, read_into_bar)
-{
-	HP_SWEEP(HP_M_IOURING_READ);
-}
-
-HP_ANON_THP_FIXTURE(HP_TEST)
-
-TEST_F(anon_thp, register_thp)
-{
-	HP_SWEEP(HP_M_IOURING_REG);
-}
-
-TEST_F(anon_thp, read_fixed_into_thp)
-{
-	HP_SWEEP(HP_M_IOURING_FIXED_READ);
-}
-
-TEST_F(anon_thp, write_fixed_from_thp)
-{
-	HP_SWEEP(HP_M_IOURING_FIXED_WRITE);
-}
-
-TEST_F(anon_thp, read_into_thp)
-{
-	HP_SWEEP(HP_M_IOURING_READ);
-}
+HP_PIN_FIXTURES(HP_TEST)
 
 TEST_HARNESS_MAIN

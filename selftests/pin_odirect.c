@@ -18,40 +18,10 @@
 
 #define HP_TEST "pin_odirect"
 
-HP_DRM_BO_FIXTURE(HP_TEST)
+/* The methods whose row in the method table names this program. */
+#undef HP_PIN_TEST_IN_pin_odirect
+#define HP_PIN_TEST_IN_pin_odirect HP_PIN_TEST_DEFINE
 
-TEST_F(drm_bo, read_into_bo)
-{
-	HP_SWEEP(HP_M_ODIRECT_READ);
-}
-
-TEST_F(drm_bo, write_from_bo)
-{
-	HP_SWEEP(HP_M_ODIRECT_WRITE);
-}
-
-HP_VFIO_BAR_FIXTURE(HP_TEST)
-
-TEST_F(vfio_bar, read_into_bar)
-{
-	HP_SWEEP(HP_M_ODIRECT_READ);
-}
-
-TEST_F(vfio_bar, write_from_bar)
-{
-	HP_SWEEP(HP_M_ODIRECT_WRITE);
-}
-
-HP_ANON_THP_FIXTURE(HP_TEST)
-
-TEST_F(anon_thp, read_into_thp)
-{
-	HP_SWEEP(HP_M_ODIRECT_READ);
-}
-
-TEST_F(anon_thp, write_from_thp)
-{
-	HP_SWEEP(HP_M_ODIRECT_WRITE);
-}
+HP_PIN_FIXTURES(HP_TEST)
 
 TEST_HARNESS_MAIN

@@ -14,40 +14,10 @@
 
 #define HP_TEST "pin_procvm"
 
-HP_DRM_BO_FIXTURE(HP_TEST)
+/* The methods whose row in the method table names this program. */
+#undef HP_PIN_TEST_IN_pin_procvm
+#define HP_PIN_TEST_IN_pin_procvm HP_PIN_TEST_DEFINE
 
-TEST_F(drm_bo, read_bo_remotely)
-{
-	HP_SWEEP(HP_M_PROCVM_READ);
-}
-
-TEST_F(drm_bo, write_bo_remotely)
-{
-	HP_SWEEP(HP_M_PROCVM_WRITE);
-}
-
-HP_VFIO_BAR_FIXTURE(HP_TEST)
-
-TEST_F(vfio_bar, read_bar_remotely)
-{
-	HP_SWEEP(HP_M_PROCVM_READ);
-}
-
-TEST_F(vfio_bar, write_bar_remotely)
-{
-	HP_SWEEP(HP_M_PROCVM_WRITE);
-}
-
-HP_ANON_THP_FIXTURE(HP_TEST)
-
-TEST_F(anon_thp, read_thp_remotely)
-{
-	HP_SWEEP(HP_M_PROCVM_READ);
-}
-
-TEST_F(anon_thp, write_thp_remotely)
-{
-	HP_SWEEP(HP_M_PROCVM_WRITE);
-}
+HP_PIN_FIXTURES(HP_TEST)
 
 TEST_HARNESS_MAIN

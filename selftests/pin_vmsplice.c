@@ -15,25 +15,10 @@
 
 #define HP_TEST "pin_vmsplice"
 
-HP_DRM_BO_FIXTURE(HP_TEST)
+/* The methods whose row in the method table names this program. */
+#undef HP_PIN_TEST_IN_pin_vmsplice
+#define HP_PIN_TEST_IN_pin_vmsplice HP_PIN_TEST_DEFINE
 
-TEST_F(drm_bo, splice_bo)
-{
-	HP_SWEEP(HP_M_VMSPLICE);
-}
-
-HP_VFIO_BAR_FIXTURE(HP_TEST)
-
-TEST_F(vfio_bar, splice_bar)
-{
-	HP_SWEEP(HP_M_VMSPLICE);
-}
-
-HP_ANON_THP_FIXTURE(HP_TEST)
-
-TEST_F(anon_thp, splice_thp)
-{
-	HP_SWEEP(HP_M_VMSPLICE);
-}
+HP_PIN_FIXTURES(HP_TEST)
 
 TEST_HARNESS_MAIN

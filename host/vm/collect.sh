@@ -24,15 +24,19 @@ boot_completed() {
 }
 
 # "test:name" of every case program $2 started in boot $1, from the start
-# records it wrote.
+# records it wrote, as the report tool's record parser reads them.
 boot_started_cases() {
-	sed -n "s/^{\"type\":\"start\",\"test\":\"$2\",\"name\":\"\([^\"]*\)\".*/$2:\1/p" \
-		"$1/records.jsonl" 2>/dev/null | awk '!seen[$0]++'
+	"$HP_TOP/build/bin/hp_report" starts "$1/records.jsonl" "$2"
 }
 
 # The case program $2 started last in boot $1 (where it died), or nothing.
 boot_last_case() {
 	boot_started_cases "$1" "$2" | tail -n1 | cut -d: -f2-
+}
+
+# The device of the case program $2 started last in boot $1, or nothing.
+boot_last_device() {
+	"$HP_TOP/build/bin/hp_report" starts "$1/records.jsonl" "$2" --device | tail -n1 | cut -d' ' -f2
 }
 
 # Programs of the list $2.. that boot $1 never started.

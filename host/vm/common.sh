@@ -7,7 +7,7 @@
 # decides 0 and 1).
 readonly HP_EXIT_USAGE=2
 readonly HP_EXIT_SKIP=125
-# Why the reference module's damage is expected on a kernel (lib/hp_core.h).
+# Why the reference module's damage is expected on a kernel (harness/hp_core.h).
 # shellcheck disable=SC2034 # read by run.sh
 readonly HP_WHY_NO_PMD_SPECIAL="no PMD special bit"
 
@@ -92,4 +92,32 @@ hp_files_key() {
 	for f in "$@"; do
 		printf '%s %s\n' "$f" "$(sha256sum < "$f" | cut -d' ' -f1)"
 	done | sha256sum | cut -d' ' -f1
+}
+
+# The guest architecture (run.sh --arch): HP_ARCH is its name as run.sh
+# takes it, HP_DEB_ARCH Debian's, HP_KARCH the kernel's ARCH=, HP_CROSS the
+# cross compiler's prefix (empty on the host's own), HP_QEMU the emulator.
+# Only x86_64 hosts are known; elsewhere the host's own architecture is the
+# only guest.
+# shellcheck disable=SC2034 # read by the other pieces
+hp_arch_set() {
+	local host
+	host=$(uname -m)
+	case $1 in
+	x86_64 | amd64) HP_ARCH=x86_64 HP_DEB_ARCH=amd64 HP_KARCH=x86 HP_GNU=x86_64-linux-gnu ;;
+	arm64 | aarch64) HP_ARCH=arm64 HP_DEB_ARCH=arm64 HP_KARCH=arm64 HP_GNU=aarch64-linux-gnu ;;
+	riscv64) HP_ARCH=riscv64 HP_DEB_ARCH=riscv64 HP_KARCH=riscv HP_GNU=riscv64-linux-gnu ;;
+	*) hp_usage_error "--arch $1: x86_64, arm64 or riscv64" ;;
+	esac
+	HP_QEMU=qemu-system-${HP_GNU%%-*}
+	HP_CROSS=
+	[ "$HP_GNU" = "$host-linux-gnu" ] || HP_CROSS=$HP_GNU-
+}
+
+# The host's architecture as run.sh --arch names it.
+hp_arch_host() {
+	case $(uname -m) in
+	aarch64) printf 'arm64\n' ;;
+	*) uname -m ;;
+	esac
 }

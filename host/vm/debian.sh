@@ -39,13 +39,39 @@ DEBIAN_GEN=
 DEBIAN_DEB=
 DEBIAN_ERR=
 
+# The architectures the private lists carry: the guest's (kernels, and the
+# libraries and busybox it runs) and, for a foreign guest, the host's too
+# (the kbuild programs that build its modules run here).
+debian_archs() {
+	local host
+	host=$(dpkg --print-architecture 2>/dev/null || echo amd64)
+	if [ "${HP_DEB_ARCH:-$host}" = "$host" ]; then
+		printf '%s\n' "$host"
+	else
+		printf '%s,%s\n' "$HP_DEB_ARCH" "$host"
+	fi
+}
+
+# Package $1 as the host's architecture's, whatever the guest's is: its
+# name qualified with the host's architecture when the guest's is foreign.
+debian_host_pkg() {
+	local host
+	host=$(dpkg --print-architecture 2>/dev/null || echo amd64)
+	if [ "${HP_DEB_ARCH:-$host}" = "$host" ] || [[ $1 == *:* ]]; then
+		printf '%s\n' "$1"
+	else
+		printf '%s:%s\n' "$1" "$host"
+	fi
+}
+
 # sources.list lines for the suites "$@".
 debian_sources() {
-	local s
+	local s archs
+	archs=$(debian_archs)
 	for s in "$@"; do
 		case $s in
-		*-security) printf 'deb [arch=amd64 signed-by=%s] %s/debian-security %s main\n' "$HP_DEBIAN_KEYRING" "$HP_DEBIAN_MIRROR" "$s" ;;
-		*) printf 'deb [arch=amd64 signed-by=%s] %s/debian %s main\n' "$HP_DEBIAN_KEYRING" "$HP_DEBIAN_MIRROR" "$s" ;;
+		*-security) printf 'deb [arch=%s signed-by=%s] %s/debian-security %s main\n' "$archs" "$HP_DEBIAN_KEYRING" "$HP_DEBIAN_MIRROR" "$s" ;;
+		*) printf 'deb [arch=%s signed-by=%s] %s/debian %s main\n' "$archs" "$HP_DEBIAN_KEYRING" "$HP_DEBIAN_MIRROR" "$s" ;;
 		esac
 	done
 }
@@ -79,7 +105,7 @@ debian_pick() {
 # Set up the private configuration once per run and refresh its lists when
 # they are missing or a day old.
 debian_setup() {
-	local src key stamp age want s
+	local src key stamp age want s archs
 	want=${DEBIAN_WANT:-$HP_DEBIAN_SOURCES}
 	if [ -n "$DEBIAN_STATE" ]; then
 		for s in $want; do
@@ -91,7 +117,10 @@ debian_setup() {
 		hp_die "Debian kernels need apt-get and dpkg-deb (a Debian or Ubuntu host), or pass --kernel bzImage"
 	fi
 	[ -r "$HP_DEBIAN_KEYRING" ] || hp_die "$HP_DEBIAN_KEYRING missing: apt-get install debian-archive-keyring"
+	# A foreign guest's lists live apart: the host's own runs keep theirs.
+	archs=$(debian_archs)
 	DEBIAN_DIR=$HP_CACHE/debian
+	[ "$archs" = "${archs%,*}" ] || DEBIAN_DIR=$HP_CACHE/debian-${archs%%,*}
 	mkdir -p "$DEBIAN_DIR/lists/partial" "$DEBIAN_DIR/cache/archives/partial" "$DEBIAN_DIR/memo"
 	# The suites earlier runs needed stay: runs of different suites in turn
 	# must not drop each other's lists. Two runs adding at once take turns.
@@ -120,7 +149,7 @@ debian_setup() {
 		-o "Dir::State::Lists=$DEBIAN_DIR/lists" -o "Dir::Cache=$DEBIAN_DIR/cache"
 		-o Dir::Cache::pkgcache=pkgcache.bin -o Dir::Cache::srcpkgcache=
 		-o "Dir::State::status=$DEBIAN_DIR/status" -o Dir::Etc::Preferences=/dev/null
-		-o Dir::Etc::PreferencesParts=/dev/null -o APT::Architecture=amd64 -o APT::Architectures=amd64
+		-o Dir::Etc::PreferencesParts=/dev/null -o "APT::Architecture=${archs%%,*}" -o "APT::Architectures=$archs"
 		-o Acquire::Languages=none -o "APT::Sandbox::User=$(id -un)")
 	key=$(printf '%s\n' "$src" | sha256sum | cut -c1-16)
 	stamp=$DEBIAN_DIR/lists.updated
@@ -216,24 +245,24 @@ debian_candidate() {
 }
 
 # Sets DEB_NAME and DEB_VERSION to the kernel image package suite $1 ships
-# now: what its linux-image-amd64 depends on, the highest of the suite and,
-# for bullseye and bookworm, its -security updates.
+# now: what its linux-image-ARCH (the guest's architecture) depends on, the
+# highest of the suite and, for bullseye and bookworm, its -security updates.
 debian_suite_kernel() {
-	local suite=$1 meta deps
+	local suite=$1 meta deps image=linux-image-${HP_DEB_ARCH:-amd64}
 	[[ " $HP_DEBIAN_SUITES " == *" $suite "* ]] ||
 		hp_usage_error "--kernel-deb debian:$suite: unknown suite (one of: $HP_DEBIAN_SUITES)"
 	debian_want "$suite"
 	debian_setup
-	meta=$(debian_versions linux-image-amd64 | awk -v s="$suite" '
+	meta=$(debian_versions "$image" | awk -v s="$suite" '
 		$2 == s || (s ~ /^(bullseye|bookworm)$/ && $2 == s "-security") { print $1 }' | debian_highest)
-	[ -n "$meta" ] || hp_die "debian:$suite: no linux-image-amd64 in the package lists ($(debian_state_hint))"
-	deps=$({ debian_query show "linux-image-amd64=$meta" || true; } |
+	[ -n "$meta" ] || hp_die "debian:$suite: no $image in the package lists ($(debian_state_hint))"
+	deps=$({ debian_query show "$image=$meta" || true; } |
 		awk '/^Depends: / && !n++ { sub(/^Depends: /, ""); print }')
 	DEB_NAME='' DEB_VERSION=''
 	read -r DEB_NAME DEB_VERSION < <(debian_parse_depends <<<"$deps" |
 		awk '$1 ~ /^linux-image-[0-9]/ && n++ == 0') || true
 	[ -n "$DEB_VERSION" ] ||
-		hp_die "debian:$suite: linux-image-amd64 $meta depends on no versioned linux-image-<release> ($deps)"
+		hp_die "debian:$suite: $image $meta depends on no versioned linux-image-<release> ($deps)"
 }
 
 # Sets DEB_NAME and DEB_VERSION for NAME[=VERSION] $1: the exact version, or
@@ -308,21 +337,31 @@ debian_prefetch() {
 	mkdir -p "$dir"
 	for p in $(printf '%s\n' "${want[@]}" | sort -u); do
 		dver=${p#*=}
-		[ -n "$(find "$dir" -maxdepth 1 -name "${p%%=*}_${dver//:/%3a}_*.deb" -print -quit)" ] || get+=("$p")
+		[ -n "$(debian_cached_deb "$dir" "${p%%=*}" "$dver")" ] || get+=("$p")
 	done
 	[ ${#get[@]} -gt 0 ] || return 0
 	hp_progress "downloading ${get[*]}"
 	(cd "$dir" && apt-get "${DEBIAN_APT[@]}" -q download "${get[@]}" >"$dir/download.log" 2>&1) || true
 }
 
-# Set DEBIAN_DEB to package $1 version $2 as a .deb in $HP_CACHE/debs,
-# downloaded unless already there. On failure sets DEBIAN_ERR, returns 1.
+# The .deb of package $2 (NAME, the guest's architecture or "all", or
+# NAME:ARCH) version $3 in directory $1, when it is there: apt-get download
+# names files NAME_VERSION_ARCH.deb with ':' as %3a, and the directory holds
+# every architecture's.
+debian_cached_deb() {
+	local dir=$1 name=$2 ver=${3//:/%3a} arch
+	arch=${HP_DEB_ARCH:-$(dpkg --print-architecture 2>/dev/null || echo amd64)}
+	[[ $name != *:* ]] || arch=${name#*:}
+	find "$dir" -maxdepth 1 \( -name "${name%%:*}_${ver}_$arch.deb" -o -name "${name%%:*}_${ver}_all.deb" \) -print -quit
+}
+
+# Set DEBIAN_DEB to package $1 (NAME or NAME:ARCH) version $2 as a .deb in
+# $HP_CACHE/debs, downloaded unless already there. On failure sets
+# DEBIAN_ERR, returns 1.
 debian_fetch() {
-	local name=$1 ver=$2 dir=$HP_CACHE/debs pattern
-	# apt-get download names files NAME_VERSION_ARCH.deb with ':' as %3a.
-	pattern="${name}_${ver//:/%3a}_*.deb"
+	local name=$1 ver=$2 dir=$HP_CACHE/debs
 	mkdir -p "$dir"
-	DEBIAN_DEB=$(find "$dir" -maxdepth 1 -name "$pattern" -print -quit)
+	DEBIAN_DEB=$(debian_cached_deb "$dir" "$name" "$ver")
 	[ -z "$DEBIAN_DEB" ] || return 0
 	debian_setup
 	if [ "$DEBIAN_STATE" = offline ]; then
@@ -334,7 +373,7 @@ debian_fetch() {
 		DEBIAN_ERR="apt-get download $name=$ver failed: $(grep -m1 '^E:' "$dir/download.log" || tail -n1 "$dir/download.log")"
 		return 1
 	fi
-	DEBIAN_DEB=$(find "$dir" -maxdepth 1 -name "$pattern" -print -quit)
+	DEBIAN_DEB=$(debian_cached_deb "$dir" "$name" "$ver")
 	[ -n "$DEBIAN_DEB" ] && return 0
 	DEBIAN_ERR="apt-get download $name=$ver left no .deb in $dir"
 	return 1

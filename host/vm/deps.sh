@@ -18,6 +18,20 @@ readonly HP_DEB_BUILD="libdrm-dev liburing-dev linux-source-6.1 pkg-config"
 readonly HP_DEB_GUEST="qemu-system-x86 qemu-utils busybox-static cpio e2fsprogs stress-ng"
 HP_DEPS_PID='' HP_DEPS_STAGE=''
 
+# What a guest of another architecture (run.sh --arch) needs besides: $1
+# qemu, its QEMU; $1 cc, Debian's cross compiler for it (with the tools
+# that unpack kernels: its modules build as soon as the headers are in).
+deps_arch_packages() {
+	[ -n "$HP_CROSS" ] || return 0
+	case $1:$HP_ARCH in
+	qemu:arm64) printf '%s\n' qemu-system-arm ;;
+	qemu:riscv64) printf '%s\n' qemu-system-misc ;;
+	# The C library's headers and static libraries are only recommended.
+	cc:arm64) printf '%s\n' gcc-aarch64-linux-gnu libc6-dev-arm64-cross ;;
+	cc:riscv64) printf '%s\n' gcc-riscv64-linux-gnu libc6-dev-riscv64-cross ;;
+	esac
+}
+
 # Print the packages of "$@" that dpkg does not have installed.
 deps_missing() {
 	local p
@@ -53,12 +67,12 @@ deps_setup() {
 		done
 		return 0
 	fi
-	# shellcheck disable=SC2086 # the lists are split into package names
-	unpack=$(deps_missing $HP_DEB_UNPACK)
+	# shellcheck disable=SC2086,SC2046 # the lists are split into package names
+	unpack=$(deps_missing $HP_DEB_UNPACK $(deps_arch_packages cc))
 	# shellcheck disable=SC2086
 	build=$(deps_missing $HP_DEB_BUILD)
-	# shellcheck disable=SC2086
-	guest=$(deps_missing $HP_DEB_GUEST)
+	# shellcheck disable=SC2086,SC2046
+	guest=$(deps_missing $HP_DEB_GUEST $(deps_arch_packages qemu))
 	[ -z "$unpack$build$guest" ] && return 0
 	if [ "$(id -u)" != 0 ]; then
 		printf 'run.sh: missing packages; as root run: apt-get install -y %s\n' "$unpack$build$guest" >&2

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash disable=SC2034 # read by run.sh, qemu.sh and initramfs.sh
 # hugepin VM runner: the devices --devices takes, one line each. The C side
-# (what a record's device is, its memory kind and bug path) is lib/targets.c.
+# (what a record's device is, its memory kind and bug path) is harness/targets.c.
 #   name        what the records call it and --devices takes
 #   qemu        the QEMU -device that backs it ("-": none, a module only)
 #   module      the guest module short name that drives it (a comma list when
@@ -24,6 +24,16 @@ vgem        -               vgem
 vfio        ivshmem-plain,memdev=hp_ivshmem  vfio-pci,vfio_iommu_type1
 "
 
+# Where the guest is not x86 (QEMU's virt machines), what differs: bochs is
+# QEMU's bochs-display, a PCI display without the VGA legacy ranges (same
+# PCI identity, display class 03/80); qxl and vmware-svga are x86 devices,
+# whose drivers the other architectures' kernels do not build.
+readonly HP_VM_DEVICE_VIRT_TABLE="
+bochs       bochs-display   bochs       pci:v00001234d00001111sv00001AF4sd00001100bc03sc80i00=bochs-drm/bochs
+qxl         x86-only        qxl
+vmwgfx      x86-only        vmwgfx
+"
+
 # Devices a run has only when --devices names them: vfio needs a q35 machine
 # with a vIOMMU (qemu_machine_args), which the default run does not change to.
 readonly HP_VM_OPTIN_DEVICES="vfio"
@@ -40,24 +50,48 @@ hp_vm_devices_all() {
 	awk 'NF { printf "%s%s", n++ ? "," : "", $1 }' <<<"$HP_VM_DEVICE_TABLE"
 }
 
+# The device table of the guest architecture (HP_ARCH): the x86 one, with
+# the virt machines' lines in place of their x86 ones elsewhere.
+hp_vm_device_table() {
+	if [ "${HP_ARCH:-x86_64}" = x86_64 ]; then
+		printf '%s\n' "$HP_VM_DEVICE_TABLE"
+		return 0
+	fi
+	awk 'NR == FNR { if (NF) virt[$1] = $0; next }
+	     NF { print ($1 in virt) ? virt[$1] : $0 }' <(printf '%s\n' "$HP_VM_DEVICE_VIRT_TABLE") \
+		<(printf '%s\n' "$HP_VM_DEVICE_TABLE")
+}
+
 # Field $2 (2 qemu, 3 module) of device $1; fails for an unknown device.
 hp_vm_device_field() {
-	awk -v d="$1" -v f="$2" '$1 == d { print $f; found = 1 } END { exit !found }' <<<"$HP_VM_DEVICE_TABLE"
+	hp_vm_device_table | awk -v d="$1" -v f="$2" '$1 == d { print $f; found = 1 } END { exit !found }'
+}
+
+# True when device $1 exists on the guest architecture; otherwise prints
+# why not, in one line.
+hp_vm_device_on_arch() {
+	[ "$(hp_vm_device_field "$1" 2)" = x86-only ] || return 0
+	printf '%s: QEMU %s is an x86 device (no %s driver on %s)\n' "$1" \
+		"$(hp_vm_device_field_x86 "$1" 2)" "$(hp_vm_device_field "$1" 3)" "$HP_ARCH"
+	return 1
+}
+
+hp_vm_device_field_x86() {
+	awk -v d="$1" -v f="$2" '$1 == d { print $f }' <<<"$HP_VM_DEVICE_TABLE"
 }
 
 # The device whose guest module is $1; fails when no device has it.
 hp_vm_device_of_module() {
-	awk -v m="$1" 'index("," $3 ",", "," m ",") { print $1; found = 1 } END { exit !found }' \
-		<<<"$HP_VM_DEVICE_TABLE"
+	hp_vm_device_table | awk -v m="$1" 'index("," $3 ",", "," m ",") { print $1; found = 1 } END { exit !found }'
 }
 
 # "MODALIAS DRIVER..." lines of the device driven by guest module $1.
 hp_vm_module_modaliases() {
-	awk -v m="$1" '$3 == m {
+	hp_vm_device_table | awk -v m="$1" '$3 == m {
 		for (i = 4; i <= NF; i++) {
 			split($i, kv, "=")
 			gsub("/", " ", kv[2])
 			print kv[1], kv[2]
 		}
-	}' <<<"$HP_VM_DEVICE_TABLE"
+	}'
 }

@@ -33,10 +33,12 @@ HEADERS_DEBS=()
 HEADERS_SUITE=
 
 # True when the host gcc accepts $2: a flag ($1 = flag) or C code ($1 = code).
+# The compiler is the guest architecture's (HP_CROSS) where that is not
+# the host's.
 host_cc_accepts() {
 	case $1 in
-	flag) printf 'int x;\n' | gcc -Werror "$2" -c -x c -o /dev/null - 2>/dev/null ;;
-	code) printf '%s\n' "$2" | gcc -Werror -c -x c -o /dev/null - 2>/dev/null ;;
+	flag) printf 'int x;\n' | "${HP_CROSS:-}gcc" -Werror "$2" -c -x c -o /dev/null - 2>/dev/null ;;
+	code) printf '%s\n' "$2" | "${HP_CROSS:-}gcc" -Werror -c -x c -o /dev/null - 2>/dev/null ;;
 	esac
 }
 
@@ -44,7 +46,7 @@ host_cc_accepts() {
 host_tools_id() {
 	local pahole=none
 	command -v pahole >/dev/null && pahole=$(pahole --version 2>/dev/null)
-	printf '%s; pahole %s\n' "$(gcc --version | head -n1)" "$pahole"
+	printf '%s; pahole %s\n' "$("${HP_CROSS:-}gcc" --version | head -n1)" "$pahole"
 }
 
 # Fit the configuration of headers $1 to the host's gcc and pahole, once per
@@ -68,6 +70,14 @@ headers_fit_host() {
 		grep -q "^CONFIG_$sym=y" "$conf.debian" || continue
 		host_cc_accepts "$kind" "$probe" || unset+=("$sym")
 	done
+	# riscv's -march names each ISA extension its kernel's toolchain knew
+	# (zacas, zabha, ...): one the cross compiler lacks goes, with the kernel's
+	# use of it, which depends on it.
+	while IFS='=' read -r sym val; do
+		sym=${sym#CONFIG_TOOLCHAIN_HAS_}
+		host_cc_accepts flag "-march=rv64imafd_zicsr_zifencei_${sym,,}" ||
+			unset+=("TOOLCHAIN_HAS_$sym" "RISCV_ISA_$sym")
+	done < <(grep -E '^CONFIG_TOOLCHAIN_HAS_Z[A-Z0-9]+=y' "$conf.debian")
 	# String options that hold a flag (CONFIG_CC_OPT_INLINE_MEMSET=-finline-stringops=memset).
 	while IFS='=' read -r sym val; do
 		host_cc_accepts flag "${val//\"/}" || unset+=("${sym#CONFIG_}")
@@ -85,7 +95,7 @@ headers_fit_host() {
 	for sym in "${make_only[@]}"; do
 		script+="/^CONFIG_$sym=/d; "
 	done
-	v=$(gcc -dumpfullversion | awk -F. '{ printf "%d%02d%02d", $1, $2, $3 }')
+	v=$("${HP_CROSS:-}gcc" -dumpfullversion | awk -F. '{ printf "%d%02d%02d", $1, $2, $3 }')
 	script+="s/^CONFIG_GCC_VERSION=.*/CONFIG_GCC_VERSION=$v/; s/^#define CONFIG_GCC_VERSION .*/#define CONFIG_GCC_VERSION $v/; "
 	if [ "${mine:-0}" -gt 0 ] && [ -n "$theirs" ]; then
 		script+="s/^CONFIG_PAHOLE_VERSION=.*/CONFIG_PAHOLE_VERSION=$mine/; s/^#define CONFIG_PAHOLE_VERSION .*/#define CONFIG_PAHOLE_VERSION $mine/; "
@@ -108,6 +118,7 @@ headers_fetch_runtime() {
 		todo=("${todo[@]:1}")
 		[[ " ${seen[*]} " != *" $name "* ]] || continue
 		seen+=("$name")
+		name=$(debian_host_pkg "$name")
 		ver=$(debian_version_in "$name" "$suite")
 		if [ -z "$ver" ]; then
 			DEBIAN_ERR="$name, which the kbuild programs need, is in no suite"
@@ -197,7 +208,12 @@ headers_part_version() {
 headers_parts() {
 	local ver=$1 suite=$2 dep dver
 	while read -r dep dver; do
-		case $dep in linux-headers-* | linux-kbuild-*) ;; *) continue ;; esac
+		case $dep in
+		linux-headers-*) ;;
+		# kbuild's programs run here: the host's build of them.
+		linux-kbuild-*) dep=$(debian_host_pkg "$dep") ;;
+		*) continue ;;
+		esac
 		[ -n "$dver" ] || dver=$(headers_part_version "$dep" "$ver" "$suite")
 		printf '%s %s\n' "$dep" "$dver"
 	done

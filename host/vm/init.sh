@@ -171,7 +171,50 @@ run_one() {
 	esac
 }
 
+# The legacy pmem region run.sh reserves with memmap=SIZE!START (x86's
+# nd_e820) as device DAX: its raw namespace, given to a dax seed with a
+# fresh uuid and the PMD size as alignment, bound to dax_pmem, gives /dev/daxR.N,
+# which maps with PMDs. The programs find it in HUGEPIN_DAX, or why not in
+# HUGEPIN_DAX_WHY.
+dax_setup() {
+	local region=/sys/bus/nd/devices/region0 ns dax f why
+	if [ ! -d "$region" ]; then
+		export HUGEPIN_DAX_WHY="no pmem region (the kernel took no memmap=SIZE!START legacy pmem: nd_e820 missing?)"
+		return 0
+	fi
+	ns=
+	for f in "$region"/namespace*.0; do
+		[ -d "$f" ] && ns=$(basename "$f") && break
+	done
+	dax=$(cat "$region/dax_seed" 2>/dev/null)
+	if [ -z "$ns" ] || [ -z "$dax" ] || [ ! -d /sys/bus/nd/drivers/dax_pmem ]; then
+		export HUGEPIN_DAX_WHY="pmem region without a namespace or dax seed, or dax_pmem not loaded"
+		return 0
+	fi
+	[ ! -e "/sys/bus/nd/drivers/nd_pmem/$ns" ] || echo "$ns" >/sys/bus/nd/drivers/nd_pmem/unbind
+	why=
+	echo "$ns" >"/sys/bus/nd/devices/$dax/namespace" || why="$dax: namespace $ns refused"
+	# The struct pages of the region live in the region itself ("pmem").
+	[ -n "$why" ] || echo pmem >"/sys/bus/nd/devices/$dax/mode" || why="$dax: mode pmem refused"
+	[ -n "$why" ] || cat /proc/sys/kernel/random/uuid >"/sys/bus/nd/devices/$dax/uuid" ||
+		why="$dax: uuid refused"
+	[ -n "$why" ] || cat /sys/kernel/mm/transparent_hugepage/hpage_pmd_size >"/sys/bus/nd/devices/$dax/align" ||
+		why="$dax: PMD alignment refused"
+	[ -n "$why" ] || echo "$dax" >/sys/bus/nd/drivers/dax_pmem/bind || why="dax_pmem refused $dax"
+	for f in /dev/dax*; do
+		[ -c "$f" ] && break
+	done
+	if [ -z "$why" ] && [ -c "$f" ]; then
+		export HUGEPIN_DAX=$f
+		say "dax: $ns as device DAX $f"
+	else
+		export HUGEPIN_DAX_WHY="$ns could not become device DAX: ${why:-no /dev/dax device appeared}"
+		say "dax: $HUGEPIN_DAX_WHY"
+	fi
+}
+
 load_modules
+dax_setup
 vmwgfx_shim
 vfio_bind
 link_ports

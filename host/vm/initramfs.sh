@@ -39,20 +39,31 @@ piece_store() {
 	hp_progress "initramfs: rebuilt $name ($(du -h "$f" | cut -f1))"
 }
 
+# The name of cached piece $1 for the guest architecture: pieces of other
+# architectures' guests are kept beside the host's.
+piece_name() {
+	if [ "${HP_ARCH:-x86_64}" = x86_64 ]; then
+		printf '%s\n' "$1"
+	else
+		printf '%s-%s\n' "$1" "$HP_ARCH"
+	fi
+}
+
 initramfs_base() {
-	local bb key stage
-	bb=$(command -v busybox)
+	local bb key stage name
+	name=$(piece_name base)
+	bb=$(userland_busybox)
 	[ -n "$bb" ] || hp_die "busybox not found: apt-get install busybox-static"
 	file -L "$bb" 2>/dev/null | grep -q 'dynamically linked' &&
 		hp_die "$bb is dynamically linked: apt-get install busybox-static"
 	key=$(hp_files_key "$bb" "$HP_TOP/host/vm/init.sh" "$HP_TOP/host/vm/protocol.sh")
-	piece_cached base "$key" && return 0
+	piece_cached "$name" "$key" && return 0
 	stage=$(mktemp -d "$HP_CACHE/stage.$$.XXXXXX")
 	mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,lib/modules/hugepin,lib/hugepin}
 	cp "$bb" "$stage/bin/busybox"
 	install -m 0755 "$HP_TOP/host/vm/init.sh" "$stage/init"
 	install -D -m 0644 "$HP_TOP/host/vm/protocol.sh" "$stage/etc/hugepin/protocol.sh"
-	piece_store base "$key" "$stage"
+	piece_store "$name" "$key" "$stage"
 }
 
 # Module closure of the guest modules named in $3.. for release $1 in module
@@ -154,19 +165,25 @@ initramfs_suite() {
 		done
 	fi
 	key=$(hp_files_key "$@" "${kos[@]}")
-	piece_cached suite "$key" && return 0
+	piece_cached "$(piece_name suite)" "$key" && return 0
 	stage=$(mktemp -d "$HP_CACHE/stage.$$.XXXXXX")
 	mkdir -p "$stage/bin/hugepin" "$stage/lib/hugepin"
 	cp "$@" "$stage/bin/hugepin/"
 	[ ${#kos[@]} -eq 0 ] || cp "${kos[@]}" "$stage/lib/hugepin/"
-	piece_store suite "$key" "$stage"
+	piece_store "$(piece_name suite)" "$key" "$stage"
 }
 
 # stress-ng and the shared libraries it loads, for gup_stress's background
 # pressure in the guest (Debian's stress-ng is dynamically linked). Prints
-# nothing when the host has no stress-ng.
+# nothing when the host has no stress-ng, or the guest is another
+# architecture (the host's binary cannot run there; the stress tools say
+# stress-ng is missing and run without it).
 initramfs_stressng() {
 	local sng key stage lib
+	if [ -n "$HP_CROSS" ]; then
+		hp_progress "stress-ng: not in the $HP_ARCH guest (the host's build is $(hp_arch_host)): gup_stress and drm_repro run without background pressure"
+		return 0
+	fi
 	sng=$(command -v stress-ng) || return 0
 	key=$(hp_files_key "$sng")
 	piece_cached stressng "$key" && return 0

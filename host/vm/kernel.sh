@@ -18,11 +18,82 @@ le_uint() {
 		     END { v = 0; for (i = n - 1; i >= 0; i--) v = v * 256 + b[i]; print v }'
 }
 
+# Print the release of kernel image $1 for the guest architecture: a
+# bzImage's from its setup header, an arm64 or riscv Image's (gzip- or
+# EFI-zboot-compressed ones unpacked first) from its version banner.
+kernel_release() {
+	case $HP_ARCH in
+	x86_64) kernel_release_bzimage "$1" ;;
+	*) kernel_release_image "$1" ;;
+	esac
+}
+
+# The magic of the arm64 and riscv Image headers, at offset 0x38 of both.
+kernel_image_magic() {
+	case $HP_ARCH in
+	arm64) printf 'ARMd\n' ;;
+	riscv64) printf 'RSC\005\n' ;;
+	esac
+}
+
+# The uncompressed Image of kernel $1, cached by content: $1 itself when it
+# is one; a gzip stream or an EFI zboot image ("zimg" at offset 4, payload
+# offset and size at 8 and 12, the compression's name at 24) is unpacked.
+# Prints nothing when $1 is none of these.
+kernel_plain_image() {
+	local img=$1 magic key out kind off len tool
+	magic=$(kernel_image_magic)
+	if [ "$(dd if="$img" bs=1 skip=$((0x38)) count=4 2>/dev/null)" = "$magic" ]; then
+		printf '%s\n' "$img"
+		return 0
+	fi
+	key=$(hp_files_key "$img")
+	out=$HP_CACHE/vmlinux/$key.Image
+	if [ ! -s "$out" ]; then
+		mkdir -p "$HP_CACHE/vmlinux"
+		kind=$(od -An -v -tx1 -N 8 "$img" | tr -d ' \n')
+		case $kind in
+		1f8b08*) gzip -dc <"$img" >"$out.tmp.$$" 2>/dev/null || true ;;
+		4d5a0000*)
+			[ "$(dd if="$img" bs=1 skip=4 count=4 2>/dev/null)" = zimg ] || return 0
+			off=$(le_uint "$img" 8 4)
+			len=$(le_uint "$img" 12 4)
+			case $(dd if="$img" bs=1 skip=24 count=8 2>/dev/null | tr -d '\0') in
+			gzip) tool='gzip -dc' ;;
+			zstd | zstd22) tool='zstd -qdc' ;;
+			xz) tool='xz -dc' ;;
+			lzma) tool='xz -dc --format=lzma' ;;
+			*) return 0 ;;
+			esac
+			tail -c "+$((off + 1))" "$img" | head -c "$len" | $tool >"$out.tmp.$$" 2>/dev/null || true
+			;;
+		esac
+		if [ ! -s "$out.tmp.$$" ] || [ "$(dd if="$out.tmp.$$" bs=1 skip=$((0x38)) count=4 2>/dev/null)" != "$magic" ]; then
+			rm -f "$out.tmp.$$"
+			return 0
+		fi
+		mv "$out.tmp.$$" "$out"
+	fi
+	printf '%s\n' "$out"
+}
+
+kernel_release_image() {
+	local img=$1 plain rel
+	if [ ! -f "$img" ] || [ ! -r "$img" ]; then
+		hp_die "kernel $img: not a readable file"
+	fi
+	plain=$(kernel_plain_image "$img")
+	[ -n "$plain" ] || hp_die "kernel $img: no $HP_ARCH Image header (magic $(kernel_image_magic | od -An -c | tr -d ' \n' | sed 's/\\n$//') at 0x38), plain, gzip or EFI zboot: pass arch/$HP_KARCH/boot/Image or a Debian vmlinuz of that architecture"
+	rel=$(LC_ALL=C grep -a -o -m1 'Linux version [0-9][^ ]*' "$plain" | head -n1 | cut -d' ' -f3)
+	[ -n "$rel" ] || hp_die "kernel $img: no 'Linux version' banner in the Image: not a kernel, or truncated"
+	printf '%s\n' "$rel"
+}
+
 # Print the release ("6.1.0-56-amd64") of bzImage $1. The setup header
 # (boot protocol >= 2.00, magic "HdrS" at 0x202) holds at 0x20E a pointer,
 # minus 0x200, to the version string; setup_sects (0x1F1) and syssize
 # (0x1F4, 16-byte units) give the size the image must at least have.
-kernel_release() {
+kernel_release_bzimage() {
 	local img=$1 size magic sects syssize need ptr rel
 	if [ ! -f "$img" ] || [ ! -r "$img" ]; then
 		hp_die "kernel $img: not a readable file"
@@ -49,6 +120,11 @@ kernel_release() {
 # private sources carry it, else bookworm's.
 kernel_default_spec() {
 	local codename=
+	# bookworm has no riscv64 port: trixie is the first release with one.
+	if [ "$HP_ARCH" = riscv64 ]; then
+		printf 'debian:trixie\n'
+		return 0
+	fi
 	[ -r /etc/os-release ] && codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release | tr -d '"')
 	[[ -n $codename && " $HP_DEBIAN_SUITES " == *" $codename "* ]] || codename=bookworm
 	printf 'debian:%s\n' "$codename"
@@ -80,10 +156,11 @@ kernel_from_spec() {
 }
 
 # The vmlinuz under unpacked packages $1: boot/vmlinuz-REL up to 6.x,
-# usr/lib/modules/REL/vmlinuz from 7.x.
+# usr/lib/modules/REL/vmlinuz from 7.x; trixie's riscv64 names its Image
+# boot/vmlinux-REL.
 kernel_find_image() {
 	local f
-	for f in "$1"/boot/vmlinuz-* "$1"/usr/lib/modules/*/vmlinuz "$1"/lib/modules/*/vmlinuz; do
+	for f in "$1"/boot/vmlinuz-* "$1"/boot/vmlinux-* "$1"/usr/lib/modules/*/vmlinuz "$1"/lib/modules/*/vmlinuz; do
 		[ -f "$f" ] || continue
 		printf '%s\n' "$f"
 		return 0
@@ -93,7 +170,7 @@ kernel_find_image() {
 kernel_image_release() {
 	case $1 in
 	*/vmlinuz) basename "$(dirname "$1")" ;;
-	*) basename "$1" | sed 's/^vmlinuz-//' ;;
+	*) basename "$1" | sed 's/^vmlinu[xz]-//' ;;
 	esac
 }
 
@@ -229,9 +306,11 @@ module_build_locked() {
 	fi
 	b=$out/build
 	args=(module KDIR="$kdir" OUT="$b")
+	# Another architecture's kernel: Debian's cross compiler (gcc-ARCH-linux-gnu).
+	[ -z "$HP_CROSS" ] || args+=(GUEST_ARCH="$HP_ARCH")
 	# Debian's headers name the compiler their kernel was built with (gcc-10
 	# for 5.10, gcc-16 for 7.x); headers_fit_host made them fit the host's.
-	[ ! -e "$kdir/.kernelvariables" ] || args+=(CC=gcc)
+	[ ! -e "$kdir/.kernelvariables" ] || args+=(CC="${HP_CROSS}gcc")
 	rm -rf "$b/module"
 	if ! make -s -C "$HP_TOP" "${args[@]}" >"$log" 2>&1; then
 		REF_WHY="reference module did not build against $kdir: $(grep -m1 -E 'error:|Error [0-9]+' "$log" | cut -c1-200 || true) (see $log)"
@@ -283,6 +362,11 @@ kernel_headers_for() {
 # boot, the bzImage itself when there is no PVH entry or no decompressor.
 kernel_boot_image() {
 	local img=$1 key out fmt magic tool pos
+	# QEMU's virt machines load a plain Image fastest (and 7.2 knows no zboot).
+	if [ "$HP_ARCH" != x86_64 ]; then
+		kernel_plain_image "$img"
+		return 0
+	fi
 	key=$(hp_files_key "$img")
 	out=$HP_CACHE/vmlinux/$key
 	if [ -s "$out.elf" ]; then

@@ -3,7 +3,7 @@
 # hugepin's guest/host protocol, for the shell: the lines the guest's init
 # writes to the KTAP port around each program, and what the runner and the
 # report collection look for. The C side's markers (the kernel-log lines
-# that open a case) are in lib/hp_core.h. Sourced by run.sh on the host and
+# that open a case) are in harness/hp_core.h. Sourced by run.sh on the host and
 # by init.sh in the guest (busybox sh), so it is plain POSIX sh.
 
 # "# hugepin: begin PROGRAM uptime=S" before a program runs.

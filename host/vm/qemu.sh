@@ -8,7 +8,6 @@
 # the case that was running is the one the console and records blame.
 # Sourced by run.sh.
 
-readonly HP_QEMU=qemu-system-x86_64
 HP_ACCEL=
 
 # Pick the accelerator: KVM only when a guest really runs on it here (a
@@ -18,6 +17,11 @@ HP_ACCEL=
 qemu_accel() {
 	local kernel=$1 stamp probe
 	[ -n "$HP_ACCEL" ] && return 0
+	# Another architecture's guest can only be emulated.
+	if [ "$HP_ARCH" != "$(hp_arch_host)" ]; then
+		HP_ACCEL=tcg
+		return 0
+	fi
 	stamp=$HP_CACHE/accel-$(cat /proc/sys/kernel/random/boot_id)
 	if [ -f "$stamp" ]; then
 		HP_ACCEL=$(cat "$stamp")
@@ -27,7 +31,7 @@ qemu_accel() {
 	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 		probe=$(mktemp "$HP_CACHE/kvmprobe.XXXXXX")
 		timeout 6 "$HP_QEMU" -accel kvm -nodefaults -display none -no-reboot -m 256M \
-			-kernel "$kernel" -append "console=ttyS0 panic=-1" -serial "file:$probe" \
+			-kernel "$kernel" -append "console=$(qemu_console) panic=-1" -serial "file:$probe" \
 			>/dev/null 2>&1 || true
 		grep -q 'Linux version' "$probe" && HP_ACCEL=kvm
 		rm -f "$probe"
@@ -38,14 +42,48 @@ qemu_accel() {
 }
 
 # QEMU -device arguments for the device short names in $1 (comma list),
-# from host/vm/devices.sh. vgem is a module, not a device: nothing here.
+# from host/vm/devices.sh. vgem is a module, not a device: nothing here;
+# nor for a device the guest architecture lacks (run.sh says so).
 qemu_gpu_args() {
 	local d q
 	for d in ${1//,/ }; do
 		q=$(hp_vm_device_field "$d" 2) ||
 			hp_usage_error "--devices: unknown device '$d' ($(hp_vm_devices_all | sed 's/,/, /g'))"
-		[ "$q" = - ] || printf '%s\n' -device "$q"
+		[ "$q" = - ] || [ "$q" = x86-only ] || printf '%s\n' -device "$q"
 	done
+}
+
+# The guest's serial console: the virt machines' first UART is a PL011 on
+# arm64, a 16550 on x86 and riscv.
+qemu_console() {
+	case $HP_ARCH in
+	arm64) printf 'ttyAMA0\n' ;;
+	*) printf 'ttyS0\n' ;;
+	esac
+}
+
+# Machine and CPU arguments of the guest architecture. x86: QEMU's i440fx,
+# or q35 with intel-iommu for vfio. arm64: the virt machine with an emulated
+# SMMUv3 for vfio (pauth-impdef: the architected pointer-authentication
+# algorithm costs TCG much of its speed; the guest cannot tell). riscv64:
+# the virt machine, which has no IOMMU in QEMU 7.2. $1 is the device list.
+qemu_cpu_machine_args() {
+	local vfio=0
+	[[ ,$1, != *,vfio,* ]] || vfio=1
+	case $HP_ARCH in
+	x86_64)
+		printf '%s\n' -cpu max
+		[ "$vfio" = 0 ] || printf '%s\n' -machine q35 -device intel-iommu
+		;;
+	arm64)
+		local machine=virt,gic-version=max
+		[ "$vfio" = 0 ] || machine+=,iommu=smmuv3
+		printf '%s\n' -cpu max,pauth-impdef=on -machine "$machine"
+		;;
+	riscv64)
+		printf '%s\n' -cpu rv64 -machine virt
+		;;
+	esac
 }
 
 # The 1 GiB ivshmem BAR behind --devices vfio: a PUD needs a GiB-aligned GiB.
@@ -54,22 +92,23 @@ readonly HP_IVSHMEM_SIZE=1G
 # The reference module's device memory (hugepin_ref_blocks.c): a small
 # ivshmem-plain BAR of host RAM, no struct pages in the guest, in every boot.
 # Its BAR is smaller than a GiB, which is how the guest's init tells it from
-# vfio's (init.sh vfio_bind).
-readonly HP_DEVMEM_SIZE=16M
+# vfio's (init.sh vfio_bind), and holds a block of the largest PMD Debian's
+# kernels map (32 MiB with arm64's 16 KiB pages).
+readonly HP_DEVMEM_SIZE=64M
 
 qemu_devmem_args() {
 	printf '%s\n' -object "memory-backend-ram,id=hp_devmem,size=$HP_DEVMEM_SIZE" \
 		-device ivshmem-plain,memdev=hp_devmem
 }
 
-# Machine arguments for the device short names in $1 (comma list): none
-# (QEMU's i440fx) unless vfio is among them, which needs a vIOMMU for its
-# IOMMU group, hence q35 with intel-iommu, and the memory behind ivshmem's
-# BAR (host RAM, touched only where the guest pins).
+# Machine arguments for the device short names in $1 (comma list): the
+# machine and CPU (qemu_cpu_machine_args; vfio needs a vIOMMU for its IOMMU
+# group) and, for vfio, the memory behind ivshmem's BAR (host RAM, touched
+# only where the guest pins).
 qemu_machine_args() {
+	qemu_cpu_machine_args "$1"
 	[[ ,$1, == *,vfio,* ]] || return 0
-	printf '%s\n' -machine q35 -device intel-iommu \
-		-object "memory-backend-ram,id=hp_ivshmem,size=$HP_IVSHMEM_SIZE"
+	printf '%s\n' -object "memory-backend-ram,id=hp_ivshmem,size=$HP_IVSHMEM_SIZE"
 }
 
 # The modaliases a guest kernel sees for what guest module short name $1
@@ -130,7 +169,7 @@ read_new_lines() {
 # BOOT_WALL_S, and prints progress (programs and cases as they start).
 qemu_boot() {
 	local dir=$1 kernel=$2 initrd=$3 cmdline=$4 cache pid t0 now first=''
-	local line name ktap_fd rec_fd ktap_part='' rec_part=''
+	local line name started ktap_fd rec_fd ktap_part='' rec_part=''
 	local -a machine gpu devmem fsdisk lines
 	mkdir -p "$dir"
 	cache=$(qemu_disk "$dir/scratch.img")
@@ -143,7 +182,7 @@ qemu_boot() {
 	: >"$dir/dmesg.log"
 	t0=$(hp_now_us)
 	"$HP_QEMU" -accel "$HP_ACCEL" -nodefaults -display none -no-reboot \
-		-m "$OPT_MEM" -smp "$OPT_SMP" -cpu max \
+		-m "$OPT_MEM" -smp "$OPT_SMP" \
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 		-serial "file:$dir/console.log" "${machine[@]}" "${gpu[@]}" "${devmem[@]}" \
 		-drive "file=$dir/scratch.img,format=raw,if=virtio,$cache" "${fsdisk[@]}" \
@@ -174,17 +213,15 @@ qemu_boot() {
 			esac
 		done
 		read_new_lines "$rec_fd" lines rec_part
-		for line in "${lines[@]}"; do
-			case $line in
-			*'"type":"start"'*)
+		# The records' own parser names the cases started (test:name).
+		if ((${#lines[@]})); then
+			mapfile -t started < <(printf '%s\n' "${lines[@]}" | "$HP_TOP/build/bin/hp_report" starts -)
+			for name in "${started[@]}"; do
 				BOOT_CASE_I=$((BOOT_CASE_I + 1))
-				name=
-				[[ $line =~ \"name\":\"([^\"]*)\" ]] && name=${BASH_REMATCH[1]}
 				[ -n "$first" ] || first=$(hp_us_secs "$t0" "$now")
-				hp_status "program $BOOT_PROG_I/$BOOT_PROG_N $BOOT_PROG_NAME, case $BOOT_CASE_I: $name"
-				;;
-			esac
-		done
+				hp_status "program $BOOT_PROG_I/$BOOT_PROG_N $BOOT_PROG_NAME, case $BOOT_CASE_I: ${name#*:}"
+			done
+		fi
 		if ((now - t0 > OPT_TIMEOUT * 1000000)); then
 			hp_progress "guest still running after ${OPT_TIMEOUT}s: stopping it"
 			kill "$pid" 2>/dev/null

@@ -14,17 +14,20 @@
 #define S(x) x, strlen(x)
 
 static const char records_crash[] =
-	"{\"type\":\"start\",\"test\":\"pin_odirect\",\"name\":\"drm_bo.bochs.odirect_read\"}\n"
+	"{\"type\":\"start\",\"test\":\"pin_odirect\",\"name\":\"drm_bo.bochs.odirect_read\","
+	"\"device\":\"bochs\",\"method\":\"odirect_read\"}\n"
 	"{\"type\":\"result\",\"test\":\"pin_odirect\",\"name\":\"drm_bo.bochs.odirect_read\","
 	"\"device\":\"bochs\",\"driver\":\"bochs-drm\",\"method\":\"odirect_read\",\"level\":\"pte\","
 	"\"verdict\":\"SAFE\",\"expected\":false,\"err\":14,\"bytes\":0,"
 	"\"evidence\":\"refused: EFAULT; level pte\"}\n"
-	"{\"type\":\"start\",\"test\":\"hugepfn_ref\",\"name\":\"hugepfn_map.pmd.odirect_read\"}\n"
+	"{\"type\":\"start\",\"test\":\"hugepfn_ref\",\"name\":\"hugepfn_map.pmd.odirect_read\","
+	"\"device\":\"hugepin_ref\",\"method\":\"odirect_read\"}\n"
 	"{\"type\":\"result\",\"test\":\"hugepfn_ref\",\"name\":\"hugepfn_map.pmd.odirect_read\","
 	"\"device\":\"hugepin_ref\",\"driver\":\"hugepin_ref\",\"method\":\"odirect_read\",\"level\":\"pmd\","
 	"\"verdict\":\"VULNERABLE\",\"expected\":true,\"err\":0,\"bytes\":65536,"
 	"\"evidence\":\"fast GUP pinned driver-owned pages: 65536 bytes; level pmd (expected: no PMD special bit)\"}\n"
-	"{\"type\":\"start\",\"test\":\"pin_vmsplice\",\"name\":\"drm_bo.qxl.vmsplice\"}\n";
+	"{\"type\":\"start\",\"test\":\"pin_vmsplice\",\"name\":\"drm_bo.qxl.vmsplice\","
+	"\"device\":\"qxl\",\"method\":\"vmsplice\"}\n";
 
 static const char console_damage[] =
 	"[    1.000000] Linux version 6.1.0-56-amd64\r\n"
@@ -43,7 +46,8 @@ static const char console_gpf[] =
 	"[    5.600000] Kernel panic - not syncing: Fatal exception\n";
 
 static const char records_safe[] =
-	"{\"type\":\"start\",\"test\":\"pin_vmsplice\",\"name\":\"drm_bo.qxl.vmsplice\"}\n"
+	"{\"type\":\"start\",\"test\":\"pin_vmsplice\",\"name\":\"drm_bo.qxl.vmsplice\","
+	"\"device\":\"qxl\",\"method\":\"vmsplice\"}\n"
 	"{\"type\":\"result\",\"test\":\"pin_vmsplice\",\"name\":\"drm_bo.qxl.vmsplice\","
 	"\"device\":\"qxl\",\"driver\":\"qxl\",\"method\":\"vmsplice\",\"level\":\"pte\","
 	"\"verdict\":\"SAFE\",\"expected\":false,\"err\":14,\"bytes\":0,\"evidence\":\"refused: EFAULT\"}\n"

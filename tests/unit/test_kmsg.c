@@ -130,6 +130,13 @@ static void fault_site(void)
 	EXPECT(!hp_fault_site_is_page_code("RIP: 0033:0x7f00deadbeef", fn, sizeof(fn)));
 	EXPECT(!hp_fault_site_is_page_code("Code: 83 c4 08 5b", fn, sizeof(fn)));
 	EXPECT(!hp_fault_site_is_page_code("RIP: try_grab_folio", fn, sizeof(fn)));
+	/* arm64 and riscv name the faulting function after "pc : " and "epc : ". */
+	EXPECT(hp_fault_site_is_page_code("[   17.32] pc : try_get_folio+0x18/0x110", fn, sizeof(fn)));
+	EXPECT_STR(fn, "try_get_folio");
+	EXPECT(hp_fault_site_is_page_code("[    9.10] epc : try_grab_folio+0x1c/0x120", fn, sizeof(fn)));
+	EXPECT_STR(fn, "try_grab_folio");
+	EXPECT(!hp_fault_site_is_page_code("[   17.32] lr : try_grab_folio+0xec/0x1d0", fn, sizeof(fn)));
+	EXPECT(!hp_fault_site_is_page_code("[    9.10] epc : ffffffff8021a6c4 ra : ffffffff8021a7f0", fn, sizeof(fn)));
 }
 
 static void hangs(void)
@@ -183,7 +190,22 @@ static void taint_letters(void)
 	EXPECT((HP_TAINT_DAMAGE_MASK & HP_TAINT_MODULE_MASK) == 0);
 }
 
+/* arm64's and riscv's oops lines, and the fault site they name. */
+static void other_arch_oops(void)
+{
+	char fn[64];
+
+	EXPECT_EQ(hp_kmsg_classify("[   22.808344] Unable to handle kernel paging request at virtual address ff1c00000e000008"),
+		  HP_SPLAT_OOPS);
+	EXPECT_EQ(hp_kmsg_classify("[   22.808821] Oops [#1]"), HP_SPLAT_OOPS);
+	EXPECT_EQ(hp_kmsg_classify("[   17.328629] Internal error: Oops: 0000000096000005 [#1] SMP"), HP_SPLAT_OOPS);
+	EXPECT(hp_fault_site_is_page_code("[   22.809785] epc : try_get_folio+0xe/0x150", fn, sizeof(fn)));
+	EXPECT_STR(fn, "try_get_folio");
+	EXPECT_EQ(hp_kmsg_classify("[    1.000000] hugepin: Oops [#1] was a word in a message"), 0u);
+}
+
 static const struct unit_case cases[] = {
+	{ "other_arch_oops", other_arch_oops },
 	{ "bad_page_state", bad_page_state },
 	{ "kernel_bug_in_mm", kernel_bug_in_mm },
 	{ "kernel_bug_elsewhere", kernel_bug_elsewhere },

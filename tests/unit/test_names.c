@@ -5,6 +5,7 @@
  * its value and typos must be refused rather than mapped to a default.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "hp_core.h"
 #include "unit.h"
@@ -101,6 +102,20 @@ static void method_list_typos_refused(void)
 	EXPECT_EQ(mask, 7);
 }
 
+/* The help texts' list: every method of the table, wrapped, each head set. */
+static void method_names_listed(void)
+{
+	char buf[512], *line, *save = NULL;
+
+	hp_method_names(buf, sizeof(buf), "  ", 40);
+	for (int i = 0; i < HP_M_NR; i++) {
+		EXPECT_CONTAINS(buf, hp_method_name((enum hp_method)i));
+		EXPECT(hp_method_info((enum hp_method)i)->head != NULL);
+	}
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		EXPECT(strlen(line) <= 42);
+}
+
 static const struct unit_case cases[] = {
 	{ "verdicts_round_trip", verdicts_round_trip },
 	{ "verdict_typos_refused", verdict_typos_refused },
@@ -108,6 +123,7 @@ static const struct unit_case cases[] = {
 	{ "methods_round_trip", methods_round_trip },
 	{ "method_lists_parse", method_lists_parse },
 	{ "method_list_typos_refused", method_list_typos_refused },
+	{ "method_names_listed", method_names_listed },
 };
 
 int main(void)

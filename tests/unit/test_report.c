@@ -74,7 +74,8 @@ static void timeout_is_a_hang(void)
 		hp_report_init(&rep, "6.1");
 		EXPECT_EQ(hp_report_add_records(&rep, S(records_crash)), 0);
 		EXPECT_EQ(hp_report_add_records(&rep, S("{\"type\":\"start\",\"test\":\"evict_race\","
-							"\"name\":\"drm_bo.vgem.evict_while_pinned\"}\n")), 0);
+							"\"name\":\"drm_bo.vgem.evict_while_pinned\","
+							"\"device\":\"vgem\",\"method\":\"-\"}\n")), 0);
 		EXPECT_EQ(hp_report_attribute(&rep, S("[ 5.3] hugepin: start pin_vmsplice drm_bo.qxl.vmsplice\n"
 						      "[ 0.0] Linux version 6.1.0-56-amd64\n"
 						      "[ 4.0] hugepin: start evict_race drm_bo.vgem.evict_while_pinned\n"),
@@ -527,7 +528,8 @@ static void driver_pin_infers_a_huge_entry(void)
 	snprintf(rep.expected_device, sizeof(rep.expected_device), "hugepin_ref");
 	snprintf(rep.expected_why, sizeof(rep.expected_why), "no PMD special bit");
 	EXPECT_EQ(hp_report_add_records(&rep, S("{\"type\":\"start\",\"test\":\"hugepfn_ref\","
-						"\"name\":\"hugepfn_map.noncompound_pmd.odirect_read\"}\n")), 0);
+						"\"name\":\"hugepfn_map.noncompound_pmd.odirect_read\","
+						"\"device\":\"hugepin_ref\",\"method\":\"odirect_read\"}\n")), 0);
 	EXPECT_EQ(hp_report_attribute(&rep, S("[ 5.2] hugepin: start hugepfn_ref hugepfn_map.noncompound_pmd.odirect_read\n"
 					      "[ 5.4] page dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)\n"
 					      "[ 5.5] Kernel panic - not syncing: Fatal exception\n"), NULL, 0), 0);

@@ -155,7 +155,16 @@ static void list_items_split(void)
 	EXPECT_EQ(hp_list_item(&p, item, sizeof(item)), 0);
 }
 
+/* The HP_OP() tier passes the result through, whatever it says on failure. */
+static void op_tier_passes_result(void)
+{
+	EXPECT_EQ(HP_OP(0), 0);
+	EXPECT_EQ(HP_OP(-ENOENT), -ENOENT);
+	EXPECT_EQ(hp_op_said(3, "three"), 3);
+}
+
 static const struct unit_case cases[] = {
+	{ "op_tier_passes_result", op_tier_passes_result },
 	{ "list_items_split", list_items_split },
 	{ "escape_specials", escape_specials },
 	{ "escape_truncates_whole", escape_truncates_whole },

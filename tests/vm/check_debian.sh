@@ -18,14 +18,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$TOP/tests/vm/lib.sh"
 
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
-OUTDIR=$1
-mkdir -p "$OUTDIR" || { echo "check_debian: cannot create $OUTDIR" >&2; exit 2; }
-OUTDIR=$(cd "$OUTDIR" && pwd)
-WORK=$OUTDIR/debian
-rm -rf "$WORK"
-mkdir -p "$WORK"
-TAP=$OUTDIR/debian.tap
-: >"$TAP.body"
+check_dirs "$1" debian check_debian
 # The programs and devices that answer the question for every kernel: the
 # pin paths against vmwgfx (the driver that had the bug), bochs (TTM without
 # huge faults) and the reference module, with the anonymous THP controls,

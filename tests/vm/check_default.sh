@@ -25,14 +25,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 [ $# -eq 1 ] || { [ $# -eq 2 ] && [ "$2" = --controls ]; } ||
 	{ echo "usage: $0 OUTDIR [--controls]" >&2; exit 2; }
-OUTDIR=$1
-mkdir -p "$OUTDIR" || { echo "check_default: cannot create $OUTDIR" >&2; exit 2; }
-OUTDIR=$(cd "$OUTDIR" && pwd)
-WORK=$OUTDIR/vm
-rm -rf "$WORK"
-mkdir -p "$WORK"
-TAP=$OUTDIR/vm.tap
-: >"$TAP.body"
+check_dirs "$1" vm check_default
 
 # The summary names no huge pfn mapping and says why, on one line.
 inconclusive() {
@@ -136,6 +129,24 @@ check_injection() {
 	check "inject-$kind: summary says INCONCLUSIVE and why" inconclusive "$d"
 }
 
+# A device whose every case kills the guest costs a bounded number of boots:
+# after two deaths in pin_odirect's bochs cases, its other bochs cases are
+# not run (UNTESTABLE, saying why) and the report lists them as NOT RUN.
+check_crash_bound() {
+	local d=$WORK/crash-bound json
+	runsh "$d" --no-build --tests pin_odirect --devices bochs --out "$d" --inject-panic-device bochs
+	json=$d/report.json
+	check "crash bound: run finished with a report" test -s "$json"
+	[ -s "$json" ] || return 0
+	check "crash bound: two deaths, then one boot that finished" \
+		sh -c "test -d '$d/boot-3' && ! test -d '$d/boot-4'"
+	check "crash bound: the other bochs cases say why they did not run" \
+		has_rows "$json" '"device":"bochs"' '"verdict":"UNTESTABLE"' 'not run: the guest died in 2'
+	check "crash bound: NOT RUN names the program and device" grep -qF '"pin_odirect:@bochs"' "$json"
+	check "crash bound: the program's other targets ran" \
+		has_rows "$json" '"test":"pin_odirect"' '"device":"anon"' '"verdict":"SAFE"'
+}
+
 # SIGINT to run.sh's process group while the guest runs cases, as a terminal
 # sends it: exit 130 within 5 s, QEMU gone, nothing blamed on a case, and a
 # partial report marked INTERRUPTED with the programs that never started.
@@ -218,6 +229,7 @@ KERNEL=
 check_default_run
 check_injection panic 'panic'
 check_injection hang 'hang' --timeout 60
+check_crash_bound
 check_interrupt
 check_host_mode
 check_bad_input

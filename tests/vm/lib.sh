@@ -170,6 +170,20 @@ matches_expected() {
 }
 
 # Write the KTAP file $TAP from the lines gathered so far.
+# A check script's directories: OUTDIR (from $1, made absolute), its own
+# emptied work directory WORK=OUTDIR/$2 and its KTAP file TAP=OUTDIR/$2.tap;
+# $3 names the script in the error.
+check_dirs() {
+	OUTDIR=$1
+	mkdir -p "$OUTDIR" || { echo "$3: cannot create $OUTDIR" >&2; exit 2; }
+	OUTDIR=$(cd "$OUTDIR" && pwd)
+	WORK=$OUTDIR/$2
+	rm -rf "$WORK"
+	mkdir -p "$WORK"
+	TAP=$OUTDIR/$2.tap
+	: >"$TAP.body"
+}
+
 tap_finish() {
 	{
 		echo "TAP version 13"

@@ -70,18 +70,20 @@ static int hpref_follow_entry(struct kretprobe_instance *ri, struct pt_regs *reg
 }
 
 /*
- * The pfn the locked table maps at @addr at the level of @mask, or -1 when
- * no present leaf of that level is there. Upper levels are stable: the
- * caller of follow_pfnmap_start() holds the mmap or VMA lock.
+ * The pfn the locked table maps at @addr through a huge leaf (PUD, else
+ * PMD), or -1 when no present huge leaf is there; *@pud says which level.
+ * Upper levels are stable: the caller of follow_pfnmap_start() holds the
+ * mmap or VMA lock. (args->addr_mask, which would name the level, is not in
+ * 6.12, the first kernel with follow_pfnmap_start.)
  */
-static long hpref_follow_locked_pfn(struct mm_struct *mm, unsigned long addr,
-				    unsigned long mask)
+static long hpref_follow_locked_pfn(struct mm_struct *mm, unsigned long addr, bool *at_pud)
 {
 	pgd_t *pgd = pgd_offset(mm, addr);
 	p4d_t *p4d;
 	pud_t *pudp, pud;
 	pmd_t pmd;
 
+	*at_pud = false;
 	if (pgd_none(*pgd) || pgd_bad(*pgd))
 		return -1;
 	p4d = p4d_offset(pgd, addr);
@@ -89,11 +91,12 @@ static long hpref_follow_locked_pfn(struct mm_struct *mm, unsigned long addr,
 		return -1;
 	pudp = pud_offset(p4d, addr);
 	pud = pudp_get(pudp);
-	if (mask == PUD_MASK)
-		return pud_present(pud) && pud_leaf(pud) ?
-			(long)(pud_pfn(pud) + ((addr & ~PUD_MASK) >> PAGE_SHIFT)) : -1;
-	if (!pud_present(pud) || pud_leaf(pud))
+	if (!pud_present(pud))
 		return -1;
+	if (pud_leaf(pud)) {
+		*at_pud = true;
+		return (long)(pud_pfn(pud) + ((addr & ~PUD_MASK) >> PAGE_SHIFT));
+	}
 	pmd = pmdp_get(pmd_offset(pudp, addr));
 	return pmd_present(pmd) && pmd_leaf(pmd) ?
 		(long)(pmd_pfn(pmd) + ((addr & ~PMD_MASK) >> PAGE_SHIFT)) : -1;
@@ -103,20 +106,20 @@ static int hpref_follow_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct hpref_follow_call *call = (struct hpref_follow_call *)ri->data;
 	struct follow_pfnmap_args *args = call->args;
+	bool at_pud;
 	long mapped;
 
-	/* PTEs are read again under their lock by every kernel: only huge entries. */
-	if (regs_return_value(regs) || !args ||
-	    (args->addr_mask != PMD_MASK && args->addr_mask != PUD_MASK))
+	/* A PTE (ptep set) is read again under its lock by every kernel: only huge entries. */
+	if (regs_return_value(regs) || !args || args->ptep)
 		return 0;
 	atomic64_inc(&hpref_follow_seen);
-	mapped = hpref_follow_locked_pfn(args->vma->vm_mm, args->address, args->addr_mask);
+	mapped = hpref_follow_locked_pfn(args->vma->vm_mm, args->address, &at_pud);
 	if (mapped == (long)args->pfn)
 		return 0;
 	atomic64_inc(&hpref_follow_stale);
-	WARN_ONCE(1, "follow_pfnmap_start() returned pfn %#lx at %#lx (%s) that its locked page table does not map (%s): a stale entry (test_hooks follow check)\n",
-		  args->pfn, args->address, args->addr_mask == PUD_MASK ? "pud" : "pmd",
-		  mapped < 0 ? "no present leaf" : "another pfn");
+	WARN_ONCE(1, "follow_pfnmap_start() returned pfn %#lx at %#lx that its locked page table does not map (%s): a stale entry (test_hooks follow check)\n",
+		  args->pfn, args->address,
+		  mapped < 0 ? "no present huge leaf" : at_pud ? "another pfn, pud" : "another pfn, pmd");
 	return 0;
 }
 

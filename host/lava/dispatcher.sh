@@ -10,6 +10,11 @@
 
 # The dispatcher's own packages; their python3-* dependencies are followed.
 readonly HP_LAVA_PACKAGES="lava-dispatcher lava-common"
+# The suite whose dispatcher runs here (Debian 12's Python): apt's candidate
+# would be the newest of every suite the private lists carry (sid's LAVA,
+# built for another Python), so every query and download prefers it.
+readonly HP_LAVA_SUITE=bookworm
+
 # Python modules the host already has through python3 itself.
 readonly HP_LAVA_PY_BASE=" python3 python3-minimal python3.11 python3-distutils python3-lib2to3 python3-pkg-resources "
 
@@ -31,7 +36,7 @@ lava_package_closure() {
 			# host's kernel headers) serve containers, which these jobs do not use.
 			[ "$d" != python3-bpfcc ] || continue
 			todo+=("$d")
-		done < <(apt-cache "${DEBIAN_APT[@]}" depends --no-recommends --no-suggests \
+		done < <(apt-cache "${DEBIAN_APT[@]}" -o APT::Default-Release="$HP_LAVA_SUITE" depends --no-recommends --no-suggests \
 			--no-conflicts --no-breaks --no-replaces --no-enhances "$p" 2>/dev/null |
 			sed -n 's/^ *|\{0,1\}Depends: \([a-z0-9.+-]*\).*/\1/p')
 	done
@@ -44,14 +49,15 @@ lava_dispatcher_setup() {
 	local -a pkgs
 	LAVA_ROOT=$dir/root
 	[ -e "$LAVA_ROOT/.unpacked" ] && return 0
-	debian_want bookworm
+	debian_want "$HP_LAVA_SUITE"
 	debian_setup
 	[ "$DEBIAN_STATE" != offline ] || hp_die "LAVA's dispatcher is not in the cache and the Debian archive is unreachable"
 	mapfile -t pkgs < <(lava_package_closure)
 	[ ${#pkgs[@]} -gt 2 ] || hp_die "lava-dispatcher: no dependencies found in the private package lists ($DEBIAN_DIR)"
 	mkdir -p "$debs"
 	hp_progress "downloading LAVA's dispatcher and ${#pkgs[@]} packages into $debs"
-	(cd "$debs" && apt-get "${DEBIAN_APT[@]}" -q download "${pkgs[@]}" >"$debs/download.log" 2>&1) ||
+	(cd "$debs" && apt-get "${DEBIAN_APT[@]}" -o APT::Default-Release="$HP_LAVA_SUITE" -q download "${pkgs[@]}" \
+		>"$debs/download.log" 2>&1) ||
 		hp_die "apt-get download of LAVA's dispatcher failed: see $debs/download.log"
 	rm -rf "$LAVA_ROOT"
 	debian_unpack_into "$LAVA_ROOT" '' "$debs"/*.deb || hp_die "$DEBIAN_ERR"
@@ -64,10 +70,11 @@ lava_device_types_setup() {
 	local dir=$HP_CACHE/lava deb
 	LAVA_DEVICE_TYPES=$dir/server/usr/share/lava-server/device-types
 	[ -f "$LAVA_DEVICE_TYPES/qemu.jinja2" ] && return 0
-	debian_want bookworm
+	debian_want "$HP_LAVA_SUITE"
 	debian_setup
 	mkdir -p "$dir/server-deb" "$dir/server"
-	(cd "$dir/server-deb" && apt-get "${DEBIAN_APT[@]}" -q download lava-server >download.log 2>&1) ||
+	(cd "$dir/server-deb" && apt-get "${DEBIAN_APT[@]}" -o APT::Default-Release="$HP_LAVA_SUITE" -q download lava-server \
+		>download.log 2>&1) ||
 		hp_die "apt-get download lava-server failed: see $dir/server-deb/download.log"
 	deb=$(find "$dir/server-deb" -name 'lava-server_*.deb' -print -quit)
 	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/server" ./usr/share/lava-server/device-types ||

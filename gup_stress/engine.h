@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "hp_buf.h"
+#include "hp_case.h"
 #include "hp_refmod.h"
 #include "hp_core.h"
 #include "hp_sys.h"
@@ -33,6 +34,7 @@ enum gs_mem_kind {
 	GS_MEM_DRM,		/* dumb buffer of each DRM device */
 	GS_MEM_REF,		/* reference module huge pfn mapping */
 	GS_MEM_DAX,		/* MAP_SHARED file on a filesystem mounted -o dax */
+	GS_MEM_VFIO,		/* BAR2 of the guest's ivshmem through vfio-pci: huge pfn PMDs */
 	GS_MEM_NR,
 };
 
@@ -192,6 +194,7 @@ struct gs_region {
 	unsigned int *seq;		/* per slot: odd while a destructive mutator runs */
 	int drm_fd;			/* the DRM device, -1 when not opened */
 	struct hp_refmod ref;		/* the reference module, fd -1 when not opened */
+	struct hp_vfio_dev vfio;	/* the vfio device, .open false when not opened */
 	struct hp_buf_src src;		/* where the region's buffer comes from */
 	struct hp_buf buf;		/*   and the buffer, made and mapped by the library */
 };

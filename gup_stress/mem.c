@@ -48,6 +48,8 @@ static const struct gs_kind {
 	 */
 	[GS_MEM_REF] = { "hugepin_ref", HP_BUF_REF, true, false, MADV_HUGEPAGE, HP_LEVEL_UNKNOWN, false },
 	[GS_MEM_DAX] = { "dax", HP_BUF_DAX, false, false, 0, HP_LEVEL_UNKNOWN, false },
+	/* MMIO behind huge pfn entries: every pin must be refused, whatever the mutators did. */
+	[GS_MEM_VFIO] = { "vfio", HP_BUF_VFIO, false, false, 0, HP_LEVEL_UNKNOWN, false },
 };
 
 /* The hugetlb page size of @k, from the running kernel; 0 for the other kinds. */
@@ -204,6 +206,20 @@ static int open_ref(struct gs_region *r, char *why, size_t wlen)
 	return 0;
 }
 
+static int open_vfio(struct gs_region *r, char *why, size_t wlen)
+{
+	char bdf[32];
+	int err = hp_vfio_open(&r->vfio, bdf, sizeof(bdf), why, wlen);
+
+	if (err)
+		return err;
+	r->src.vfio = &r->vfio;
+	r->src.level = HP_LEVEL_PMD;
+	r->res->owner = HP_OWNER_DRIVER;
+	snprintf(r->res->driver, sizeof(r->res->driver), "vfio-pci");
+	return 0;
+}
+
 static int open_drm(struct gs_region *r, char *why, size_t wlen)
 {
 	struct hp_drm_dev dev;
@@ -272,6 +288,8 @@ int gs_region_setup(const struct gs_config *cfg, struct gs_region *r, struct gs_
 		err = open_drm(r, why, sizeof(why));
 	else if (r->kind == GS_MEM_REF)
 		err = open_ref(r, why, sizeof(why));
+	else if (r->kind == GS_MEM_VFIO)
+		err = open_vfio(r, why, sizeof(why));
 	if (!err)
 		err = make_buffer(cfg, r, why, sizeof(why));
 	if (err) {
@@ -322,6 +340,7 @@ void gs_region_teardown(struct gs_region *r)
 	if (r->drm_fd >= 0)
 		close(r->drm_fd);
 	hp_refmod_close(&r->ref);
+	hp_vfio_close(&r->vfio);
 	free(r->seq);
 	r->seq = NULL;
 	r->fd = r->drm_fd = -1;

@@ -243,6 +243,12 @@ int hp_target_init(struct hp_target *t, const char *test, const char *fixture,
 void hp_target_scratch(struct hp_target *t);
 void hp_vfio_close(struct hp_vfio_dev *v);
 /*
+ * Open the guest's ivshmem device bound to vfio-pci (its BDF into @bdf) and
+ * read BAR2's region into @v: 0, -ENODEV without the device, -ENXIO with it
+ * but unusable; @why says why.
+ */
+int hp_vfio_open(struct hp_vfio_dev *v, char *bdf, size_t bdf_len, char *why, size_t len);
+/*
  * Close a DRM target inside a detector window and judge that as one more
  * record of @m's case: TTM checks and frees a buffer's pages when the
  * buffer is destroyed, so damage that the pins did to them shows up here

@@ -225,40 +225,47 @@ static void vfio_buf_release(const struct hp_buf_src *src, struct hp_buf *b)
 
 const struct hp_buf_ops hp_buf_vfio_ops = { .create = vfio_buf_create, .release = vfio_buf_release };
 
+int hp_vfio_open(struct hp_vfio_dev *v, char *bdf, size_t bdf_len, char *why, size_t len)
+{
+	char dir[PATH_MAX], driver[HP_NAME_LEN];
+
+	memset(v, 0, sizeof(*v));
+	v->container = v->group = v->device = -1;
+	if (!find_ivshmem(bdf, bdf_len)) {
+		snprintf(why, len, "no ivshmem PCI device of 1 GiB or more for vfio-pci (run.sh --devices vfio adds one)");
+		return -ENODEV;
+	}
+	snprintf(dir, sizeof(dir), "%s/%s", HP_PCI_DEVICES, bdf);
+	sysfs_link(dir, "driver", driver, sizeof(driver));
+	if (strcmp(driver, "vfio-pci")) {
+		snprintf(why, len, "vfio: PCI %s [%04x:%04x] is bound to %s, not vfio-pci",
+			 bdf, HP_IVSHMEM_VENDOR, HP_IVSHMEM_DEVICE, driver[0] ? driver : "no driver");
+		return -ENXIO;
+	}
+	v->open = true;
+	/* The device is there: every failure from here on is reported. */
+	return vfio_open_bar(v, bdf, why, len) ? -ENXIO : 0;
+}
+
 int hp_target_vfio(struct hp_target *t, const char *test, const char *fixture,
 		   const char *variant, const char *test_name, enum hp_level want)
 {
 	size_t len = want == HP_LEVEL_PUD ? hp_pud_size() : HP_VFIO_SWEEP_LEN;
 	size_t skew = want == HP_LEVEL_PTE ? hp_page_size() : 0;
 	struct hp_vfio_dev *v = &t->vfio;
-	char dir[PATH_MAX], bdf[32], driver[HP_NAME_LEN];
 	enum hp_level level;
+	char bdf[32];
 	int ret;
 
 	ret = hp_target_init(t, test, fixture, variant, test_name, "vfio");
 	if (ret)
 		return ret;
-	if (!find_ivshmem(bdf, sizeof(bdf))) {
-		snprintf(t->why, sizeof(t->why),
-			 "no ivshmem PCI device of 1 GiB or more for vfio-pci (run.sh --devices vfio adds one)");
-		return -ENODEV;
-	}
-	snprintf(dir, sizeof(dir), "%s/%s", HP_PCI_DEVICES, bdf);
-	sysfs_link(dir, "driver", driver, sizeof(driver));
-	if (strcmp(driver, "vfio-pci")) {
-		snprintf(t->why, sizeof(t->why), "vfio: PCI %s [%04x:%04x] is bound to %s, not vfio-pci",
-			 bdf, HP_IVSHMEM_VENDOR, HP_IVSHMEM_DEVICE, driver[0] ? driver : "no driver");
-		return -ENXIO;
-	}
+	ret = hp_vfio_open(v, bdf, sizeof(bdf), t->why, sizeof(t->why));
+	if (ret)
+		return ret;
 	snprintf(t->c.driver, sizeof(t->c.driver), "vfio-pci");
 	t->c.owner = HP_OWNER_DRIVER;
 	t->c.huge_required = want != HP_LEVEL_PTE;
-	v->open = true;
-	v->container = v->group = v->device = -1;
-	ret = vfio_open_bar(v, bdf, t->why, sizeof(t->why));
-	/* The device is there: every failure from here on is reported. */
-	if (ret)
-		return -ENXIO;
 	t->src.kind = HP_BUF_VFIO;
 	t->src.vfio = v;
 	t->src.level = want;

@@ -45,7 +45,7 @@ FIXTURE_VARIANT(gup_stress) {
  */
 #define SHORT_MEMS(X)								\
 	X(anon) X(anon_thp) X(shmem) X(shmem_thp) X(hugetlb) X(hugetlb_1g)	\
-	X(pagecache) X(drm) X(hugepin_ref) X(dax)
+	X(pagecache) X(drm) X(hugepin_ref) X(dax) X(vfio)
 
 #define SHORT_VARIANT(m) FIXTURE_VARIANT_ADD(gup_stress, m) { .mem = #m };
 SHORT_MEMS(SHORT_VARIANT)
@@ -165,12 +165,13 @@ TEST_F_TIMEOUT(gup_stress, short_pass, STRESS_TIMEOUT)
 	EXPECT_STREQ("pass", result);
 	/*
 	 * A pass that pinned nothing proves nothing, unless refusal is the
-	 * point: DRM drivers may refuse every pin, and the reference module's
-	 * pages must never be pinned on a kernel with the PMD special bit (the
-	 * only kind that gets here). Its refusals count once a huge pfn entry
-	 * was there to be refused.
+	 * point: DRM drivers may refuse every pin, and driver-owned memory
+	 * (the registry's kind: the reference module's pages on a kernel with
+	 * the PMD special bit, the only one that gets here, and a vfio BAR)
+	 * must never be pinned. Its refusals count once a huge pfn entry was
+	 * there to be refused.
 	 */
-	if (!strcmp(variant->mem, "hugepin_ref")) {
+	if (hp_target_info(variant->mem) && hp_target_info(variant->mem)->kind == HP_MEM_DRIVER) {
 		char level[16];
 
 		EXPECT_EQ(0, pins_ok(doc));

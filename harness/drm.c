@@ -599,30 +599,19 @@ static bool gem_huge_set;
 static void gem_huge_get(void)
 {
 	char mode[32];
-	FILE *f;
 
 	pthread_mutex_lock(&gem_huge_lock);
 	if (!gem_huge_users++ && !hp_sysfs_choice(HP_THP_SHMEM, mode, sizeof(mode)) &&
-	    !strcmp(mode, "never")) {
-		f = fopen(HP_THP_SHMEM, "we");
-		gem_huge_set = f && fputs("always", f) >= 0;
-		if (f && fclose(f))
-			gem_huge_set = false;
-	}
+	    !strcmp(mode, "never"))
+		gem_huge_set = !hp_sysfs_write(HP_THP_SHMEM, "always");
 	pthread_mutex_unlock(&gem_huge_lock);
 }
 
 static void gem_huge_put(void)
 {
-	FILE *f;
-
 	pthread_mutex_lock(&gem_huge_lock);
 	if (!--gem_huge_users && gem_huge_set) {
-		f = fopen(HP_THP_SHMEM, "we");
-		if (f) {
-			fputs("never", f);
-			fclose(f);
-		}
+		hp_sysfs_write(HP_THP_SHMEM, "never");
 		gem_huge_set = false;
 	}
 	pthread_mutex_unlock(&gem_huge_lock);

@@ -97,6 +97,8 @@ enum hp_level hp_map_level_seen(const void *addr, enum hp_special *special, cons
 int hp_thp_mode(char *cur, size_t len, const char *set);
 /* The bracketed word of a sysfs choice file ("always [madvise] never") into @cur. 0 or -errno. */
 int hp_sysfs_choice(const char *path, char *cur, size_t len);
+/* Write @value to the sysfs knob @path: 0 or -errno. */
+int hp_sysfs_write(const char *path, const char *value);
 #define HP_THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
 #define HP_THP_SHMEM "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
 

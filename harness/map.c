@@ -242,18 +242,24 @@ int hp_sysfs_choice(const char *path, char *cur, size_t len)
 	return 0;
 }
 
+int hp_sysfs_write(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -errno;
+	if (fputs(value, f) < 0) {
+		fclose(f);
+		return -EIO;
+	}
+	return fclose(f) ? -errno : 0;
+}
+
 int hp_thp_mode(char *cur, size_t len, const char *set)
 {
-	FILE *f;
+	int ret = set ? hp_sysfs_write(HP_THP_ENABLED, set) : 0;
 
-	if (set) {
-		f = fopen(HP_THP_ENABLED, "we");
-		if (!f)
-			return -errno;
-		if (fputs(set, f) < 0 || fclose(f))
-			return errno ? -errno : -EIO;
-	}
-	return hp_sysfs_choice(HP_THP_ENABLED, cur, len);
+	return ret ? ret : hp_sysfs_choice(HP_THP_ENABLED, cur, len);
 }
 
 /* ---- buffers of the controls (hp_buf.h) ---- */

@@ -90,8 +90,7 @@ int hp_report_exit_code(const struct hp_report *rep, const char *bisect_on)
 	return covered || (safe && rep->unmapped_safe_decides) ? 0 : 125;
 }
 
-/* The reason of an UNTESTABLE row without the pin's "off=0x0 len=0x10000: ". */
-static const char *reason_of(const char *evidence)
+const char *reason_of(const char *evidence)
 {
 	const char *colon = strstr(evidence, ": ");
 

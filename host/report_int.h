@@ -21,6 +21,9 @@ bool name_covers(const char *parent, const char *child);
 struct hp_open_case *case_find(struct hp_report *rep, size_t from, const char *test,
 			       const char *name);
 
+/* report_coverage.c: the reason of an UNTESTABLE row without the pin's "off=0x0 len=0x10000: ". */
+const char *reason_of(const char *evidence);
+
 /* report_render.c */
 void md_cell(struct hp_buf *out, const char *s);
 void json_str(struct hp_buf *out, const char *s);

@@ -99,16 +99,6 @@ static unsigned int kernel_version(const char *release)
 	return KV(major, minor);
 }
 
-/* The reason of an UNTESTABLE row without the pin's "off=0x0 len=0x10000: ". */
-static const char *untestable_reason(const char *evidence)
-{
-	const char *colon = strstr(evidence, ": ");
-
-	if (!strncmp(evidence, "off=", 4) && colon)
-		return colon + 2;
-	return evidence;
-}
-
 /*
  * Count @p's records by level into @st; @untestable gets a reason when none
  * was noted yet, a set-up failure's over a single method's.
@@ -128,7 +118,7 @@ static void tally(const struct hp_report *rep, const struct provider *p,
 		if (r->verdict == HP_UNTESTABLE) {
 			/* A device's set-up failure speaks for it before one method's reason. */
 			if (!*untestable || (!noted && !strcmp(r->method, "-")))
-				*untestable = untestable_reason(r->evidence);
+				*untestable = reason_of(r->evidence);
 			continue;
 		}
 		if (!strcmp(r->level, "pmd"))

@@ -293,6 +293,12 @@ int hp_record_parse(const char *line, struct hp_result *r);
  * skips every line with HP_MARK_PREFIX: those are ours.
  */
 #define HP_MARK_PREFIX "hugepin: "
+/*
+ * Both go to the log at KERN_NOTICE: run.sh's console (loglevel=6) shows
+ * them; a console shared with the test output (LAVA, loglevel=5) does not,
+ * so they never split a result line there.
+ */
+#define HP_MARK_LEVEL "<5>"
 #define HP_MARK_START HP_MARK_PREFIX "start "
 #define HP_MARK_WINDOW HP_MARK_PREFIX "marker "
 

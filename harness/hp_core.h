@@ -185,6 +185,7 @@ struct hp_evidence {
 	long pin_leak;		/* nr_foll_pin_acquired - released delta; 0 balanced */
 	long canary_bad;	/* canary bytes changed through a dangling pin */
 	long extra_refs;	/* pages with extra references (reference module) */
+	long page_refs_off;	/* page references after the pin's release less before (DAX) */
 	bool vuln_expected;	/* a VULNERABLE is a known limitation of this kernel */
 	const char *expected_why; /* e.g. "no PMD special bit" */
 };
@@ -236,6 +237,7 @@ struct hp_result {
 #define HP_CONTROL_PINS "pin-accounting"
 #define HP_CONTROL_CANARY "canary"
 #define HP_CONTROL_LEVEL "level"
+#define HP_CONTROL_PAGEREFS "page-refs"
 
 /*
  * One detector (detectors.c): the name its control's records carry, what it

@@ -45,7 +45,7 @@ struct hp_buf_src {
 	size_t page_size;		/* HP_BUF_HUGETLB: the page size; 0: a PMD block */
 	const char *dir;		/* HP_BUF_PAGECACHE: a directory on a disk filesystem */
 	bool small_pages;		/* MADV_NOHUGEPAGE before the first touch unless mapped huge */
-	const struct hp_vfio_dev *vfio;	/* HP_BUF_VFIO: the open device */
+	struct hp_vfio_dev *vfio;	/* HP_BUF_VFIO: the open device (its slots are handed out) */
 	enum hp_level level;		/* HP_BUF_VFIO: the entry the mapping is aligned for */
 };
 
@@ -63,6 +63,7 @@ struct hp_buf {
 	size_t touch_len;	/* bytes the first touch faults in; 0: all */
 	struct hp_bo bo;	/* HP_BUF_DRM */
 	bool gem_huge;		/* HP_BUF_DRM: a GEM shmem buffer holding shmem THP at "always" */
+	unsigned int slot, nslots;	/* HP_BUF_VFIO: the BAR's PMD-sized slots it maps */
 	struct hugepin_ref_create ref;	/* HP_BUF_REF; id 0 when none */
 	struct hugepin_ref_evict evict;	/* HP_BUF_REF: the last eviction's report */
 	bool evicted;			/* HP_BUF_REF: evict holds one */

@@ -181,11 +181,15 @@ void hp_case_sweep_each(const struct hp_case *c, size_t map_len, enum hp_method 
 /* ---- fixture state ---- */
 
 /* A vfio-pci device opened through a type1 container (harness/vfio.c). */
+/* BAR2 in PMD-sized slots: each buffer of the vfio kind maps slots of its own. */
+#define HP_VFIO_SLOTS 1024
+
 struct hp_vfio_dev {
 	bool open;		/* the fds below are set (-1 when not opened) */
 	int container, group, device;
 	unsigned long long bar_offset;	/* BAR2's region in the device fd */
 	unsigned long long bar_size;
+	uint64_t slots_used[HP_VFIO_SLOTS / 64];	/* one bit per slot (vfio.c) */
 };
 
 struct hp_target {

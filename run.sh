@@ -104,7 +104,7 @@ What to run:
   --shmem-thp MODE       transparent_hugepage/shmem_enabled for each program (default:
                          the kernel's, usually never): always gives GEM shmem buffers
                          (vgem, virtio_gpu) huge folios, which 7.0+ maps with huge PMDs
-  --duration S           seconds per race and stress pass (default 1; HUGEPIN_DURATION in the guest)
+  --duration S           seconds per race and stress pass, 0.1 to 86400 (default 0.5; HUGEPIN_DURATION in the guest)
   --args ARGS            arguments for drm_repro/gup_stress when --tests selects them
 Guest:
   --mem SIZE             guest memory (default 2G)
@@ -148,7 +148,7 @@ USAGE
 }
 
 OPT_KERNEL='' OPT_MODULES='' OPT_MODULES_SET=0 OPT_KERNEL_DEB='' OPT_TESTS='' OPT_DEVICES=$HP_DEVICES_ALL OPT_DEVICES_SET=0
-OPT_THP=madvise OPT_SHMEM_THP='' OPT_DURATION=1 OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_NUMA='' OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
+OPT_THP=madvise OPT_SHMEM_THP='' OPT_DURATION=0.5 OPT_ARGS='' OPT_MEM=2G OPT_SMP=2 OPT_NUMA='' OPT_TIMEOUT=300 OPT_OUT='' OPT_KEEP=0
 OPT_BISECT_ON='' OPT_HOST=0 OPT_CRASH_OK=0 OPT_BUILD=1 OPT_INJECT='' OPT_TREE='' OPT_BASE_CONFIG=''
 OPT_MATRIX='' OPT_ARCH='' OPT_LAVA_JOB='' OPT_VMWSHIM=1 OPT_VERBOSE=0 OPT_UNMAPPED_FIXED=0 OPT_MODTREE='' OPT_MODTREE_DIRS=$HP_MODTREE_DIRS
 # The options a --matrix run hands on to each kernel's run.
@@ -220,7 +220,8 @@ parse_args() {
 	[ -z "$OPT_NUMA" ] || [[ $OPT_NUMA =~ ^[2-8]$ ]] || hp_usage_error "--numa $OPT_NUMA: a node count from 2 to 8"
 	[[ $OPT_MEM =~ ^[1-9][0-9]*[MG]$ ]] || hp_usage_error "--mem $OPT_MEM: a size like 2G or 1536M"
 	[[ $OPT_TIMEOUT =~ ^[1-9][0-9]*$ ]] || hp_usage_error "--timeout $OPT_TIMEOUT: whole seconds > 0"
-	[ -z "$OPT_DURATION" ] || [[ $OPT_DURATION =~ ^[1-9][0-9]*$ ]] || hp_usage_error "--duration $OPT_DURATION: whole seconds > 0"
+	[ -z "$OPT_DURATION" ] || { [[ $OPT_DURATION =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v d="$OPT_DURATION" 'BEGIN { exit !(d >= 0.1 && d <= 86400) }'; } ||
+		hp_usage_error "--duration $OPT_DURATION: seconds from 0.1 to 86400, like 1 or 0.5"
 	case $OPT_THP in always | madvise | never) ;; *) hp_usage_error "--thp $OPT_THP: always, madvise or never" ;; esac
 	case $OPT_SHMEM_THP in '' | always | within_size | advise | never | deny | force) ;;
 	*) hp_usage_error "--shmem-thp $OPT_SHMEM_THP: always, within_size, advise, never, deny or force" ;;

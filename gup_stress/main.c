@@ -86,7 +86,7 @@ static void usage(FILE *f)
 "Pin memory of many kinds through every GUP path while mutators change the\n"
 "page tables underneath; check patterns, pin accounting and the kernel log.\n"
 "\n"
-"  --duration D       whole run, split across memory types: 1s..24h (s/m/h suffix) [%.0fs]\n"
+"  --duration D       whole run, split across memory types: 0.1s..24h (s/m/h suffix) [%.0fs]\n"
 "  --mem LIST         memory types, comma separated, or all [all]:\n"
 "                     %s\n"
 "                     hugepin_ref (the reference module; not in all: it damages\n"
@@ -186,8 +186,8 @@ static int parse_number(int opt, const char *arg, struct gs_config *c)
 
 	switch (opt) {
 	case OPT_DURATION:
-		if (hp_parse_duration(arg, 1, MAX_DURATION, &c->duration))
-			return bad("--duration", arg, "1s..24h");
+		if (hp_parse_duration(arg, 0.1, MAX_DURATION, &c->duration))
+			return bad("--duration", arg, "0.1s..24h");
 		break;
 	case OPT_THREADS:
 		if (hp_parse_long(arg, 1, MAX_THREADS, &l))

@@ -173,9 +173,9 @@ const char *hp_kernel_release(void)
 const char *hp_env_duration(const char *def)
 {
 	const char *v = getenv("HUGEPIN_DURATION");
-	long secs;
+	double secs;
 
-	if (!v || hp_parse_long(v, 1, 86400, &secs))
+	if (!v || hp_parse_duration(v, 0.1, 86400, &secs))
 		return def;
 	return v;
 }

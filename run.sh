@@ -453,9 +453,10 @@ dax_cmdline() {
 
 guest_cmdline() {
 	local mods=$1 progs=$2 c
-	# loglevel=5 puts warnings on the console (splats and the "hugepin: start"
-	# markers the programs write to /dev/kmsg), not the boot chatter.
-	c="console=$(qemu_console) loglevel=5 panic=-1 oops=panic panic_on_warn=0"
+	# loglevel=6 puts warnings and notices on the console (splats and the
+	# "hugepin: start" markers the programs write to /dev/kmsg at
+	# KERN_NOTICE), not the boot chatter.
+	c="console=$(qemu_console) loglevel=6 panic=-1 oops=panic panic_on_warn=0"
 	c+=" hugepin.mods=$mods hugepin.tests=$progs hugepin.thp=$OPT_THP"
 	[ -z "$OPT_SHMEM_THP" ] || c+=" hugepin.shmem_thp=$OPT_SHMEM_THP"
 	[ -z "$CASE_FILTER" ] || c+=" hugepin.filter=$CASE_FILTER"

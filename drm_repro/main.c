@@ -47,7 +47,7 @@ struct opt_help {
 
 static const struct opt_help help_table[] = {
 	{ "device", "DEV", "/dev/dri/cardN, a DRM driver's short name (listed below), "
-			   "ref (the hugepin_ref module), or the controls anon, shmem [default: first DRM device]" },
+			   "ref (the hugepin_ref module), vfio (the guest's ivshmem BAR through vfio-pci), or the controls anon, shmem [default: first DRM device]" },
 	{ "size", "BYTES", "buffer size, page aligned, K/M/G suffixes, two pages..1G [default: two PMD blocks]" },
 	{ "threads", "N", "pinner threads per method, 1..64 [default 1]" },
 	{ "methods", "LIST", "comma-separated pin methods, or all [default all]:" },

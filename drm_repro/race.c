@@ -30,7 +30,7 @@ int race_resolve_device(const char *arg, struct race_cfg *cfg, char *err, size_t
 
 	err[0] = '\0';
 	if (!arg || !*arg) {
-		snprintf(err, len, "--device needs a value: /dev/dri/cardN, a driver short name, ref, anon or shmem");
+		snprintf(err, len, "--device needs a value: /dev/dri/cardN, a driver short name, ref, vfio, anon or shmem");
 		return -EINVAL;
 	}
 	if (!strcmp(arg, "anon") || !strcmp(arg, "shmem")) {
@@ -45,6 +45,12 @@ int race_resolve_device(const char *arg, struct race_cfg *cfg, char *err, size_t
 		snprintf(cfg->driver, sizeof(cfg->driver), "%s", HUGEPIN_REF_NAME);
 		return 0;
 	}
+	if (!strcmp(arg, "vfio")) {
+		cfg->kind = HP_BUF_VFIO;
+		snprintf(cfg->device, sizeof(cfg->device), "vfio");
+		snprintf(cfg->driver, sizeof(cfg->driver), "vfio-pci");
+		return 0;
+	}
 	cfg->kind = HP_BUF_DRM;
 	if (arg[0] == '/') {
 		if (stat(arg, &st)) {
@@ -52,7 +58,7 @@ int race_resolve_device(const char *arg, struct race_cfg *cfg, char *err, size_t
 			return -ENODEV;
 		}
 		if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != DRM_CHAR_MAJOR) {
-			snprintf(err, len, "%s is not a DRM device node (want /dev/dri/cardN, a driver short name, ref, anon or shmem)", arg);
+			snprintf(err, len, "%s is not a DRM device node (want /dev/dri/cardN, a driver short name, ref, vfio, anon or shmem)", arg);
 			return -EINVAL;
 		}
 	}
@@ -72,7 +78,7 @@ int race_resolve_device(const char *arg, struct race_cfg *cfg, char *err, size_t
 		char names[256];
 
 		hp_target_drm_names(names, sizeof(names));
-		snprintf(err, len, "unknown device '%s' (want /dev/dri/cardN, a driver short name: %s; or ref, anon, shmem)",
+		snprintf(err, len, "unknown device '%s' (want /dev/dri/cardN, a driver short name: %s; or ref, vfio, anon, shmem)",
 			 arg, names);
 		return -EINVAL;
 	}

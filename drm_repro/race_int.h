@@ -68,6 +68,7 @@ struct race {
 	struct race_report *rep;
 	int fd;				/* DRM device fd */
 	struct hp_refmod ref;		/* HP_BUF_REF */
+	struct hp_vfio_dev vfio;	/* HP_BUF_VFIO: the BAR every buffer maps slots of */
 	struct hp_buf_src src;		/* where the target's buffers come from */
 	uint64_t ref_kept0;		/* module-wide kept pages when the race began */
 	bool ref_budget_hit;

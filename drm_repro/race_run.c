@@ -222,6 +222,19 @@ static void race_setup(struct race *r)
 		snprintf(rep->expected_why, sizeof(rep->expected_why), "%s", why ? why : "");
 		break;
 	}
+	case HP_BUF_VFIO: {
+		char bdf[32];
+
+		/* The BAR belongs to the device: a pin that succeeds is the bug. */
+		if (hp_vfio_open(&r->vfio, bdf, sizeof(bdf), rep->untestable,
+				 sizeof(rep->untestable)))
+			return;
+		r->owner = HP_OWNER_DRIVER;
+		r->huge_required = true;
+		r->src.vfio = &r->vfio;
+		r->src.level = HP_LEVEL_PMD;
+		break;
+	}
 	default:
 		/* The other kinds need nothing opened first: their ops make the buffer. */
 		break;
@@ -254,6 +267,7 @@ static void race_teardown(struct race *r)
 		hp_scratch_close(&r->scratch);
 	if (r->ref.fd >= 0)
 		hp_refmod_close(&r->ref);
+	hp_vfio_close(&r->vfio);
 }
 
 static void knobs_text(struct race *r)

@@ -128,6 +128,14 @@ int _hp_buf_evict(struct hp_buf *b, unsigned int flags)
 	return ops && ops->evict ? ops->evict(b, flags) : -EOPNOTSUPP;
 }
 
+void hp_buf_arm(struct hp_buf *b)
+{
+	const struct hp_buf_ops *ops = b->src ? buf_kinds[b->src->kind].ops : NULL;
+
+	if (ops && ops->arm)
+		ops->arm(b);
+}
+
 void hp_buf_check(struct hp_buf *b, struct hp_evidence *ev, char *report, size_t len)
 {
 	const struct hp_buf_ops *ops = b->src ? buf_kinds[b->src->kind].ops : NULL;

@@ -89,6 +89,8 @@ void hp_frame_window(struct hp_frame *f)
 	if (hp_detect_begin(&f->det, f->c->test, f->c->name))
 		note_log_missing();
 	f->window = true;
+	if (f->buf)
+		hp_buf_arm(f->buf);
 }
 
 void hp_frame_pinned(struct hp_frame *f, const struct hp_pin_res *r, size_t len)
@@ -173,6 +175,7 @@ enum hp_verdict hp_case_run_pin(const struct hp_case *c, void *addr, size_t len,
 	struct hp_frame f;
 
 	hp_frame_start(&f, c, m);
+	f.buf = c->buf;
 	/* Before the pin: a pin that fails may leave the range unmapped. */
 	if (c->level_hint == HP_LEVEL_UNKNOWN) {
 		f.ev.level = hp_map_level_seen(addr, &f.ev.special, &f.ev.level_why);
@@ -450,6 +453,7 @@ int hp_target_dax(struct hp_target *t, const char *test, const char *fixture,
 	t->c.owner = HP_OWNER_PAGES;
 	t->c.huge_required = true;
 	t->c.pin_required = true;
+	t->c.buf = &t->buf;
 	target_ready(t);
 	return 0;
 }

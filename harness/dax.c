@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 
 #include "hp_buf.h"
+#include "hp_refmod.h"
 
 #define HP_MOUNTS "/proc/self/mounts"
 #define HP_DAX_ENV "HUGEPIN_DAX"
@@ -144,6 +145,51 @@ static int dax_available(const struct hp_buf_src *src, char *why, size_t len)
 	return hp_dax_dir(dir, sizeof(dir), why, len);
 }
 
+/*
+ * The page-reference check: the references the kernel counts on the
+ * buffer's pages before a pin and after its release must be equal (a pin
+ * that took one it did not give back, or gave back one it did not take,
+ * shows here). The reference module answers the query; without it the
+ * check says so in the report and judges nothing.
+ */
+static int dax_refs(struct hp_buf *b, long long *refs)
+{
+	struct hp_refmod r;
+	int err;
+
+	err = hp_refmod_open(&r, b->refs_why, sizeof(b->refs_why));
+	if (err)
+		return err;
+	err = _hp_refmod_pagerefs(&r, b->map.addr, b->map_len, refs);
+	if (err)
+		snprintf(b->refs_why, sizeof(b->refs_why), "%s: %s",
+			 err == -ENOTTY ? "the module has no page-reference query" :
+			 "page-reference query", strerror(-err));
+	hp_refmod_close(&r);
+	return err;
+}
+
+static void dax_arm(struct hp_buf *b)
+{
+	b->refs_why[0] = '\0';
+	if (dax_refs(b, &b->refs_armed))
+		b->refs_armed = -1;
+}
+
+static void dax_check(struct hp_buf *b, struct hp_evidence *ev, char *report, size_t len)
+{
+	long long after;
+
+	if (b->refs_armed < 0 || dax_refs(b, &after)) {
+		snprintf(report, len, "page references not checked: %s", b->refs_why);
+		return;
+	}
+	ev->page_refs_off = (long)(after - b->refs_armed);
+	snprintf(report, len, "page references %lld before the pin, %lld after its release",
+		 b->refs_armed, after);
+}
+
 const struct hp_buf_ops hp_buf_dax_ops = {
 	.create = dax_create, .release = hp_buf_close_fd, .available = dax_available,
+	.arm = dax_arm, .check = dax_check,
 };

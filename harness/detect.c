@@ -126,7 +126,11 @@ int hp_detect_begin(struct hp_detect *d, const char *test, const char *name)
 	lseek(d->kmsg_fd, 0, SEEK_END);
 	wfd = open(KMSG, O_WRONLY | O_CLOEXEC);
 	if (wfd >= 0) {
-		ssize_t n = write(wfd, d->marker, strlen(d->marker));
+		char line[sizeof(d->marker) + sizeof(HP_MARK_LEVEL)];
+		ssize_t n;
+
+		snprintf(line, sizeof(line), HP_MARK_LEVEL "%s", d->marker);
+		n = write(wfd, line, strlen(line));
 
 		(void)n;	/* a missing marker only costs the console attribution */
 		close(wfd);

@@ -31,6 +31,11 @@ static bool backs_race(const struct hp_result *r)
 	return !strcmp(r->test, "drm_repro");
 }
 
+static bool backs_dax(const struct hp_result *r)
+{
+	return !strcmp(r->device, "dax");
+}
+
 static bool backs_huge(const struct hp_result *r)
 {
 	enum hp_level l;
@@ -56,6 +61,10 @@ static const struct hp_detector detectors[] = {
 	  "controls.canary",
 	  "a vmsplice pin held while its pages are freed, fresh memory filled with canaries, a read through the held pin",
 	  "drm_repro's race records", backs_race },
+	{ HP_CONTROL_PAGEREFS, "the references the kernel counts on pinned pages, before the pin and after its release (harness/dax.c, the module's page-reference query)",
+	  "controls.page_refs",
+	  "a FOLL_PIN of a DAX page taken and released by the module, then one reference taken off that page (left on it where its count is too low to lose one: the devmap pages before 6.15), undone after the check",
+	  "DAX records", backs_dax },
 	{ HP_CONTROL_LEVEL, "the page-table level backing the mapping (harness/map.c, harness/walk.c)",
 	  "controls.level_probe",
 	  "maps a reference-module buffer by a PMD, another under `pte_only`, and anonymous memory without THP",

@@ -45,7 +45,7 @@ struct hp_buf_src {
 	size_t page_size;		/* HP_BUF_HUGETLB: the page size; 0: a PMD block */
 	const char *dir;		/* HP_BUF_PAGECACHE: a directory on a disk filesystem */
 	bool small_pages;		/* MADV_NOHUGEPAGE before the first touch unless mapped huge */
-	const struct hp_vfio_dev *vfio;	/* HP_BUF_VFIO: the open device */
+	struct hp_vfio_dev *vfio;	/* HP_BUF_VFIO: the open device (its slots are handed out) */
 	enum hp_level level;		/* HP_BUF_VFIO: the entry the mapping is aligned for */
 };
 
@@ -63,9 +63,12 @@ struct hp_buf {
 	size_t touch_len;	/* bytes the first touch faults in; 0: all */
 	struct hp_bo bo;	/* HP_BUF_DRM */
 	bool gem_huge;		/* HP_BUF_DRM: a GEM shmem buffer holding shmem THP at "always" */
+	unsigned int slot, nslots;	/* HP_BUF_VFIO: the BAR's PMD-sized slots it maps */
 	struct hugepin_ref_create ref;	/* HP_BUF_REF; id 0 when none */
 	struct hugepin_ref_evict evict;	/* HP_BUF_REF: the last eviction's report */
 	bool evicted;			/* HP_BUF_REF: evict holds one */
+	long long refs_armed;		/* HP_BUF_DAX: page references before the pin; -1 unknown */
+	char refs_why[96];		/* HP_BUF_DAX: why they are unknown */
 	bool live;		/* made and mapped */
 };
 
@@ -74,9 +77,11 @@ struct hp_buf {
  * kind. create fills fd, off, flags, map_len and align, or returns -errno;
  * release gives the backing back. Optional (NULL): evict takes the memory
  * away from under a live mapping (HUGEPIN_REF_EVICT_* flags for the
- * reference module), 0 or -errno; check runs after a pin, inside the
- * case's detector window, adds what it finds to @ev and says it in
- * @report (the reference module's per-page refcount report); available
+ * reference module), 0 or -errno; arm runs before a pin, inside the case's
+ * detector window, and notes what check will compare with; check runs
+ * after a pin, inside the window, adds what it finds to @ev and says it in
+ * @report (the reference module's per-page refcount report, DAX's page
+ * references before and after); available
  * says why this machine cannot give such buffers (-errno, @why set: the
  * UNTESTABLE reason) before any is made.
  */
@@ -84,6 +89,7 @@ struct hp_buf_ops {
 	int (*create)(const struct hp_buf_src *src, size_t size, struct hp_buf *b);
 	void (*release)(const struct hp_buf_src *src, struct hp_buf *b);
 	int (*evict)(struct hp_buf *b, unsigned int flags);
+	void (*arm)(struct hp_buf *b);
 	void (*check)(struct hp_buf *b, struct hp_evidence *ev, char *report, size_t len);
 	int (*available)(const struct hp_buf_src *src, char *why, size_t len);
 };
@@ -127,8 +133,9 @@ int _hp_buf_create(const struct hp_buf_src *src, size_t size, bool huge, struct 
 int _hp_buf_remap(struct hp_buf *b);
 /* The kind's available op: 0 when it has none. */
 int hp_buf_available(const struct hp_buf_src *src, char *why, size_t len);
-/* The kind's evict op (-EOPNOTSUPP without one) and after-pin check (nothing without one). */
+/* The kind's evict op (-EOPNOTSUPP without one), before-pin arm and after-pin check (nothing without one). */
 int _hp_buf_evict(struct hp_buf *b, unsigned int flags);
+void hp_buf_arm(struct hp_buf *b);
 void hp_buf_check(struct hp_buf *b, struct hp_evidence *ev, char *report, size_t len);
 /* Release the backing of a buffer whose mapping is gone. */
 void hp_buf_release(struct hp_buf *b);

@@ -47,6 +47,7 @@ struct hp_case {
 	struct hp_scratch *scratch;	/* O_DIRECT storage, may be closed (fd -1) */
 	const void *base;	/* start of the mapping: offsets in evidence are from here */
 	char note[HP_NAME_LEN];	/* leads every evidence line: "bound through hugepin_vmwshim" */
+	struct hp_buf *buf;	/* the buffer whose kind checks each pin (DAX), or NULL */
 	/*
 	 * Level read once for a whole sweep: the ptdump debugfs file costs a
 	 * full page-table walk per read (about 0.6 s under TCG on a debug
@@ -65,7 +66,8 @@ struct hp_case {
  *   hp_frame_window() and hp_frame_pinned() around a pin made elsewhere
  *                      (in a forked child, through a pinner);
  *   hp_frame_end()     the buffer's after-pin check (f->buf, its kind's
- *                      check op: the reference module's refcount report)
+ *                      check op: the reference module's refcount report;
+ *                      its arm op ran when the window opened)
  *                      inside the window, the window closed, the verdict,
  *                      the record emitted and its '#' line printed.
  * Between start and end the caller may set f->ev (level, untestable_why)
@@ -179,11 +181,15 @@ void hp_case_sweep_each(const struct hp_case *c, size_t map_len, enum hp_method 
 /* ---- fixture state ---- */
 
 /* A vfio-pci device opened through a type1 container (harness/vfio.c). */
+/* BAR2 in PMD-sized slots: each buffer of the vfio kind maps slots of its own. */
+#define HP_VFIO_SLOTS 1024
+
 struct hp_vfio_dev {
 	bool open;		/* the fds below are set (-1 when not opened) */
 	int container, group, device;
 	unsigned long long bar_offset;	/* BAR2's region in the device fd */
 	unsigned long long bar_size;
+	uint64_t slots_used[HP_VFIO_SLOTS / 64];	/* one bit per slot (vfio.c) */
 };
 
 struct hp_target {

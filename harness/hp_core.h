@@ -185,6 +185,7 @@ struct hp_evidence {
 	long pin_leak;		/* nr_foll_pin_acquired - released delta; 0 balanced */
 	long canary_bad;	/* canary bytes changed through a dangling pin */
 	long extra_refs;	/* pages with extra references (reference module) */
+	long page_refs_off;	/* page references after the pin's release less before (DAX) */
 	bool vuln_expected;	/* a VULNERABLE is a known limitation of this kernel */
 	const char *expected_why; /* e.g. "no PMD special bit" */
 };
@@ -236,6 +237,7 @@ struct hp_result {
 #define HP_CONTROL_PINS "pin-accounting"
 #define HP_CONTROL_CANARY "canary"
 #define HP_CONTROL_LEVEL "level"
+#define HP_CONTROL_PAGEREFS "page-refs"
 
 /*
  * One detector (detectors.c): the name its control's records carry, what it
@@ -293,6 +295,12 @@ int hp_record_parse(const char *line, struct hp_result *r);
  * skips every line with HP_MARK_PREFIX: those are ours.
  */
 #define HP_MARK_PREFIX "hugepin: "
+/*
+ * Both go to the log at KERN_NOTICE: run.sh's console (loglevel=6) shows
+ * them; a console shared with the test output (LAVA, loglevel=5) does not,
+ * so they never split a result line there.
+ */
+#define HP_MARK_LEVEL "<5>"
 #define HP_MARK_START HP_MARK_PREFIX "start "
 #define HP_MARK_WINDOW HP_MARK_PREFIX "marker "
 

@@ -68,6 +68,13 @@ int _hp_refmod_create(const struct hp_refmod *r, uint64_t length, uint32_t flags
 		      struct hugepin_ref_create *out);
 int _hp_refmod_destroy(const struct hp_refmod *r, uint32_t id);
 int _hp_refmod_info(const struct hp_refmod *r, uint32_t id, struct hugepin_ref_info *out);
+/*
+ * The references the kernel counts on the pages behind [addr, addr + len)
+ * of this process (HUGEPIN_REF_IOC_PAGEREFS, as many calls as it takes):
+ * 0 with *refs set, or -errno (-ENOTTY: a module without the query).
+ */
+int _hp_refmod_pagerefs(const struct hp_refmod *r, const void *addr, size_t len,
+			long long *refs);
 int _hp_refmod_evict(const struct hp_refmod *r, uint32_t id, uint32_t flags,
 		     struct hugepin_ref_evict *out);
 

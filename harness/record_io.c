@@ -122,7 +122,7 @@ void hp_record_start(const char *test, const char *name, const char *device, con
 
 	kfd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 	if (kfd >= 0) {
-		snprintf(buf, sizeof(buf), HP_MARK_START "%s %s\n", test, name);
+		snprintf(buf, sizeof(buf), HP_MARK_LEVEL HP_MARK_START "%s %s\n", test, name);
 		write_line(kfd, buf);
 		close(kfd);
 	}

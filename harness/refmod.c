@@ -189,6 +189,28 @@ int _hp_refmod_info(const struct hp_refmod *r, uint32_t id, struct hugepin_ref_i
 	return refmod_ioctl(r, HUGEPIN_REF_IOC_INFO, out);
 }
 
+int _hp_refmod_pagerefs(const struct hp_refmod *r, const void *addr, size_t len,
+			long long *refs)
+{
+	size_t step = HUGEPIN_REF_PAGEREFS_MAX * hp_page_size();
+	struct hugepin_ref_pagerefs q;
+
+	*refs = 0;
+	for (size_t off = 0; off < len; off += step) {
+		int err;
+
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.addr = (uintptr_t)addr + off;
+		q.length = len - off < step ? len - off : step;
+		err = refmod_ioctl(r, HUGEPIN_REF_IOC_PAGEREFS, &q);
+		if (err)
+			return err;
+		*refs += (long long)q.refs;
+	}
+	return 0;
+}
+
 int _hp_refmod_evict(const struct hp_refmod *r, uint32_t id, uint32_t flags,
 		     struct hugepin_ref_evict *out)
 {

@@ -117,6 +117,12 @@ static bool add_findings(const struct hp_evidence *ev, struct line *l)
 		add(l, "%ld pages with extra references", ev->extra_refs);
 		fired = true;
 	}
+	if (ev->page_refs_off) {
+		add(l, "page references %s by %ld after the pin's release",
+		    ev->page_refs_off > 0 ? "up" : "down",
+		    ev->page_refs_off > 0 ? ev->page_refs_off : -ev->page_refs_off);
+		fired = true;
+	}
 	return fired;
 }
 

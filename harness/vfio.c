@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,32 +195,94 @@ void hp_vfio_close(struct hp_vfio_dev *v)
 }
 
 /*
+ * Slots: every buffer maps a part of the BAR no other live buffer maps (a
+ * race's target, victim and fresh buffers must not alias), PMD-sized
+ * slots handed out first fit, from several threads.
+ */
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool slot_used(const struct hp_vfio_dev *v, unsigned int i)
+{
+	return v->slots_used[i / 64] >> (i % 64) & 1;
+}
+
+static void slots_mark(struct hp_vfio_dev *v, unsigned int first, unsigned int n, bool used)
+{
+	for (unsigned int i = first; i < first + n; i++) {
+		if (used)
+			v->slots_used[i / 64] |= 1ull << (i % 64);
+		else
+			v->slots_used[i / 64] &= ~(1ull << (i % 64));
+	}
+}
+
+/* @n free slots from a multiple of @align: the first one, or -ENOSPC. */
+static int slots_take(struct hp_vfio_dev *v, unsigned int n, unsigned int align)
+{
+	size_t total = v->bar_size / hp_pmd_size();
+	int ret = -ENOSPC;
+
+	if (total > HP_VFIO_SLOTS)
+		total = HP_VFIO_SLOTS;
+	pthread_mutex_lock(&slots_lock);
+	for (unsigned int first = 0; ret < 0 && first + n <= total; first += align) {
+		unsigned int i = 0;
+
+		while (i < n && !slot_used(v, first + i))
+			i++;
+		if (i == n) {
+			slots_mark(v, first, n, true);
+			ret = (int)first;
+		}
+	}
+	pthread_mutex_unlock(&slots_lock);
+	return ret;
+}
+
+/*
  * The BAR as a buffer kind: nothing to allocate, the mapping is the device
- * fd at BAR2's offset, aligned where @src->level's entry can form. PUD: the
- * whole first GiB, of which the first 4 MiB are faulted in (the sweep's);
- * PTE: one page into the BAR, so every pfn is misaligned for a huge entry.
+ * fd at slots of BAR2 of its own, aligned where @src->level's entry can
+ * form. PUD: a whole PUD-aligned part of the BAR, of which the first 4 MiB
+ * are faulted in (the sweep's); PTE: one page into its slots, so every pfn
+ * is misaligned for a huge entry.
  */
 static int vfio_buf_create(const struct hp_buf_src *src, size_t size, struct hp_buf *b)
 {
 	off_t skew = src->level == HP_LEVEL_PTE ? (off_t)hp_page_size() : 0;
+	size_t pmd = hp_pmd_size();
+	unsigned int n, align = 1;
+	int first;
 
 	if (!src->vfio || src->vfio->device < 0)
 		return -ENODEV;
 	if (src->vfio->bar_size < size + (size_t)skew)
 		return -ENOSPC;
+	n = (unsigned int)((size + (size_t)skew + pmd - 1) / pmd);
+	if (src->level == HP_LEVEL_PUD)
+		align = (unsigned int)(hp_pud_size() / pmd);
+	first = slots_take(src->vfio, n, align);
+	if (first < 0)
+		return first;
+	b->slot = (unsigned int)first;
+	b->nslots = n;
 	b->fd = src->vfio->device;
-	b->off = (off_t)src->vfio->bar_offset + skew;
-	b->align = src->level == HP_LEVEL_PUD ? hp_pud_size() : hp_pmd_size();
+	b->off = (off_t)(src->vfio->bar_offset + (unsigned long long)first * pmd) + skew;
+	b->align = src->level == HP_LEVEL_PUD ? hp_pud_size() : pmd;
 	b->flags = MAP_SHARED;
 	b->never_advise = true;
-	b->touch_len = HP_VFIO_SWEEP_LEN;
+	b->touch_len = HP_VFIO_SWEEP_LEN < size ? HP_VFIO_SWEEP_LEN : 0;
 	return 0;
 }
 
-/* The device fd belongs to the target's struct hp_vfio_dev. */
+/* The device fd belongs to the target's struct hp_vfio_dev; the slots go back. */
 static void vfio_buf_release(const struct hp_buf_src *src, struct hp_buf *b)
 {
-	(void)src;
+	if (src->vfio && b->nslots) {
+		pthread_mutex_lock(&slots_lock);
+		slots_mark(src->vfio, b->slot, b->nslots, false);
+		pthread_mutex_unlock(&slots_lock);
+	}
+	b->nslots = 0;
 	b->fd = -1;
 }
 

@@ -625,6 +625,7 @@ union hpref_args {
 	struct hugepin_ref_info info;
 	struct hugepin_ref_evict evict;
 	struct hugepin_ref_test test;
+	struct hugepin_ref_pagerefs pagerefs;
 };
 
 /*
@@ -643,6 +644,7 @@ static long hpref_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		{ HUGEPIN_REF_IOC_INFO, sizeof(struct hugepin_ref_info) },
 		{ HUGEPIN_REF_IOC_EVICT, sizeof(struct hugepin_ref_evict) },
 		{ HUGEPIN_REF_IOC_TEST, sizeof(struct hugepin_ref_test) },
+		{ HUGEPIN_REF_IOC_PAGEREFS, sizeof(struct hugepin_ref_pagerefs) },
 	};
 	void __user *uarg = (void __user *)arg;
 	union hpref_args a;
@@ -679,6 +681,9 @@ static long hpref_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case HUGEPIN_REF_IOC_EVICT:
 		ret = hpref_ioc_evict(file, &a.evict);
+		break;
+	case HUGEPIN_REF_IOC_PAGEREFS:
+		ret = hpref_ioc_pagerefs(&a.pagerefs);
 		break;
 	default:
 		ret = hpref_ioc_test(file, &a.test);

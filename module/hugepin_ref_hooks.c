@@ -18,6 +18,8 @@
  *              refcount damage fast GUP did through huge pfn entries, for
  *              kernels that refuse every pin of the module's own mappings
  *              (the canary);
+ *   SHIFT_REF  one reference off a page whose pins must succeed (DAX), and
+ *              back on once the page-reference check has looked;
  *   FOLLOW_CHECK a kretprobe that WARNs when follow_pfnmap_start() hands out
  *              a huge entry its locked page table does not map
  *              (hugepin_ref_follow.c; the race program's detector);
@@ -148,6 +150,32 @@ static long hpref_test_drop_ref(struct hugepin_ref_test *a)
 	return 0;
 }
 
+static long hpref_test_shift_ref(struct hugepin_ref_test *a)
+{
+	struct page *page, *head;
+	long ret = 0;
+
+	if (a->index > 1)
+		return -EINVAL;
+	ret = get_user_pages_fast(a->addr, 1, 0, &page);
+	if (ret != 1)
+		return ret < 0 ? ret : -EFAULT;
+	head = compound_head(page);
+	ret = 0;
+	if (!a->index) {
+		get_page(head);
+	} else if (page_count(head) < 3) {
+		/* ours, the one taken off, and one that keeps it alive */
+		ret = -EBUSY;
+	} else {
+		put_page(head);
+		pr_info("took one reference off pfn %#lx (test_hooks)\n", page_to_pfn(page));
+	}
+	a->result = page_count(head) - 1;
+	put_page(page);
+	return ret;
+}
+
 long hpref_ioc_test(struct file *file, struct hugepin_ref_test *a)
 {
 	if (a->pad)
@@ -169,6 +197,8 @@ long hpref_ioc_test(struct file *file, struct hugepin_ref_test *a)
 		return hpref_test_split_delay(a);
 	case HUGEPIN_REF_TEST_PTL_HOLD:
 		return hpref_test_ptl_hold(a);
+	case HUGEPIN_REF_TEST_SHIFT_REF:
+		return hpref_test_shift_ref(a);
 	default:
 		return -EINVAL;
 	}

@@ -80,6 +80,9 @@ bool hpref_devmem_ready(bool pud);
 /* Give the device memory back, at unload. */
 void hpref_devmem_exit(void);
 
+/* HUGEPIN_REF_IOC_PAGEREFS (hugepin_ref_pagerefs.c). */
+long hpref_ioc_pagerefs(struct hugepin_ref_pagerefs *a);
+
 /* Module parameter test_hooks: HUGEPIN_REF_IOC_TEST answers only when set. */
 extern bool hpref_test_hooks;
 long hpref_ioc_test(struct file *file, struct hugepin_ref_test *a);

@@ -235,6 +235,16 @@ enum hugepin_ref_test_op {
 	 * result: holds done.
 	 */
 	HUGEPIN_REF_TEST_PTL_HOLD,
+	/*
+	 * Take one reference off (@index 1) or put one back on (@index 0) the
+	 * page, or the compound page, behind user address @addr: the damage a
+	 * lost reference does to memory whose pins must succeed (DAX), undone
+	 * after its detector looked. Taking off is refused (-EBUSY) unless
+	 * the count stays at 1 or more (the idle devmap pages of kernels
+	 * before 6.15 count 1: the caller puts one on instead, and takes it
+	 * off again after). result: the count after, less the lookup's own.
+	 */
+	HUGEPIN_REF_TEST_SHIFT_REF,
 };
 
 struct hugepin_ref_test {
@@ -248,6 +258,27 @@ struct hugepin_ref_test {
 	__s64 result;		/* out: pages pinned or released; refcount after */
 };
 
+/* ---- page references (any load) ---- */
+
+/*
+ * The references on the pages behind [addr, addr + length) of the caller's
+ * memory, as the kernel counts them: the sum over the distinct heads
+ * (a compound page counts once) of their refcount, less the lookup's own.
+ * -EFAULT when a page of the range has no struct page to look up (a pfn
+ * mapping) or is not mapped.
+ */
+#define HUGEPIN_REF_PAGEREFS_MAX	4096	/* pages per call */
+
+struct hugepin_ref_pagerefs {
+	__u32 size;		/* in: sizeof(struct hugepin_ref_pagerefs) */
+	__u32 pad;		/* must be zero */
+	__u64 addr;		/* in: page aligned */
+	__u64 length;		/* in: page aligned, at most HUGEPIN_REF_PAGEREFS_MAX pages */
+	__u64 refs;		/* out: the sum */
+	__u64 heads;		/* out: distinct pages or folios behind the range */
+	__u64 first_pfn;	/* out: the pfn behind addr */
+};
+
 #define HUGEPIN_REF_IOC_MAGIC	0xB7
 #define HUGEPIN_REF_IOC_CAPS	_IOWR(HUGEPIN_REF_IOC_MAGIC, 0x00, struct hugepin_ref_caps)
 #define HUGEPIN_REF_IOC_CREATE	_IOWR(HUGEPIN_REF_IOC_MAGIC, 0x01, struct hugepin_ref_create)
@@ -255,5 +286,6 @@ struct hugepin_ref_test {
 #define HUGEPIN_REF_IOC_INFO	_IOWR(HUGEPIN_REF_IOC_MAGIC, 0x03, struct hugepin_ref_info)
 #define HUGEPIN_REF_IOC_EVICT	_IOWR(HUGEPIN_REF_IOC_MAGIC, 0x04, struct hugepin_ref_evict)
 #define HUGEPIN_REF_IOC_TEST	_IOWR(HUGEPIN_REF_IOC_MAGIC, 0x05, struct hugepin_ref_test)
+#define HUGEPIN_REF_IOC_PAGEREFS _IOWR(HUGEPIN_REF_IOC_MAGIC, 0x06, struct hugepin_ref_pagerefs)
 
 #endif

@@ -510,6 +510,77 @@ TEST_F_TIMEOUT(controls, canary, 120)
 	EXPECT_TRUE(fired) TH_LOG("%s", why);
 }
 
+/*
+ * The page-reference check of memory whose pins must succeed (DAX): a real
+ * pin and release through the DAX mapping, then one reference taken off
+ * the page, as a pin path that gives back one more than it took would do.
+ * Where the page's count is too low to lose one safely (the idle devmap
+ * pages of kernels before 6.15 count 1), one is left on it instead, as a
+ * pin path that keeps one would. Either is undone after the check, so the
+ * page's count is right again for every case after this one.
+ */
+TEST_F(controls, page_refs)
+{
+	struct hp_evidence ev = { .owner = HP_OWNER_PAGES, .level = HP_LEVEL_UNKNOWN };
+	struct hp_buf_src src = { .kind = HP_BUF_DAX };
+	struct hugepin_ref_test t = { 0 };
+	char why[HP_TEXT_LEN], report[HP_TEXT_LEN] = "", what[2 * HP_TEXT_LEN];
+	struct hp_buf b;
+	struct hp_detect d;
+	const char *how = "taken off";
+	int err, back, shift = -1;
+	bool fired;
+
+	/* No DAX, no DAX records for the detector to back: no control record either. */
+	if (hp_buf_available(&src, why, sizeof(why)))
+		SKIP(return, "%s", why);
+	CONTROL_START(HP_CONTROL_PAGEREFS);
+	err = _hp_buf_create(&src, hp_pmd_size(), true, &b);
+	if (err) {
+		snprintf(why, sizeof(why), "DAX mapping of one PMD block: %s", strerror(-err));
+		control_emit(HP_CONTROL_PAGEREFS, HP_UNTESTABLE, "unknown", why);
+		SKIP(return, "%s", why);
+	}
+	ev.level = hp_map_level_seen(b.map.addr, &ev.special, &ev.level_why);
+	hp_detect_begin(&d, HP_CONTROL_TEST, "control." HP_CONTROL_PAGEREFS);
+	hp_buf_arm(&b);
+	t.addr = (uintptr_t)b.map.addr;
+	t.length = PIN_LEN;
+	err = _hp_refmod_test(&self->r, HUGEPIN_REF_TEST_PIN, &t);
+	memset(&t, 0, sizeof(t));
+	_hp_refmod_test(&self->r, HUGEPIN_REF_TEST_UNPIN, &t);
+	memset(&t, 0, sizeof(t));
+	t.addr = (uintptr_t)b.map.addr;
+	t.index = 1;
+	if (!err)
+		err = _hp_refmod_test(&self->r, HUGEPIN_REF_TEST_SHIFT_REF, &t);
+	if (err == -EBUSY) {
+		t.index = 0;
+		err = _hp_refmod_test(&self->r, HUGEPIN_REF_TEST_SHIFT_REF, &t);
+		shift = 1;
+		how = "left on";
+	}
+	hp_buf_check(&b, &ev, report, sizeof(report));
+	hp_detect_end(&d, &ev);
+	back = 0;
+	if (!err) {
+		t.index = shift < 0 ? 0 : 1;
+		back = _hp_refmod_test(&self->r, HUGEPIN_REF_TEST_SHIFT_REF, &t);
+	}
+	hp_buf_destroy(&b);
+	if (err) {
+		snprintf(why, sizeof(why), "test pin or shift_ref on the DAX page: %s", strerror(-err));
+		control_emit(HP_CONTROL_PAGEREFS, HP_UNTESTABLE, hp_level_name(ev.level), why);
+		SKIP(return, "%s", why);
+	}
+	snprintf(what, sizeof(what), "a pin and release of %zu bytes of device DAX, then one reference %s its first page: %s",
+		 (size_t)PIN_LEN, how, report);
+	fired = control_judge(HP_CONTROL_PAGEREFS, ev.page_refs_off == shift, &ev, what, why,
+			      sizeof(why));
+	EXPECT_TRUE(fired) TH_LOG("%s", why);
+	EXPECT_EQ(0, back) TH_LOG("putting the reference back: %s", strerror(-back));
+}
+
 /* Last: a WARN taints the kernel for good. */
 TEST_F(controls, kernel_log)
 {

@@ -74,6 +74,10 @@ lava_qemu_options() {
 # The test action's definition (inline), shared by both jobs. $1: where the
 # guest gets the tarball: "disk" (the job attaches it, virtio serial
 # hugepin-tar) or its URL.
+# The console carries LAVA's test-case signals: kernel messages there could
+# split one (a lost case), so the run keeps them off it (dmesg -n 1; a panic
+# still prints) and the job prints the log's tail after the run; each case's
+# own evidence is in its KTAP lines.
 lava_test_action() {
 	local src=$1
 	cat <<YAML
@@ -95,6 +99,7 @@ lava_test_action() {
           - mkdir -p /opt/kselftest && cd /opt/kselftest
           - if [ "\$TARBALL" = disk ]; then for s in /sys/block/*/serial; do [ "\$(cat \$s)" = hugepin-tar ] && T=/dev/\$(basename \$(dirname \$s)); done; tar -xf "\$T"; else wget -q -O - "\$TARBALL" | tar -xzf -; fi
           - . ./hugepin/env.sh
+          - dmesg -n 1
           - ./run_kselftest.sh -c hugepin 2>&1 | tee /tmp/hugepin.ktap | ./hugepin/lava_results.sh
           - echo "hugepin dmesg:"; dmesg | tail -n 200
 YAML

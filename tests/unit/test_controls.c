@@ -40,6 +40,8 @@ static const char all_fired[] =
 	       "pin accounting off by 16", CTL("pin-accounting"))
 	RESULT("detector_controls", "control.canary", "hugepin_ref", "pte", "VULNERABLE",
 	       "canary: 4096 bytes changed through a stale pin", CTL("canary"))
+	RESULT("detector_controls", "control.page-refs", "hugepin_ref", "pmd", "VULNERABLE",
+	       "page references down by 1 after the pin's release", CTL("page-refs"))
 	RESULT("detector_controls", "control.level", "hugepin_ref", "pmd", "VULNERABLE",
 	       "level probe: pmd, pte", CTL("level"));
 
@@ -59,7 +61,7 @@ static void test_controls_apart_from_verdicts(void)
 
 	load(&rep, all_fired);
 	EXPECT_EQ(3, rep.nrows);
-	EXPECT_EQ(6, rep.ncontrols);
+	EXPECT_EQ(7, rep.ncontrols);
 	EXPECT_EQ(0, hp_report_apply_controls(&rep));
 	hp_report_summary(&rep, &s);
 	EXPECT_EQ(3, s.safe);
@@ -67,7 +69,7 @@ static void test_controls_apart_from_verdicts(void)
 	/* The controls' damage leaves the exit code alone. */
 	EXPECT_EQ(0, hp_report_exit_code(&rep, NULL));
 	hp_report_summary_text(&rep, NULL, &out);
-	EXPECT_CONTAINS(out.s, "Controls: kernel-log fired, refcount fired, pin-accounting fired, canary fired, level fired.\n");
+	EXPECT_CONTAINS(out.s, "Controls: kernel-log fired, refcount fired, pin-accounting fired, canary fired, page-refs fired, level fired.\n");
 	hp_buf_free(&out);
 	hp_report_json(&rep, NULL, &out);
 	EXPECT_CONTAINS(out.s, "{\"detector\":\"canary\",\"state\":\"fired\",\"fired\":true,");

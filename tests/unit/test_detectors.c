@@ -23,7 +23,7 @@ static void rows_complete_and_found(void)
 		EXPECT(hp_detector_find(d->name) == d);
 		EXPECT_STR(hp_control_detector(i), d->name);
 	}
-	EXPECT_EQ(i, (size_t)5);
+	EXPECT_EQ(i, (size_t)6);
 	EXPECT(hp_detector_find("no-such-detector") == NULL);
 }
 
@@ -38,8 +38,11 @@ static void backs_by_row(void)
 	EXPECT(hp_detector_find(HP_CONTROL_KMSG)->backs(&r));
 	EXPECT(!hp_detector_find(HP_CONTROL_LEVEL)->backs(&r));
 	EXPECT(!hp_detector_find(HP_CONTROL_CANARY)->backs(&r));
+	EXPECT(!hp_detector_find(HP_CONTROL_PAGEREFS)->backs(&r));
 	snprintf(r.level, sizeof(r.level), "pmd");
 	EXPECT(hp_detector_find(HP_CONTROL_LEVEL)->backs(&r));
+	snprintf(r.device, sizeof(r.device), "dax");
+	EXPECT(hp_detector_find(HP_CONTROL_PAGEREFS)->backs(&r));
 }
 
 static void readme_holds_the_table(void)

@@ -89,7 +89,7 @@ control_ktap_ok() {
 # program's own KTAP say, and no control record counts as a verdict.
 # $2 names the run in the check lines.
 check_controls() {
-	local d=$1 what=$2 json=$1/report.json det t i
+	local d=$1 what=$2 json=$1/report.json det t i refs
 	local -a dets=(kernel-log refcount pin-accounting canary level)
 	local -a tests=(kernel_log refcount_report pin_accounting canary level_probe)
 	for i in "${!dets[@]}"; do
@@ -98,8 +98,19 @@ check_controls() {
 		check "$what: detector_controls $t is ok in KTAP" control_ktap_ok "$d" "$t"
 		grep -o "\"detector\":\"$det\",[^}]*" "$json" | sed 's/^/# /' | cut -c1-400 >>"$TAP.body" || true
 	done
-	check "$what: the summary lists every control as fired" grep -q \
-		'^Controls: kernel-log fired, refcount fired, pin-accounting fired, canary fired, level fired\.$' "$d.out"
+	# page-refs backs DAX records: it must have fired where the run has DAX
+	# (x86 guests), and otherwise not run at all (no DAX, no control).
+	if control_fired "$json" page-refs || grep -q '"device":"dax"' "$json"; then
+		check "$what: control page-refs fired (report.json summary.controls)" control_fired "$json" page-refs
+		check "$what: detector_controls page_refs is ok in KTAP" control_ktap_ok "$d" page_refs
+		refs=fired
+	else
+		check "$what: no DAX in this run, and page-refs did not run" \
+			grep -qF '{"detector":"page-refs","state":"not run"' "$json"
+		refs="not run"
+	fi
+	check "$what: the summary lists every control as fired" grep -qx \
+		"Controls: kernel-log fired, refcount fired, pin-accounting fired, canary fired, page-refs $refs, level fired." "$d.out"
 	check "$what: no control record among the verdicts" no_rows "$json" "\"test\":\"detector_controls\""
 	check "$what: detector_controls KTAP has its plan and no not ok" \
 		sh -c "grep -q '^1\.\.[0-9]' '$d/ktap/detector_controls.tap' && ! grep -q '^not ok' '$d/ktap/detector_controls.tap'"

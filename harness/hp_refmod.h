@@ -85,7 +85,10 @@ int _hp_refmod_evict(const struct hp_refmod *r, uint32_t id, uint32_t flags,
  */
 int _hp_refmod_map(const struct hp_refmod *r, const struct hugepin_ref_create *bo,
 		   struct hp_map *m);
-/* Write-touch every page of @m, then read the buffer's info. 0 or -errno. */
+/*
+ * Write-touch every page of @m (only the first where @m's blocks are larger
+ * than a PMD: a PUD maps them whole), then read the buffer's info. 0 or -errno.
+ */
 int _hp_refmod_fault(const struct hp_refmod *r, uint32_t id, struct hp_map *m,
 		     struct hugepin_ref_info *info);
 
@@ -114,6 +117,8 @@ struct hp_refmod_case {
 	size_t offset;			/* pin start within the buffer */
 	size_t len;			/* pin bytes */
 	bool huge_required;		/* UNTESTABLE unless a PMD/PUD backs it */
+	bool pud_required;		/* with huge_required: unless a PUD backs it */
+	size_t sweep_len;		/* hp_refmod_sweep(): offsets in the first bytes (0: all) */
 	bool never_expected;		/* VULNERABLE is a failure on any kernel (PTE mappings) */
 	struct hp_scratch *scratch;	/* O_DIRECT storage (fd may be -1) */
 	const char *not_run_why;	/* set: record UNTESTABLE for this reason, touch nothing */

@@ -293,7 +293,12 @@ int _hp_refmod_map(const struct hp_refmod *r, const struct hugepin_ref_create *b
 int _hp_refmod_fault(const struct hp_refmod *r, uint32_t id, struct hp_map *m,
 		     struct hugepin_ref_info *info)
 {
-	hp_map_touch(m, true);
+	struct hp_map first = *m;
+
+	/* A PUD-sized block is mapped whole by its first touch (ref_buf_create). */
+	if (m->align > hp_pmd_size())
+		first.len = hp_page_size();
+	hp_map_touch(&first, true);
 	return _hp_refmod_info(r, id, info);
 }
 
@@ -385,6 +390,11 @@ static const char *not_testable(const struct hp_refmod_case *c, enum hp_method m
 	}
 	if (c->huge_required && ev->level != HP_LEVEL_PMD && ev->level != HP_LEVEL_PUD) {
 		snprintf(why, len, "no huge mapping formed (level %s, path %s)",
+			 hp_level_name(ev->level), hp_refmod_path_name(info->last_path));
+		return why;
+	}
+	if (c->huge_required && c->pud_required && ev->level != HP_LEVEL_PUD) {
+		snprintf(why, len, "no PUD formed over the PUD-sized block (level %s, path %s)",
 			 hp_level_name(ev->level), hp_refmod_path_name(info->last_path));
 		return why;
 	}
@@ -482,12 +492,17 @@ void hp_refmod_sweep(const struct hp_refmod *r, const struct hp_refmod_case *c,
 	const struct hp_case judge = { .owner = HP_OWNER_DRIVER };
 	struct refmod_sweep s = { .r = r, .one = *c };
 
-	hp_case_sweep_each(&judge, c->size, m, t, refmod_sweep_pin, &s);
+	hp_case_sweep_each(&judge, c->sweep_len ? c->sweep_len : c->size, m, t, refmod_sweep_pin, &s);
 }
 
 /* ---- the module's buffers as buffers of a memory target (hp_buf.h) ---- */
 
-/* Mapped as _hp_refmod_map() does: whole blocks, aligned to them, MADV_HUGEPAGE. */
+/*
+ * Mapped as _hp_refmod_map() does: whole blocks, aligned to them,
+ * MADV_HUGEPAGE. A block larger than a PMD (device memory's PUD-sized ones)
+ * is mapped whole by its first touch, so only that page is touched: every
+ * other write would fill host memory behind the BAR for nothing.
+ */
 static int ref_buf_create(const struct hp_buf_src *src, size_t size, struct hp_buf *b)
 {
 	int ret = _hp_refmod_create(src->ref, size, src->ref_flags, &b->ref);
@@ -500,6 +515,8 @@ static int ref_buf_create(const struct hp_buf_src *src, size_t size, struct hp_b
 	b->off = (off_t)b->ref.mmap_offset;
 	b->map_len = b->ref.length;
 	b->align = b->ref.block_size;
+	if (b->ref.block_size > hp_pmd_size())
+		b->touch_len = hp_page_size();
 	b->flags = MAP_SHARED;
 	b->always_huge = true;
 	return 0;

@@ -33,10 +33,10 @@
 #define HP_IVSHMEM_DEVICE 0x1110
 /*
  * run.sh gives vfio's ivshmem a 1 GiB BAR, and the reference module's device
- * memory a smaller one: the size tells them apart. A QEMU setting, not a
+ * memory a 2 GiB one: the size tells them apart. A QEMU setting, not a
  * page-table size.
  */
-#define HP_VFIO_BAR_MIN (1ul << 30)
+#define HP_VFIO_BAR_SIZE (1ul << 30)
 /* What a sweep pins of each mapping: two PMD blocks. */
 #define HP_VFIO_SWEEP_LEN (2 * hp_pmd_size())
 
@@ -92,8 +92,8 @@ static unsigned long long bar2_size(const char *dir)
 }
 
 /*
- * The first ivshmem device with a BAR of a GiB or more (run.sh gives every
- * guest a smaller one too, the reference module's device memory) into @bdf;
+ * The first ivshmem device with a BAR of exactly a GiB (run.sh gives every
+ * guest a larger one too, the reference module's device memory) into @bdf;
  * false when there is none.
  */
 static bool find_ivshmem(char *bdf, size_t len)
@@ -110,7 +110,7 @@ static bool find_ivshmem(char *bdf, size_t len)
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", HP_PCI_DEVICES, e->d_name);
 		if (sysfs_hex(dir, "vendor") == HP_IVSHMEM_VENDOR &&
-		    sysfs_hex(dir, "device") == HP_IVSHMEM_DEVICE && bar2_size(dir) >= HP_VFIO_BAR_MIN) {
+		    sysfs_hex(dir, "device") == HP_IVSHMEM_DEVICE && bar2_size(dir) == HP_VFIO_BAR_SIZE) {
 			snprintf(bdf, len, "%.*s", (int)len - 1, e->d_name);
 			found = true;
 		}
@@ -295,7 +295,7 @@ int hp_vfio_open(struct hp_vfio_dev *v, char *bdf, size_t bdf_len, char *why, si
 	memset(v, 0, sizeof(*v));
 	v->container = v->group = v->device = -1;
 	if (!find_ivshmem(bdf, bdf_len)) {
-		snprintf(why, len, "no ivshmem PCI device of 1 GiB or more for vfio-pci (run.sh --devices vfio adds one)");
+		snprintf(why, len, "no ivshmem PCI device of 1 GiB for vfio-pci (run.sh --devices vfio adds one)");
 		return -ENODEV;
 	}
 	snprintf(dir, sizeof(dir), "%s/%s", HP_PCI_DEVICES, bdf);

@@ -1,20 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hugepin_ref blocks: the 2 MiB physically contiguous pieces behind a
- * buffer, from one of two placements, as TTM had its system and VRAM ones.
+ * hugepin_ref blocks: the physically contiguous pieces behind a buffer, from
+ * one of two placements, as TTM had its system and VRAM ones.
  *
  * RAM (the default): one alloc_pages() of PMD order per block, without
  * __GFP_COMP unless the buffer asked for it; the driver expects refcount 1 on
  * the block's first page and 0 elsewhere, and an eviction compares every
  * page with that (see hugepin_ref_core.c).
  *
- * Device memory (HUGEPIN_REF_CREATE_DEVICE): 2 MiB pieces of a PCI memory
- * BAR, which has no struct pages at all, like a GPU's VRAM behind TTM's
- * io_mem_pfn(). The BAR is that of the first QEMU ivshmem-plain device no
- * driver has taken (vfio-pci takes the one its own cases use), claimed on
- * first use and kept until unload. A huge pfn entry over it without a
- * special bit sends fast GUP to pfn_to_page() of memory that has no page:
- * a fault inside gup-fast on kernels before 6.12. Nothing is refcounted, so
+ * Device memory (HUGEPIN_REF_CREATE_DEVICE): pieces of a PCI memory BAR,
+ * which has no struct pages at all, like a GPU's VRAM behind TTM's
+ * io_mem_pfn(): PMD-sized ones, or PUD-sized and PUD-aligned ones for
+ * HUGEPIN_REF_CREATE_PUD (RAM cannot give those to a module: that takes
+ * alloc_contig_pages(), which is not exported). The BAR is that of the
+ * first QEMU ivshmem-plain device no driver has taken (vfio-pci takes the
+ * one its own cases use), claimed on first use and kept until unload, and
+ * handed out in PMD-sized units. A huge pfn entry over it without a special
+ * bit sends fast GUP to pfn_to_page() of memory that has no page: a fault
+ * inside gup-fast on kernels before 6.12. Nothing is refcounted, so
  * evictions check nothing here and always give the blocks back.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -37,8 +40,9 @@
 static DEFINE_MUTEX(hpref_devmem_lock);
 static struct pci_dev *hpref_devmem_pdev;	/* holds the pci_get_device() reference */
 static unsigned long hpref_devmem_pfn;		/* first pfn of the BAR */
-static unsigned long hpref_devmem_nr;		/* 2 MiB blocks in it */
-static unsigned long *hpref_devmem_used;	/* one bit per block */
+static unsigned long hpref_devmem_nr;		/* PMD-sized units in it */
+static unsigned long *hpref_devmem_used;	/* one bit per unit */
+static bool hpref_devmem_pud;			/* it holds a PUD-aligned piece of the PUD size */
 
 static bool hpref_is_device(const struct hpref_buf *buf)
 {
@@ -72,11 +76,14 @@ static int hpref_devmem_take(struct pci_dev *pdev)
 		return -ENOMEM;
 	}
 	hpref_devmem_pfn = start >> PAGE_SHIFT;
-	pci_info(pdev, "device memory: %lu blocks of 2 MiB at %pa\n", hpref_devmem_nr, &start);
+	hpref_devmem_pud = IS_ENABLED(CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD) &&
+			   ALIGN(start, PUD_SIZE) + PUD_SIZE <= start + len;
+	pci_info(pdev, "device memory: %lu blocks of %lu KiB at %pa%s\n", hpref_devmem_nr,
+		 PMD_SIZE >> 10, &start, hpref_devmem_pud ? ", PUD-sized ones too" : "");
 	return 0;
 }
 
-bool hpref_devmem_ready(void)
+bool hpref_devmem_ready(bool pud)
 {
 	struct pci_dev *pdev = NULL;
 	bool ready;
@@ -88,7 +95,7 @@ bool hpref_devmem_ready(void)
 		if (!hpref_devmem_take(pdev))
 			hpref_devmem_pdev = pdev;
 	}
-	ready = hpref_devmem_pdev;
+	ready = hpref_devmem_pdev && (!pud || hpref_devmem_pud);
 	mutex_unlock(&hpref_devmem_lock);
 	return ready;
 }
@@ -104,17 +111,26 @@ void hpref_devmem_exit(void)
 	hpref_devmem_pdev = NULL;
 }
 
-static int hpref_devmem_alloc(unsigned long *pfn)
+/* Units of the BAR one block of @buf takes. */
+static unsigned long hpref_devmem_units(const struct hpref_buf *buf)
 {
-	unsigned long i;
+	return 1ul << (buf->block_shift - PMD_SHIFT);
+}
+
+/* A free block of @units units, aligned to its size in physical memory. */
+static int hpref_devmem_alloc(unsigned long units, unsigned long *pfn)
+{
+	unsigned long i, first_unit;
 	int ret = -ENOSPC;
 
 	mutex_lock(&hpref_devmem_lock);
 	if (hpref_devmem_pdev) {
-		i = find_first_zero_bit(hpref_devmem_used, hpref_devmem_nr);
+		first_unit = hpref_devmem_pfn >> HPREF_PMD_ORDER;
+		i = bitmap_find_next_zero_area_off(hpref_devmem_used, hpref_devmem_nr, 0, units,
+						   units - 1, first_unit & (units - 1));
 		if (i < hpref_devmem_nr) {
-			set_bit(i, hpref_devmem_used);
-			*pfn = hpref_devmem_pfn + i * HPREF_PAGES_PER_BLOCK;
+			bitmap_set(hpref_devmem_used, i, units);
+			*pfn = hpref_devmem_pfn + (i << HPREF_PMD_ORDER);
 			ret = 0;
 		}
 	}
@@ -122,10 +138,10 @@ static int hpref_devmem_alloc(unsigned long *pfn)
 	return ret;
 }
 
-static void hpref_devmem_free(unsigned long pfn)
+static void hpref_devmem_free(unsigned long units, unsigned long pfn)
 {
 	mutex_lock(&hpref_devmem_lock);
-	clear_bit((pfn - hpref_devmem_pfn) / HPREF_PAGES_PER_BLOCK, hpref_devmem_used);
+	bitmap_clear(hpref_devmem_used, (pfn - hpref_devmem_pfn) >> HPREF_PMD_ORDER, units);
 	mutex_unlock(&hpref_devmem_lock);
 }
 
@@ -145,7 +161,7 @@ int hpref_block_alloc(struct hpref_buf *buf, unsigned long b)
 	if (buf->pfns[b] != HPREF_NO_PFN)
 		return 0;
 	if (hpref_is_device(buf))
-		return hpref_devmem_alloc(&buf->pfns[b]);
+		return hpref_devmem_alloc(hpref_devmem_units(buf), &buf->pfns[b]);
 	head = alloc_pages(hpref_gfp(buf), HPREF_PMD_ORDER);
 	if (!head)
 		return -ENOMEM;
@@ -219,7 +235,7 @@ void hpref_block_release(struct hpref_buf *buf, unsigned long b, u32 flags,
 		return;
 	buf->pfns[b] = HPREF_NO_PFN;
 	if (hpref_is_device(buf)) {
-		hpref_devmem_free(pfn);
+		hpref_devmem_free(hpref_devmem_units(buf), pfn);
 		(*freed)++;
 		return;
 	}

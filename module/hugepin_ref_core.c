@@ -35,8 +35,11 @@
  * at 0 as well. So the driver expects 1 on each block's first page and 0
  * elsewhere.
  *
- * Blocks are 2 MiB (one PMD). 1 GiB blocks would need alloc_contig_pages(),
- * which modules cannot call, so the caps report no PUD support.
+ * RAM blocks are one PMD each. Blocks of the PUD size would need
+ * alloc_contig_pages(), which modules cannot call, so the caps report no
+ * RAM PUD support; device memory (hugepin_ref_blocks.c) has PUD-sized blocks
+ * where its BAR holds a PUD-aligned one, and ->huge_fault maps them by a
+ * PUD (HUGEPIN_REF_CAP_DEVICE_PUD).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -144,27 +147,36 @@ static u64 hpref_buf_offset(const struct hpref_buf *buf, pgoff_t pgoff)
 	return ((u64)pgoff << PAGE_SHIFT) - buf->mmap_offset;
 }
 
+static u64 hpref_block_size(const struct hpref_buf *buf)
+{
+	return 1ull << buf->block_shift;
+}
+
 static unsigned long hpref_pfn(struct hpref_buf *buf, u64 off)
 {
-	return buf->pfns[off >> PMD_SHIFT] + ((off & ~PMD_MASK) >> PAGE_SHIFT);
+	return buf->pfns[off >> buf->block_shift] +
+	       ((off & (hpref_block_size(buf) - 1)) >> PAGE_SHIFT);
 }
 
 /*
- * A PMD entry fits when the whole 2 MiB around the fault lies inside the VMA
- * and starts on a block boundary of the buffer.
+ * A huge entry of @size (PMD_SIZE or PUD_SIZE) fits when the whole @size
+ * around the fault lies inside the VMA and the buffer, starts at a multiple
+ * of @size in the buffer, and one block holds all of it.
  */
-static bool hpref_pmd_fits(struct vm_fault *vmf, struct hpref_buf *buf, u64 *block_off)
+static bool hpref_huge_fits(struct vm_fault *vmf, struct hpref_buf *buf, u64 size, u64 *off_out)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	unsigned long haddr = vmf->address & PMD_MASK;
+	unsigned long haddr = vmf->address & ~(unsigned long)(size - 1);
 	u64 off;
 
-	if (haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end)
+	if (size > hpref_block_size(buf))
+		return false;
+	if (haddr < vma->vm_start || haddr + size > vma->vm_end)
 		return false;
 	off = hpref_buf_offset(buf, vma->vm_pgoff + ((haddr - vma->vm_start) >> PAGE_SHIFT));
-	if (off & ~PMD_MASK || off + PMD_SIZE > buf->length)
+	if (off & (size - 1) || off + size > buf->length)
 		return false;
-	*block_off = off;
+	*off_out = off;
 	return true;
 }
 
@@ -183,9 +195,9 @@ static vm_fault_t hpref_insert_pmd(struct vm_fault *vmf, struct hpref_buf *buf, 
 	vm_fault_t ret;
 	u64 off;
 
-	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) || !hpref_pmd_fits(vmf, buf, &off))
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) || !hpref_huge_fits(vmf, buf, PMD_SIZE, &off))
 		return VM_FAULT_FALLBACK;
-	ret = hpref_block_fault(buf, off >> PMD_SHIFT);
+	ret = hpref_block_fault(buf, off >> buf->block_shift);
 	if (ret)
 		return ret;
 	ret = vmf_insert_pfn_pmd(vmf, HPREF_PFN(hpref_pfn(buf, off)), write);
@@ -194,15 +206,44 @@ static vm_fault_t hpref_insert_pmd(struct vm_fault *vmf, struct hpref_buf *buf, 
 	return ret;
 }
 
-static vm_fault_t hpref_huge(struct vm_fault *vmf, bool pmd_level)
+/*
+ * A PUD entry over a PUD-sized device block, from ->huge_fault only (the
+ * kernels whose ->fault inserts PMDs never offer a PUD fault to this VMA).
+ * Caller holds buf->lock.
+ */
+static vm_fault_t hpref_insert_pud(struct vm_fault *vmf, struct hpref_buf *buf)
+{
+#ifdef CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	vm_fault_t ret;
+	u64 off;
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) || !hpref_huge_fits(vmf, buf, PUD_SIZE, &off))
+		return VM_FAULT_FALLBACK;
+	ret = hpref_block_fault(buf, off >> buf->block_shift);
+	if (ret)
+		return ret;
+	ret = vmf_insert_pfn_pud(vmf, HPREF_PFN(hpref_pfn(buf, off)), write);
+	if (ret == VM_FAULT_NOPAGE)
+		hpref_record(buf, HUGEPIN_REF_LEVEL_PUD, HUGEPIN_REF_PATH_HUGE_FAULT);
+	return ret;
+#else
+	return VM_FAULT_FALLBACK;
+#endif
+}
+
+static vm_fault_t hpref_huge(struct vm_fault *vmf, u32 level)
 {
 	struct hpref_buf *buf = vmf->vma->vm_private_data;
 	vm_fault_t ret = VM_FAULT_FALLBACK;
 
 	mutex_lock(&buf->lock);
-	if (pmd_level && !READ_ONCE(pte_only))
+	if (level == HUGEPIN_REF_LEVEL_PMD && !READ_ONCE(pte_only))
 		ret = hpref_insert_pmd(vmf, buf, HUGEPIN_REF_PATH_HUGE_FAULT);
-	if (ret & VM_FAULT_FALLBACK)
+	else if (level == HUGEPIN_REF_LEVEL_PUD && !READ_ONCE(pte_only))
+		ret = hpref_insert_pud(vmf, buf);
+	/* A PUD that does not fit is no fallback yet: the PMD fault comes next. */
+	if (ret & VM_FAULT_FALLBACK && level == HUGEPIN_REF_LEVEL_PMD)
 		buf->fallbacks++;
 	mutex_unlock(&buf->lock);
 	return ret;
@@ -212,12 +253,20 @@ static vm_fault_t hpref_huge(struct vm_fault *vmf, bool pmd_level)
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
 static vm_fault_t hpref_huge_fault(struct vm_fault *vmf, unsigned int order)
 {
-	return hpref_huge(vmf, order == HPREF_PMD_ORDER);
+	if (order == HPREF_PMD_ORDER)
+		return hpref_huge(vmf, HUGEPIN_REF_LEVEL_PMD);
+	if (order == PUD_SHIFT - PAGE_SHIFT)
+		return hpref_huge(vmf, HUGEPIN_REF_LEVEL_PUD);
+	return VM_FAULT_FALLBACK;
 }
 #else
 static vm_fault_t hpref_huge_fault(struct vm_fault *vmf, enum page_entry_size pe_size)
 {
-	return hpref_huge(vmf, pe_size == PE_SIZE_PMD);
+	if (pe_size == PE_SIZE_PMD)
+		return hpref_huge(vmf, HUGEPIN_REF_LEVEL_PMD);
+	if (pe_size == PE_SIZE_PUD)
+		return hpref_huge(vmf, HUGEPIN_REF_LEVEL_PUD);
+	return VM_FAULT_FALLBACK;
 }
 #endif
 
@@ -238,7 +287,7 @@ static vm_fault_t hpref_fault(struct vm_fault *vmf)
 			goto out;
 		buf->fallbacks++;
 	}
-	ret = hpref_block_fault(buf, off >> PMD_SHIFT);
+	ret = hpref_block_fault(buf, off >> buf->block_shift);
 	if (ret)
 		goto out;
 	ret = vmf_insert_mixed(vma, vmf->address & PAGE_MASK, HPREF_PFN(hpref_pfn(buf, off)));
@@ -395,8 +444,10 @@ static u32 hpref_caps(void)
 		caps |= HUGEPIN_REF_CAP_HUGE_FAULT;
 	if (READ_ONCE(pte_only))
 		caps |= HUGEPIN_REF_CAP_PTE_ONLY;
-	if (hpref_devmem_ready())
+	if (hpref_devmem_ready(false))
 		caps |= HUGEPIN_REF_CAP_DEVICE;
+	if (hpref_devmem_ready(true))
+		caps |= HUGEPIN_REF_CAP_DEVICE_PUD;
 	return caps;
 }
 
@@ -421,13 +472,14 @@ static long hpref_ioc_create(struct file *file, struct hugepin_ref_create *a)
 		return -EINVAL;
 	if (!a->length || a->length > HUGEPIN_REF_MAX_LENGTH || !PAGE_ALIGNED(a->length))
 		return -EINVAL;
-	if (a->flags & HUGEPIN_REF_CREATE_PUD)
+	/* RAM blocks of the PUD size would need alloc_contig_pages(). */
+	if (a->flags & HUGEPIN_REF_CREATE_PUD && !(a->flags & HUGEPIN_REF_CREATE_DEVICE))
 		return -EOPNOTSUPP;
 	if (a->flags & HUGEPIN_REF_CREATE_DEVICE) {
 		/* Device memory has no struct pages to make compound. */
 		if (a->flags & HUGEPIN_REF_CREATE_COMPOUND)
 			return -EINVAL;
-		if (!hpref_devmem_ready())
+		if (!hpref_devmem_ready(a->flags & HUGEPIN_REF_CREATE_PUD))
 			return -ENODEV;
 	}
 
@@ -440,7 +492,8 @@ static long hpref_ioc_create(struct file *file, struct hugepin_ref_create *a)
 	buf->mapping = file->f_mapping;
 	buf->flags = a->flags;
 	buf->length = a->length;
-	buf->nr_blocks = DIV_ROUND_UP(a->length, PMD_SIZE);
+	buf->block_shift = a->flags & HUGEPIN_REF_CREATE_PUD ? PUD_SHIFT : PMD_SHIFT;
+	buf->nr_blocks = DIV_ROUND_UP(a->length, hpref_block_size(buf));
 	buf->pfns = kvmalloc_array(buf->nr_blocks, sizeof(*buf->pfns), GFP_KERNEL);
 	if (!buf->pfns) {
 		kfree(buf);
@@ -470,7 +523,7 @@ static long hpref_ioc_create(struct file *file, struct hugepin_ref_create *a)
 		return err;
 	}
 	a->id = buf->id;
-	a->block_size = PMD_SIZE;
+	a->block_size = hpref_block_size(buf);
 	a->mmap_offset = buf->mmap_offset;
 	return 0;
 }
@@ -506,7 +559,7 @@ static long hpref_ioc_info(struct file *file, struct hugepin_ref_info *a)
 	a->last_path = buf->last_path;
 	a->mappings = atomic_read(&buf->mappings);
 	a->length = buf->length;
-	a->block_size = PMD_SIZE;
+	a->block_size = hpref_block_size(buf);
 	a->faults_pte = buf->faults[HUGEPIN_REF_LEVEL_PTE];
 	a->faults_pmd = buf->faults[HUGEPIN_REF_LEVEL_PMD];
 	a->faults_pud = buf->faults[HUGEPIN_REF_LEVEL_PUD];

@@ -45,6 +45,7 @@
 #include <linux/sched/signal.h>
 #include <linux/version.h>
 
+#include "hugepin_pgtable.h"
 #include "hugepin_ref_int.h"
 
 /* Serializes arming and disarming the hooks of this file. */
@@ -86,10 +87,10 @@ static long hpref_follow_locked_pfn(struct mm_struct *mm, unsigned long addr, bo
 	*at_pud = false;
 	if (pgd_none(*pgd) || pgd_bad(*pgd))
 		return -1;
-	p4d = p4d_offset(pgd, addr);
+	p4d = hp_p4d_offset(pgd, addr);
 	if (p4d_none(*p4d) || p4d_bad(*p4d))
 		return -1;
-	pudp = pud_offset(p4d, addr);
+	pudp = hp_pud_offset(p4d, addr);
 	pud = pudp_get(pudp);
 	if (!pud_present(pud))
 		return -1;

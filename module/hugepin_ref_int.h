@@ -31,6 +31,7 @@ struct hpref_buf {
 	u32 flags;
 	u64 length;
 	u64 mmap_offset;
+	unsigned int block_shift;	/* PMD_SHIFT, or PUD_SHIFT for device PUD blocks */
 	unsigned long nr_blocks;
 	unsigned long *pfns;		/* first pfn of each block; HPREF_NO_PFN while evicted */
 	atomic_t mappings;
@@ -70,8 +71,12 @@ void hpref_block_release(struct hpref_buf *buf, unsigned long b, u32 flags,
 			 struct hpref_check *c, u32 *kept, u32 *freed);
 /* The page behind page @i of RAM block @b; NULL for device memory or an empty slot. */
 struct page *hpref_block_page(const struct hpref_buf *buf, unsigned long b, unsigned long i);
-/* True once device memory for HUGEPIN_REF_CREATE_DEVICE is claimed (claims it on first call). */
-bool hpref_devmem_ready(void);
+/*
+ * True once device memory for HUGEPIN_REF_CREATE_DEVICE is claimed (claims it
+ * on first call); with @pud, only when it also holds a PUD-aligned piece of
+ * the PUD size and the kernel maps PUD entries.
+ */
+bool hpref_devmem_ready(bool pud);
 /* Give the device memory back, at unload. */
 void hpref_devmem_exit(void);
 

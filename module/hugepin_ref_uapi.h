@@ -47,7 +47,7 @@
 #define HUGEPIN_REF_CAP_PUD_SPECIAL	(1u << 1)
 /* The kernel can map PUD pfn entries (HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD). */
 #define HUGEPIN_REF_CAP_PUD_ARCH	(1u << 2)
-/* This module can back buffers with 1 GiB blocks and map them at PUD level. */
+/* This module can back RAM buffers with PUD-sized blocks (never: see HUGEPIN_REF_CREATE_PUD). */
 #define HUGEPIN_REF_CAP_PUD		(1u << 3)
 /* The core calls ->huge_fault for VM_SPECIAL mappings (not 6.0 .. 6.11). */
 #define HUGEPIN_REF_CAP_HUGE_FAULT	(1u << 4)
@@ -57,6 +57,11 @@
 #define HUGEPIN_REF_CAP_PTE_ONLY	(1u << 6)
 /* Device memory (a PCI BAR without struct pages) backs HUGEPIN_REF_CREATE_DEVICE. */
 #define HUGEPIN_REF_CAP_DEVICE		(1u << 7)
+/*
+ * The device memory holds a PUD-aligned piece of the PUD size and the kernel
+ * maps PUD entries: HUGEPIN_REF_CREATE_DEVICE | HUGEPIN_REF_CREATE_PUD works.
+ */
+#define HUGEPIN_REF_CAP_DEVICE_PUD	(1u << 8)
 
 struct hugepin_ref_caps {
 	__u32 size;		/* in: sizeof(struct hugepin_ref_caps) */
@@ -72,13 +77,19 @@ struct hugepin_ref_caps {
 
 /* Back the buffer with compound pages (__GFP_COMP) instead of TTM's plain ones. */
 #define HUGEPIN_REF_CREATE_COMPOUND	(1u << 0)
-/* Back the buffer with 1 GiB blocks for PUD mappings (needs HUGEPIN_REF_CAP_PUD). */
+/*
+ * Back the buffer with blocks of the kernel's PUD size for PUD mappings. RAM
+ * blocks of that size need HUGEPIN_REF_CAP_PUD, which this module never
+ * reports (-EOPNOTSUPP: alloc_contig_pages() is not for modules); with
+ * HUGEPIN_REF_CREATE_DEVICE the blocks are PUD-aligned pieces of the device
+ * memory (needs HUGEPIN_REF_CAP_DEVICE_PUD, else -ENODEV).
+ */
 #define HUGEPIN_REF_CREATE_PUD		(1u << 1)
 /*
- * Back the buffer with device memory: 2 MiB pieces of a PCI memory BAR, which
- * has no struct pages, as TTM's VRAM placement (needs HUGEPIN_REF_CAP_DEVICE,
- * else -ENODEV; -ENOSPC when the BAR is used up; not with COMPOUND).
- * Evictions check no refcounts on it: pages_checked stays 0.
+ * Back the buffer with device memory: PMD-sized pieces of a PCI memory BAR,
+ * which has no struct pages, as TTM's VRAM placement (needs
+ * HUGEPIN_REF_CAP_DEVICE, else -ENODEV; -ENOSPC when the BAR is used up; not
+ * with COMPOUND). Evictions check no refcounts on it: pages_checked stays 0.
  */
 #define HUGEPIN_REF_CREATE_DEVICE	(1u << 2)
 #define HUGEPIN_REF_CREATE_FLAGS	(HUGEPIN_REF_CREATE_COMPOUND | HUGEPIN_REF_CREATE_PUD | \

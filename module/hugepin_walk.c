@@ -18,6 +18,7 @@
 #include <linux/uaccess.h>
 #include <linux/version.h>
 
+#include "hugepin_pgtable.h"
 #include "hugepin_walk_uapi.h"
 
 /* Special bits on huge entries: "mm: introduce ARCH_SUPPORTS_HUGE_PFNMAP" (6.12). */
@@ -30,31 +31,6 @@
 #define HPWALK_PUD_SPECIAL	1
 #else
 #define HPWALK_PUD_SPECIAL	0
-#endif
-
-/*
- * riscv picks its number of page-table levels at boot (sv39/48/57), so its
- * p4d_offset() and pud_offset() are functions, which 6.12 does not export
- * to modules. The same steps through its inline helpers and the exported
- * level switches.
- */
-#if defined(CONFIG_RISCV) && defined(CONFIG_64BIT)
-static p4d_t *hpwalk_p4d_offset(pgd_t *pgd, unsigned long addr)
-{
-	if (pgtable_l5_enabled)
-		return pgd_pgtable(READ_ONCE(*pgd)) + p4d_index(addr);
-	return (p4d_t *)pgd;
-}
-
-static pud_t *hpwalk_pud_offset(p4d_t *p4d, unsigned long addr)
-{
-	if (pgtable_l4_enabled)
-		return p4d_pgtable(READ_ONCE(*p4d)) + pud_index(addr);
-	return (pud_t *)p4d;
-}
-#else
-#define hpwalk_p4d_offset p4d_offset
-#define hpwalk_pud_offset pud_offset
 #endif
 
 static void hpwalk_pfn(struct hugepin_walk_query *q, unsigned long pfn)
@@ -128,10 +104,10 @@ static void hpwalk_tables(struct mm_struct *mm, struct hugepin_walk_query *q)
 
 	if (pgd_none(READ_ONCE(*pgd)) || pgd_bad(READ_ONCE(*pgd)))
 		return;
-	p4d = hpwalk_p4d_offset(pgd, addr);
+	p4d = hp_p4d_offset(pgd, addr);
 	if (p4d_none(READ_ONCE(*p4d)) || p4d_bad(READ_ONCE(*p4d)))
 		return;
-	pudp = hpwalk_pud_offset(p4d, addr);
+	pudp = hp_pud_offset(p4d, addr);
 	pud = READ_ONCE(*pudp);
 	if (pud_none(pud))
 		return;

@@ -16,8 +16,10 @@
  * cause. The device_pmd variant maps device memory instead (a PCI BAR, no
  * struct pages, as TTM's VRAM placement): there the same pin on a kernel
  * without the special bit faults inside fast GUP and kills the guest, which
- * the runner attributes to the case. The refmod_dev fixture checks the ioctl
- * and mmap interface itself.
+ * the runner attributes to the case. device_pud maps a PUD-sized, PUD-aligned
+ * piece of that BAR by one PUD (the module cannot allocate RAM of that size,
+ * so the RAM PUD variants skip): the PUD special bit's case. The refmod_dev
+ * fixture checks the ioctl and mmap interface itself.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -92,20 +94,63 @@ FIXTURE_VARIANT_ADD(hugepfn_map, compound_pud) {
 	.name = "compound_pud", .flags = HUGEPIN_REF_CREATE_PUD | HUGEPIN_REF_CREATE_COMPOUND,
 };
 
+/* A PUD-sized, PUD-aligned piece of the same BAR, mapped by one PUD. */
+FIXTURE_VARIANT_ADD(hugepfn_map, device_pud) {
+	.name = "device_pud", .flags = HUGEPIN_REF_CREATE_PUD | HUGEPIN_REF_CREATE_DEVICE,
+};
+
+/* "PMD" or "PUD": the level a variant's huge entries are at. */
+static const char *variant_level(const FIXTURE_VARIANT(hugepfn_map) *variant)
+{
+	return variant->flags & HUGEPIN_REF_CREATE_PUD ? "PUD" : "PMD";
+}
+
+/*
+ * Fast GUP through a device-memory PMD or PUD without the special bit looks
+ * up a struct page that does not exist: the guest dies in the first such pin,
+ * and the runner resumes after it. One crash answers for every method and
+ * for either device variant (kernels have both special bits or neither); the
+ * others are not run into it again.
+ */
+static bool device_pin_crashed(const struct hp_refmod *r, const FIXTURE_VARIANT(hugepfn_map) *variant,
+			       char *which, size_t len)
+{
+	uint32_t special = variant->flags & HUGEPIN_REF_CREATE_PUD ?
+			   HUGEPIN_REF_CAP_PUD_SPECIAL : HUGEPIN_REF_CAP_PMD_SPECIAL;
+
+	if (!(variant->flags & HUGEPIN_REF_CREATE_DEVICE) || r->caps.caps & special)
+		return false;
+	return hp_case_crashed_before(HP_TEST, "hugepfn_map.device_*.pin_*", which, len);
+}
+
 FIXTURE_SETUP(hugepfn_map)
 {
-	char why[HP_TEXT_LEN];
+	char why[HP_TEXT_LEN], crashed[3 * HP_NAME_LEN];
+	bool pud = variant->flags & HUGEPIN_REF_CREATE_PUD;
+	bool device = variant->flags & HUGEPIN_REF_CREATE_DEVICE;
+	uint32_t caps;
 
 	self->r.fd = -1;
 	self->no_pud[0] = '\0';
 	if (hp_refmod_fixture(&self->r, &self->scratch, SCRATCH_BYTES, why, sizeof(why)))
 		SKIP(return, "%s", why);
-	if (variant->flags & HUGEPIN_REF_CREATE_PUD && !(self->r.caps.caps & HUGEPIN_REF_CAP_PUD_ARCH))
+	caps = self->r.caps.caps;
+	if (pud && !(caps & HUGEPIN_REF_CAP_PUD_ARCH))
 		no_pud_why(self->no_pud, sizeof(self->no_pud));
-	else if (variant->flags & HUGEPIN_REF_CREATE_PUD && !(self->r.caps.caps & HUGEPIN_REF_CAP_PUD))
+	else if (pud && !device && !(caps & HUGEPIN_REF_CAP_PUD))
 		SKIP(return, "%s", "PUD: blocks of the PUD size need alloc_contig_pages(), which modules cannot call");
-	if (variant->flags & HUGEPIN_REF_CREATE_DEVICE && !(self->r.caps.caps & HUGEPIN_REF_CAP_DEVICE))
+	if (device && !(caps & HUGEPIN_REF_CAP_DEVICE))
 		SKIP(return, "device memory: no ivshmem-plain BAR free for the module (run.sh's guests have one)");
+	if (device && pud && !self->no_pud[0] && !(caps & HUGEPIN_REF_CAP_DEVICE_PUD))
+		SKIP(return, "device memory: its BAR holds no PUD-aligned piece of the PUD size (run.sh's guests have one)");
+	/*
+	 * The PMD variant's crash already answered for device memory on this
+	 * kernel: its PUD cases leave no records that would stand for pins never
+	 * made (the PMD variant's "not run" records say it per method).
+	 */
+	if (device && pud && !self->no_pud[0] && device_pin_crashed(&self->r, variant, crashed, sizeof(crashed)))
+		SKIP(return, "not run: %s crashed this kernel (no PUD special bit either), as each device-memory pin would",
+		     crashed);
 }
 
 FIXTURE_TEARDOWN(hugepfn_map)
@@ -132,23 +177,14 @@ static void case_init(struct hp_refmod_case *c, char *name, size_t len,
 	c->size = variant_size(variant);
 	c->huge_required = true;
 	c->scratch = scratch;
-}
-
-/*
- * Fast GUP through a device-memory PMD without the special bit looks up a
- * struct page that does not exist: the guest dies in the first such pin, and
- * the runner resumes after it. One crash answers for every method; the
- * others are not run into it again.
- */
-static bool device_pin_crashed(const struct hp_refmod *r, const FIXTURE_VARIANT(hugepfn_map) *variant,
-			       char *which, size_t len)
-{
-	char glob[HP_NAME_LEN];
-
-	if (!(variant->flags & HUGEPIN_REF_CREATE_DEVICE) || r->caps.caps & HUGEPIN_REF_CAP_PMD_SPECIAL)
-		return false;
-	snprintf(glob, sizeof(glob), "hugepfn_map.%s.pin_*", variant->name);
-	return hp_case_crashed_before(HP_TEST, glob, which, len);
+	/*
+	 * A PUD case needs the PUD, and its offsets lie in the block's first
+	 * PMD-sized span: every pin there goes through that one PUD entry.
+	 */
+	if (variant->flags & HUGEPIN_REF_CREATE_PUD) {
+		c->pud_required = true;
+		c->sweep_len = hp_pmd_size();
+	}
 }
 
 /* Sweep one method; unexpected VULNERABLE or errno fails, expected is XFAIL. */
@@ -174,8 +210,8 @@ static void sweep(struct __test_metadata *_metadata, FIXTURE_DATA(hugepfn_map) *
 		SKIP(return, "%s", self->no_pud);
 	}
 	if (device_pin_crashed(&self->r, variant, crashed, sizeof(crashed))) {
-		snprintf(why, sizeof(why), "not run: %s crashed this kernel (no PMD special bit), "
-			 "as each device-memory pin would", crashed);
+		snprintf(why, sizeof(why), "not run: %s crashed this kernel (no %s special bit), "
+			 "as each device-memory pin would", crashed, variant_level(variant));
 		c.not_run_why = why;
 		c.len = HP_CASE_PIN_LEN;
 		hp_refmod_run_pin(&self->r, &c, m, NULL, NULL);
@@ -206,9 +242,14 @@ static void sweep(struct __test_metadata *_metadata, FIXTURE_DATA(hugepfn_map) *
 #define PIN_TEST_ROW(value, mname, ...) PIN_TEST(pin_##mname, value)
 HP_METHODS(PIN_TEST_ROW)
 
-/* The buffer is mapped by a PMD, inserted by the path this kernel allows. */
+/*
+ * The buffer is mapped by a PMD, inserted by the path this kernel allows (a
+ * PUD variant's block by one PUD, which only ->huge_fault inserts).
+ */
 TEST_F(hugepfn_map, fault_maps_pmd)
 {
+	bool pud = variant->flags & HUGEPIN_REF_CREATE_PUD;
+	uint32_t level = pud ? HUGEPIN_REF_LEVEL_PUD : HUGEPIN_REF_LEVEL_PMD;
 	struct hugepin_ref_create bo;
 	struct hugepin_ref_info info;
 	struct hp_map m;
@@ -223,20 +264,25 @@ TEST_F(hugepfn_map, fault_maps_pmd)
 	HP_EXPECT_OK(_hp_refmod_fault(&self->r, bo.id, &m, &info));
 	hp_unmap(&m);
 	HP_EXPECT_OK(_hp_refmod_destroy(&self->r, bo.id));
-	if (info.last_level != HUGEPIN_REF_LEVEL_PMD)
-		SKIP(return, "no huge mapping formed (level %s, path %s, %llu fallbacks)",
+	if (info.last_level != level)
+		SKIP(return, "no %s formed (level %s, path %s, %llu fallbacks)", variant_level(variant),
 		     hp_level_name(hp_refmod_level(info.last_level)),
 		     hp_refmod_path_name(info.last_path), (unsigned long long)info.fallbacks);
-	want = self->r.caps.caps & HUGEPIN_REF_CAP_FAULT_PMD ?
+	want = self->r.caps.caps & HUGEPIN_REF_CAP_FAULT_PMD && !pud ?
 	       HUGEPIN_REF_PATH_FAULT_PMD : HUGEPIN_REF_PATH_HUGE_FAULT;
 	EXPECT_EQ(want, info.last_path) {
-		TH_LOG("PMD inserted by %s, expected %s on this kernel",
+		TH_LOG("%s inserted by %s, expected %s on this kernel", variant_level(variant),
 		       hp_refmod_path_name(info.last_path), hp_refmod_path_name(want));
 	}
-	/* One PMD covers the block: no PTE may have been needed. */
-	EXPECT_EQ(variant_size(variant) / hp_pmd_size(), info.faults_pmd);
+	/* One entry of the block's size covers it: nothing smaller may have been needed. */
+	EXPECT_EQ(pud ? 1 : variant_size(variant) / hp_pmd_size(),
+		  pud ? info.faults_pud : info.faults_pmd);
+	if (pud) {
+		EXPECT_EQ(0, info.faults_pmd);
+	}
 	EXPECT_EQ(0, info.faults_pte);
-	TH_LOG("level pmd via %s", hp_refmod_path_name(info.last_path));
+	TH_LOG("level %s via %s", hp_level_name(hp_refmod_level(info.last_level)),
+	       hp_refmod_path_name(info.last_path));
 }
 
 /*
@@ -318,10 +364,11 @@ TEST_F(refmod_dev, caps_reports_sizes)
 	EXPECT_EQ(hp_pud_size(), caps.pud_size);
 	/* Exactly one of the two paths inserts huge entries. */
 	EXPECT_NE(!!(caps.caps & HUGEPIN_REF_CAP_FAULT_PMD), !!(caps.caps & HUGEPIN_REF_CAP_HUGE_FAULT));
-	TH_LOG("kernel %u.%u: pmd special bit %s, pud %s",
+	TH_LOG("kernel %u.%u: pmd special bit %s, pud special bit %s, device memory pud %s",
 	       caps.kernel_version >> 16, (caps.kernel_version >> 8) & 0xff,
 	       caps.caps & HUGEPIN_REF_CAP_PMD_SPECIAL ? "yes" : "no",
-	       caps.caps & HUGEPIN_REF_CAP_PUD ? "yes" : "no");
+	       caps.caps & HUGEPIN_REF_CAP_PUD_SPECIAL ? "yes" : "no",
+	       caps.caps & HUGEPIN_REF_CAP_DEVICE_PUD ? "yes" : "no");
 }
 
 TEST_F(refmod_dev, wrong_size_einval)

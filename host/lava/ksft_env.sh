@@ -90,10 +90,13 @@ hp_env_setup() {
 	fi
 	export HUGEPIN_REF_KO="$hp_env_dir/module/hugepin_ref.ko"
 	# The module's modinfo says whether this kernel has the bit (busybox's
-	# modinfo reads only installed modules: the string itself).
+	# modinfo reads only installed modules: the string itself); a kernel
+	# without the PMD special bit has no PUD one either.
 	if grep -a -q 'hugepin_pmd_special=no' "$HUGEPIN_REF_KO" 2>/dev/null; then
 		printf '%s\t%s\n' 'hugepfn_ref:hugepfn_map.device_pmd.*' \
 			'device memory without the PMD special bit: fast GUP would kill this kernel (run.sh runs it and resumes)' \
+			'hugepfn_ref:hugepfn_map.device_pud.*' \
+			'device memory without the PUD special bit: fast GUP would kill this kernel (run.sh runs it and resumes)' \
 			>/tmp/hugepin-skip
 		export HUGEPIN_SKIP=/tmp/hugepin-skip
 	fi

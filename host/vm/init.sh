@@ -110,18 +110,18 @@ vmwgfx_shim() {
 	done
 }
 
-# True when BAR 2 of PCI device $1 spans at least a GiB (the third line of
+# True when BAR 2 of PCI device $1 spans exactly a GiB (the third line of
 # its resource file: start, end, flags).
 bar2_gib() {
 	r=$(sed -n 3p "$1/resource" 2>/dev/null) || return 1
 	s=${r%% *} r=${r#* }
 	e=${r%% *}
-	[ -n "$e" ] && [ $((e - s + 1)) -ge $((1 << 30)) ]
+	[ -n "$e" ] && [ $((e - s + 1)) -eq $((1 << 30)) ]
 }
 
 # QEMU's 1 GiB ivshmem (run.sh --devices vfio) goes to vfio-pci, whose BAR
 # mappings the vfio_bar cases pin; vfio-pci takes no device by itself. The
-# smaller one of every boot is the reference module's device memory.
+# 2 GiB one of every boot is the reference module's device memory.
 vfio_bind() {
 	for dev in /sys/bus/pci/devices/*; do
 		[ "$(cat "$dev/vendor" 2>/dev/null)" = 0x1af4 ] || continue

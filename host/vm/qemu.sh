@@ -89,12 +89,14 @@ qemu_cpu_machine_args() {
 # The 1 GiB ivshmem BAR behind --devices vfio: a PUD needs a GiB-aligned GiB.
 readonly HP_IVSHMEM_SIZE=1G
 
-# The reference module's device memory (hugepin_ref_blocks.c): a small
+# The reference module's device memory (hugepin_ref_blocks.c): an
 # ivshmem-plain BAR of host RAM, no struct pages in the guest, in every boot.
-# Its BAR is smaller than a GiB, which is how the guest's init tells it from
-# vfio's (init.sh vfio_bind), and holds a block of the largest PMD Debian's
-# kernels map (32 MiB with arm64's 16 KiB pages).
-readonly HP_DEVMEM_SIZE=64M
+# It holds PMD blocks (of up to 32 MiB, arm64's 16 KiB pages) and a
+# PUD-aligned GiB for the PUD ones (PCI BARs are aligned to their size, so a
+# 2 GiB BAR has a GiB-aligned GiB beside the PMD blocks); host memory is
+# spent only on the pages the guest touches. vfio's BAR is exactly a GiB,
+# which is how the guest's init tells the two apart (init.sh vfio_bind).
+readonly HP_DEVMEM_SIZE=2G
 
 qemu_devmem_args() {
 	printf '%s\n' -object "memory-backend-ram,id=hp_devmem,size=$HP_DEVMEM_SIZE" \

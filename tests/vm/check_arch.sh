@@ -3,7 +3,8 @@
 # The other architectures of `make check`: each kernel of
 # tests/vm/arch-kernels.txt (an arm64 and a riscv64 Debian kernel, pinned),
 # booted under TCG on QEMU's virt machine with the suite cross-built for it,
-# the reference module's huge pfn PMDs pinned by every method. Asserts the
+# the reference module's huge pfn PMDs (and, where the architecture maps
+# them, its device memory's PUDs) pinned by every method. Asserts the
 # verdicts and the page-table levels the walk module read there (the
 # architecture's own special bit), the PUD answer of each architecture, the
 # x86-only devices' skip lines and the report's architecture. Writes KTAP
@@ -28,14 +29,21 @@ only_blocks_of() {
 		grep -qvF "of $2 pages off"
 }
 
+# No pin record matching $2 was VULNERABLE or SAFE at another level than pud.
+pins_at_pud_only() {
+	no_rows "$1" "$2" '"verdict":"VULNERABLE"' &&
+		[ "$(rows "$1" "$2" '"verdict":"SAFE"')" = "$(rows "$1" "$2" '"verdict":"SAFE"' '"level":"pud"')" ]
+}
+
 report_arch() {
 	grep -qF "\"arch\":\"$2\"" "$1"
 }
 
 # $1 arch, $2 package, $3 version, $4 uname -m, $5 PUD answer: "none" (the
-# architecture maps no huge PUD: UNTESTABLE with the reason) or "module"
-# (huge PUDs exist; the module's GiB blocks cannot be allocated: skipped),
-# $6 the pages of one PMD block.
+# architecture maps no huge PUD: UNTESTABLE with the reason) or "device"
+# (huge PUDs exist: the module's device memory is mapped by special PUDs and
+# every pin refused; its RAM blocks of that size cannot be allocated:
+# skipped), $6 the pages of one PMD block.
 # The run of one kernel, in the background beside the others: most of a
 # first run is downloads and cross builds, which overlap well.
 start_arch_kernel() {
@@ -84,14 +92,27 @@ check_arch_kernel() {
 		has_rows "$json" '"device":"hugepin_ref"' '"level":"pmd"' "evict: 0 of $pages pages off their refcount"
 	check "$label: no block of another size" only_blocks_of "$json" "$pages"
 	check "$label: no kselftest program reports not ok" no_ktap_failures "$d"
+	local dpud='"name":"hugepfn_map.device_pud.'
 	case $pud in
 	none)
 		check "$label: PUD cases UNTESTABLE: no PUD pfnmap on $arch" \
 			has_rows "$json" '"name":"hugepfn_map.noncompound_pud.' '"verdict":"UNTESTABLE"' "no PUD pfnmap on $arch"
+		check "$label: device memory's PUD cases UNTESTABLE: no PUD pfnmap on $arch" \
+			has_rows "$json" "$dpud" '"verdict":"UNTESTABLE"' "no PUD pfnmap on $arch"
+		check "$label: no record at level pud" no_rows "$json" '"level":"pud"'
 		;;
-	module)
-		check "$label: PUD cases skipped: the module cannot allocate PUD-sized blocks" \
+	device)
+		check "$label: RAM PUD cases skipped: the module cannot allocate PUD-sized blocks" \
 			log_has "$d/ktap/hugepfn_ref.tap" 'SKIP PUD: blocks of the PUD size need alloc_contig_pages()'
+		check "$label: device memory mapped at PUD level by a special entry, every pin refused" \
+			has_rows "$json" "$dpud" '"device":"hugepin_vram"' '"level":"pud","verdict":"SAFE"' 'refused' \
+			'level pud, special' '"special":"yes"'
+		check "$label: device memory's PUD pins: none got through, none SAFE below a PUD" \
+			pins_at_pud_only "$json" "${dpud}pin_"
+		check "$label: no PUD entry without its special bit" no_rows "$json" '"level":"pud"' '"special":"no"'
+		check "$label: the device memory's PUD block mapped by one PUD through ->huge_fault" \
+			log_has "$d/ktap/hugepfn_ref.tap" 'fault_maps_pmd:level pud via huge_fault'
+		check "$label: the summary names the device memory's PUDs" log_has "$d.out" "hugepin_ref VRAM PUD ("
 		;;
 	esac
 }

@@ -285,31 +285,28 @@ struct hp_bo_variant {
 	}
 
 /*
- * bochs, qxl (TTM in QEMU), virtio_gpu, vgem (shmem) with dumb buffers; the
- * TTM drivers of real machines also with buffers placed in VRAM (no struct
- * pages behind the BAR) and in system memory (TTM pool pages).
+ * The buffer sets of the target registry's bo column (HP_TARGETS in
+ * hp_core.h): qemu, dumb buffers of one and two blocks (the devices QEMU
+ * gives); vmw, those and one placed in system memory (TTM pool pages);
+ * hw, the TTM drivers of real machines with two blocks dumb, placed in VRAM
+ * (no struct pages behind the BAR) and in system memory; none, no DRM
+ * buffers.
  */
-#define HP_BO_VARIANTS(fixture)							\
-	HP_BO_VARIANT(fixture, bochs, 2m, 1);				\
-	HP_BO_VARIANT(fixture, bochs, 4m, 2);			\
-	HP_BO_VARIANT(fixture, qxl, 2m, 1);				\
-	HP_BO_VARIANT(fixture, qxl, 4m, 2);				\
-	HP_BO_VARIANT(fixture, virtio_gpu, 2m, 1);			\
-	HP_BO_VARIANT(fixture, virtio_gpu, 4m, 2);			\
-	HP_BO_VARIANT(fixture, vgem, 2m, 1);				\
-	HP_BO_VARIANT(fixture, vgem, 4m, 2);				\
-	HP_BO_VARIANT(fixture, vmwgfx, 2m, 1);				\
-	HP_BO_VARIANT(fixture, vmwgfx, 4m, 2);			\
-	HP_BO_PLACED_VARIANT(fixture, vmwgfx, system, 4m, 2, HP_PLACE_SYSTEM); \
-	HP_BO_VARIANT(fixture, amdgpu, 4m, 2);			\
-	HP_BO_PLACED_VARIANT(fixture, amdgpu, vram, 4m, 2, HP_PLACE_VRAM);	\
-	HP_BO_PLACED_VARIANT(fixture, amdgpu, system, 4m, 2, HP_PLACE_SYSTEM); \
-	HP_BO_VARIANT(fixture, radeon, 4m, 2);			\
-	HP_BO_PLACED_VARIANT(fixture, radeon, vram, 4m, 2, HP_PLACE_VRAM);	\
-	HP_BO_PLACED_VARIANT(fixture, radeon, system, 4m, 2, HP_PLACE_SYSTEM); \
-	HP_BO_VARIANT(fixture, nouveau, 4m, 2);			\
-	HP_BO_PLACED_VARIANT(fixture, nouveau, vram, 4m, 2, HP_PLACE_VRAM);	\
-	HP_BO_PLACED_VARIANT(fixture, nouveau, system, 4m, 2, HP_PLACE_SYSTEM)
+#define HP_BO_SET_qemu(fixture, dev)						\
+	HP_BO_VARIANT(fixture, dev, 2m, 1);					\
+	HP_BO_VARIANT(fixture, dev, 4m, 2);
+#define HP_BO_SET_vmw(fixture, dev)						\
+	HP_BO_SET_qemu(fixture, dev)						\
+	HP_BO_PLACED_VARIANT(fixture, dev, system, 4m, 2, HP_PLACE_SYSTEM);
+#define HP_BO_SET_hw(fixture, dev)						\
+	HP_BO_VARIANT(fixture, dev, 4m, 2);					\
+	HP_BO_PLACED_VARIANT(fixture, dev, vram, 4m, 2, HP_PLACE_VRAM);		\
+	HP_BO_PLACED_VARIANT(fixture, dev, system, 4m, 2, HP_PLACE_SYSTEM);
+#define HP_BO_SET_none(fixture, dev)
+#define HP_BO_TARGET_ROW(fixture, dev, bo, ...) HP_BO_SET_##bo(fixture, dev)
+
+/* Every target's buffer set, in registry order: a new device is its row there. */
+#define HP_BO_VARIANTS(fixture) HP_TARGETS(HP_BO_TARGET_ROW, fixture)
 
 /* Anonymous THP controls, in PMD blocks as the DRM variants. */
 struct hp_anon_variant {
@@ -505,13 +502,13 @@ struct hp_vfio_variant {
 #define HP_PIN_TEST_IN_none(fixture, tname, method)
 #define HP_PIN_TEST_ROW(fixture, tag, value, program, pre, post)		\
 	HP_PIN_TEST_IN_##program(fixture, pre##tag##post, value)
-#define HP_PIN_TEST_drm_bo(value, mname, head, flow, storage, uring, hold, program, pre, post) \
+#define HP_PIN_TEST_drm_bo(value, mname, head, flow, storage, uring, hold, program, pre, post, ...) \
 	HP_PIN_TEST_ROW(drm_bo, bo, value, program, pre, post)
-#define HP_PIN_TEST_vfio_bar(value, mname, head, flow, storage, uring, hold, program, pre, post) \
+#define HP_PIN_TEST_vfio_bar(value, mname, head, flow, storage, uring, hold, program, pre, post, ...) \
 	HP_PIN_TEST_ROW(vfio_bar, bar, value, program, pre, post)
-#define HP_PIN_TEST_anon_thp(value, mname, head, flow, storage, uring, hold, program, pre, post) \
+#define HP_PIN_TEST_anon_thp(value, mname, head, flow, storage, uring, hold, program, pre, post, ...) \
 	HP_PIN_TEST_ROW(anon_thp, thp, value, program, pre, post)
-#define HP_PIN_TEST_dax(value, mname, head, flow, storage, uring, hold, program, pre, post) \
+#define HP_PIN_TEST_dax(value, mname, head, flow, storage, uring, hold, program, pre, post, ...) \
 	HP_PIN_TEST_ROW(dax, dax, value, program, pre, post)
 #define HP_PIN_TESTS(fixture) HP_METHODS(HP_PIN_TEST_##fixture)
 

@@ -100,17 +100,10 @@ FIXTURE_VARIANT(evict_race) {
 	const char *device;
 };
 
-/* TTM in QEMU */
-FIXTURE_VARIANT_ADD(evict_race, bochs) { .device = "bochs" };
-FIXTURE_VARIANT_ADD(evict_race, qxl) { .device = "qxl" };
-/* GEM shmem */
-FIXTURE_VARIANT_ADD(evict_race, virtio_gpu) { .device = "virtio_gpu" };
-FIXTURE_VARIANT_ADD(evict_race, vgem) { .device = "vgem" };
-/* TTM on VMware guests and AMD hardware */
-FIXTURE_VARIANT_ADD(evict_race, vmwgfx) { .device = "vmwgfx" };
-FIXTURE_VARIANT_ADD(evict_race, amdgpu) { .device = "amdgpu" };
-/* huge pfn PMDs over driver-owned pages on any kernel */
-FIXTURE_VARIANT_ADD(evict_race, hugepin_ref) { .device = "ref" };
+/* The targets whose registry row says evict (HP_TARGETS in hp_core.h). */
+#define EVICT_VARIANT(arg, dev, bo, evict, ...)					\
+	HP_IF_##evict(FIXTURE_VARIANT_ADD(evict_race, dev) { .device = #dev };)
+HP_TARGETS(EVICT_VARIANT, 0)
 
 FIXTURE_SETUP(evict_race)
 {

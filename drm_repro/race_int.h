@@ -66,6 +66,7 @@
 struct race {
 	const struct race_cfg *cfg;
 	struct race_report *rep;
+	struct hp_frame_span window;	/* the race-wide detector window, its findings */
 	int fd;				/* DRM device fd */
 	struct hp_refmod ref;		/* HP_BUF_REF */
 	struct hp_buf_src src;		/* where the target's buffers come from */

@@ -68,8 +68,10 @@ struct hp_case {
  *                      check op: the reference module's refcount report)
  *                      inside the window, the window closed, the verdict,
  *                      the record emitted and its '#' line printed.
- * Between start and end the caller may set f->ev (level, untestable_why)
- * and f->finding (a check of its own that failed: VULNERABLE).
+ * Between start and end the caller may set f->ev (level, untestable_why),
+ * f->finding (a check of its own that failed: VULNERABLE) and f->unproven
+ * (the case's minimum work was not done: a SAFE becomes UNTESTABLE).
+ * Several cases that race at once share one window: see hp_frame_span.
  */
 struct hp_frame {
 	const struct hp_case *c;
@@ -81,10 +83,22 @@ struct hp_frame {
 	struct hp_buf *buf;	/* its kind's after-pin check runs in the window; NULL: none */
 	const char *step;	/* set: a step that pins nothing (hp_decide_step()) */
 	const char *finding;	/* set: the caller's own check failed, VULNERABLE */
+	const char *unproven;	/* set: a SAFE lacks the case's minimum work, UNTESTABLE for this reason */
+	bool quiet;		/* no '#' line: the program's stdout is its own report (JSON) */
+	bool took;		/* in a span: pins of this case got in (it shares the span's findings) */
+	bool deferred;		/* hp_frame_start_deferred(): records by hp_frame_emit() */
 	char check[HP_TEXT_LEN];	/* what the after-pin check reported */
 };
 
 void hp_frame_start(struct hp_frame *f, const struct hp_case *c, enum hp_method m);
+/*
+ * A case judged after a race that was announced whole (drm_repro's
+ * "race.DEVICE"): no start record now, none written by hp_frame_end();
+ * hp_frame_emit() writes its start record and its record together, or
+ * nothing is written (drm_repro's benchmark judges runs it does not report).
+ */
+void hp_frame_start_deferred(struct hp_frame *f, const struct hp_case *c, enum hp_method m);
+void hp_frame_emit(const struct hp_frame *f);
 void hp_frame_window(struct hp_frame *f);
 void hp_frame_pinned(struct hp_frame *f, const struct hp_pin_res *r, size_t len);
 void hp_frame_pin(struct hp_frame *f, enum hp_method m, void *addr, size_t len);
@@ -94,6 +108,28 @@ void hp_frame_pin(struct hp_frame *f, enum hp_method m, void *addr, size_t len);
  * the record.
  */
 enum hp_verdict hp_frame_end(struct hp_frame *f, const char *where, const char *what);
+
+/*
+ * The frame of a race: the cases of several pin methods over one target run
+ * at once (a gup_stress phase, a drm_repro race, a pfnmap_race round), so
+ * one detector window spans them all. Each case is a frame started by
+ * hp_frame_start() before the race (its start record); the span's window
+ * opens once, hp_frame_span_close() closes it into s->seen, where the
+ * caller may add race-wide findings of its own (settled pin counts, the
+ * module's refcounts); hp_frame_span_share() gives those to a frame whose
+ * pins got in (f->took), or to every frame when none did (@any_took false):
+ * a method refused throughout did not do the damage. Each frame is then judged by
+ * hp_frame_end() on its own evidence.
+ */
+struct hp_frame_span {
+	struct hp_detect det;
+	bool window;
+	struct hp_evidence seen;	/* what the window saw, and the race-wide findings */
+};
+/* 0 with the window open; -errno when the kernel log cannot be read, and no window then. */
+int hp_frame_span_start(struct hp_frame_span *s, const char *test, const char *name);
+void hp_frame_span_close(struct hp_frame_span *s);
+void hp_frame_span_share(const struct hp_frame_span *s, struct hp_frame *f, bool any_took);
 
 /* "fixture.variant.test" into c->name. */
 void hp_case_name(struct hp_case *c, const char *fixture, const char *variant,

@@ -339,10 +339,33 @@ struct hp_bo_variant {
 	HP_BO_PLACED_VARIANT(fixture, dev, vram, 4m, 2, HP_PLACE_VRAM);		\
 	HP_BO_PLACED_VARIANT(fixture, dev, system, 4m, 2, HP_PLACE_SYSTEM);
 #define HP_BO_SET_none(fixture, dev)
-#define HP_BO_TARGET_ROW(fixture, dev, bo, ...) HP_BO_SET_##bo(fixture, dev)
 
-/* Every target's buffer set, in registry order: a new device is its row there. */
-#define HP_BO_VARIANTS(fixture) HP_TARGETS(HP_BO_TARGET_ROW, fixture)
+/* HP_BO_ONLY_<set>_<bo>: the rest when a row's bo column is <set>. */
+#define HP_BO_ONLY_qemu_qemu(...) __VA_ARGS__
+#define HP_BO_ONLY_qemu_vmw(...)
+#define HP_BO_ONLY_qemu_hw(...)
+#define HP_BO_ONLY_qemu_none(...)
+#define HP_BO_ONLY_vmw_qemu(...)
+#define HP_BO_ONLY_vmw_vmw(...) __VA_ARGS__
+#define HP_BO_ONLY_vmw_hw(...)
+#define HP_BO_ONLY_vmw_none(...)
+#define HP_BO_ONLY_hw_qemu(...)
+#define HP_BO_ONLY_hw_vmw(...)
+#define HP_BO_ONLY_hw_hw(...) __VA_ARGS__
+#define HP_BO_ONLY_hw_none(...)
+#define HP_BO_ROW_qemu(fixture, dev, bo, ...) HP_BO_ONLY_qemu_##bo(HP_BO_SET_##bo(fixture, dev))
+#define HP_BO_ROW_vmw(fixture, dev, bo, ...) HP_BO_ONLY_vmw_##bo(HP_BO_SET_##bo(fixture, dev))
+#define HP_BO_ROW_hw(fixture, dev, bo, ...) HP_BO_ONLY_hw_##bo(HP_BO_SET_##bo(fixture, dev))
+
+/*
+ * Every target's buffer set, a new device being its row there: QEMU's
+ * devices first (the default run's first cases are theirs), then vmwgfx's,
+ * then those of real machines, each in registry order.
+ */
+#define HP_BO_VARIANTS(fixture)							\
+	HP_TARGETS(HP_BO_ROW_qemu, fixture)					\
+	HP_TARGETS(HP_BO_ROW_vmw, fixture)					\
+	HP_TARGETS(HP_BO_ROW_hw, fixture)
 
 /* Anonymous THP controls, in PMD blocks as the DRM variants. */
 struct hp_anon_variant {

@@ -162,7 +162,7 @@ static void bench_row(struct bench *b, int r, const struct race_report *rep)
 			printf(" %20.1f", rate);
 		else
 			printf(" %20s", "n/a");
-		if (m->res.verdict != HP_UNTESTABLE)
+		if (m->f.res.verdict != HP_UNTESTABLE)
 			b->tested = true;
 	}
 	if (evps > b->maxev)

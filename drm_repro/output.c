@@ -63,7 +63,7 @@ void race_print_text(FILE *f, const struct race_cfg *cfg, const struct race_repo
 	if (rep->t_first_detect >= 0)
 		fprintf(f, "  first detector: %.3f s: %s\n", rep->t_first_detect, rep->first_detect);
 	for (i = 0; i < rep->nmethods; i++) {
-		const struct hp_result *res = &rep->m[i].res;
+		const struct hp_result *res = &rep->m[i].f.res;
 
 		fprintf(f, "  %-20s %-22s %s\n", res->method, verdict_text(res), res->evidence);
 		if (res->verdict == HP_VULNERABLE && !res->expected)
@@ -111,7 +111,7 @@ void race_print_json(FILE *f, const struct race_cfg *cfg, const struct race_repo
 	int i;
 
 	for (i = 0; i < rep->nmethods; i++) {
-		if (hp_record_format(&rep->m[i].res, line, sizeof(line)) < 0)
+		if (hp_record_format(&rep->m[i].f.res, line, sizeof(line)) < 0)
 			continue;
 		fprintf(f, "%s\n", line);
 	}
@@ -159,9 +159,7 @@ void race_emit_records(const struct race_cfg *cfg, const struct race_report *rep
 {
 	int i;
 
-	for (i = 0; i < rep->nmethods; i++) {
-		hp_record_start(cfg->test, rep->m[i].res.name, rep->m[i].res.device,
-				rep->m[i].res.method);
-		hp_record_emit(&rep->m[i].res);
-	}
+	(void)cfg;
+	for (i = 0; i < rep->nmethods; i++)
+		hp_frame_emit(&rep->m[i].f);
 }

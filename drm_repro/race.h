@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "hp_buf.h"
+#include "hp_case.h"
 #include "hp_core.h"
 #include "hp_sys.h"
 
@@ -62,9 +63,9 @@ struct race_method {
 	long canary_bad;		/* bytes that changed behind a held pin */
 	long extra_refs;		/* reference module: damaged pages under a held pin */
 	char canary_detail[160];
-	/* outcome */
-	struct hp_evidence ev;
-	struct hp_result res;
+	/* outcome: the method's case, judged in its frame once the race is over */
+	struct hp_case c;
+	struct hp_frame f;
 };
 
 struct race_report {

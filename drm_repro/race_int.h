@@ -66,6 +66,7 @@
 struct race {
 	const struct race_cfg *cfg;
 	struct race_report *rep;
+	struct hp_frame_span window;	/* the race-wide detector window, its findings */
 	int fd;				/* DRM device fd */
 	struct hp_refmod ref;		/* HP_BUF_REF */
 	struct hp_vfio_dev vfio;	/* HP_BUF_VFIO: the BAR every buffer maps slots of */

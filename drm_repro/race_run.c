@@ -62,15 +62,24 @@ struct interrupt_text {
 	char no_evict[96];
 };
 
-/* @m's evidence: the race-wide findings go to the methods that got pins in. */
-static void method_evidence(struct race *r, struct race_method *m, bool any_ok,
+/*
+ * @m's case, started (deferred: the race was announced whole) with its own
+ * part of the evidence; the race-wide findings come from the span.
+ */
+static void method_evidence(struct race *r, struct race_method *m,
 			    const struct interrupt_text *it)
 {
+	const struct race_cfg *cfg = r->cfg;
 	struct race_report *rep = r->rep;
-	struct hp_evidence *ev = &m->ev;
+	struct hp_evidence *ev = &m->f.ev;
 	bool took = m->ok || m->holds_ok;
 
-	memset(ev, 0, sizeof(*ev));
+	m->c.test = cfg->test;
+	snprintf(m->c.name, sizeof(m->c.name), "race.%s.%s", cfg->device, hp_method_name(m->method));
+	snprintf(m->c.device, sizeof(m->c.device), "%s", cfg->device);
+	snprintf(m->c.driver, sizeof(m->c.driver), "%s", cfg->driver);
+	hp_frame_start_deferred(&m->f, &m->c, m->method);
+	m->f.took = took;
 	ev->owner = r->owner;
 	ev->huge_required = r->huge_required;
 	ev->level = rep->level;
@@ -89,52 +98,37 @@ static void method_evidence(struct race *r, struct race_method *m, bool any_ok,
 	}
 	ev->pin_err = took ? 0 : dominant_err(m);
 	ev->bytes = m->bytes;
-	if (took || !any_ok) {
-		ev->splats = rep->splats;
-		snprintf(ev->splat_line, sizeof(ev->splat_line), "%s", rep->splat_line);
-		ev->taint_new = rep->taint_new;
-		ev->pin_leak = rep->pin_leak;
-		ev->extra_refs = rep->extra_refs;
-		ev->canary_bad = rep->refault_bad;
-	}
 	ev->canary_bad += m->canary_bad;
 	ev->extra_refs += m->extra_refs;
 	ev->vuln_expected = rep->vuln_expected;
 	ev->expected_why = rep->expected_why[0] ? rep->expected_why : NULL;
 }
 
-/* @m's record: the verdict of its evidence, named and explained. */
+/* @m's record: the verdict of its evidence in its frame, named and explained. */
 static void method_result(struct race *r, struct race_method *m, bool any_ok,
 			  const struct interrupt_text *it)
 {
 	const struct race_report *rep = r->rep;
-	const struct race_cfg *cfg = r->cfg;
-	struct hp_result *res = &m->res;
+	struct hp_result *res = &m->f.res;
 	bool wide = m->ok || m->holds_ok || !any_ok;
-	char why[256], errs[96];
+	char what[HP_TEXT_LEN], errs[96];
 
-	char name[2 * HP_NAME_LEN];
-
-	snprintf(name, sizeof(name), "race.%s.%s", cfg->device, hp_method_name(m->method));
-	hp_result_init(res, cfg->test, name, cfg->device, cfg->driver, hp_method_name(m->method));
-	hp_judge(&m->ev, res, why, sizeof(why));
 	/*
 	 * An interrupt is not a verdict: what a detector found stands, a
 	 * SAFE needs the method's minimum work behind it.
 	 */
-	if (rep->interrupted && res->verdict == HP_SAFE && !method_min_done(r, m)) {
-		res->verdict = HP_UNTESTABLE;
-		snprintf(why, sizeof(why), "%s", m->attempts ? it->no_evict : it->no_attempt);
-	}
+	if (rep->interrupted && !method_min_done(r, m))
+		m->f.unproven = m->attempts ? it->no_evict : it->no_attempt;
 	hp_errhist_text(&m->errs, "none", errs, sizeof(errs));
-	hp_appendf(res->evidence, sizeof(res->evidence), "%s; %ld pins, %ld ok, errors: %s; held %ld/%ld",
-		   why, m->attempts, m->ok, errs, m->holds_ok, m->holds);
+	snprintf(what, sizeof(what), "%ld pins, %ld ok, errors: %s; held %ld/%ld", m->attempts,
+		 m->ok, errs, m->holds_ok, m->holds);
 	if (m->canary_detail[0])
-		hp_appendf(res->evidence, sizeof(res->evidence), "; %s", m->canary_detail);
+		hp_appendf(what, sizeof(what), "; %s", m->canary_detail);
 	if (wide && rep->refs_detail[0])
-		hp_appendf(res->evidence, sizeof(res->evidence), "; refcounts %s", rep->refs_detail);
+		hp_appendf(what, sizeof(what), "; refcounts %s", rep->refs_detail);
 	if (wide && rep->refault_detail[0])
-		hp_appendf(res->evidence, sizeof(res->evidence), "; contents %s", rep->refault_detail);
+		hp_appendf(what, sizeof(what), "; contents %s", rep->refault_detail);
+	hp_frame_end(&m->f, NULL, what);
 	if (rep->interrupted && res->verdict != HP_UNTESTABLE)
 		hp_appendf(res->evidence, sizeof(res->evidence), "; race interrupted by %s", it->sig);
 }
@@ -157,10 +151,16 @@ static void decide(struct race *r)
 	for (i = 0; i < rep->nmethods; i++)
 		if (rep->m[i].ok || rep->m[i].holds_ok)
 			any_ok = true;
-	for (i = 0; i < rep->nmethods; i++) {
-		method_evidence(r, &rep->m[i], any_ok, &it);
+	for (i = 0; i < rep->nmethods; i++)
+		method_evidence(r, &rep->m[i], &it);
+	/* The race-wide findings beside the window's: settled pins, refcounts, refaulted contents. */
+	r->window.seen.pin_leak = rep->pin_leak;
+	r->window.seen.extra_refs = rep->extra_refs;
+	r->window.seen.canary_bad = rep->refault_bad;
+	for (i = 0; i < rep->nmethods; i++)
+		hp_frame_span_share(&r->window, &rep->m[i].f, any_ok);
+	for (i = 0; i < rep->nmethods; i++)
 		method_result(r, &rep->m[i], any_ok, &it);
-	}
 }
 
 /*
@@ -480,31 +480,28 @@ static bool racers_join(struct race *r, struct racers *rs)
 }
 
 /* The race-wide detector window: kernel log and pin accounting over the whole race. */
-static void race_detect_end(struct race *r, struct hp_detect *race_d, bool all_joined)
+static void race_detect_end(struct race *r, bool all_joined)
 {
 	struct race_report *rep = r->rep;
-	struct hp_evidence ev;
+	const struct hp_evidence *w = &r->window.seen;
 
 	if (all_joined)
-		settle_pins(r, race_d);
+		settle_pins(r, &r->window.det);
 	vmstat_fold();
-	memset(&ev, 0, sizeof(ev));
-	if (hp_detect_end(race_d, &ev))
-		return;
-	rep->splats = ev.splats;
-	snprintf(rep->splat_line, sizeof(rep->splat_line), "%s", ev.splat_line);
-	rep->taint_new = ev.taint_new;
-	rep->pin_leak = ev.pin_leak;
-	if (ev.splats)
-		note_detect(r, "kernel log: %s", ev.splat_line);
-	if (ev.pin_leak)
-		note_detect(r, "pin accounting off by %ld", ev.pin_leak);
+	hp_frame_span_close(&r->window);
+	rep->splats = w->splats;
+	snprintf(rep->splat_line, sizeof(rep->splat_line), "%s", w->splat_line);
+	rep->taint_new = w->taint_new;
+	rep->pin_leak = w->pin_leak;
+	if (w->splats)
+		note_detect(r, "kernel log: %s", w->splat_line);
+	if (w->pin_leak)
+		note_detect(r, "pin accounting off by %ld", w->pin_leak);
 }
 
 void race_run(const struct race_cfg *cfg, struct race_report *rep)
 {
 	struct racers rs = { .pins = NULL };
-	struct hp_detect race_d;
 	bool detect_open, all_joined;
 	struct race r;
 
@@ -521,13 +518,13 @@ void race_run(const struct race_cfg *cfg, struct race_report *rep)
 	}
 
 	vmstat_fold();
-	detect_open = !hp_detect_begin(&race_d, cfg->test, "race");
+	detect_open = !hp_frame_span_start(&r.window, cfg->test, "race");
 	r.t0 = hp_now();
 	racers_start(&r, &rs);
 	race_wait(&r);
 	all_joined = racers_join(&r, &rs);
 	if (detect_open)
-		race_detect_end(&r, &race_d, all_joined);
+		race_detect_end(&r, all_joined);
 	sample_level(&r);
 	decide(&r);
 	/* Stuck threads may still use the buffers; leave them to process exit. */
@@ -548,7 +545,7 @@ int race_exit_code(const struct race_report *rep)
 	if (rep->interrupted)
 		return 128 + rep->interrupted;
 	for (i = 0; i < rep->nmethods; i++) {
-		const struct hp_result *res = &rep->m[i].res;
+		const struct hp_result *res = &rep->m[i].f.res;
 
 		if (res->verdict == HP_VULNERABLE && !res->expected)
 			return 1;

@@ -424,19 +424,17 @@ void sample_level(struct race *r)
 	pthread_mutex_unlock(&r->note_lock);
 }
 
-static void kmsg_round_end(struct race *r, struct hp_detect *d)
+static void kmsg_round_end(struct race *r, struct hp_frame_span *round)
 {
-	struct hp_evidence ev;
+	const struct hp_evidence *ev = &round->seen;
 
-	memset(&ev, 0, sizeof(ev));
-	if (hp_detect_end(d, &ev))
-		return;
-	if (ev.splats)
-		note_detect(r, "kernel log: %s", ev.splat_line);
-	else if (ev.taint_new) {
+	hp_frame_span_close(round);
+	if (ev->splats)
+		note_detect(r, "kernel log: %s", ev->splat_line);
+	else if (ev->taint_new) {
 		char t[64];
 
-		hp_taint_describe(ev.taint_new, t, sizeof(t));
+		hp_taint_describe(ev->taint_new, t, sizeof(t));
 		note_detect(r, "kernel taint: %s", t);
 	}
 }
@@ -445,7 +443,7 @@ void *checker_main(void *arg)
 {
 	struct race *r = arg;
 	struct race_report *rep = r->rep;
-	struct hp_detect d;
+	struct hp_frame_span d;	/* a round of the kernel log, for the time of a first finding */
 	struct race_method *hold[HP_M_NR];
 	double next = hp_now() + KMSG_ROUND_S;
 	uint64_t round = 0;
@@ -455,12 +453,12 @@ void *checker_main(void *arg)
 	for (i = 0; i < rep->nmethods; i++)
 		if (rep->m[i].available && method_can_hold(rep->m[i].method))
 			hold[nhold++] = &rep->m[i];
-	open = !hp_detect_begin(&d, r->cfg->test, "race.check");
+	open = !hp_frame_span_start(&d, r->cfg->test, "race.check");
 	while (!stopped(r)) {
 		if (hp_now() >= next || __atomic_exchange_n(&r->check_now, 0, __ATOMIC_ACQ_REL)) {
 			if (open)
 				kmsg_round_end(r, &d);
-			open = !hp_detect_begin(&d, r->cfg->test, "race.check");
+			open = !hp_frame_span_start(&d, r->cfg->test, "race.check");
 			sample_level(r);
 			next = hp_now() + KMSG_ROUND_S;
 		}

@@ -107,6 +107,8 @@ struct gs_phase {
 	unsigned int mut_live;		/* mutators not (yet) found unsupported */
 	enum hp_level level_start;	/* what mapped the region once it was set up */
 	long answered[HP_M_NR];		/* pins the kernel took or refused, per method */
+	struct hp_case cases[HP_M_NR];	/* one case per method of the phase, as methods[] */
+	struct hp_frame frames[HP_M_NR];	/* each case's frame, judged when the phase ends */
 	int stop;
 	long shown;
 	pthread_mutex_t lock;
@@ -419,7 +421,26 @@ static enum hp_level method_level(const struct gs_mem_result *res, const struct 
 	return HP_LEVEL_UNKNOWN;
 }
 
-static void judge(struct gs_phase *ph, const struct hp_evidence *det)
+/* One case per method, started before the race: its start record is down if the guest dies in it. */
+static void frames_start(struct gs_phase *ph)
+{
+	struct gs_mem_result *res = ph->res;
+
+	for (int i = 0; i < ph->nmethods; i++) {
+		struct hp_case *c = &ph->cases[i];
+
+		c->test = GS_TEST;
+		snprintf(c->name, sizeof(c->name), GS_TEST ".%s.%s", res->name,
+			 hp_method_name(ph->methods[i]));
+		snprintf(c->device, sizeof(c->device), "%s", res->name);
+		snprintf(c->driver, sizeof(c->driver), "%s", res->driver);
+		hp_frame_start(&ph->frames[i], c, ph->methods[i]);
+		ph->frames[i].quiet = true;
+	}
+}
+
+/* Each method's case judged on its own part and the phase's shared findings. */
+static void judge(struct gs_phase *ph, struct hp_frame_span *span)
 {
 	struct gs_mem_result *res = ph->res;
 	char sig[32] = "", stopped[64] = "";
@@ -429,57 +450,50 @@ static void judge(struct gs_phase *ph, const struct hp_evidence *det)
 		hp_signal_name(res->interrupted, sig, sizeof(sig));
 		snprintf(stopped, sizeof(stopped), "interrupted by %s before a pin was answered", sig);
 	}
-	res->failed = res->failed || det->splats || det->taint_new || res->pin_delta;
 	for (int i = 0; i < ph->nmethods; i++)
 		any_ok |= res->m[ph->methods[i]].ok > 0;
+	res->failed = res->failed || span->seen.splats || span->seen.taint_new || res->pin_delta;
 	for (int i = 0; i < ph->nmethods; i++) {
 		enum hp_method m = ph->methods[i];
 		struct gs_method_stats *s = &res->m[m];
-		struct hp_evidence ev = *det;
-		struct hp_result out;
-		char why[HP_TEXT_LEN - 96], name[2 * HP_NAME_LEN];
+		struct hp_evidence *ev = &ph->frames[i].ev;
 		int top = hp_errhist_top(&s->errs);
 
-		ev.owner = res->owner;
-		ev.huge_required = false;
-		ev.level = method_level(res, s);
+		ev->owner = res->owner;
+		ev->level = method_level(res, s);
 		/*
 		 * An interrupt is not a verdict: a method without its minimum work
 		 * is UNTESTABLE, one with it keeps what the evidence says.
 		 */
-		ev.attempted = ph->answered[m] > 0;
-		ev.untestable_why = res->interrupted ? stopped :
-				    res->too_slow[0] ? res->too_slow : "no pinner thread ran";
-		ev.pin_err = s->ok ? 0 : (top ? top : EIO);
-		ev.bytes = s->pages * (long)hp_page_size();
-		ev.pin_leak = res->pin_delta;
-		ev.canary_bad = s->integrity;
-		ev.extra_refs = res->extra_refs;
-		ev.vuln_expected = res->vuln_expected;
-		ev.expected_why = res->vuln_expected ? HP_WHY_NO_PMD_SPECIAL : NULL;
-		/*
-		 * Phase-wide findings belong to the methods that got pins in:
-		 * one that was refused throughout did not do the damage.
-		 */
-		if (!s->ok && any_ok) {
-			ev.splats = 0;
-			ev.splat_line[0] = '\0';
-			ev.taint_new = 0;
-			ev.pin_leak = 0;
-			ev.extra_refs = 0;
-		}
-		snprintf(name, sizeof(name), GS_TEST ".%s.%s", res->name, hp_method_name(m));
-		hp_result_init(&out, GS_TEST, name, res->name, res->driver, hp_method_name(m));
-		res->verdict[m] = hp_judge(&ev, &out, why, sizeof(why));
-		snprintf(res->evidence[m], sizeof(res->evidence[m]),
-			 "%ld ops, %ld ok, %ld integrity failures: %s%s%s", s->ops, s->ok,
-			 s->integrity, why, ev.attempted && sig[0] ? "; phase interrupted by " : "",
-			 ev.attempted ? sig : "");
+		ev->attempted = ph->answered[m] > 0;
+		ev->untestable_why = res->interrupted ? stopped :
+				     res->too_slow[0] ? res->too_slow : "no pinner thread ran";
+		ev->pin_err = s->ok ? 0 : (top ? top : EIO);
+		ev->bytes = s->pages * (long)hp_page_size();
+		ev->canary_bad = s->integrity;
+		ev->vuln_expected = res->vuln_expected;
+		ev->expected_why = res->vuln_expected ? HP_WHY_NO_PMD_SPECIAL : NULL;
+		ph->frames[i].took = s->ok > 0;
+	}
+	/* The settled pin count and the module's refcounts are the phase's too. */
+	span->seen.pin_leak = res->pin_delta;
+	span->seen.extra_refs = res->extra_refs;
+	for (int i = 0; i < ph->nmethods; i++)
+		hp_frame_span_share(span, &ph->frames[i], any_ok);
+	for (int i = 0; i < ph->nmethods; i++) {
+		enum hp_method m = ph->methods[i];
+		struct gs_method_stats *s = &res->m[m];
+		struct hp_frame *f = &ph->frames[i];
+		char where[96], what[64] = "";
+
+		snprintf(where, sizeof(where), "%ld ops, %ld ok, %ld integrity failures", s->ops,
+			 s->ok, s->integrity);
+		if (f->ev.attempted && sig[0])
+			snprintf(what, sizeof(what), "phase interrupted by %s", sig);
+		res->verdict[m] = hp_frame_end(f, where, what);
+		snprintf(res->evidence[m], sizeof(res->evidence[m]), "%s", f->res.evidence);
 		if (s->integrity || (res->verdict[m] == HP_VULNERABLE && !res->vuln_expected))
 			res->failed = true;
-
-		snprintf(out.evidence, sizeof(out.evidence), "%s", res->evidence[m]);
-		hp_record_emit(&out);
 	}
 }
 
@@ -645,10 +659,9 @@ static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
 		.pin = calloc((size_t)cfg->threads, sizeof(*pt.pin)),
 		.mt = calloc((size_t)cfg->mutator_threads + 1, sizeof(*pt.mt)),
 	};
-	struct hp_evidence det;
-	struct hp_detect d;
+	struct hp_frame_span window;
 	char name[2 * HP_NAME_LEN];
-	bool detecting = false, known;
+	bool known;
 	long acq = 0, rel = 0, base = 0;
 	double t0;
 
@@ -674,13 +687,9 @@ static void run_phase(const struct gs_config *cfg, struct gs_mem_result *res,
 	}
 	res->ran = true;
 
-	for (int i = 0; i < ph->nmethods; i++) {
-		snprintf(name, sizeof(name), GS_TEST ".%s.%s", res->name,
-			 hp_method_name(ph->methods[i]));
-		hp_record_start(GS_TEST, name, res->name, hp_method_name(ph->methods[i]));
-	}
+	frames_start(ph);
 	snprintf(name, sizeof(name), GS_TEST ".%s", res->name);
-	detecting = hp_detect_begin(&d, GS_TEST, name) == 0;
+	hp_frame_span_start(&window, GS_TEST, name);
 	if (!hp_vmstat_pins(&acq, &rel))
 		base = acq - rel;
 
@@ -706,13 +715,11 @@ teardown:
 	if (res->ran) {
 		res->pin_delta = settle_pins(base, res->interrupted, &known);
 		res->pins_known = known;
-		memset(&det, 0, sizeof(det));
-		if (detecting)
-			hp_detect_end(&d, &det);
-		res->splats = det.splats;
-		res->taint_new = det.taint_new;
-		snprintf(res->splat_line, sizeof(res->splat_line), "%s", det.splat_line);
-		judge(ph, &det);
+		hp_frame_span_close(&window);
+		res->splats = window.seen.splats;
+		res->taint_new = window.seen.taint_new;
+		snprintf(res->splat_line, sizeof(res->splat_line), "%s", window.seen.splat_line);
+		judge(ph, &window);
 	}
 out:
 	if (ph)

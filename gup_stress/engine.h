@@ -22,19 +22,11 @@
 #include "hp_refmod.h"
 #include "hp_core.h"
 #include "hp_sys.h"
+#include "gs_mems.h"
 
+#define GS_MEM_ENUM(value, ...) value,
 enum gs_mem_kind {
-	GS_MEM_ANON,		/* private anonymous, 4 KiB pages (MADV_NOHUGEPAGE) */
-	GS_MEM_ANON_THP,	/* private anonymous with MADV_HUGEPAGE */
-	GS_MEM_SHMEM,		/* memfd, small pages */
-	GS_MEM_SHMEM_THP,	/* tmpfs with huge=always (private mount) or memfd + MADV_HUGEPAGE */
-	GS_MEM_HUGETLB,		/* MAP_HUGETLB, 2 MiB */
-	GS_MEM_HUGETLB_1G,	/* MAP_HUGETLB, 1 GiB */
-	GS_MEM_PAGECACHE,	/* MAP_SHARED file on a disk filesystem */
-	GS_MEM_DRM,		/* dumb buffer of each DRM device */
-	GS_MEM_REF,		/* reference module huge pfn mapping */
-	GS_MEM_DAX,		/* MAP_SHARED file on a filesystem mounted -o dax */
-	GS_MEM_VFIO,		/* BAR2 of the guest's ivshmem through vfio-pci: huge pfn PMDs */
+	GS_MEMS(GS_MEM_ENUM)
 	GS_MEM_NR,
 };
 

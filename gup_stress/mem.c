@@ -20,11 +20,9 @@
 
 #define GS_MAX_DRM 8
 
-/*
- * Each memory type is a buffer kind of the library (hp_buf.h) with its
- * hints: MADV_HUGEPAGE or small pages only at creation, the advice a slot
- * the remap mutator maps again gets back, the hugetlb page level.
- */
+/* The rows of GS_MEMS (gs_mems.h): each type's buffer kind and hints. */
+#define GS_KIND_ROW(value, tname, kind, thuge, tsmall, tadvice, tpage, twhole)	\
+	[value] = { #tname, kind, thuge, tsmall, tadvice, tpage, twhole },
 static const struct gs_kind {
 	const char *name;
 	enum hp_buf_kind buf;
@@ -34,22 +32,7 @@ static const struct gs_kind {
 	enum hp_level page;	/* hugetlb page: a PMD block or a PUD block */
 	bool whole;		/* only the whole region can be remapped */
 } kinds[GS_MEM_NR] = {
-	[GS_MEM_ANON] = { "anon", HP_BUF_ANON, false, true, MADV_NOHUGEPAGE, HP_LEVEL_UNKNOWN, false },
-	[GS_MEM_ANON_THP] = { "anon_thp", HP_BUF_ANON, true, false, MADV_HUGEPAGE, HP_LEVEL_UNKNOWN, false },
-	[GS_MEM_SHMEM] = { "shmem", HP_BUF_SHMEM, false, true, MADV_NOHUGEPAGE, HP_LEVEL_UNKNOWN, false },
-	[GS_MEM_SHMEM_THP] = { "shmem_thp", HP_BUF_SHMEM_THP, true, false, MADV_HUGEPAGE, HP_LEVEL_UNKNOWN, false },
-	[GS_MEM_HUGETLB] = { "hugetlb", HP_BUF_HUGETLB, false, false, 0, HP_LEVEL_PMD, false },
-	[GS_MEM_HUGETLB_1G] = { "hugetlb_1g", HP_BUF_HUGETLB, false, false, 0, HP_LEVEL_PUD, false },
-	[GS_MEM_PAGECACHE] = { "pagecache", HP_BUF_PAGECACHE, false, false, 0, HP_LEVEL_UNKNOWN, false },
-	[GS_MEM_DRM] = { "drm", HP_BUF_DRM, true, false, 0, HP_LEVEL_UNKNOWN, true },
-	/*
-	 * Where the core calls the module's ->huge_fault (6.12+) it applies
-	 * the THP policy first; under "madvise" the PMDs need the hint.
-	 */
-	[GS_MEM_REF] = { "hugepin_ref", HP_BUF_REF, true, false, MADV_HUGEPAGE, HP_LEVEL_UNKNOWN, false },
-	[GS_MEM_DAX] = { "dax", HP_BUF_DAX, false, false, 0, HP_LEVEL_UNKNOWN, false },
-	/* MMIO behind huge pfn entries: every pin must be refused, whatever the mutators did. */
-	[GS_MEM_VFIO] = { "vfio", HP_BUF_VFIO, false, false, 0, HP_LEVEL_UNKNOWN, false },
+	GS_MEMS(GS_KIND_ROW)
 };
 
 /* The hugetlb page size of @k, from the running kernel; 0 for the other kinds. */

@@ -12,19 +12,12 @@
 
 #include "hp_buf.h"
 
+#define BUF_KIND_ROW(value, name, what) [value] = { #name, &hp_buf_##name##_ops },
 static const struct {
 	const char *name;
 	const struct hp_buf_ops *ops;
 } buf_kinds[HP_BUF_NR] = {
-	[HP_BUF_ANON] = { "anon", &hp_buf_anon_ops },
-	[HP_BUF_SHMEM] = { "shmem", &hp_buf_shmem_ops },
-	[HP_BUF_DRM] = { "drm", &hp_buf_drm_ops },
-	[HP_BUF_REF] = { "ref", &hp_buf_ref_ops },
-	[HP_BUF_SHMEM_THP] = { "shmem_thp", &hp_buf_shmem_thp_ops },
-	[HP_BUF_HUGETLB] = { "hugetlb", &hp_buf_hugetlb_ops },
-	[HP_BUF_PAGECACHE] = { "pagecache", &hp_buf_pagecache_ops },
-	[HP_BUF_VFIO] = { "vfio", &hp_buf_vfio_ops },
-	[HP_BUF_DAX] = { "dax", &hp_buf_dax_ops },
+	HP_BUF_KINDS(BUF_KIND_ROW)
 };
 
 const char *hp_buf_kind_name(enum hp_buf_kind kind)

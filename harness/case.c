@@ -68,11 +68,12 @@ enum hp_verdict hp_judge(const struct hp_evidence *ev, struct hp_result *res, ch
 	return res->verdict;
 }
 
-void hp_frame_start(struct hp_frame *f, const struct hp_case *c, enum hp_method m)
+void hp_frame_start_deferred(struct hp_frame *f, const struct hp_case *c, enum hp_method m)
 {
 	const char *method = m < HP_M_NR ? hp_method_name(m) : "-";
 
 	memset(f, 0, sizeof(*f));
+	f->deferred = true;
 	f->c = c;
 	f->ev.owner = c->owner;
 	f->ev.huge_required = c->huge_required;
@@ -80,8 +81,20 @@ void hp_frame_start(struct hp_frame *f, const struct hp_case *c, enum hp_method 
 	f->ev.expected_why = c->expected_why;
 	f->ev.level = c->level_hint;
 	f->ev.special = c->special_hint;
-	hp_record_start(c->test, c->name, c->device, method);
 	hp_result_init(&f->res, c->test, c->name, c->device, c->driver, method);
+}
+
+void hp_frame_start(struct hp_frame *f, const struct hp_case *c, enum hp_method m)
+{
+	hp_frame_start_deferred(f, c, m);
+	f->deferred = false;
+	hp_record_start(c->test, c->name, c->device, f->res.method);
+}
+
+void hp_frame_emit(const struct hp_frame *f)
+{
+	hp_record_start(f->c->test, f->c->name, f->c->device, f->res.method);
+	hp_record_emit(&f->res);
 }
 
 void hp_frame_window(struct hp_frame *f)
@@ -109,6 +122,39 @@ void hp_frame_pin(struct hp_frame *f, enum hp_method m, void *addr, size_t len)
 	hp_frame_window(f);
 	_hp_pin(m, f->c->scratch, addr, len, &res);
 	hp_frame_pinned(f, &res, len);
+}
+
+int hp_frame_span_start(struct hp_frame_span *s, const char *test, const char *name)
+{
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = hp_detect_begin(&s->det, test, name);
+	s->window = !ret;
+	return ret;
+}
+
+void hp_frame_span_close(struct hp_frame_span *s)
+{
+	if (s->window)
+		hp_detect_end(&s->det, &s->seen);
+	s->window = false;
+}
+
+void hp_frame_span_share(const struct hp_frame_span *s, struct hp_frame *f, bool any_took)
+{
+	const struct hp_evidence *w = &s->seen;
+	struct hp_evidence *ev = &f->ev;
+
+	if (any_took && !f->took)
+		return;
+	ev->splats |= w->splats;
+	if (!ev->splat_line[0])
+		snprintf(ev->splat_line, sizeof(ev->splat_line), "%s", w->splat_line);
+	ev->taint_new |= w->taint_new;
+	ev->pin_leak += w->pin_leak;
+	ev->canary_bad += w->canary_bad;
+	ev->extra_refs += w->extra_refs;
 }
 
 /* The detectors' part, in the window: the buffer's own check first, so its report is scanned too. */
@@ -145,6 +191,7 @@ enum hp_verdict hp_frame_end(struct hp_frame *f, const char *where, const char *
 		r->verdict = hp_decide_step(&f->ev, f->step, why, sizeof(why));
 		r->expected = r->verdict == HP_VULNERABLE && f->ev.vuln_expected;
 		snprintf(r->level, sizeof(r->level), "%s", hp_level_name(f->ev.level));
+		snprintf(r->special, sizeof(r->special), "%s", hp_special_name(f->ev.special));
 	} else {
 		hp_judge(&f->ev, r, why, sizeof(why));
 	}
@@ -153,6 +200,10 @@ enum hp_verdict hp_frame_end(struct hp_frame *f, const char *where, const char *
 		r->expected = false;
 		hp_appendf(why, sizeof(why), "; %s", f->finding);
 	}
+	if (f->unproven && r->verdict == HP_SAFE) {
+		r->verdict = HP_UNTESTABLE;
+		snprintf(why, sizeof(why), "%s", f->unproven);
+	}
 	n = note_prefix(r->evidence, sizeof(r->evidence), f->c->note);
 	/* The evidence line is cut at HP_TEXT_LEN; the record says so by its last character. */
 	if (snprintf(r->evidence + n, sizeof(r->evidence) - n, "%s%s%s%s%s%s%s",
@@ -160,7 +211,11 @@ enum hp_verdict hp_frame_end(struct hp_frame *f, const char *where, const char *
 		     what ? what : "", *f->check ? "; " : "", f->check) >=
 	    (int)(sizeof(r->evidence) - n))
 		r->evidence[sizeof(r->evidence) - 2] = '~';
+	if (f->deferred)
+		return r->verdict;
 	hp_record_emit(r);
+	if (f->quiet)
+		return r->verdict;
 	printf("# %s %s: %s%s %s\n", r->device, r->method, hp_verdict_name(r->verdict),
 	       r->expected ? " (expected)" : "", r->evidence);
 	fflush(stdout);

@@ -18,16 +18,28 @@
 struct hp_refmod;
 struct hp_vfio_dev;
 
+/*
+ * The kind table, one row per provider: X(value, name, what it is). A row
+ * yields the enum value, the name hp_buf_kind_name() gives and the ops the
+ * kind's own file defines as hp_buf_<name>_ops; a new provider is its file
+ * and one row here.
+ */
+#define HP_BUF_KINDS(X)								\
+	X(HP_BUF_ANON, anon, "private anonymous memory: the control")		\
+	X(HP_BUF_SHMEM, shmem, "a memfd: the shared control")			\
+	X(HP_BUF_DRM, drm, "dumb buffers of a DRM device")			\
+	X(HP_BUF_REF, ref, "buffers of the reference module")			\
+	X(HP_BUF_SHMEM_THP, shmem_thp,						\
+	  "a file of a private huge=always tmpfs (a memfd where shmem THP is on)") \
+	X(HP_BUF_HUGETLB, hugetlb, "private hugetlb memory")			\
+	X(HP_BUF_PAGECACHE, pagecache, "a file of a disk filesystem: page cache folios") \
+	X(HP_BUF_VFIO, vfio, "BAR2 of a vfio-pci device: device memory, no struct pages") \
+	X(HP_BUF_DAX, dax,							\
+	  "a file on a filesystem mounted -o dax: device memory, refcounted folios (6.15+)")
+
+#define HP_BUF_KIND_ENUM(value, name, what) value,
 enum hp_buf_kind {
-	HP_BUF_ANON,	/* private anonymous memory: the control */
-	HP_BUF_SHMEM,	/* a memfd: the shared control */
-	HP_BUF_DRM,	/* dumb buffers of a DRM device */
-	HP_BUF_REF,	/* buffers of the reference module */
-	HP_BUF_SHMEM_THP,	/* a file of a private huge=always tmpfs (a memfd where shmem THP is on) */
-	HP_BUF_HUGETLB,	/* private hugetlb memory */
-	HP_BUF_PAGECACHE,	/* a file of a disk filesystem: page cache folios */
-	HP_BUF_VFIO,	/* BAR2 of a vfio-pci device: device memory, no struct pages */
-	HP_BUF_DAX,	/* a file on a filesystem mounted -o dax: device memory, refcounted folios (6.15+) */
+	HP_BUF_KINDS(HP_BUF_KIND_ENUM)
 	HP_BUF_NR,
 };
 
@@ -94,15 +106,9 @@ struct hp_buf_ops {
 	int (*available)(const struct hp_buf_src *src, char *why, size_t len);
 };
 
-extern const struct hp_buf_ops hp_buf_anon_ops;		/* map.c */
-extern const struct hp_buf_ops hp_buf_shmem_ops;	/* map.c */
-extern const struct hp_buf_ops hp_buf_drm_ops;		/* drm.c */
-extern const struct hp_buf_ops hp_buf_ref_ops;		/* refmod.c */
-extern const struct hp_buf_ops hp_buf_shmem_thp_ops;	/* shmem_thp.c */
-extern const struct hp_buf_ops hp_buf_hugetlb_ops;	/* hugetlb.c */
-extern const struct hp_buf_ops hp_buf_pagecache_ops;	/* pagecache.c */
-extern const struct hp_buf_ops hp_buf_vfio_ops;		/* vfio.c */
-extern const struct hp_buf_ops hp_buf_dax_ops;		/* dax.c */
+/* Each kind's ops, in its own file (anon and shmem in map.c, drm in drm.c, ref in refmod.c, ...). */
+#define HP_BUF_KIND_OPS(value, name, what) extern const struct hp_buf_ops hp_buf_##name##_ops;
+HP_BUF_KINDS(HP_BUF_KIND_OPS)
 
 /* For the kinds' files: a memfd of @size (fd or -errno), and the release of a backing that is b->fd alone (none: -1). */
 int hp_buf_memfd(const char *name, size_t size);
@@ -116,7 +122,7 @@ int hp_pagecache_dir_check(const char *dir, char *why, size_t len);
 /* The mount point of a filesystem mounted -o dax into @dir; -ENODEV with @why set (dax.c). */
 int hp_dax_dir(char *dir, size_t len, char *why, size_t why_len);
 
-/* "anon", "shmem", "drm", "ref", "shmem_thp", "hugetlb", "pagecache", "vfio", "dax"; "?" out of range. */
+/* The kind's name in HP_BUF_KINDS ("anon", "drm", ...); "?" out of range. */
 const char *hp_buf_kind_name(enum hp_buf_kind kind);
 
 /*

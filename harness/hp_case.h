@@ -70,8 +70,10 @@ struct hp_case {
  *                      its arm op ran when the window opened)
  *                      inside the window, the window closed, the verdict,
  *                      the record emitted and its '#' line printed.
- * Between start and end the caller may set f->ev (level, untestable_why)
- * and f->finding (a check of its own that failed: VULNERABLE).
+ * Between start and end the caller may set f->ev (level, untestable_why),
+ * f->finding (a check of its own that failed: VULNERABLE) and f->unproven
+ * (the case's minimum work was not done: a SAFE becomes UNTESTABLE).
+ * Several cases that race at once share one window: see hp_frame_span.
  */
 struct hp_frame {
 	const struct hp_case *c;
@@ -83,10 +85,22 @@ struct hp_frame {
 	struct hp_buf *buf;	/* its kind's after-pin check runs in the window; NULL: none */
 	const char *step;	/* set: a step that pins nothing (hp_decide_step()) */
 	const char *finding;	/* set: the caller's own check failed, VULNERABLE */
+	const char *unproven;	/* set: a SAFE lacks the case's minimum work, UNTESTABLE for this reason */
+	bool quiet;		/* no '#' line: the program's stdout is its own report (JSON) */
+	bool took;		/* in a span: pins of this case got in (it shares the span's findings) */
+	bool deferred;		/* hp_frame_start_deferred(): records by hp_frame_emit() */
 	char check[HP_TEXT_LEN];	/* what the after-pin check reported */
 };
 
 void hp_frame_start(struct hp_frame *f, const struct hp_case *c, enum hp_method m);
+/*
+ * A case judged after a race that was announced whole (drm_repro's
+ * "race.DEVICE"): no start record now, none written by hp_frame_end();
+ * hp_frame_emit() writes its start record and its record together, or
+ * nothing is written (drm_repro's benchmark judges runs it does not report).
+ */
+void hp_frame_start_deferred(struct hp_frame *f, const struct hp_case *c, enum hp_method m);
+void hp_frame_emit(const struct hp_frame *f);
 void hp_frame_window(struct hp_frame *f);
 void hp_frame_pinned(struct hp_frame *f, const struct hp_pin_res *r, size_t len);
 void hp_frame_pin(struct hp_frame *f, enum hp_method m, void *addr, size_t len);
@@ -96,6 +110,28 @@ void hp_frame_pin(struct hp_frame *f, enum hp_method m, void *addr, size_t len);
  * the record.
  */
 enum hp_verdict hp_frame_end(struct hp_frame *f, const char *where, const char *what);
+
+/*
+ * The frame of a race: the cases of several pin methods over one target run
+ * at once (a gup_stress phase, a drm_repro race, a pfnmap_race round), so
+ * one detector window spans them all. Each case is a frame started by
+ * hp_frame_start() before the race (its start record); the span's window
+ * opens once, hp_frame_span_close() closes it into s->seen, where the
+ * caller may add race-wide findings of its own (settled pin counts, the
+ * module's refcounts); hp_frame_span_share() gives those to a frame whose
+ * pins got in (f->took), or to every frame when none did (@any_took false):
+ * a method refused throughout did not do the damage. Each frame is then judged by
+ * hp_frame_end() on its own evidence.
+ */
+struct hp_frame_span {
+	struct hp_detect det;
+	bool window;
+	struct hp_evidence seen;	/* what the window saw, and the race-wide findings */
+};
+/* 0 with the window open; -errno when the kernel log cannot be read, and no window then. */
+int hp_frame_span_start(struct hp_frame_span *s, const char *test, const char *name);
+void hp_frame_span_close(struct hp_frame_span *s);
+void hp_frame_span_share(const struct hp_frame_span *s, struct hp_frame *f, bool any_took);
 
 /* "fixture.variant.test" into c->name. */
 void hp_case_name(struct hp_case *c, const char *fixture, const char *variant,
@@ -291,31 +327,60 @@ struct hp_bo_variant {
 	}
 
 /*
- * bochs, qxl (TTM in QEMU), virtio_gpu, vgem (shmem) with dumb buffers; the
- * TTM drivers of real machines also with buffers placed in VRAM (no struct
- * pages behind the BAR) and in system memory (TTM pool pages).
+ * The buffer sets of the target registry's bo column (HP_TARGETS in
+ * hp_core.h): qemu, dumb buffers of one and two blocks (the devices QEMU
+ * gives); vmw, those and one placed in system memory (TTM pool pages);
+ * hw, the TTM drivers of real machines with two blocks dumb, placed in VRAM
+ * (no struct pages behind the BAR) and in system memory; none, no DRM
+ * buffers.
+ */
+#define HP_BO_SET_qemu(fixture, dev)						\
+	HP_BO_VARIANT(fixture, dev, 2m, 1);					\
+	HP_BO_VARIANT(fixture, dev, 4m, 2);
+#define HP_BO_SET_vmw(fixture, dev)						\
+	HP_BO_SET_qemu(fixture, dev)						\
+	HP_BO_PLACED_VARIANT(fixture, dev, system, 4m, 2, HP_PLACE_SYSTEM);
+#define HP_BO_SET_hw(fixture, dev)						\
+	HP_BO_VARIANT(fixture, dev, 4m, 2);					\
+	HP_BO_PLACED_VARIANT(fixture, dev, vram, 4m, 2, HP_PLACE_VRAM);		\
+	HP_BO_PLACED_VARIANT(fixture, dev, system, 4m, 2, HP_PLACE_SYSTEM);
+#define HP_BO_SET_none(fixture, dev)
+
+/*
+ * HP_BO_ONLY_<set>_<bo>: the rest when a row's bo column is <set>. Programs
+ * that run one case per target take them by set (qemu, vmw, hw, none),
+ * each in registry order: QEMU's devices before vmwgfx, whose races on a
+ * vulnerable kernel may end the guest.
+ */
+#define HP_BO_ONLY_qemu_qemu(...) __VA_ARGS__
+#define HP_BO_ONLY_qemu_vmw(...)
+#define HP_BO_ONLY_qemu_hw(...)
+#define HP_BO_ONLY_qemu_none(...)
+#define HP_BO_ONLY_vmw_qemu(...)
+#define HP_BO_ONLY_vmw_vmw(...) __VA_ARGS__
+#define HP_BO_ONLY_vmw_hw(...)
+#define HP_BO_ONLY_vmw_none(...)
+#define HP_BO_ONLY_hw_qemu(...)
+#define HP_BO_ONLY_hw_vmw(...)
+#define HP_BO_ONLY_hw_hw(...) __VA_ARGS__
+#define HP_BO_ONLY_hw_none(...)
+#define HP_BO_ONLY_none_qemu(...)
+#define HP_BO_ONLY_none_vmw(...)
+#define HP_BO_ONLY_none_hw(...)
+#define HP_BO_ONLY_none_none(...) __VA_ARGS__
+#define HP_BO_ROW_qemu(fixture, dev, bo, ...) HP_BO_ONLY_qemu_##bo(HP_BO_SET_##bo(fixture, dev))
+#define HP_BO_ROW_vmw(fixture, dev, bo, ...) HP_BO_ONLY_vmw_##bo(HP_BO_SET_##bo(fixture, dev))
+#define HP_BO_ROW_hw(fixture, dev, bo, ...) HP_BO_ONLY_hw_##bo(HP_BO_SET_##bo(fixture, dev))
+
+/*
+ * Every target's buffer set, a new device being its row there: QEMU's
+ * devices first (the default run's first cases are theirs), then vmwgfx's,
+ * then those of real machines, each in registry order.
  */
 #define HP_BO_VARIANTS(fixture)							\
-	HP_BO_VARIANT(fixture, bochs, 2m, 1);				\
-	HP_BO_VARIANT(fixture, bochs, 4m, 2);			\
-	HP_BO_VARIANT(fixture, qxl, 2m, 1);				\
-	HP_BO_VARIANT(fixture, qxl, 4m, 2);				\
-	HP_BO_VARIANT(fixture, virtio_gpu, 2m, 1);			\
-	HP_BO_VARIANT(fixture, virtio_gpu, 4m, 2);			\
-	HP_BO_VARIANT(fixture, vgem, 2m, 1);				\
-	HP_BO_VARIANT(fixture, vgem, 4m, 2);				\
-	HP_BO_VARIANT(fixture, vmwgfx, 2m, 1);				\
-	HP_BO_VARIANT(fixture, vmwgfx, 4m, 2);			\
-	HP_BO_PLACED_VARIANT(fixture, vmwgfx, system, 4m, 2, HP_PLACE_SYSTEM); \
-	HP_BO_VARIANT(fixture, amdgpu, 4m, 2);			\
-	HP_BO_PLACED_VARIANT(fixture, amdgpu, vram, 4m, 2, HP_PLACE_VRAM);	\
-	HP_BO_PLACED_VARIANT(fixture, amdgpu, system, 4m, 2, HP_PLACE_SYSTEM); \
-	HP_BO_VARIANT(fixture, radeon, 4m, 2);			\
-	HP_BO_PLACED_VARIANT(fixture, radeon, vram, 4m, 2, HP_PLACE_VRAM);	\
-	HP_BO_PLACED_VARIANT(fixture, radeon, system, 4m, 2, HP_PLACE_SYSTEM); \
-	HP_BO_VARIANT(fixture, nouveau, 4m, 2);			\
-	HP_BO_PLACED_VARIANT(fixture, nouveau, vram, 4m, 2, HP_PLACE_VRAM);	\
-	HP_BO_PLACED_VARIANT(fixture, nouveau, system, 4m, 2, HP_PLACE_SYSTEM)
+	HP_TARGETS(HP_BO_ROW_qemu, fixture)					\
+	HP_TARGETS(HP_BO_ROW_vmw, fixture)					\
+	HP_TARGETS(HP_BO_ROW_hw, fixture)
 
 /* Anonymous THP controls, in PMD blocks as the DRM variants. */
 struct hp_anon_variant {
@@ -511,13 +576,13 @@ struct hp_vfio_variant {
 #define HP_PIN_TEST_IN_none(fixture, tname, method)
 #define HP_PIN_TEST_ROW(fixture, tag, value, program, pre, post)		\
 	HP_PIN_TEST_IN_##program(fixture, pre##tag##post, value)
-#define HP_PIN_TEST_drm_bo(value, mname, head, flow, storage, uring, hold, program, pre, post) \
+#define HP_PIN_TEST_drm_bo(value, mname, head, flow, storage, uring, hold, program, pre, post, ...) \
 	HP_PIN_TEST_ROW(drm_bo, bo, value, program, pre, post)
-#define HP_PIN_TEST_vfio_bar(value, mname, head, flow, storage, uring, hold, program, pre, post) \
+#define HP_PIN_TEST_vfio_bar(value, mname, head, flow, storage, uring, hold, program, pre, post, ...) \
 	HP_PIN_TEST_ROW(vfio_bar, bar, value, program, pre, post)
-#define HP_PIN_TEST_anon_thp(value, mname, head, flow, storage, uring, hold, program, pre, post) \
+#define HP_PIN_TEST_anon_thp(value, mname, head, flow, storage, uring, hold, program, pre, post, ...) \
 	HP_PIN_TEST_ROW(anon_thp, thp, value, program, pre, post)
-#define HP_PIN_TEST_dax(value, mname, head, flow, storage, uring, hold, program, pre, post) \
+#define HP_PIN_TEST_dax(value, mname, head, flow, storage, uring, hold, program, pre, post, ...) \
 	HP_PIN_TEST_ROW(dax, dax, value, program, pre, post)
 #define HP_PIN_TESTS(fixture) HP_METHODS(HP_PIN_TEST_##fixture)
 

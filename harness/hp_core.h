@@ -42,12 +42,16 @@ enum hp_special {
 
 /*
  * The pin methods, one row each, the method table:
- *   X(value, name, head, flow, needs_storage, uring, can_hold, program, pre, post)
+ *   X(value, name, head, flow, needs_storage, uring, can_hold, program, pre, post, vma)
  * name is the records' method, head its column in the report's grid (short
  * enough for ten methods on one terminal line); flow, needs_storage, uring and can_hold as
  * in struct hp_method_info; program is the pin selftest that runs it (none:
  * only the sweeps over every method run it), its tests named
- * pre ## tag ## post around a fixture's tag (read_into_bo, read_bo_remotely).
+ * pre ## tag ## post around a fixture's tag (read_into_bo, read_bo_remotely);
+ * vma is true where the pin is one call of the process that owns the
+ * mapping, with no io_uring ring, second process or test ioctl: pfnmap_vma's
+ * VMA cases (fork, split, mremap) pin through these, and the read-only ones
+ * (flow HP_FLOW_OUT) also pin its huge zero page.
  * enum hp_method, the table of names.c and every selftest's per-method tests
  * (HP_PIN_TESTS in hp_case.h, hugepfn_ref) are made from these rows: a new
  * method is one row here and its body in harness/pin.c.
@@ -55,33 +59,37 @@ enum hp_special {
 #define HP_METHODS(X)								\
 	/* pread() from an O_DIRECT fd into the mapping */			\
 	X(HP_M_ODIRECT_READ, odirect_read, "dio-rd", HP_FLOW_INTO, true, false, false,	\
-	  pin_odirect, read_into_, )						\
+	  pin_odirect, read_into_, , true)						\
 	/* pwrite() from the mapping to an O_DIRECT fd */			\
 	X(HP_M_ODIRECT_WRITE, odirect_write, "dio-wr", HP_FLOW_OUT, true, false, false,	\
-	  pin_odirect, write_from_, )						\
+	  pin_odirect, write_from_, , true)						\
 	/* io_uring_register_buffers() of the mapping */			\
 	X(HP_M_IOURING_REG, iouring_reg, "uring-reg", HP_FLOW_NONE, false, true, true,	\
-	  pin_iouring, register_, )						\
+	  pin_iouring, register_, , false)						\
 	/* READ_FIXED into a registered mapping */				\
 	X(HP_M_IOURING_FIXED_READ, iouring_fixed_read, "uring-frd", HP_FLOW_INTO, true, true, \
-	  false, pin_iouring, read_fixed_into_, )				\
+	  false, pin_iouring, read_fixed_into_, , false)				\
 	/* WRITE_FIXED from a registered mapping */				\
 	X(HP_M_IOURING_FIXED_WRITE, iouring_fixed_write, "uring-fwr", HP_FLOW_OUT, true, true, \
-	  false, pin_iouring, write_fixed_from_, )				\
+	  false, pin_iouring, write_fixed_from_, , false)				\
 	/* plain io_uring O_DIRECT read, no registration */			\
 	X(HP_M_IOURING_READ, iouring_read, "uring-rd", HP_FLOW_INTO, true, true, false,	\
-	  pin_iouring, read_into_, )						\
+	  pin_iouring, read_into_, , false)						\
 	/* vmsplice() of the mapping into a pipe */				\
 	X(HP_M_VMSPLICE, vmsplice, "vmsplice", HP_FLOW_OUT, false, false, true,		\
-	  pin_vmsplice, splice_, )						\
+	  pin_vmsplice, splice_, , true)						\
 	/* process_vm_readv() from a second process */				\
 	X(HP_M_PROCVM_READ, procvm_read, "procvm-rd", HP_FLOW_OUT, false, false, false,	\
-	  pin_procvm, read_, _remotely)						\
+	  pin_procvm, read_, _remotely, false)						\
 	/* process_vm_writev() from a second process */				\
 	X(HP_M_PROCVM_WRITE, procvm_write, "procvm-wr", HP_FLOW_INTO, false, false, false,	\
-	  pin_procvm, write_, _remotely)					\
+	  pin_procvm, write_, _remotely, false)					\
 	/* CONFIG_GUP_TEST PIN_FAST_BENCHMARK ioctl */				\
-	X(HP_M_GUP_TEST, gup_test, "gup_test", HP_FLOW_NONE, false, false, false, none, , )
+	X(HP_M_GUP_TEST, gup_test, "gup_test", HP_FLOW_NONE, false, false, false, none, , , false)
+
+/* For the tables' boolean columns: the rest when the column is true. */
+#define HP_IF_true(...) __VA_ARGS__
+#define HP_IF_false(...)
 
 #define HP_METHOD_ENUM(value, ...) value,
 enum hp_method {
@@ -344,6 +352,76 @@ struct hp_target_info {
 		int device;		/* -1: any */
 	} pci[2];		/* PCI display devices its driver takes */
 };
+
+/*
+ * The target registry, one row per memory target the records name:
+ *   X(arg, name, bo, evict, fields...)
+ * fields are the struct hp_target_info initializers after the name; bo is
+ * the set of DRM buffer variants every pin program runs on it (HP_BO_SET_*
+ * in hp_case.h: qemu, vmw, hw, none); evict says evict_race runs drm_repro
+ * on it. @arg is passed through to X. harness/targets.c, the pin programs'
+ * drm_bo variants and evict_race's devices are made from these rows, so a
+ * new target is one row here. Drivers first, then the GEM shmem devices,
+ * then the controls.
+ */
+#define HP_TARGETS(X, arg)							\
+	/* SVGA II (also QEMU's vmware-svga), SVGA 3 */				\
+	X(arg, vmwgfx, vmw, true, .kind = HP_MEM_DRIVER, .path = "vmwgfx (TTM huge fault)", \
+	  .huge = true, .ttm = true, .drm = true,				\
+	  .pci = { { 0x15ad, 0x0405 }, { 0x15ad, 0x0406 } })			\
+	/* huge pfn PMDs over driver-owned pages on any kernel */		\
+	X(arg, hugepin_ref, none, true, .kind = HP_MEM_DRIVER, .path = "hugepin_ref", \
+	  .by_level = true, .huge = true)					\
+	/*									\
+	 * The reference module's device memory: a PCI BAR, no struct pages.	\
+	 * Where it is missing, hugepin_ref's own note says why.		\
+	 */									\
+	X(arg, hugepin_vram, none, false, .kind = HP_MEM_DRIVER, .path = "hugepin_ref VRAM", \
+	  .by_level = true)							\
+	/*									\
+	 * A PCI BAR through vfio-pci (QEMU's ivshmem): huge faults from 6.12.	\
+	 * Opt-in in the VM (run.sh --devices vfio), so not counted as a huge	\
+	 * path every run is missing.						\
+	 */									\
+	X(arg, vfio, none, false, .kind = HP_MEM_DRIVER, .path = "vfio-pci BAR", .by_level = true) \
+	/*									\
+	 * DAX (device DAX, fsdax): PMDs over pages the kernel refcounts (devmap, \
+	 * folios since 6.15), so pinning them is right. Like the controls it is \
+	 * no huge pfn mapping the bug could show on: it never counts as one.	\
+	 */									\
+	X(arg, dax, none, false, .kind = HP_MEM_CONTROL)			\
+	/* QEMU std VGA */							\
+	X(arg, bochs, qemu, true, .kind = HP_MEM_DRIVER, .ttm = true, .drm = true, \
+	  .pci = { { 0x1234, 0x1111 } })					\
+	X(arg, qxl, qemu, true, .kind = HP_MEM_DRIVER, .ttm = true, .drm = true, \
+	  .pci = { { 0x1b36, 0x0100 } })					\
+	/* radeon for pre-GCN parts */						\
+	X(arg, amdgpu, hw, true, .kind = HP_MEM_DRIVER, .ttm = true, .drm = true, \
+	  .pci = { { 0x1002, -1 } })						\
+	X(arg, radeon, hw, false, .kind = HP_MEM_DRIVER, .ttm = true, .drm = true) \
+	X(arg, nouveau, hw, false, .kind = HP_MEM_DRIVER, .ttm = true, .drm = true, \
+	  .pci = { { 0x10de, -1 } })						\
+	X(arg, vboxvideo, none, false, .kind = HP_MEM_DRIVER, .ttm = true,	\
+	  .pci = { { 0x80ee, 0xbeef } })					\
+	X(arg, hibmc, none, false, .kind = HP_MEM_DRIVER, .ttm = true, .drm = true, \
+	  .pci = { { 0x19e5, 0x1711 } })					\
+	X(arg, xe, none, false, .kind = HP_MEM_DRIVER, .ttm = true)		\
+	/* i915 uses TTM only for device-local memory: drm.c decides per device. */ \
+	X(arg, i915, none, false, .kind = HP_MEM_UNKNOWN, .drm = true, .pci = { { 0x8086, -1 } }) \
+	/* TTM through the VRAM helper before 5.10, shmem after: not guessed. */ \
+	X(arg, ast, none, false, .kind = HP_MEM_UNKNOWN, .drm = true)		\
+	X(arg, mgag200, none, false, .kind = HP_MEM_UNKNOWN, .drm = true)	\
+	X(arg, vgem, qemu, true, .kind = HP_MEM_PAGES, .drm = true)		\
+	X(arg, virtio_gpu, qemu, true, .kind = HP_MEM_PAGES, .drm = true,	\
+	  .pci = { { 0x1af4, 0x1050 } })					\
+	X(arg, anon, none, false, .kind = HP_MEM_CONTROL)			\
+	X(arg, anon_thp, none, false, .kind = HP_MEM_CONTROL)			\
+	X(arg, shmem, none, false, .kind = HP_MEM_CONTROL)			\
+	X(arg, shmem_thp, none, false, .kind = HP_MEM_CONTROL)			\
+	X(arg, memfd, none, false, .kind = HP_MEM_CONTROL)			\
+	X(arg, hugetlb, none, false, .kind = HP_MEM_CONTROL)			\
+	X(arg, hugetlb_1g, none, false, .kind = HP_MEM_CONTROL)			\
+	X(arg, pagecache, none, false, .kind = HP_MEM_CONTROL)
 
 /* The target called @name, or NULL. */
 const struct hp_target_info *hp_target_info(const char *name);

@@ -33,6 +33,11 @@
  * WARN comes last within it. The pipes that still point at freed pages
  * stay with a child that sleeps until the machine powers off: closing them
  * would put pages that now belong to someone else.
+ *
+ * The pin-accounting, canary and kernel-log controls open raw detector
+ * windows (hp_detect_begin/end) instead of a case frame: they test the
+ * detectors themselves, so they read each detector's own finding, not a
+ * verdict the frame would make of all of them together.
  */
 #include <errno.h>
 #include <fcntl.h>

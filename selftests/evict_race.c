@@ -100,17 +100,19 @@ FIXTURE_VARIANT(evict_race) {
 	const char *device;
 };
 
-/* TTM in QEMU */
-FIXTURE_VARIANT_ADD(evict_race, bochs) { .device = "bochs" };
-FIXTURE_VARIANT_ADD(evict_race, qxl) { .device = "qxl" };
-/* GEM shmem */
-FIXTURE_VARIANT_ADD(evict_race, virtio_gpu) { .device = "virtio_gpu" };
-FIXTURE_VARIANT_ADD(evict_race, vgem) { .device = "vgem" };
-/* TTM on VMware guests and AMD hardware */
-FIXTURE_VARIANT_ADD(evict_race, vmwgfx) { .device = "vmwgfx" };
-FIXTURE_VARIANT_ADD(evict_race, amdgpu) { .device = "amdgpu" };
-/* huge pfn PMDs over driver-owned pages on any kernel */
-FIXTURE_VARIANT_ADD(evict_race, hugepin_ref) { .device = "ref" };
+/*
+ * The targets whose registry row says evict (HP_TARGETS in hp_core.h), in
+ * the order of their buffer sets (HP_BO_ONLY_* in hp_case.h).
+ */
+#define EVICT_VARIANT(dev) FIXTURE_VARIANT_ADD(evict_race, dev) { .device = #dev };
+#define EVICT_ROW_qemu(arg, dev, bo, evict, ...) HP_BO_ONLY_qemu_##bo(HP_IF_##evict(EVICT_VARIANT(dev)))
+#define EVICT_ROW_vmw(arg, dev, bo, evict, ...) HP_BO_ONLY_vmw_##bo(HP_IF_##evict(EVICT_VARIANT(dev)))
+#define EVICT_ROW_hw(arg, dev, bo, evict, ...) HP_BO_ONLY_hw_##bo(HP_IF_##evict(EVICT_VARIANT(dev)))
+#define EVICT_ROW_none(arg, dev, bo, evict, ...) HP_BO_ONLY_none_##bo(HP_IF_##evict(EVICT_VARIANT(dev)))
+HP_TARGETS(EVICT_ROW_qemu, 0)
+HP_TARGETS(EVICT_ROW_vmw, 0)
+HP_TARGETS(EVICT_ROW_hw, 0)
+HP_TARGETS(EVICT_ROW_none, 0)
 
 FIXTURE_SETUP(evict_race)
 {

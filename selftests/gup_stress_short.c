@@ -19,6 +19,7 @@
 #include "hp_child.h"
 #include "hp_refmod.h"
 #include "json.h"
+#include "gs_mems.h"
 
 #define STRESS_SECONDS "3"
 /*
@@ -39,19 +40,15 @@ FIXTURE_VARIANT(gup_stress) {
 };
 
 /*
- * The memory types run here, one variant each; memory_types_covered checks
- * this list against gup_stress's own table (--list-mem), so a new type there
- * fails until it is named here.
+ * The memory types run here, one variant each, from gup_stress's own table
+ * (GS_MEMS); memory_types_covered checks them against what the gup_stress
+ * installed beside this program lists (--list-mem).
  */
-#define SHORT_MEMS(X)								\
-	X(anon) X(anon_thp) X(shmem) X(shmem_thp) X(hugetlb) X(hugetlb_1g)	\
-	X(pagecache) X(drm) X(hugepin_ref) X(dax) X(vfio)
+#define SHORT_VARIANT(value, m, ...) FIXTURE_VARIANT_ADD(gup_stress, m) { .mem = #m };
+GS_MEMS(SHORT_VARIANT)
 
-#define SHORT_VARIANT(m) FIXTURE_VARIANT_ADD(gup_stress, m) { .mem = #m };
-SHORT_MEMS(SHORT_VARIANT)
-
-#define SHORT_NAME(m) #m,
-static const char *const short_mems[] = { SHORT_MEMS(SHORT_NAME) };
+#define SHORT_NAME(value, m, ...) #m,
+static const char *const short_mems[] = { GS_MEMS(SHORT_NAME) };
 
 FIXTURE_SETUP(gup_stress)
 {

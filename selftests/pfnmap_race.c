@@ -406,24 +406,24 @@ static double race_duration(void)
 /* ---- one judged race ---- */
 
 struct race_case {
-	char name[2 * HP_NAME_LEN];
-	struct hp_result res;
-	struct hp_evidence ev;
-	struct hp_detect det;
-	bool window;
+	struct hp_case c;
+	struct hp_frame f;
 	char what[HP_TEXT_LEN];	/* what ran: counts, windows, findings */
 	char why[HP_TEXT_LEN];	/* UNTESTABLE reason */
 	char extra[HP_TEXT_LEN];	/* a finding of the case's own detector */
 };
 
-static void rc_start(struct race_case *rc, const char *device, const char *driver,
-		     const char *method)
+/* The case's frame started: its start record, owner the driver unless said otherwise. */
+static void rc_start(struct race_case *rc, const char *device, const char *driver)
 {
-	rc->ev.owner = HP_OWNER_DRIVER;
-	hp_result_init(&rc->res, HP_TEST, rc->name, device, driver, method);
-	hp_record_start(HP_TEST, rc->name, device, method);
+	rc->c.test = HP_TEST;
+	snprintf(rc->c.device, sizeof(rc->c.device), "%s", device);
+	snprintf(rc->c.driver, sizeof(rc->c.driver), "%s", driver);
+	rc->c.owner = HP_OWNER_DRIVER;
+	hp_frame_start(&rc->f, &rc->c, HP_M_NR);
 }
 
+/* A race that did not do its minimum work: UNTESTABLE unless a detector or its own check fired. */
 static void rc_untestable(struct race_case *rc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void rc_untestable(struct race_case *rc, const char *fmt, ...)
@@ -433,67 +433,36 @@ static void rc_untestable(struct race_case *rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(rc->why, sizeof(rc->why), fmt, ap);
 	va_end(ap);
-	rc->ev.untestable_why = rc->why;
+	rc->f.unproven = rc->why;
 }
 
-static void rc_window(struct race_case *rc)
-{
-	hp_detect_begin(&rc->det, HP_TEST, rc->name);
-	rc->window = true;
-}
-
-/* Close the window, judge, emit and print the record; returns the verdict. */
+/* The race is a step that pins nothing by itself: judged by its detectors and its own check. */
 static enum hp_verdict rc_finish(struct race_case *rc, const char *what)
 {
-	char why[HP_TEXT_LEN];
-
-	char found[HP_TEXT_LEN];
-
-	if (rc->window)
-		hp_detect_end(&rc->det, &rc->ev);
-	rc->res.verdict = hp_decide_step(&rc->ev, what, found, sizeof(found));
-	if (*rc->extra) {
-		/* The case's own check found the bug, whatever the detectors say. */
-		rc->res.verdict = HP_VULNERABLE;
-		why[0] = '\0';
-		hp_appendf(why, sizeof(why), "%s: %s; %s", what, rc->extra, found);
-	} else if (rc->res.verdict == HP_SAFE && rc->ev.untestable_why) {
-		rc->res.verdict = HP_UNTESTABLE;
-		snprintf(why, sizeof(why), "%s", rc->ev.untestable_why);
-	} else {
-		snprintf(why, sizeof(why), "%s", found);
-	}
-	rc->res.expected = false;
-	snprintf(rc->res.level, sizeof(rc->res.level), "%s", hp_level_name(rc->ev.level));
-	snprintf(rc->res.special, sizeof(rc->res.special), "%s", hp_special_name(rc->ev.special));
-	rc->res.evidence[0] = '\0';
-	hp_appendf(rc->res.evidence, sizeof(rc->res.evidence), "%s%s%s", why,
-		   *rc->what ? "; " : "", rc->what);
-	hp_record_emit(&rc->res);
-	printf("# %s %s: %s %s\n", rc->res.device, rc->res.method,
-	       hp_verdict_name(rc->res.verdict), rc->res.evidence);
-	fflush(stdout);
-	return rc->res.verdict;
+	rc->f.step = what;
+	if (*rc->extra)
+		rc->f.finding = rc->extra;
+	return hp_frame_end(&rc->f, NULL, rc->what);
 }
 
 #define RC_CONCLUDE(rc)								\
 	do {									\
-		if ((rc)->res.verdict == HP_VULNERABLE) {			\
-			EXPECT_EQ(HP_SAFE, (rc)->res.verdict)			\
-				TH_LOG("VULNERABLE: %s", (rc)->res.evidence);	\
+		if ((rc)->f.res.verdict == HP_VULNERABLE) {			\
+			EXPECT_EQ(HP_SAFE, (rc)->f.res.verdict)			\
+				TH_LOG("VULNERABLE: %s", (rc)->f.res.evidence);	\
 			return;							\
 		}								\
-		if ((rc)->res.verdict == HP_UNTESTABLE)				\
-			SKIP(return, "%s", (rc)->res.evidence);			\
+		if ((rc)->f.res.verdict == HP_UNTESTABLE)				\
+			SKIP(return, "%s", (rc)->f.res.evidence);			\
 	} while (0)
 
 #define CASE_NAME_OR_SKIP(rc)							\
 	do {									\
 		const char *_skip;						\
 										\
-		snprintf((rc)->name, sizeof((rc)->name), "%s.%s.%s",		\
+		snprintf((rc)->c.name, sizeof((rc)->c.name), "%s.%s.%s",		\
 			 HP_FIXTURE_NAME(), variant->v.name, _metadata->name);	\
-		_skip = hp_case_skip_why(HP_TEST, (rc)->name);			\
+		_skip = hp_case_skip_why(HP_TEST, (rc)->c.name);			\
 		if (_skip)							\
 			SKIP(return, "%s", _skip);				\
 	} while (0)
@@ -588,21 +557,21 @@ static bool vfio_bar_prepare(struct __test_metadata *_metadata, FIXTURE_DATA(vfi
 		*absent = true;
 		return false;
 	}
-	rc_start(rc, "vfio", "vfio-pci", "-");
+	rc_start(rc, "vfio", "vfio-pci");
 	if (err) {
 		rc_untestable(rc, "%s", self->t.why);
 		return false;
 	}
-	rc->ev.level = hp_map_level_seen(self->t.c.base, &special, &lwhy);
-	rc->ev.special = special;
-	rc->ev.level_why = lwhy;
-	rc->ev.huge_required = true;
-	if (rc->ev.level != variant->v.want) {
+	rc->f.ev.level = hp_map_level_seen(self->t.c.base, &special, &lwhy);
+	rc->f.ev.special = special;
+	rc->f.ev.level_why = lwhy;
+	rc->f.ev.huge_required = true;
+	if (rc->f.ev.level != variant->v.want) {
 		rc_untestable(rc, "no %s formed over BAR2 (level %s)", hp_level_name(variant->v.want),
-			      hp_level_name(rc->ev.level));
+			      hp_level_name(rc->f.ev.level));
 		return false;
 	}
-	hp_record_mapped(HP_TEST, rc->name, rc->ev.level, rc->ev.special);
+	hp_record_mapped(HP_TEST, rc->c.name, rc->f.ev.level, rc->f.ev.special);
 	return true;
 }
 
@@ -663,7 +632,7 @@ TEST_F_TIMEOUT(vfio_race, walk_refault, RACE_TIMEOUT_S)
 	race_add(&r, R_DMA);
 	win.counter = variant->v.want == HP_LEVEL_PUD ? "thp_split_pud" : "thp_split_pmd";
 	win.base = hp_vmstat(win.counter);
-	rc_window(&rc);
+	hp_frame_window(&rc.f);
 	secs = race_run(&r, race_duration(), split_window_open, &win, &capped);
 	t.index = 0;
 	err = _hp_refmod_test(&ref, HUGEPIN_REF_TEST_SPLIT_DELAY, &t);
@@ -730,7 +699,7 @@ TEST_F_TIMEOUT(vfio_race, follow_split, RACE_TIMEOUT_S)
 	win.counter = variant->v.want == HP_LEVEL_PUD ? "thp_split_pud" : "thp_split_pmd";
 	win.base = hp_vmstat(win.counter);
 	win.ref = &ref;
-	rc_window(&rc);
+	hp_frame_window(&rc.f);
 	secs = race_run(&r, race_duration(), split_window_open, &win, &capped);
 	stale = follow_check(&ref, false, NULL);
 	race_describe(&r, counts, sizeof(counts));
@@ -813,9 +782,9 @@ TEST_F_TIMEOUT(anon_race, fork_migrate, RACE_TIMEOUT_S)
 
 	memset(&rc, 0, sizeof(rc));
 	CASE_NAME_OR_SKIP(&rc);
-	rc_start(&rc, "anon", "-", "-");
-	rc.ev.owner = HP_OWNER_PAGES;
-	rc.ev.huge_required = true;
+	rc_start(&rc, "anon", "-");
+	rc.f.ev.owner = HP_OWNER_PAGES;
+	rc.f.ev.huge_required = true;
 	if (!two_nodes()) {
 		rc_untestable(&rc, "one NUMA node: move_pages() has nowhere to migrate to (boot with numa=fake=2: run.sh --numa 2)");
 		rc_finish(&rc, "fork vs migration");
@@ -832,16 +801,16 @@ TEST_F_TIMEOUT(anon_race, fork_migrate, RACE_TIMEOUT_S)
 	}
 	for (size_t o = 0; o + 8 <= len; o += 8)
 		*(uint64_t *)((char *)self->map.addr + o) = o ^ FORK_SEED;
-	rc.ev.level = hp_map_level_seen(self->map.addr, &special, &rc.ev.level_why);
-	rc.ev.special = special;
-	if (rc.ev.level != HP_LEVEL_PMD) {
+	rc.f.ev.level = hp_map_level_seen(self->map.addr, &special, &rc.f.ev.level_why);
+	rc.f.ev.special = special;
+	if (rc.f.ev.level != HP_LEVEL_PMD) {
 		rc_untestable(&rc, "no THP formed (level %s; transparent_hugepage off?)",
-			      hp_level_name(rc.ev.level));
+			      hp_level_name(rc.f.ev.level));
 		rc_finish(&rc, "fork vs migration");
 		RC_CONCLUDE(&rc);
 		return;
 	}
-	hp_record_mapped(HP_TEST, rc.name, rc.ev.level, rc.ev.special);
+	hp_record_mapped(HP_TEST, rc.c.name, rc.f.ev.level, rc.f.ev.special);
 	memset(&r, 0, sizeof(r));
 	r.base = self->map.addr;
 	r.len = len;
@@ -850,7 +819,7 @@ TEST_F_TIMEOUT(anon_race, fork_migrate, RACE_TIMEOUT_S)
 	race_add(&r, R_MIGRATE);
 	race_add(&r, R_FORK);
 	base = hp_vmstat("thp_migration_success");
-	rc_window(&rc);
+	hp_frame_window(&rc.f);
 	secs = race_run(&r, race_duration(), migrated_window, &base, &capped);
 	race_describe(&r, counts, sizeof(counts));
 	hp_appendf(rc.what, sizeof(rc.what),

@@ -215,9 +215,10 @@ FIXTURE_VARIANT(ref_vma) {
 	enum hp_method m;
 };
 
-FIXTURE_VARIANT_ADD(ref_vma, odirect_read) { .name = "odirect_read", .m = HP_M_ODIRECT_READ };
-FIXTURE_VARIANT_ADD(ref_vma, odirect_write) { .name = "odirect_write", .m = HP_M_ODIRECT_WRITE };
-FIXTURE_VARIANT_ADD(ref_vma, vmsplice) { .name = "vmsplice", .m = HP_M_VMSPLICE };
+/* The methods whose row of the method table says vma (HP_METHODS in hp_core.h). */
+#define REF_VMA_VARIANT(value, mname, head, flow, storage, uring, hold, program, pre, post, vma) \
+	HP_IF_##vma(FIXTURE_VARIANT_ADD(ref_vma, mname) { .name = #mname, .m = value };)
+HP_METHODS(REF_VMA_VARIANT)
 
 FIXTURE_SETUP(ref_vma)
 {
@@ -496,9 +497,17 @@ FIXTURE_VARIANT(zero_thp) {
 	enum hp_method m;
 };
 
-/* Read-only pins: the page is pinned for what is read out of it. */
-FIXTURE_VARIANT_ADD(zero_thp, odirect_write) { .name = "odirect_write", .m = HP_M_ODIRECT_WRITE };
-FIXTURE_VARIANT_ADD(zero_thp, vmsplice) { .name = "vmsplice", .m = HP_M_VMSPLICE };
+/*
+ * Read-only pins (flow HP_FLOW_OUT) of the vma methods: the page is pinned
+ * for what is read out of it.
+ */
+#define ZERO_IF_HP_FLOW_OUT(...) __VA_ARGS__
+#define ZERO_IF_HP_FLOW_INTO(...)
+#define ZERO_IF_HP_FLOW_NONE(...)
+#define ZERO_VARIANT(value, mname, head, flow, storage, uring, hold, program, pre, post, vma) \
+	HP_IF_##vma(ZERO_IF_##flow(FIXTURE_VARIANT_ADD(zero_thp, mname)		\
+				   { .name = #mname, .m = value };))
+HP_METHODS(ZERO_VARIANT)
 
 FIXTURE_SETUP(zero_thp)
 {

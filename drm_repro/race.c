@@ -46,6 +46,14 @@ int race_resolve_device(const char *arg, struct race_cfg *cfg, char *err, size_t
 		return 0;
 	}
 	if (!strcmp(arg, "vfio")) {
+		struct hp_vfio_dev v;
+		char bdf[32];
+
+		/* Absent is no device, as for DRM; present but unusable is the race's UNTESTABLE. */
+		if (hp_vfio_open(&v, bdf, sizeof(bdf), err, len) == -ENODEV)
+			return -ENODEV;
+		hp_vfio_close(&v);
+		err[0] = '\0';
 		cfg->kind = HP_BUF_VFIO;
 		snprintf(cfg->device, sizeof(cfg->device), "vfio");
 		snprintf(cfg->driver, sizeof(cfg->driver), "vfio-pci");

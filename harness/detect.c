@@ -126,13 +126,13 @@ int hp_detect_begin(struct hp_detect *d, const char *test, const char *name)
 	lseek(d->kmsg_fd, 0, SEEK_END);
 	wfd = open(KMSG, O_WRONLY | O_CLOEXEC);
 	if (wfd >= 0) {
-		char line[sizeof(d->marker) + sizeof(HP_MARK_LEVEL)];
+		char line[sizeof(d->marker) + sizeof(HP_MARK_WINDOW_LEVEL)];
 		ssize_t n;
 
-		snprintf(line, sizeof(line), HP_MARK_LEVEL "%s", d->marker);
+		snprintf(line, sizeof(line), HP_MARK_WINDOW_LEVEL "%s", d->marker);
 		n = write(wfd, line, strlen(line));
 
-		(void)n;	/* a missing marker only costs the console attribution */
+		(void)n;	/* the reader starts at the end anyway: the marker only dates the window */
 		close(wfd);
 	}
 	return 0;

@@ -304,11 +304,15 @@ int hp_record_parse(const char *line, struct hp_result *r);
  */
 #define HP_MARK_PREFIX "hugepin: "
 /*
- * Both go to the log at KERN_NOTICE: run.sh's console (loglevel=6) shows
- * them; a console shared with the test output (LAVA, loglevel=5) does not,
- * so they never split a result line there.
+ * The start of a case goes to the log at KERN_NOTICE: run.sh's console
+ * (loglevel=6) shows it, once per case however many offsets it sweeps; a
+ * console shared with the test output (LAVA, loglevel=5) does not, so it
+ * never splits a result line there. A detector window's marker is for the
+ * /dev/kmsg reader alone: KERN_INFO, on no console (every console line
+ * costs time under TCG).
  */
 #define HP_MARK_LEVEL "<5>"
+#define HP_MARK_WINDOW_LEVEL "<6>"
 #define HP_MARK_START HP_MARK_PREFIX "start "
 #define HP_MARK_WINDOW HP_MARK_PREFIX "marker "
 

@@ -488,26 +488,30 @@ int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 	return 0;
 }
 
-int hp_target_dax(struct hp_target *t, const char *test, const char *fixture,
-		  const char *variant, const char *test_name, size_t size)
+int hp_target_kind(struct hp_target *t, const char *test, const char *fixture,
+		   const char *variant, const char *test_name, enum hp_buf_kind kind, size_t size)
 {
+	const char *name = hp_buf_kind_name(kind);
+	const struct hp_target_info *info = hp_target_info(name);
+	enum hp_mem_kind mem = info ? info->kind : HP_MEM_UNKNOWN;
 	int ret;
 
-	ret = hp_target_init(t, test, fixture, variant, test_name, "dax");
+	ret = hp_target_init(t, test, fixture, variant, test_name, name);
 	if (ret)
 		return ret;
-	t->src.kind = HP_BUF_DAX;
+	t->src.kind = kind;
 	ret = hp_buf_available(&t->src, t->why, sizeof(t->why));
 	if (ret)
 		return -ENODEV;
 	ret = _hp_buf_create(&t->src, size, true, &t->buf);
 	if (ret) {
-		snprintf(t->why, sizeof(t->why), "DAX mapping of %zu bytes: %s", size, strerror(-ret));
+		snprintf(t->why, sizeof(t->why), "%s mapping of %zu bytes: %s", name, size,
+			 strerror(-ret));
 		return -ENXIO;
 	}
-	t->c.owner = HP_OWNER_PAGES;
+	t->c.owner = mem == HP_MEM_DRIVER ? HP_OWNER_DRIVER : HP_OWNER_PAGES;
 	t->c.huge_required = true;
-	t->c.pin_required = true;
+	t->c.pin_required = mem == HP_MEM_CONTROL;
 	t->c.buf = &t->buf;
 	target_ready(t);
 	return 0;

@@ -254,13 +254,15 @@ int hp_target_drm(struct hp_target *t, const char *test, const char *fixture,
 int hp_target_anon(struct hp_target *t, const char *test, const char *fixture,
 		   const char *variant, const char *test_name, size_t size);
 /*
- * Same for DAX (HP_BUF_DAX: the guest's device DAX, or a file on a -o dax
- * filesystem): PMDs over pages the kernel refcounts, so every pin must
- * succeed and balance, and the mapping must be huge. -ENODEV without a DAX
- * region (t->why says why).
+ * Same for a buffer kind whose buffers need nothing but the kind (DAX: the
+ * guest's device DAX, or a file on a -o dax filesystem), mapped huge. What a
+ * pin means comes from the kind's HP_TARGETS row: a control's pins must
+ * succeed (pin_required), a driver's pages must never be pinned; the mapping
+ * must be huge, and the kind's arm and check ops run around every pin.
+ * -ENODEV when the kind says this machine has no such buffers (t->why).
  */
-int hp_target_dax(struct hp_target *t, const char *test, const char *fixture,
-		  const char *variant, const char *test_name, size_t size);
+int hp_target_kind(struct hp_target *t, const char *test, const char *fixture,
+		   const char *variant, const char *test_name, enum hp_buf_kind kind, size_t size);
 /*
  * Same for BAR2 of the guest's ivshmem device through vfio-pci, mapped where
  * a @want entry can form: HP_LEVEL_PMD two PMD blocks, PMD aligned,
@@ -417,11 +419,6 @@ struct hp_anon_variant {
 				      variant->v.device, variant->v.placement,	\
 				      variant->v.blocks * hp_pmd_size()))
 
-#define HP_SETUP_DAX(test)							\
-	HP_SETUP_TARGET(hp_target_dax(&self->t, (test), HP_FIXTURE_NAME(),	\
-				      variant->v.name, _metadata->name,		\
-				      variant->v.blocks * hp_pmd_size()))
-
 #define HP_SETUP_ANON(test)							\
 	HP_SETUP_TARGET(hp_target_anon(&self->t, (test), HP_FIXTURE_NAME(),	\
 				       variant->v.name, _metadata->name,		\
@@ -432,13 +429,17 @@ struct hp_anon_variant {
  * set up by the statement @setup, the target closed at teardown.
  */
 #define HP_TARGET_FIXTURE(fixture, vtype, variants, setup)			\
+	HP_TARGET_FIXTURE_OF(fixture, vtype, variants(fixture), setup)
+
+/* The same with the variants' statements themselves. */
+#define HP_TARGET_FIXTURE_OF(fixture, vtype, variant_adds, setup)		\
 	FIXTURE(fixture) {							\
 		struct hp_target t;						\
 	};									\
 	FIXTURE_VARIANT(fixture) {						\
 		struct vtype v;							\
 	};									\
-	variants(fixture);							\
+	variant_adds;								\
 	FIXTURE_SETUP(fixture)							\
 	{									\
 		setup;								\
@@ -460,13 +461,17 @@ struct hp_anon_variant {
 #define HP_ANON_THP_FIXTURE(test)						\
 	HP_TARGET_FIXTURE(anon_thp, hp_anon_variant, HP_ANON_VARIANTS, HP_SETUP_ANON(test))
 
-/* DAX in PMD blocks, as the anonymous controls; pins must succeed. */
-#define HP_DAX_VARIANTS(fixture)						\
-	HP_ANON_VARIANT(fixture, dax_2m, 1);				\
-	HP_ANON_VARIANT(fixture, dax_4m, 2)
-
-#define HP_DAX_FIXTURE(test)							\
-	HP_TARGET_FIXTURE(dax, hp_anon_variant, HP_DAX_VARIANTS, HP_SETUP_DAX(test))
+/*
+ * A buffer kind as a pin fixture (hp_target_kind()): variants TAG_2m and
+ * TAG_4m, one and two PMD blocks as the anonymous controls.
+ */
+#define HP_KIND_FIXTURE(test, fixture, tag, kind)				\
+	HP_TARGET_FIXTURE_OF(fixture, hp_anon_variant,				\
+		HP_ANON_VARIANT(fixture, tag##_2m, 1);				\
+		HP_ANON_VARIANT(fixture, tag##_4m, 2),				\
+		HP_SETUP_TARGET(hp_target_kind(&self->t, (test), HP_FIXTURE_NAME(), \
+					       variant->v.name, _metadata->name, (kind), \
+					       variant->v.blocks * hp_pmd_size())))
 
 struct hp_vfio_variant {
 	const char *name;
@@ -497,19 +502,21 @@ struct hp_vfio_variant {
 
 /*
  * Every target a pin program pins, each with the program's tests of the
- * method table (HP_PIN_TESTS): DRM buffers, the VFIO BAR, DAX, and the
- * anonymous THP control. A new target is one more pair here, and every
- * pin program runs it.
+ * method table (HP_PIN_TESTS, named PRE TAG POST: read_into_bo): DRM
+ * buffers, the VFIO BAR, the buffer kinds that need nothing but their kind
+ * (DAX), and the anonymous THP control. A new buffer kind is one more
+ * HP_KIND_FIXTURE line and its HP_PIN_TESTS line here, and every pin
+ * program runs it.
  */
 #define HP_PIN_FIXTURES(test)							\
 	HP_DRM_BO_FIXTURE(test)							\
-	HP_PIN_TESTS(drm_bo)							\
+	HP_PIN_TESTS(drm_bo, bo)						\
 	HP_VFIO_BAR_FIXTURE(test)						\
-	HP_PIN_TESTS(vfio_bar)							\
-	HP_DAX_FIXTURE(test)							\
-	HP_PIN_TESTS(dax)							\
+	HP_PIN_TESTS(vfio_bar, bar)						\
+	HP_KIND_FIXTURE(test, dax, dax, HP_BUF_DAX)				\
+	HP_PIN_TESTS(dax, dax)							\
 	HP_ANON_THP_FIXTURE(test)						\
-	HP_PIN_TESTS(anon_thp)
+	HP_PIN_TESTS(anon_thp, thp)
 
 /*
  * Harnesses from 6.9 keep the outcome in _metadata->exit_code, have XFAIL()
@@ -576,15 +583,14 @@ struct hp_vfio_variant {
 #define HP_PIN_TEST_IN_none(fixture, tname, method)
 #define HP_PIN_TEST_ROW(fixture, tag, value, program, pre, post)		\
 	HP_PIN_TEST_IN_##program(fixture, pre##tag##post, value)
-#define HP_PIN_TEST_drm_bo(value, mname, head, flow, storage, uring, hold, program, pre, post, ...) \
-	HP_PIN_TEST_ROW(drm_bo, bo, value, program, pre, post)
-#define HP_PIN_TEST_vfio_bar(value, mname, head, flow, storage, uring, hold, program, pre, post, ...) \
-	HP_PIN_TEST_ROW(vfio_bar, bar, value, program, pre, post)
-#define HP_PIN_TEST_anon_thp(value, mname, head, flow, storage, uring, hold, program, pre, post, ...) \
-	HP_PIN_TEST_ROW(anon_thp, thp, value, program, pre, post)
-#define HP_PIN_TEST_dax(value, mname, head, flow, storage, uring, hold, program, pre, post, ...) \
-	HP_PIN_TEST_ROW(dax, dax, value, program, pre, post)
-#define HP_PIN_TESTS(fixture) HP_METHODS(HP_PIN_TEST_##fixture)
+/* @ft is (fixture, tag); one more step so both are plain tokens where they are pasted. */
+#define HP_PIN_FT_FIXTURE(fixture, tag) fixture
+#define HP_PIN_FT_TAG(fixture, tag) tag
+#define HP_PIN_TEST_FT(ft, value, mname, head, flow, storage, uring, hold, program, pre, post, ...) \
+	HP_PIN_TEST_FT2(HP_PIN_FT_FIXTURE ft, HP_PIN_FT_TAG ft, value, program, pre, post)
+#define HP_PIN_TEST_FT2(fixture, tag, value, program, pre, post)		\
+	HP_PIN_TEST_ROW(fixture, tag, value, program, pre, post)
+#define HP_PIN_TESTS(fixture, tag) HP_METHODS_WITH(HP_PIN_TEST_FT, (fixture, tag))
 
 /*
  * The kselftest tiers of any _hp_op() call (hp_sys.h): success asserted (the

@@ -56,40 +56,53 @@ enum hp_special {
  * (HP_PIN_TESTS in hp_case.h, hugepfn_ref) are made from these rows: a new
  * method is one row here and its body in harness/pin.c.
  */
-#define HP_METHODS(X)								\
+#define HP_METHOD_ROWS(X, a)							\
 	/* pread() from an O_DIRECT fd into the mapping */			\
-	X(HP_M_ODIRECT_READ, odirect_read, "dio-rd", HP_FLOW_INTO, true, false, false,	\
+	X(a, HP_M_ODIRECT_READ, odirect_read, "dio-rd", HP_FLOW_INTO, true, false, false,	\
 	  pin_odirect, read_into_, , true)						\
 	/* pwrite() from the mapping to an O_DIRECT fd */			\
-	X(HP_M_ODIRECT_WRITE, odirect_write, "dio-wr", HP_FLOW_OUT, true, false, false,	\
+	X(a, HP_M_ODIRECT_WRITE, odirect_write, "dio-wr", HP_FLOW_OUT, true, false, false,	\
 	  pin_odirect, write_from_, , true)						\
 	/* io_uring_register_buffers() of the mapping */			\
-	X(HP_M_IOURING_REG, iouring_reg, "uring-reg", HP_FLOW_NONE, false, true, true,	\
+	X(a, HP_M_IOURING_REG, iouring_reg, "uring-reg", HP_FLOW_NONE, false, true, true,	\
 	  pin_iouring, register_, , false)						\
 	/* READ_FIXED into a registered mapping */				\
-	X(HP_M_IOURING_FIXED_READ, iouring_fixed_read, "uring-frd", HP_FLOW_INTO, true, true, \
+	X(a, HP_M_IOURING_FIXED_READ, iouring_fixed_read, "uring-frd", HP_FLOW_INTO, true, true, \
 	  false, pin_iouring, read_fixed_into_, , false)				\
 	/* WRITE_FIXED from a registered mapping */				\
-	X(HP_M_IOURING_FIXED_WRITE, iouring_fixed_write, "uring-fwr", HP_FLOW_OUT, true, true, \
+	X(a, HP_M_IOURING_FIXED_WRITE, iouring_fixed_write, "uring-fwr", HP_FLOW_OUT, true, true, \
 	  false, pin_iouring, write_fixed_from_, , false)				\
 	/* plain io_uring O_DIRECT read, no registration */			\
-	X(HP_M_IOURING_READ, iouring_read, "uring-rd", HP_FLOW_INTO, true, true, false,	\
+	X(a, HP_M_IOURING_READ, iouring_read, "uring-rd", HP_FLOW_INTO, true, true, false,	\
 	  pin_iouring, read_into_, , false)						\
 	/* vmsplice() of the mapping into a pipe */				\
-	X(HP_M_VMSPLICE, vmsplice, "vmsplice", HP_FLOW_OUT, false, false, true,		\
+	X(a, HP_M_VMSPLICE, vmsplice, "vmsplice", HP_FLOW_OUT, false, false, true,		\
 	  pin_vmsplice, splice_, , true)						\
 	/* process_vm_readv() from a second process */				\
-	X(HP_M_PROCVM_READ, procvm_read, "procvm-rd", HP_FLOW_OUT, false, false, false,	\
+	X(a, HP_M_PROCVM_READ, procvm_read, "procvm-rd", HP_FLOW_OUT, false, false, false,	\
 	  pin_procvm, read_, _remotely, false)						\
 	/* process_vm_writev() from a second process */				\
-	X(HP_M_PROCVM_WRITE, procvm_write, "procvm-wr", HP_FLOW_INTO, false, false, false,	\
+	X(a, HP_M_PROCVM_WRITE, procvm_write, "procvm-wr", HP_FLOW_INTO, false, false, false,	\
 	  pin_procvm, write_, _remotely, false)					\
 	/* CONFIG_GUP_TEST PIN_FAST_BENCHMARK ioctl */				\
-	X(HP_M_GUP_TEST, gup_test, "gup_test", HP_FLOW_NONE, false, false, false, none, , , false)
+	X(a, HP_M_GUP_TEST, gup_test, "gup_test", HP_FLOW_NONE, false, false, false, none, , , false)
 
-/* For the tables' boolean columns: the rest when the column is true. */
+/*
+ * HP_METHODS(X): X(value, mname, ...) for each row; HP_METHODS_WITH(X, a):
+ * X(a, value, mname, ...), for tables made per fixture (HP_PIN_TESTS).
+ */
+#define HP_METHOD_NOARG(X, ...) X(__VA_ARGS__)
+#define HP_METHODS(X) HP_METHOD_ROWS(HP_METHOD_NOARG, X)
+#define HP_METHODS_WITH(X, a) HP_METHOD_ROWS(X, a)
+
+/*
+ * For the tables' boolean columns: the rest when the column is true (1 where
+ * a table passes through one more macro, which expands stdbool's true).
+ */
 #define HP_IF_true(...) __VA_ARGS__
 #define HP_IF_false(...)
+#define HP_IF_1(...) __VA_ARGS__
+#define HP_IF_0(...)
 
 #define HP_METHOD_ENUM(value, ...) value,
 enum hp_method {

@@ -104,6 +104,8 @@ check:
 	@{ $(MAKE) --no-print-directory all && tests/host/check_interrupt.sh $(OUT)/check; } || \
 		test -s $(OUT)/check/interrupt.tap || \
 		printf 'TAP version 13\n1..1\nnot ok 1 interrupt: host build or check_interrupt.sh did not run\n' > $(OUT)/check/interrupt.tap
+	@tests/host/check_contingency.sh $(OUT)/check || test -s $(OUT)/check/contingency.tap || \
+		printf 'TAP version 13\n1..1\nnot ok 1 contingency: check_contingency.sh did not run\n' > $(OUT)/check/contingency.tap
 	@$(MAKE) --no-print-directory vmcheck || \
 		printf 'TAP version 13\n1..1\nnot ok 1 vmcheck: build or VM run failed\n' > $(OUT)/check/vmcheck-failed.tap
 	@tests/summary.sh $(OUT)/check

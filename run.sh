@@ -479,9 +479,12 @@ guest_cmdline() {
 # the next one runs that program again with every case it had started
 # listed in HUGEPIN_SKIP, so it resumes at the case after the one that
 # crashed, then the programs that never started. A program that crashes in
-# the same case twice is not resumed again (it cannot skip that case).
+# the same case twice is not resumed again (it cannot skip that case). A
+# program that wrote its contingency before the case it died in (the last
+# program of a boot, harness/hp_core.h) needs no boot to resume it: that
+# becomes the next boot's directory, with no guest behind it.
 run_boots() {
-	local initrd=$1 mods=$2 n=0 crashed at dev boot_initrd last_crash='' early_retry=0 decided='' why
+	local initrd=$1 mods=$2 n=0 crashed at dev boot_initrd last_crash='' early_retry=0 decided='' why cont
 	local -a todo=("${PROGS[@]}") bounded=()
 	local -A crashes=()
 	CRASHED=() NOT_RUN=()
@@ -547,8 +550,17 @@ run_boots() {
 		fi
 		if [ -n "$at" ] && [ "$crashed:$at" != "$last_crash" ]; then
 			boot_started_cases "$OUT/boot-$n" "$crashed" >>"$OUT/skip.txt"
-			todo=("$crashed" "${todo[@]}")
 			last_crash=$crashed:$at
+			# What the program ran of its cases after this one before it
+			# started it stands for the boot that would resume it.
+			if cont=$(boot_contingency "$OUT/boot-$n" "$crashed" "$at" "$OUT/boot-$((n + 1))" \
+				"$((${#todo[@]} == 0))"); then
+				n=$((n + 1))
+				hp_progress "$crashed: its cases after $at ran before that case (its contingency): no boot for them"
+				continue
+			fi
+			[ -z "$cont" ] || hp_progress "$crashed: its contingency before $at was not handed over (${cont#void: })"
+			todo=("$crashed" "${todo[@]}")
 			BOOT_PROG_N=$((BOOT_PROG_N + 1))
 			hp_progress "resuming $crashed after $at on a fresh boot"
 		fi

@@ -104,6 +104,7 @@ void hp_frame_window(struct hp_frame *f)
 	f->window = true;
 	if (f->buf)
 		hp_buf_arm(f->buf);
+	hp_contingency_pinned();
 }
 
 void hp_frame_pinned(struct hp_frame *f, const struct hp_pin_res *r, size_t len)
@@ -131,6 +132,7 @@ int hp_frame_span_start(struct hp_frame_span *s, const char *test, const char *n
 	memset(s, 0, sizeof(*s));
 	ret = hp_detect_begin(&s->det, test, name);
 	s->window = !ret;
+	hp_contingency_pinned();
 	return ret;
 }
 

@@ -544,6 +544,31 @@ const char *hp_case_device_skipped(const char *test, const char *device);
  * goes to @which.
  */
 bool hp_case_crashed_before(const char *test, const char *glob, char *which, size_t len);
+
+/*
+ * The contingency: a program about to start a case that may kill the
+ * kernel (a device-memory pin where the kernel has no special bit) runs the
+ * cases after it first, as a boot resuming after that case would, and
+ * hands what they printed to the runner before it starts the case. Run by
+ * init for the last program of a boot only ($HUGEPIN_CONTINGENCY: the
+ * port to write to; $HUGEPIN_STARTED: the file every case start of this
+ * program is appended to). If the guest then dies in that case, the runner
+ * takes this for the resumed boot's output and boots no more. It is only
+ * handed over when none of those cases pinned: a pin's outcome is what a
+ * boot has to show. Without $HUGEPIN_CONTINGENCY, or inside a contingency,
+ * it does nothing. On the port:
+ *   HP_MARK_CONT test:name, the program's KTAP, HP_MARK_CONT_RECORDS,
+ *   its records, HP_MARK_CONT_END rc=N; or HP_MARK_CONT_VOID test:name: why.
+ */
+#define HP_MARK_CONT "# hugepin: contingency"
+#define HP_MARK_CONT_RECORDS "# hugepin: contingency records"
+#define HP_MARK_CONT_END "# hugepin: contingency end"
+#define HP_MARK_CONT_VOID "# hugepin: contingency void"
+void hp_case_contingency(const char *test, const char *name);
+/* True inside a contingency run ($HUGEPIN_CONTINGENT, which hp_case_contingency sets). */
+bool hp_in_contingency(void);
+/* A case of a contingency run opened a pin window: what it wrote is not handed over. */
+void hp_contingency_pinned(void);
 /* Kernel release of the running kernel (uname -r), "unknown" on failure. */
 const char *hp_kernel_release(void);
 

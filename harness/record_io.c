@@ -115,6 +115,23 @@ static void inject_fault(void)
 		sysrq_crash();
 }
 
+/* The cases this program started, for its contingency's skip list ($HUGEPIN_STARTED). */
+static void note_started(const char *test, const char *name)
+{
+	const char *path = getenv("HUGEPIN_STARTED");
+	char line[3 * HP_NAME_LEN];
+	int fd;
+
+	if (!path || !*path)
+		return;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	snprintf(line, sizeof(line), "%s:%s\n", test, name);
+	write_line(fd, line);
+	close(fd);
+}
+
 void hp_record_start(const char *test, const char *name, const char *device, const char *method)
 {
 	/* The case this process marked last: a sweep's offsets need one console line. */
@@ -123,12 +140,18 @@ void hp_record_start(const char *test, const char *name, const char *device, con
 	int kfd;
 
 	snprintf(buf, sizeof(buf), HP_MARK_LEVEL HP_MARK_START "%s %s\n", test, name);
-	if (strcmp(buf, marked) && (kfd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC)) >= 0) {
-		write_line(kfd, buf);
-		close(kfd);
+	if (strcmp(buf, marked)) {
+		if ((kfd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC)) >= 0) {
+			write_line(kfd, buf);
+			close(kfd);
+		}
 		memcpy(marked, buf, sizeof(marked));
+		note_started(test, name);
 	}
 	records_write(buf, hp_record_format_start(test, name, device, method, buf, HP_RECORD_MAX));
+	/* A contingency run only writes what a resumed boot would: no deaths. */
+	if (hp_in_contingency())
+		return;
 	inject_fault();
 	/* A device the runner bounded only writes why it is not run: no death there. */
 	if (device && !hp_case_device_skipped(test, device))

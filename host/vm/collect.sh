@@ -48,6 +48,43 @@ boot_remaining() {
 	done
 }
 
+# The contingency program $2 wrote in boot $1 before case $3 (the last one
+# for that case, complete), as the boot $4 that resumes after the case:
+# its ktap.txt between the program's begin and end lines (and the done line
+# when $5 is 1: no program after it), its records.jsonl. False, and $4 not
+# made, when there is none; "void: why" on stdout when it was not handed over.
+boot_contingency() {
+	local dir=$1 prog=$2 at=$3 to=$4 last=$5 rc
+	[ -s "$dir/cont.port" ] || return 1
+	mkdir -p "$to"
+	rc=$(awk -v head="$HP_MARK_CONT $prog:$at" -v void="$HP_MARK_CONT_VOID $prog:$at: " \
+		-v recs="$HP_MARK_CONT_RECORDS" -v end="$HP_MARK_CONT_END rc=" -v cont="$HP_MARK_CONT " \
+		-v ktap="$to/ktap.body" -v rec="$to/records.jsonl" '
+		$0 == head { part = 1; close(ktap); close(rec); printf "" > ktap; printf "" > rec; rc = ""; why = ""; next }
+		index($0, void) == 1 { part = 0; rc = ""; why = substr($0, length(void) + 1); next }
+		part == 1 && $0 == recs { part = 2; next }
+		part == 2 && index($0, end) == 1 { rc = substr($0, length(end) + 1); part = 0; why = ""; next }
+		index($0, cont) == 1 { part = 0; next }
+		part == 1 { print > ktap }
+		part == 2 { print > rec }
+		END { if (rc != "") print rc; else if (why != "") print "void: " why }' "$dir/cont.port")
+	if [[ ! $rc =~ ^[0-9]+$ ]]; then
+		rm -rf "$to"
+		[ -z "$rc" ] || printf '%s\n' "$rc"
+		return 1
+	fi
+	{
+		printf '%s %s uptime=0\n' "$HP_MARK_BEGIN" "$prog"
+		cat "$to/ktap.body"
+		printf '%s %s rc=%s uptime=0\n' "$HP_MARK_END" "$prog" "$rc"
+		[ "$last" != 1 ] || printf '%s\n' "$HP_MARK_DONE"
+	} >"$to/ktap.txt"
+	rm -f "$to/ktap.body"
+	: >"$to/console.log"
+	: >"$to/dmesg.log"
+	printf 'no boot: %s ran its cases after %s before that case, in boot %s\n' "$prog" "$at" "${dir##*-}" >"$to/contingency"
+}
+
 # Merge the per-boot logs into the run directory $1 for hp_report and people.
 collect_merge() {
 	local out=$1 b n=0

@@ -5,7 +5,8 @@
 # Loads the GPU, virtio and test modules, runs the selected suite programs
 # one after another with THP set for each, and hands everything back to the
 # host over virtio-serial ports: JSON records (hugepin.rec, written by the
-# programs themselves), KTAP (hugepin.ktap) and the kernel log (hugepin.log).
+# programs themselves), KTAP (hugepin.ktap), the kernel log (hugepin.log)
+# and the last program's contingency (hugepin.cont).
 # Settings come from the kernel command line, because the kernel keeps
 # dotted parameters (hugepin.tests=...) away from init's environment:
 #   hugepin.tests=a,b     programs to run, in order
@@ -248,7 +249,18 @@ if [ -e "$PORTS/hugepin.ktap" ]; then
 else
 	exec 3>&1
 fi
+# The last program may die with no program after it: before a case that
+# may kill the kernel, it hands the runner the rest of its own run (the
+# contingency, harness/hp_core.h), so no boot has to follow for it.
+last=${tests##*,}
 for p in $(echo "$tests" | tr ',' ' '); do
+	: >/tmp/hugepin-started
+	export HUGEPIN_STARTED=/tmp/hugepin-started
+	if [ "$p" = "$last" ] && [ -e "$PORTS/hugepin.cont" ]; then
+		export HUGEPIN_CONTINGENCY="$PORTS/hugepin.cont"
+	else
+		unset HUGEPIN_CONTINGENCY
+	fi
 	echo "$thp" >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
 	if [ -n "$shmem_thp" ] && ! echo "$shmem_thp" >/sys/kernel/mm/transparent_hugepage/shmem_enabled 2>/dev/null; then
 		say "cannot set transparent_hugepage/shmem_enabled to $shmem_thp"

@@ -14,3 +14,12 @@ HP_MARK_END='# hugepin: end'
 HP_MARK_DONE='hugepin: done'
 # "# hugepin: boot N" between the boots of one run in the merged KTAP.
 HP_MARK_BOOT='# hugepin: boot'
+# On the contingency port (harness/hp_core.h, HP_MARK_CONT*): a program's run
+# of the cases after "test:name", made before it started that case:
+# "# hugepin: contingency test:name", its KTAP, "# hugepin: contingency
+# records", its records, "# hugepin: contingency end rc=N"; or
+# "# hugepin: contingency void test:name: why".
+HP_MARK_CONT='# hugepin: contingency'
+HP_MARK_CONT_RECORDS='# hugepin: contingency records'
+HP_MARK_CONT_END='# hugepin: contingency end'
+HP_MARK_CONT_VOID='# hugepin: contingency void'

@@ -166,7 +166,8 @@ read_new_lines() {
 }
 
 # Boot once. $1: boot directory (gets console.log, rec.port and the
-# records.jsonl made from it, ktap.txt, dmesg.log), $2: kernel, $3: initrd, $4: kernel command line.
+# records.jsonl made from it, ktap.txt, dmesg.log, cont.port: the last
+# program's contingencies), $2: kernel, $3: initrd, $4: kernel command line.
 # Sets BOOT_KILLED (1 when stopped at --timeout), BOOT_FIRST_CASE_S and
 # BOOT_WALL_S, and prints progress (programs and cases as they start).
 qemu_boot() {
@@ -182,6 +183,7 @@ qemu_boot() {
 	: >"$dir/rec.port"
 	: >"$dir/ktap.txt"
 	: >"$dir/dmesg.log"
+	: >"$dir/cont.port"
 	t0=$(hp_now_us)
 	"$HP_QEMU" -accel "$HP_ACCEL" -nodefaults -display none -no-reboot \
 		-m "$OPT_MEM" -smp "$OPT_SMP" \
@@ -192,6 +194,7 @@ qemu_boot() {
 		-chardev "file,id=rec,path=$dir/rec.port" -device virtserialport,chardev=rec,name=hugepin.rec \
 		-chardev "file,id=ktap,path=$dir/ktap.txt" -device virtserialport,chardev=ktap,name=hugepin.ktap \
 		-chardev "file,id=log,path=$dir/dmesg.log" -device virtserialport,chardev=log,name=hugepin.log \
+		-chardev "file,id=cont,path=$dir/cont.port" -device virtserialport,chardev=cont,name=hugepin.cont \
 		>"$dir/qemu.log" 2>&1 &
 	pid=$!
 	HP_QEMU_PID=$pid

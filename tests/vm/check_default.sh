@@ -10,7 +10,7 @@
 # mapping formed, and that bad kernels and options are refused with the
 # documented exit codes (the fixed side, Debian's 6.12 and 7.x, is
 # check_debian.sh's), and that every detector's control fired in the default
-# run (the controls program runs last in it).
+# run (the controls program runs next to last in it, before hugepfn_ref).
 # `check_default.sh OUTDIR --controls` runs only the controls program and
 # its checks. Writes KTAP to OUTDIR/vm.tap (and the hp_report
 # expectation results to OUTDIR/vm-expect.tap) for tests/summary.sh.
@@ -86,6 +86,12 @@ check_default_run() {
 		bisect_on_rc "$d" noncompound 125
 	check_pfnmap_vma "$json" "default run" plain
 	check_devmem "$json" "default run" plain
+	# The device-memory pin killed the guest in the last program: what that
+	# program ran of its later cases before the pin stands for the next boot.
+	check "default run: one boot; hugepfn_ref's cases after its crash from its contingency" \
+		sh -c "test -f '$d/boot-2/contingency' && ! test -e '$d/boot-2/qemu.log' && ! test -d '$d/boot-3'"
+	check "default run: the contingency unloaded the module in the kernel the damage was done to" \
+		grep -q '^ok [0-9]* refmod_unload.unload_after_kept_pages' "$d/boot-2/ktap.txt"
 	check_controls "$d" "default run"
 	KERNEL=$(sed -n 's/.*kernel: [^ ]* (\(.*\))$/\1/p' "$d.err" | head -n1)
 }

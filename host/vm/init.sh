@@ -57,8 +57,25 @@ say() {
 	echo "hugepin-init: $*"
 }
 
-# Each listed module with its dependencies, in the order modprobe resolved
-# on the host; a module built into this kernel has an empty list.
+# One module's dependency list, in the order modprobe resolved on the host.
+# A module that another list is loading at the same time makes insmod wait
+# until it is live and then fail (EEXIST): that is no failure.
+load_list() {
+	while read -r ko; do
+		name=$(basename "$ko" .ko | tr '-' '_')
+		[ -d "/sys/module/$name" ] && continue
+		# No fbdev consoles on the emulated GPUs: drawing them under TCG
+		# costs boot time, and the suite maps dumb buffers, not fbdev.
+		if [ "$name" = drm_kms_helper ] && insmod "$ko" fbdev_emulation=0 2>/dev/null; then
+			continue
+		fi
+		out=$(insmod "$ko" 2>&1) || [ -d "/sys/module/$name" ] || say "insmod $ko failed${out:+: $out}"
+	done <"$1"
+}
+
+# Each listed module with its dependencies, the lists side by side (the
+# guest's CPUs probe the devices in parallel); a module built into this
+# kernel has an empty list.
 load_modules() {
 	for m in $(echo "$mods" | tr ',' ' '); do
 		list=/lib/modules/hugepin/$m.order
@@ -66,17 +83,9 @@ load_modules() {
 			say "module $m: not in this kernel"
 			continue
 		fi
-		while read -r ko; do
-			name=$(basename "$ko" .ko | tr '-' '_')
-			[ -d "/sys/module/$name" ] && continue
-			# No fbdev consoles on the emulated GPUs: drawing them under TCG
-			# costs boot time, and the suite maps dumb buffers, not fbdev.
-			if [ "$name" = drm_kms_helper ] && insmod "$ko" fbdev_emulation=0 2>/dev/null; then
-				continue
-			fi
-			insmod "$ko" || say "insmod $ko failed"
-		done <"$list"
+		load_list "$list" &
 	done
+	wait
 }
 
 # vmwgfx refuses QEMU's vmware-svga ("Hardware has no pitchlock"): load

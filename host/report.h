@@ -218,10 +218,18 @@ void hp_report_coverage(const struct hp_report *rep, const char *bisect_on,
 			struct hp_coverage *cov);
 /*
  * The run.sh exit code over the deciding rows (@bisect_on NULL: all rows):
- * 1 when one is VULNERABLE (unexpectedly so, without @bisect_on), else 0
- * when one ran over a huge pfn mapping, else 125: nothing could show the bug.
+ * 1 when one is VULNERABLE (unexpectedly so, without @bisect_on), or, without
+ * @bisect_on, when a program reported a case "not ok" (a failure that is
+ * neither a skip nor an expected failure: a broken assertion, a crash of the
+ * test process); else 0 when one ran over a huge pfn mapping, else 125:
+ * nothing could show the bug.
  */
 int hp_report_exit_code(const struct hp_report *rep, const char *bisect_on);
+/*
+ * The cases the programs reported "not ok" (no SKIP, XFAIL or TODO), in all;
+ * "pin_odirect (2), pfnmap_vma (1)" into @buf when it is given.
+ */
+unsigned int hp_report_ktap_failures(const struct hp_report *rep, char *buf, size_t len);
 /*
  * True when @r is selected by --bisect-on GLOBS: a comma list of fnmatch
  * globs, as --tests takes them, over the case name, the program, the device,

@@ -66,6 +66,28 @@ static bool row_path(const struct hp_row *row, char *name, size_t len, bool *inf
 	return true;
 }
 
+unsigned int hp_report_ktap_failures(const struct hp_report *rep, char *buf, size_t len)
+{
+	unsigned int n = 0;
+	size_t used = 0;
+
+	if (buf && len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < rep->ktap.n; i++) {
+		const struct hp_ktap_prog *p = &rep->ktap.progs[i];
+		int w;
+
+		if (!p->fail)
+			continue;
+		n += p->fail;
+		if (!buf || used >= len)
+			continue;
+		w = snprintf(buf + used, len - used, "%s%s (%u)", used ? ", " : "", p->name, p->fail);
+		used += w > 0 ? (size_t)w : 0;
+	}
+	return n;
+}
+
 int hp_report_exit_code(const struct hp_report *rep, const char *bisect_on)
 {
 	char name[HP_PATH_LEN];
@@ -85,7 +107,7 @@ int hp_report_exit_code(const struct hp_report *rep, const char *bisect_on)
 		if (row_path(&rep->rows[i], name, sizeof(name), &inferred))
 			covered = true;
 	}
-	if (vuln)
+	if (vuln || (!bisect_on && hp_report_ktap_failures(rep, NULL, 0)))
 		return 1;
 	return covered || (safe && rep->unmapped_safe_decides) ? 0 : 125;
 }

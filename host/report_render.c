@@ -241,6 +241,7 @@ static void summary_lines(const struct hp_report *rep, const char *bisect_on,
 			  const char *prefix, struct hp_buf *out)
 {
 	int code = hp_report_exit_code(rep, bisect_on);
+	char failed[LINE_LEN] = "";
 	struct hp_coverage cov;
 	struct hp_summary s;
 
@@ -275,7 +276,10 @@ static void summary_lines(const struct hp_report *rep, const char *bisect_on,
 	else if (code == 0 && !cov.conclusive)
 		hp_buf_printf(out, "%sNO HUGE MAPPING: %s; the deciding cases ran SAFE, counted as fixed as asked.\n",
 			      prefix, cov.why);
-	hp_buf_printf(out, "%sExit code %d: %s%s%s.\n", prefix, code, exit_word(code),
+	if (!bisect_on && hp_report_ktap_failures(rep, failed, sizeof(failed)))
+		hp_buf_printf(out, "%sFAILED: the programs reported cases not ok: %s.\n", prefix, failed);
+	hp_buf_printf(out, "%sExit code %d: %s%s%s.\n", prefix, code,
+		      code == 1 && !s.vulnerable && failed[0] ? "a kselftest case failed" : exit_word(code),
 		      bisect_on ? ", deciding case: " : "", bisect_on ? bisect_on : "");
 }
 

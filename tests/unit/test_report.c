@@ -278,6 +278,36 @@ static void exit_codes(void)
 	rep.rows[1].r.expected = false;
 	EXPECT_EQ(hp_report_exit_code(&rep, NULL), 1);
 	hp_report_free(&rep);
+
+	/*
+	 * A case a program reported not ok fails the run though no record is
+	 * VULNERABLE; skips and expected failures do not; --bisect-on decides
+	 * by its cases' verdicts alone.
+	 */
+	{
+		struct hp_buf out = { 0 };
+		char failed[128];
+
+		load(&rep, records_fixed, "", NULL);
+		EXPECT_EQ(hp_ktap_parse(&rep.ktap, S("TAP version 13\n1..3\nok 1 a # SKIP no\n"
+						      "not ok 2 b # XFAIL known\nok 3 c\n"), "pin_odirect"), 0);
+		EXPECT_EQ(hp_report_ktap_failures(&rep, failed, sizeof(failed)), 0);
+		EXPECT_EQ(hp_report_exit_code(&rep, NULL), 0);
+		EXPECT_EQ(hp_ktap_parse(&rep.ktap, S("TAP version 13\n1..2\nok 1 a\nnot ok 2 b\n"),
+					"pfnmap_vma"), 0);
+		EXPECT_EQ(hp_report_ktap_failures(&rep, failed, sizeof(failed)), 1);
+		EXPECT_STR(failed, "pfnmap_vma (1)");
+		EXPECT_EQ(hp_report_exit_code(&rep, NULL), 1);
+		EXPECT_EQ(hp_report_exit_code(&rep, "hugepfn_map.*"), 0);
+		hp_report_summary_text(&rep, NULL, &out);
+		EXPECT_CONTAINS(out.s, "FAILED: the programs reported cases not ok: pfnmap_vma (1).\n");
+		EXPECT_CONTAINS(out.s, "Exit code 1: a kselftest case failed.\n");
+		hp_buf_free(&out);
+		hp_report_summary_text(&rep, "hugepfn_map.*", &out);
+		EXPECT(!strstr(out.s, "FAILED"));
+		hp_buf_free(&out);
+		hp_report_free(&rep);
+	}
 }
 
 static void coverage_from_a_huge_reference_mapping(void)

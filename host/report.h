@@ -35,6 +35,14 @@ struct hp_ktap_prog {
 	unsigned int pass, fail, skip, xfail;
 	int planned;		/* -1 without a plan line */
 	int exit_ok;		/* runner's verdict on the program: 1 ok, 0 not ok, -1 unknown */
+	/*
+	 * The test numbers counted so far: a program run again on the boot
+	 * after a crash repeats the numbers its first run reported (as skips,
+	 * "started in an earlier boot"), and each number counts once, the first
+	 * time it is seen.
+	 */
+	unsigned char *counted;
+	size_t ncounted;
 };
 
 struct hp_ktap {
@@ -45,7 +53,9 @@ struct hp_ktap {
 /*
  * Count results per test program in KTAP/TAP text: either one program's own
  * output (named @default_name) or the kselftest runner's output, where each
- * program's lines are nested under "# selftests: <dir>: <prog>". Returns 0,
+ * program's lines are nested under "# selftests: <dir>: <prog>". A program's
+ * output may hold several runs of it (one per boot of a run that resumed
+ * it): each test number counts once, as its first line says. Returns 0,
  * -EINVAL when the text holds no TAP at all, -ENOMEM.
  */
 int hp_ktap_parse(struct hp_ktap *k, const char *text, size_t len,

@@ -47,6 +47,7 @@ struct tap_line {
 	bool skip;
 	bool xfail;
 	int plan;
+	long num;		/* the test number, 0 without one */
 	const char *desc;	/* after the test number */
 	size_t desc_len;	/* up to the directive */
 };
@@ -94,8 +95,11 @@ static void classify(const char *s, size_t len, struct tap_line *t)
 	p = s + (t->ok ? 2 : 6);
 	while (p < end && *p == ' ')
 		p++;
-	while (p < end && isdigit((unsigned char)*p))
+	while (p < end && isdigit((unsigned char)*p)) {
+		if (t->num < 1000000)
+			t->num = t->num * 10 + (*p - '0');
 		p++;
+	}
 	while (p < end && (*p == ' ' || *p == '-'))
 		p++;
 	t->desc = p;
@@ -110,8 +114,33 @@ static void classify(const char *s, size_t len, struct tap_line *t)
 	}
 }
 
+/* True the first time @num of @p is seen (and for lines without a number). */
+static bool first_time(struct hp_ktap_prog *p, long num)
+{
+	size_t i = (size_t)num, n;
+	unsigned char *c;
+
+	if (num <= 0 || num >= 1000000)
+		return true;
+	if (i >= p->ncounted) {
+		n = i + 64;
+		c = realloc(p->counted, n);
+		if (!c)
+			return true;
+		memset(c + p->ncounted, 0, n - p->ncounted);
+		p->counted = c;
+		p->ncounted = n;
+	}
+	if (p->counted[i])
+		return false;
+	p->counted[i] = 1;
+	return true;
+}
+
 static void count(struct hp_ktap_prog *p, const struct tap_line *t)
 {
+	if (!first_time(p, t->num))
+		return;
 	if (t->skip)
 		p->skip++;
 	else if (t->xfail)
@@ -141,8 +170,12 @@ static void runner_result(struct hp_ktap *k, const struct tap_line *t)
 		return;
 	p->exit_ok = t->ok || t->skip;
 	/* A program that died before printing anything must still count. */
-	if (!p->pass && !p->fail && !p->skip && !p->xfail)
-		count(p, t);
+	if (!p->pass && !p->fail && !p->skip && !p->xfail) {
+		struct tap_line once = *t;
+
+		once.num = 0;	/* the runner's number, not one of the program's */
+		count(p, &once);
+	}
 }
 
 int hp_ktap_parse(struct hp_ktap *k, const char *text, size_t len,
@@ -226,6 +259,8 @@ int hp_ktap_parse(struct hp_ktap *k, const char *text, size_t len,
 
 void hp_ktap_free(struct hp_ktap *k)
 {
+	for (size_t i = 0; i < k->n; i++)
+		free(k->progs[i].counted);
 	free(k->progs);
 	k->progs = NULL;
 	k->n = 0;

@@ -255,6 +255,27 @@ static void ktap_plain(void)
 	hp_ktap_free(&k);
 }
 
+/* A program resumed on a second boot: each test number counts once, as first seen. */
+static void ktap_resumed(void)
+{
+	struct hp_ktap k = { 0 };
+
+	EXPECT_EQ(hp_ktap_parse(&k, S("TAP version 13\n1..4\nok 1 a\nok 2 b # SKIP no device\n"
+				      "TAP version 13\n1..4\n"
+				      "ok 1 # SKIP started in an earlier boot, which the guest did not survive\n"
+				      "ok 2 # SKIP started in an earlier boot, which the guest did not survive\n"
+				      "ok 3 # SKIP started in an earlier boot, which the guest did not survive\n"
+				      "not ok 4 d\n"), "hugepfn_ref"), 0);
+	EXPECT_EQ(k.n, 1);
+	if (k.n == 1) {
+		EXPECT_EQ(k.progs[0].pass, 1);
+		EXPECT_EQ(k.progs[0].skip, 2);
+		EXPECT_EQ(k.progs[0].fail, 1);
+		EXPECT_EQ(k.progs[0].planned, 4);
+	}
+	hp_ktap_free(&k);
+}
+
 static void ktap_runner(void)
 {
 	struct hp_ktap k = { 0 };
@@ -296,6 +317,7 @@ static const struct unit_case cases[] = {
 	{ "timings_checked", timings_checked },
 	{ "matrix", matrix },
 	{ "ktap_plain", ktap_plain },
+	{ "ktap_resumed", ktap_resumed },
 	{ "ktap_runner", ktap_runner },
 };
 

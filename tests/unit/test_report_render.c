@@ -228,51 +228,48 @@ static void matrix(void)
 	hp_report_free(&c);
 }
 
+/* One program's output and what it counts: pass, fail, skip, xfail, plan. */
+static const struct {
+	const char *name, *text;
+	unsigned int pass, fail, skip, xfail;
+	int planned;
+} ktap_cases[] = {
+	{ "pin_odirect", "TAP version 13\n1..5\n# Starting 5 tests\n"
+	  "ok 1 drm_bo.bochs.odirect_read\n"
+	  "not ok 2 drm_bo.qxl.vmsplice\n"
+	  "ok 3 drm_bo.vmwgfx.odirect_read # SKIP no DRM device vmwgfx\n"
+	  "ok 4 hugepfn_map.pmd.odirect_read # XFAIL no PMD special bit\n"
+	  "    ok 1 nested subtest\n"
+	  "not ok 5 x # TODO known\n"
+	  "# Totals: pass:1 fail:1 xfail:2 xpass:0 skip:1 error:0\n", 1, 1, 1, 2, 5 },
+	/* A program resumed on a second boot: each test number counts once, as first seen. */
+	{ "hugepfn_ref", "TAP version 13\n1..4\nok 1 a\nok 2 b # SKIP no device\n"
+	  "TAP version 13\n1..4\n"
+	  "ok 1 # SKIP started in an earlier boot, which the guest did not survive\n"
+	  "ok 2 # SKIP started in an earlier boot, which the guest did not survive\n"
+	  "ok 3 # SKIP started in an earlier boot, which the guest did not survive\n"
+	  "not ok 4 d\n", 1, 1, 2, 0, 4 },
+};
+
 static void ktap_plain(void)
 {
 	struct hp_ktap k = { 0 };
 
-	EXPECT_EQ(hp_ktap_parse(&k, S("TAP version 13\n1..5\n# Starting 5 tests\n"
-				      "ok 1 drm_bo.bochs.odirect_read\n"
-				      "not ok 2 drm_bo.qxl.vmsplice\n"
-				      "ok 3 drm_bo.vmwgfx.odirect_read # SKIP no DRM device vmwgfx\n"
-				      "ok 4 hugepfn_map.pmd.odirect_read # XFAIL no PMD special bit\n"
-				      "    ok 1 nested subtest\n"
-				      "not ok 5 x # TODO known\n"
-				      "# Totals: pass:1 fail:1 xfail:2 xpass:0 skip:1 error:0\n"), "pin_odirect"), 0);
-	EXPECT_EQ(k.n, 1);
-	if (k.n == 1) {
-		EXPECT_STR(k.progs[0].name, "pin_odirect");
-		EXPECT_EQ(k.progs[0].pass, 1);
-		EXPECT_EQ(k.progs[0].fail, 1);
-		EXPECT_EQ(k.progs[0].skip, 1);
-		EXPECT_EQ(k.progs[0].xfail, 2);
-		EXPECT_EQ(k.progs[0].planned, 5);
+	for (size_t i = 0; i < sizeof(ktap_cases) / sizeof(ktap_cases[0]); i++) {
+		EXPECT_EQ(hp_ktap_parse(&k, S(ktap_cases[i].text), ktap_cases[i].name), 0);
+		EXPECT_EQ(k.n, 1);
+		if (k.n == 1) {
+			EXPECT_STR(k.progs[0].name, ktap_cases[i].name);
+			EXPECT_EQ(k.progs[0].pass, ktap_cases[i].pass);
+			EXPECT_EQ(k.progs[0].fail, ktap_cases[i].fail);
+			EXPECT_EQ(k.progs[0].skip, ktap_cases[i].skip);
+			EXPECT_EQ(k.progs[0].xfail, ktap_cases[i].xfail);
+			EXPECT_EQ(k.progs[0].planned, ktap_cases[i].planned);
+		}
+		hp_ktap_free(&k);
 	}
-	hp_ktap_free(&k);
 	EXPECT_EQ(hp_ktap_parse(&k, S("hello\nworld\n"), "x"), -EINVAL);
 	EXPECT_EQ(hp_ktap_parse(&k, S(""), NULL), -EINVAL);
-	hp_ktap_free(&k);
-}
-
-/* A program resumed on a second boot: each test number counts once, as first seen. */
-static void ktap_resumed(void)
-{
-	struct hp_ktap k = { 0 };
-
-	EXPECT_EQ(hp_ktap_parse(&k, S("TAP version 13\n1..4\nok 1 a\nok 2 b # SKIP no device\n"
-				      "TAP version 13\n1..4\n"
-				      "ok 1 # SKIP started in an earlier boot, which the guest did not survive\n"
-				      "ok 2 # SKIP started in an earlier boot, which the guest did not survive\n"
-				      "ok 3 # SKIP started in an earlier boot, which the guest did not survive\n"
-				      "not ok 4 d\n"), "hugepfn_ref"), 0);
-	EXPECT_EQ(k.n, 1);
-	if (k.n == 1) {
-		EXPECT_EQ(k.progs[0].pass, 1);
-		EXPECT_EQ(k.progs[0].skip, 2);
-		EXPECT_EQ(k.progs[0].fail, 1);
-		EXPECT_EQ(k.progs[0].planned, 4);
-	}
 	hp_ktap_free(&k);
 }
 
@@ -317,7 +314,6 @@ static const struct unit_case cases[] = {
 	{ "timings_checked", timings_checked },
 	{ "matrix", matrix },
 	{ "ktap_plain", ktap_plain },
-	{ "ktap_resumed", ktap_resumed },
 	{ "ktap_runner", ktap_runner },
 };
 

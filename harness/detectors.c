@@ -51,7 +51,7 @@ static const struct hp_detector detectors[] = {
 	  "every case", backs_all },
 	{ HP_CONTROL_REFCOUNT, "the reference module's per-page refcount report at eviction (harness/refmod.c)",
 	  "controls.refcount_report",
-	  "without the PMD special bit: vmsplice at a block's first page, as `hugepfn_ref` does; with it (6.12+, every pin refused): the module takes an extra reference on a buffer page",
+	  "without the PMD special bit: vmsplice at a block's first page, as `hugepfn_ref` does; with it (6.12+, every pin refused), or where fast GUP refuses that pin all the same (riscv before 6.15): the module takes an extra reference on a buffer page",
 	  "the reference module's records", backs_refmod },
 	{ HP_CONTROL_PINS, "`nr_foll_pin_acquired/released` of /proc/vmstat around the case (harness/detect.c)",
 	  "controls.pin_accounting",

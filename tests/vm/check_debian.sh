@@ -22,7 +22,8 @@ check_dirs "$1" debian check_debian
 # The programs and devices that answer the question for every kernel: the
 # pin paths against vmwgfx (the driver that had the bug), bochs (TTM without
 # huge faults) and the reference module, with the anonymous THP controls,
-# and the detector controls last: each detector must fire on every kernel.
+# and the detector controls (next to last, before hugepfn_ref): each
+# detector must fire on every kernel.
 TESTS=pin_odirect,pin_vmsplice,pin_iouring,pin_procvm,hugepfn_ref,pfnmap_vma,detector_controls
 DEVICES=vmwgfx,bochs
 

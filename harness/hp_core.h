@@ -565,6 +565,8 @@ bool hp_case_crashed_before(const char *test, const char *glob, char *which, siz
 #define HP_MARK_CONT_END "# hugepin: contingency end"
 #define HP_MARK_CONT_VOID "# hugepin: contingency void"
 void hp_case_contingency(const char *test, const char *name);
+/* True when hp_case_contingency() would run one: the port is set, and this is no contingency run. */
+bool hp_contingency_wanted(void);
 /* True inside a contingency run ($HUGEPIN_CONTINGENT, which hp_case_contingency sets). */
 bool hp_in_contingency(void);
 /* A case of a contingency run opened a pin window: what it wrote is not handed over. */
